@@ -1,0 +1,69 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependencies point inward: the CLI uses the store, the store uses the core,
+// and the core does no I/O. Heavy packages are linked only where they are needed.
+let package = Package(
+    name: "Roster",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "roster", targets: ["roster"]),
+        .library(name: "RosterCore", targets: ["RosterCore"]),
+        .library(name: "RosterStore", targets: ["RosterStore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", exact: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
+    ],
+    targets: [
+        // Debian's libidn2 (IDNA2008 / UTS 46), so that no punycode tables are written by hand.
+        .systemLibrary(
+            name: "CIDN2",
+            pkgConfig: "libidn2",
+            providers: [.apt(["libidn2-dev"])]
+        ),
+        .target(
+            name: "RosterCore",
+            dependencies: [
+                "CIDN2",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "RosterStore",
+            dependencies: [
+                "RosterCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "roster",
+            dependencies: [
+                "RosterCore",
+                "RosterStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "roster-bench",
+            dependencies: ["RosterCore", "RosterStore"]
+        ),
+        .testTarget(
+            name: "RosterCoreTests",
+            dependencies: ["RosterCore"],
+            resources: [.copy("Vectors")]
+        ),
+        .testTarget(
+            name: "RosterStoreTests",
+            dependencies: ["RosterCore", "RosterStore"]
+        ),
+        .testTarget(
+            name: "RosterCLITests",
+            dependencies: ["RosterCore"]
+        ),
+    ]
+)

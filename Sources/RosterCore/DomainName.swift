@@ -1,0 +1,81 @@
+import CIDN2
+
+/// Host names in the form DNS carries them: lower-case IDNA A-labels, no trailing dot.
+public enum DomainName {
+    public static func normalise(_ text: String) throws -> String {
+        var name = text
+        if name.hasSuffix(".") { name.removeLast() }
+        guard !name.isEmpty, !name.hasPrefix("."), !name.contains("..") else {
+            throw RosterError(.invalidResource, "\"\(text)\" is not a domain name: empty label")
+        }
+        let ascii: String
+        if name.utf8.allSatisfy({ $0 < 0x80 }) {
+            ascii = name.lowercased()
+        } else {
+            ascii = try toASCII(name, original: text)
+        }
+        try validate(ascii, original: text)
+        // An ASCII name may already carry A-labels: they must decode to valid IDNA2008 labels.
+        if ascii.split(separator: ".").contains(where: { $0.hasPrefix("xn--") }) {
+            var output: UnsafeMutablePointer<CChar>?
+            let status = idn2_to_unicode_8z8z(ascii, &output, 0)
+            defer { idn2_free(output) }
+            guard status == IDN2_OK.rawValue, let output, let unicode = String(validatingCString: output),
+                (try? toASCII(unicode, original: text)) == ascii
+            else { throw RosterError(.invalidResource, "\"\(text)\" has an invalid punycode (xn--) label") }
+        }
+        return ascii
+    }
+
+    /// UTS 46 non-transitional processing (IDNA2008), as browsers resolve names today.
+    private static func toASCII(_ name: String, original: String) throws -> String {
+        var output: UnsafeMutablePointer<CChar>?
+        let flags = Int32(IDN2_NFC_INPUT.rawValue | IDN2_NONTRANSITIONAL.rawValue | IDN2_USE_STD3_ASCII_RULES.rawValue)
+        let status = idn2_to_ascii_8z(name, &output, flags)
+        defer { idn2_free(output) }
+        guard status == IDN2_OK.rawValue, let output, let ascii = String(validatingCString: output) else {
+            let why = String(cString: idn2_strerror(status))
+            throw RosterError(.invalidResource, "\"\(original)\" is not a valid internationalised domain name: \(why)")
+        }
+        return ascii.lowercased()
+    }
+
+    private static func validate(_ name: String, original: String) throws {
+        guard name.utf8.count <= 253 else {
+            throw RosterError(.invalidResource, "\"\(original)\" is longer than 253 characters")
+        }
+        let labels = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard labels.count >= 2 else {
+            throw RosterError(.invalidResource, "\"\(original)\" has a single label: give a full domain name like shop.example")
+        }
+        for label in labels {
+            let bytes = Array(label.utf8)
+            guard !bytes.isEmpty, bytes.count <= 63 else {
+                throw RosterError(.invalidResource, "\"\(original)\" has a label that is empty or longer than 63 characters")
+            }
+            guard bytes.allSatisfy({ isLetterOrDigit($0) || $0 == UInt8(ascii: "-") }),
+                bytes.first != UInt8(ascii: "-"), bytes.last != UInt8(ascii: "-")
+            else {
+                throw RosterError(.invalidResource, "\"\(original)\" is not a host name: labels take letters, digits and inner hyphens only")
+            }
+        }
+        if labels.last!.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) {
+            throw RosterError(.invalidResource, "\"\(original)\" ends in a numeric label: an IP address is kind ip")
+        }
+    }
+
+    private static func isLetterOrDigit(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+    }
+
+    /// The name and each of its parents with two or more labels, nearest first.
+    public static func parents(of name: String) -> [Substring] {
+        var result: [Substring] = []
+        var rest = Substring(name)
+        while let dot = rest.firstIndex(of: ".") {
+            rest = rest[rest.index(after: dot)...]
+            if rest.contains(".") { result.append(rest) }
+        }
+        return result
+    }
+}

@@ -1,0 +1,58 @@
+/// A replica's name for one of its operations: the origin (`kz-mvd/astana-1`) and
+/// its sequence number. An add's dot is the id of the entry it creates.
+public struct Dot: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let origin: String
+    public let seq: UInt64
+
+    public init(origin: String, seq: UInt64) {
+        self.origin = origin
+        self.seq = seq
+    }
+
+    /// Parses `origin:seq`, as entry ids are written.
+    public init(_ text: String) throws {
+        guard let colon = text.lastIndex(of: ":"), let seq = UInt64(text[text.index(after: colon)...]), seq > 0,
+            Origin.isValid(String(text[..<colon]))
+        else {
+            throw RosterError(.invalidField, "\"\(text)\" is not an entry id like kz-mvd/astana-1:42")
+        }
+        self.init(origin: String(text[..<colon]), seq: seq)
+    }
+
+    public var agency: String { Origin.agency(of: origin) }
+
+    public var description: String { "\(origin):\(seq)" }
+
+    /// Orders by origin bytes, then seq: the canonical order of entries in a digest.
+    public static func < (lhs: Dot, rhs: Dot) -> Bool {
+        if lhs.origin != rhs.origin { return lhs.origin.utf8.lexicographicallyPrecedes(rhs.origin.utf8) }
+        return lhs.seq < rhs.seq
+    }
+}
+
+/// Origins are `agency/replica`: an agency acts through one or more writer replicas.
+public enum Origin {
+    public static func isValid(_ origin: String) -> Bool {
+        let parts = origin.split(separator: "/", omittingEmptySubsequences: false)
+        return parts.count == 2 && parts.allSatisfy { isIdentifier($0) }
+    }
+
+    public static func isValidAgency(_ agency: String) -> Bool { isIdentifier(Substring(agency)) }
+
+    public static func agency(of origin: String) -> String {
+        String(origin.prefix { $0 != "/" })
+    }
+
+    /// Lower-case letters, digits and inner hyphens, 1 to 63 characters: safe in
+    /// paths, DNS labels and file names alike.
+    static func isIdentifier(_ text: Substring) -> Bool {
+        let bytes = Array(text.utf8)
+        guard !bytes.isEmpty, bytes.count <= 63, bytes.first != UInt8(ascii: "-"), bytes.last != UInt8(ascii: "-") else {
+            return false
+        }
+        return bytes.allSatisfy {
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
+                || $0 == UInt8(ascii: "-")
+        }
+    }
+}

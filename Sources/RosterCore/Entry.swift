@@ -1,0 +1,110 @@
+/// A listed resource as the merge of the add that created it and every amend
+/// and revoke that targets it. Never stored as truth: always derivable.
+public struct Entry: Hashable, Sendable {
+    public struct Revocation: Hashable, Sendable {
+        public let dot: Dot
+        public let reason: String
+        public let time: Timestamp
+
+        public init(dot: Dot, reason: String, time: Timestamp) {
+            self.dot = dot
+            self.reason = reason
+            self.time = time
+        }
+    }
+
+    public let id: Dot
+    public let resource: Resource
+    public var fields: EntryFields
+    public var revocation: Revocation?
+
+    public init(id: Dot, resource: Resource, fields: EntryFields, revocation: Revocation? = nil) {
+        self.id = id
+        self.resource = resource
+        self.fields = fields
+        self.revocation = revocation
+    }
+
+    public var agency: String { id.agency }
+    public var isLive: Bool { revocation == nil }
+
+    /// Expired entries stay in the roster (and its digest, which must not depend on
+    /// the day it is computed) but leave consumer exports and checks.
+    public func isExpired(on day: CalendarDate) -> Bool {
+        fields.expires.map { $0 < day } ?? false
+    }
+
+    /// Builds the entry from its add and the amends and revokes that target it.
+    /// A pure function of the set of operations: their order does not matter.
+    public static func resolve(add: Operation, changes: [Operation]) -> Entry {
+        guard case .add(let resource, var fields) = add.payload else { preconditionFailure("an entry starts with an add") }
+        var amends: [(operation: Operation, changes: FieldChanges)] = []
+        var revokes: [(operation: Operation, reason: String)] = []
+        for change in changes {
+            switch change.payload {
+            case .amend(_, let fieldChanges): amends.append((change, fieldChanges))
+            case .revoke(_, let reason): revokes.append((change, reason))
+            case .add: preconditionFailure("an add does not change an entry")
+            }
+        }
+        // Each field takes the value of the latest amend that sets it: among the amends
+        // that no other such amend causally follows, the greatest (time, origin) wins.
+        for name in ["category", "basis", "jurisdiction", "expires", "evidence", "note"] {
+            let setting = amends.filter { $0.changes.names.contains(name) }
+            let latest = setting.filter { candidate in
+                !setting.contains { other in other.operation.dot != candidate.operation.dot && happenedBefore(candidate.operation, other.operation) }
+            }
+            if let winner = latest.max(by: { isOrderedBefore($0.operation, $1.operation) }) {
+                winner.changes.apply(name, to: &fields)
+            }
+        }
+        // A revoke is final; of several, the first by (time, origin) is the one shown.
+        let revocation = revokes.min { isOrderedBefore($0.operation, $1.operation) }.map {
+            Revocation(dot: $0.operation.dot, reason: $0.reason, time: $0.operation.time)
+        }
+        return Entry(id: add.dot, resource: resource, fields: fields, revocation: revocation)
+    }
+
+    /// `a` is in `b`'s causal past: `b`'s replica had seen `a` when it made `b`.
+    public static func happenedBefore(_ a: Operation, _ b: Operation) -> Bool {
+        b.clock.contains(a.dot) || (a.origin == b.origin && a.seq < b.seq)
+    }
+
+    /// The documented tie-break between concurrent operations: time, then origin.
+    static func isOrderedBefore(_ a: Operation, _ b: Operation) -> Bool {
+        if a.time != b.time { return a.time < b.time }
+        if a.origin != b.origin { return a.origin.utf8.lexicographicallyPrecedes(b.origin.utf8) }
+        return a.seq < b.seq
+    }
+
+    /// Pairs of concurrent amends that set a same field: kept visible in the history.
+    public static func conflicts(among changes: [Operation]) -> [(Dot, Dot)] {
+        let amends = changes.compactMap { operation -> (Operation, Set<String>)? in
+            if case .amend(_, let fieldChanges) = operation.payload { return (operation, Set(fieldChanges.names)) }
+            return nil
+        }
+        var result: [(Dot, Dot)] = []
+        for i in amends.indices {
+            for j in amends.indices where i < j {
+                let (a, b) = (amends[i], amends[j])
+                if !a.1.isDisjoint(with: b.1) && !happenedBefore(a.0, b.0) && !happenedBefore(b.0, a.0) {
+                    result.append((a.0.dot, b.0.dot))
+                }
+            }
+        }
+        return result
+    }
+
+    /// The entry's state as it enters the digest and the `json` export.
+    public var json: JSON {
+        var members: [String: JSON] = ["id": .string(id.description), "resource": resource.json]
+        fields.write(to: &members)
+        if let revocation {
+            members["revoked"] = .object([
+                "by": .string(revocation.dot.description), "reason": .string(revocation.reason),
+                "time": .string(revocation.time.description),
+            ])
+        }
+        return .object(members)
+    }
+}

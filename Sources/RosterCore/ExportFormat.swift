@@ -1,0 +1,131 @@
+/// The formats consumers already load. Each writes one entry at a time so that an
+/// export of millions of entries streams instead of building one string.
+public enum ExportFormat: String, CaseIterable, Sendable {
+    /// NDJSON of signed operations in causal order: the exchange format between nodes.
+    case ops
+    /// A document of the live entries with the node's clock and digest.
+    case json
+    case csv
+    /// `0.0.0.0 name` lines for domain entries.
+    case hosts
+    /// A DNS Response Policy Zone for BIND and Unbound.
+    case rpz
+
+    /// Whether an entry reaches this format: consumers get live, unexpired entries
+    /// of the kinds they can enforce.
+    public func includes(_ entry: Entry, today: CalendarDate) -> Bool {
+        guard entry.isLive else { return false }
+        switch self {
+        case .ops: return false
+        case .json, .csv: return true
+        case .hosts: return entry.resource.kind == .domain && !entry.isExpired(on: today)
+        case .rpz: return [.domain, .ip, .cidr].contains(entry.resource.kind) && !entry.isExpired(on: today)
+        }
+    }
+}
+
+/// CSV as `import --format csv` reads it back: RFC 4180 quoting, the header naming an add's fields.
+public enum CSVExport {
+    public static let columns = [
+        "kind", "value", "scope", "category", "authority", "reference", "decided", "statute", "jurisdiction",
+        "expires", "evidence", "note",
+    ]
+
+    public static var header: String { columns.joined(separator: ",") + "\r\n" }
+
+    public static func row(_ entry: Entry) -> String {
+        let fields = entry.fields
+        let values: [String?] = [
+            entry.resource.kind.rawValue, entry.resource.value, entry.resource.scope?.rawValue, fields.category.rawValue,
+            fields.basis.authority, fields.basis.reference, fields.basis.decided.description, fields.basis.statute,
+            fields.jurisdiction, fields.expires?.description, fields.evidence, fields.note,
+        ]
+        return values.map { quote($0 ?? "") }.joined(separator: ",") + "\r\n"
+    }
+
+    static func quote(_ value: String) -> String {
+        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" }) else { return value }
+        return "\"" + value.replacingAll("\"", with: "\"\"") + "\""
+    }
+}
+
+/// A hosts file for resolvers and proxies that load one; names only, so a
+/// `subdomains` entry blocks just its own name here (RPZ has the wildcard).
+public enum HostsExport {
+    public static func header(node: String, clock: VectorClock) -> String {
+        "# Roster blocklist from \(node), clock \(clock)\n"
+    }
+
+    public static func line(_ entry: Entry) -> String { "0.0.0.0 \(entry.resource.value)\n" }
+}
+
+/// RFC-style RPZ (draft-vixie-dnsop-dns-rpz): `CNAME .` answers NXDOMAIN for a listed
+/// name, `*.name` extends it to subdomains, `rpz-ip` owners cover addresses and networks.
+public enum RPZExport {
+    public static func header(zone: String, serial: UInt32, node: String) -> String {
+        """
+        ; Roster response policy zone from \(node)
+        $TTL 300
+        @ IN SOA localhost. hostmaster.localhost. ( \(serial) 3600 600 86400 300 )
+        @ IN NS localhost.
+
+        """
+    }
+
+    /// The zone serial: the number of operations applied, which only grows.
+    public static func serial(of clock: VectorClock) -> UInt32 {
+        UInt32(truncatingIfNeeded: clock.counters.values.reduce(0, &+))
+    }
+
+    public static func records(_ entry: Entry) -> String {
+        let value = entry.resource.value
+        switch entry.resource.kind {
+        case .domain:
+            var text = "\(value) CNAME .\n"
+            if entry.resource.scope == .subdomains { text += "*.\(value) CNAME .\n" }
+            return text
+        case .ip:
+            guard let address = try? IPAddress(value) else { return "" }
+            return "\(owner(address, length: address.bitWidth)) CNAME .\n"
+        case .cidr:
+            guard let network = try? IPNetwork(value) else { return "" }
+            return "\(owner(network.address, length: network.length)) CNAME .\n"
+        case .url, .onion, .account:
+            return ""
+        }
+    }
+
+    /// `32.4.3.2.1.rpz-ip` for 1.2.3.4; IPv6 in reversed 16-bit groups, the longest zero run as `zz`.
+    static func owner(_ address: IPAddress, length: Int) -> String {
+        switch address {
+        case .v4(let value):
+            let octets = [value & 0xFF, value >> 8 & 0xFF, value >> 16 & 0xFF, value >> 24].map(String.init)
+            return "\(length)." + octets.joined(separator: ".") + ".rpz-ip"
+        case .v6(let value):
+            let groups = (0..<8).map { UInt16(truncatingIfNeeded: value >> (112 - 16 * $0)) }
+            var best: Range<Int>? = nil
+            var start: Int? = nil
+            for index in 0...8 {
+                if index < 8 && groups[index] == 0 {
+                    if start == nil { start = index }
+                } else if let runStart = start {
+                    if index - runStart >= 2 && index - runStart > (best?.count ?? 0) { best = runStart..<index }
+                    start = nil
+                }
+            }
+            var labels = groups.map { String($0, radix: 16) }
+            if let best { labels.replaceSubrange(best, with: ["zz"]) }
+            return "\(length)." + labels.reversed().joined(separator: ".") + ".rpz-ip"
+        }
+    }
+}
+
+extension String {
+    func replacingAll(_ target: Character, with replacement: String) -> String {
+        var result = ""
+        for character in self {
+            if character == target { result += replacement } else { result.append(character) }
+        }
+        return result
+    }
+}

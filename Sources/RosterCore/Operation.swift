@@ -1,0 +1,232 @@
+/// One signed change to an agency's list: the unit that is stored, exchanged,
+/// merged and audited. The roster is a pure function of the set of operations.
+public struct Operation: Hashable, Sendable {
+    public static let formatVersion: Int64 = 1
+
+    public enum Payload: Hashable, Sendable {
+        case add(resource: Resource, fields: EntryFields)
+        case amend(target: Dot, changes: FieldChanges)
+        /// Final: a revoked entry stays revoked whatever else arrives.
+        case revoke(target: Dot, reason: String)
+    }
+
+    public var origin: String
+    public var seq: UInt64
+    /// SHA-256 of this origin's previous operation; nil for seq 1.
+    public var prev: [UInt8]?
+    /// The replica's clock when it made this operation, not counting the operation itself.
+    public var clock: VectorClock
+    public var time: Timestamp
+    public var alg: String
+    public var payload: Payload
+
+    public init(origin: String, seq: UInt64, prev: [UInt8]?, clock: VectorClock, time: Timestamp,
+                alg: String = Signature.ed25519, payload: Payload) {
+        self.origin = origin
+        self.seq = seq
+        self.prev = prev
+        self.clock = clock
+        self.time = time
+        self.alg = alg
+        self.payload = payload
+    }
+
+    public var dot: Dot { Dot(origin: origin, seq: seq) }
+    public var agency: String { Origin.agency(of: origin) }
+
+    public var type: String {
+        switch payload {
+        case .add: return "add"
+        case .amend: return "amend"
+        case .revoke: return "revoke"
+        }
+    }
+
+    public var target: Dot? {
+        switch payload {
+        case .add: return nil
+        case .amend(let target, _), .revoke(let target, _): return target
+        }
+    }
+
+    /// The operation as signed: every member but `sig`.
+    public var json: JSON {
+        var members: [String: JSON] = [
+            "v": .integer(Self.formatVersion), "type": .string(type), "origin": .string(origin),
+            "seq": .integer(Int64(seq)), "clock": clock.json, "time": .string(time.text), "alg": .string(alg),
+        ]
+        if let prev { members["prev"] = .string(Hex.encode(prev)) }
+        switch payload {
+        case .add(let resource, let fields):
+            members["resource"] = resource.json
+            fields.write(to: &members)
+        case .amend(let target, let changes):
+            members["target"] = .string(target.description)
+            changes.write(to: &members)
+        case .revoke(let target, let reason):
+            members["target"] = .string(target.description)
+            members["reason"] = .string(reason)
+        }
+        return .object(members)
+    }
+
+    static let commonMembers: Set<String> = ["v", "type", "origin", "seq", "prev", "clock", "time", "alg"]
+    static let fieldMembers: Set<String> = ["category", "basis", "jurisdiction", "expires", "evidence", "note"]
+
+    /// Reads an unsigned operation and checks every rule that needs no other operation.
+    public init(json: JSON) throws {
+        guard var members = json.object else { throw RosterError(.malformedOperation, "an operation must be a JSON object") }
+        members["sig"] = nil
+        guard members["v"]?.integer == Self.formatVersion else {
+            throw RosterError(.malformedOperation, "unsupported operation format version: this node reads v 1")
+        }
+        guard let origin = members["origin"]?.string, Origin.isValid(origin) else {
+            throw RosterError(.malformedOperation, "origin must be agency/replica in lower-case letters, digits and hyphens")
+        }
+        guard let seqValue = members["seq"]?.integer, seqValue > 0 else {
+            throw RosterError(.malformedOperation, "seq must be a positive integer")
+        }
+        let seq = UInt64(seqValue)
+        var prev: [UInt8]?
+        if let prevValue = members["prev"] {
+            guard let text = prevValue.string, Hex.isSHA256(text) else {
+                throw RosterError(.malformedOperation, "prev must be a SHA-256 in lower-case hex")
+            }
+            prev = Hex.decode(text)
+        }
+        guard (prev == nil) == (seq == 1) else {
+            throw RosterError(.malformedOperation, "prev must be present exactly when seq is above 1")
+        }
+        guard let clockValue = members["clock"] else { throw RosterError(.malformedOperation, "clock is missing") }
+        let clock = try VectorClock(json: clockValue)
+        guard clock[origin] == seq - 1 else {
+            throw RosterError(.malformedOperation, "clock must count this origin's previous operation (\(seq - 1)), not \(clock[origin])")
+        }
+        guard let timeText = members["time"]?.string else { throw RosterError(.malformedOperation, "time is missing") }
+        let time = try Timestamp(timeText)
+        guard let alg = members["alg"]?.string else { throw RosterError(.malformedOperation, "alg is missing") }
+        guard let type = members["type"]?.string else { throw RosterError(.malformedOperation, "type is missing") }
+
+        let payload: Payload
+        var allowed = Self.commonMembers
+        switch type {
+        case "add":
+            guard let resource = members["resource"] else { throw RosterError(.malformedOperation, "add needs a resource") }
+            allowed.formUnion(Self.fieldMembers)
+            allowed.insert("resource")
+            payload = .add(resource: try Resource(json: resource), fields: try EntryFields(members: members))
+        case "amend":
+            allowed.formUnion(Self.fieldMembers)
+            allowed.insert("target")
+            let target = try Self.target(members, origin: origin)
+            payload = .amend(target: target, changes: try FieldChanges(members: members))
+        case "revoke":
+            allowed.formUnion(["target", "reason"])
+            let target = try Self.target(members, origin: origin)
+            guard let reason = members["reason"] else { throw RosterError(.malformedOperation, "revoke needs a reason") }
+            payload = .revoke(target: target, reason: try Text.string(reason, field: "reason"))
+        default:
+            throw RosterError(.malformedOperation, "unknown operation type \"\(type)\": expected add, amend or revoke")
+        }
+        if let unknown = Set(members.keys).subtracting(allowed).sorted().first {
+            throw RosterError(.malformedOperation, "unknown member \"\(unknown)\" in \(type) operation")
+        }
+        self.init(origin: origin, seq: seq, prev: prev, clock: clock, time: time, alg: alg, payload: payload)
+        // One spelling only: what we would write must be what was signed.
+        guard self.json == .object(members) else {
+            throw RosterError(.malformedOperation, "operation \(dot) is not in normal form (a field is not normalised)")
+        }
+    }
+
+    private static func target(_ members: [String: JSON], origin: String) throws -> Dot {
+        guard let text = members["target"]?.string else { throw RosterError(.malformedOperation, "target is missing") }
+        let target = try Dot(text)
+        // An agency amends and revokes its own entries only, whichever of its replicas made them.
+        guard target.agency == Origin.agency(of: origin) else {
+            throw RosterError(.forbiddenTarget, "\(origin) may not change \(target): it belongs to agency \(target.agency)")
+        }
+        return target
+    }
+}
+
+/// An amend's changes: a field left nil is unchanged; an optional field set to
+/// `.some(nil)` is cleared (JSON null on the wire).
+public struct FieldChanges: Hashable, Sendable {
+    public var category: Category?
+    public var basis: LegalBasis?
+    public var jurisdiction: String??
+    public var expires: CalendarDate??
+    public var evidence: String??
+    public var note: String??
+
+    public init(category: Category? = nil, basis: LegalBasis? = nil, jurisdiction: String?? = nil,
+                expires: CalendarDate?? = nil, evidence: String?? = nil, note: String?? = nil) {
+        self.category = category
+        self.basis = basis
+        self.jurisdiction = jurisdiction
+        self.expires = expires
+        self.evidence = evidence
+        self.note = note
+    }
+
+    public var isEmpty: Bool { names.isEmpty }
+
+    /// The names of the fields this amend sets: each is resolved on its own.
+    public var names: [String] {
+        var result: [String] = []
+        if category != nil { result.append("category") }
+        if basis != nil { result.append("basis") }
+        if jurisdiction != nil { result.append("jurisdiction") }
+        if expires != nil { result.append("expires") }
+        if evidence != nil { result.append("evidence") }
+        if note != nil { result.append("note") }
+        return result
+    }
+
+    /// Applies the one named field to `fields`.
+    public func apply(_ name: String, to fields: inout EntryFields) {
+        switch name {
+        case "category": fields.category = category!
+        case "basis": fields.basis = basis!
+        case "jurisdiction": fields.jurisdiction = jurisdiction!
+        case "expires": fields.expires = expires!
+        case "evidence": fields.evidence = evidence!
+        case "note": fields.note = note!
+        default: preconditionFailure("unknown field \(name)")
+        }
+    }
+
+    func write(to members: inout [String: JSON]) {
+        if let category { members["category"] = .string(category.rawValue) }
+        if let basis { members["basis"] = basis.json }
+        if let jurisdiction { members["jurisdiction"] = jurisdiction.map(JSON.string) ?? .null }
+        if let expires { members["expires"] = expires.map { .string($0.description) } ?? .null }
+        if let evidence { members["evidence"] = evidence.map(JSON.string) ?? .null }
+        if let note { members["note"] = note.map(JSON.string) ?? .null }
+    }
+
+    init(members: [String: JSON]) throws {
+        func optional<T>(_ name: String, _ read: (String) throws -> T) throws -> T?? {
+            guard let value = members[name] else { return nil }
+            if value == .null { return .some(nil) }
+            return .some(try read(try Text.string(value, field: name)))
+        }
+        category = try members["category"].map { try Category(parsing: Text.string($0, field: "category")) }
+        basis = try members["basis"].map { try LegalBasis(json: $0) }
+        jurisdiction = try optional("jurisdiction", Text.jurisdiction)
+        expires = try optional("expires") { try CalendarDate($0) }
+        evidence = try optional("evidence", Text.evidence)
+        note = try optional("note") { $0 }
+        guard !isEmpty else { throw RosterError(.malformedOperation, "amend changes no field") }
+    }
+}
+
+extension Operation.Payload {
+    /// The entry an amend or revoke changes.
+    public var target: Dot? {
+        switch self {
+        case .add: return nil
+        case .amend(let target, _), .revoke(let target, _): return target
+        }
+    }
+}

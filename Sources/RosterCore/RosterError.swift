@@ -1,0 +1,40 @@
+/// The error every Roster module throws: tests compare the `code`, people read
+/// the `reason`, which names what is wrong and what to do next.
+public struct RosterError: Error, Hashable, Sendable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, RawRepresentable, CustomStringConvertible {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        public static let malformedJSON = Code(rawValue: "malformed-json")
+        public static let malformedOperation = Code(rawValue: "malformed-operation")
+        public static let invalidResource = Code(rawValue: "invalid-resource")
+        public static let invalidField = Code(rawValue: "invalid-field")
+        public static let badSignature = Code(rawValue: "bad-signature")
+        public static let unknownOrigin = Code(rawValue: "unknown-origin")
+        public static let unsupportedAlgorithm = Code(rawValue: "unsupported-algorithm")
+        public static let forbiddenTarget = Code(rawValue: "forbidden-target")
+        public static let unknownEntry = Code(rawValue: "unknown-entry")
+        public static let revokedEntry = Code(rawValue: "revoked-entry")
+        public static let equivocation = Code(rawValue: "equivocation")
+        public static let nodeExists = Code(rawValue: "node-exists")
+        public static let noNode = Code(rawValue: "no-node")
+        public static let badKey = Code(rawValue: "bad-key")
+        public static let badInput = Code(rawValue: "bad-input")
+        public static let storage = Code(rawValue: "storage")
+    }
+
+    public var code: Code
+    public var reason: String
+
+    public init(_ code: Code, _ reason: String) {
+        self.code = code
+        self.reason = reason
+    }
+
+    public var description: String { reason }
+
+    /// Equality is by code only, so that rewording a reason breaks no caller.
+    public static func == (lhs: RosterError, rhs: RosterError) -> Bool { lhs.code == rhs.code }
+    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
+}

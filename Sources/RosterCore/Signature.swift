@@ -1,0 +1,99 @@
+import Crypto
+import Foundation
+
+/// Signature suites by their `alg` name. Only Ed25519 (RFC 8032) today; the
+/// field exists so that national suites can be added without a format change.
+public enum Signature {
+    public static let ed25519 = "ed25519"
+}
+
+/// A replica's Ed25519 signing key. Never printed: `description` hides it.
+/// Unchecked Sendable: swift-crypto 3's keys are immutable but not yet marked.
+public struct ReplicaKey: @unchecked Sendable, CustomStringConvertible {
+    private let key: Curve25519.Signing.PrivateKey
+
+    public init() { key = Curve25519.Signing.PrivateKey() }
+
+    public init(rawRepresentation: some ContiguousBytes) throws {
+        do { key = try Curve25519.Signing.PrivateKey(rawRepresentation: rawRepresentation) } catch {
+            throw RosterError(.badKey, "the private key is not a 32-byte Ed25519 seed")
+        }
+    }
+
+    /// PKCS #8 PEM, as `openssl genpkey -algorithm ed25519` writes it.
+    public init(pem: String) throws {
+        guard let der = PEM.decode(pem, label: "PRIVATE KEY"), der.count == 48,
+            Array(der.prefix(16)) == PEM.pkcs8Ed25519Prefix
+        else { throw RosterError(.badKey, "the private key file is not an Ed25519 PKCS #8 PEM key") }
+        try self.init(rawRepresentation: der.suffix(32))
+    }
+
+    public var pem: String { PEM.encode(PEM.pkcs8Ed25519Prefix + Array(key.rawRepresentation), label: "PRIVATE KEY") }
+
+    public var publicKey: PublicKey { PublicKey(key.publicKey) }
+
+    public func sign(_ message: [UInt8]) -> [UInt8] {
+        // BoringSSL's Ed25519 is deterministic, as RFC 8032 specifies; it cannot fail for a valid key.
+        Array(try! key.signature(for: message))
+    }
+
+    public var description: String { "ReplicaKey(public: \(publicKey.base64))" }
+}
+
+/// A replica's Ed25519 public key: what peers and auditors check signatures with.
+public struct PublicKey: Hashable, @unchecked Sendable {
+    private let key: Curve25519.Signing.PublicKey
+    public let raw: [UInt8]
+
+    init(_ key: Curve25519.Signing.PublicKey) {
+        self.key = key
+        raw = Array(key.rawRepresentation)
+    }
+
+    public init(raw: [UInt8]) throws {
+        guard raw.count == 32, let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else {
+            throw RosterError(.badKey, "an Ed25519 public key is 32 bytes")
+        }
+        self.init(key)
+    }
+
+    /// Base64 of the raw 32 bytes, as peer descriptors carry it.
+    public init(base64: String) throws {
+        guard let raw = Base64.decode(base64) else {
+            throw RosterError(.badKey, "public key \"\(base64)\" is not base64 of 32 bytes")
+        }
+        try self.init(raw: raw)
+    }
+
+    public var base64: String { Base64.encode(raw) }
+
+    /// SubjectPublicKeyInfo PEM, which `openssl pkeyutl -verify` reads.
+    public var pem: String { PEM.encode(PEM.spkiEd25519Prefix + raw, label: "PUBLIC KEY") }
+
+    public func isValidSignature(_ signature: [UInt8], for message: [UInt8]) -> Bool {
+        signature.count == 64 && key.isValidSignature(signature, for: message)
+    }
+
+    public static func == (lhs: PublicKey, rhs: PublicKey) -> Bool { lhs.raw == rhs.raw }
+    public func hash(into hasher: inout Hasher) { hasher.combine(raw) }
+}
+
+enum PEM {
+    /// DER of PKCS #8 PrivateKeyInfo for Ed25519 (RFC 8410), up to the 32-byte seed.
+    static let pkcs8Ed25519Prefix: [UInt8] = [0x30, 0x2E, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]
+    /// DER of SubjectPublicKeyInfo for Ed25519 (RFC 8410), up to the 32-byte key.
+    static let spkiEd25519Prefix: [UInt8] = [0x30, 0x2A, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x03, 0x21, 0x00]
+
+    static func encode(_ der: [UInt8], label: String) -> String {
+        let body = Data(der).base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
+        return "-----BEGIN \(label)-----\n\(body)\n-----END \(label)-----\n"
+    }
+
+    static func decode(_ pem: String, label: String) -> [UInt8]? {
+        let lines = pem.split(whereSeparator: \.isNewline).map { String($0).trimmingWhitespace() }
+        guard let begin = lines.firstIndex(of: "-----BEGIN \(label)-----"),
+            let end = lines.firstIndex(of: "-----END \(label)-----"), begin < end
+        else { return nil }
+        return Data(base64Encoded: lines[(begin + 1)..<end].joined()).map(Array.init)
+    }
+}

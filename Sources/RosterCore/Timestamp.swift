@@ -1,0 +1,121 @@
+import Foundation
+
+/// An RFC 3339 UTC instant (`2026-11-23T10:00:00Z`). Informational only: the one
+/// merge decision that reads it is the tie-break between concurrent amends.
+public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// Nanoseconds since 1970-01-01T00:00:00Z, so that comparison never depends
+    /// on how many fraction digits a writer chose.
+    public let nanoseconds: Int64
+    public let text: String
+
+    public init(_ text: String) throws {
+        guard let nanoseconds = Self.parse(text) else {
+            throw RosterError(.invalidField, "time \"\(text)\" is not an RFC 3339 UTC time like 2026-11-23T10:00:00Z")
+        }
+        self.nanoseconds = nanoseconds
+        self.text = text
+    }
+
+    public init(_ date: Date) {
+        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        self.nanoseconds = seconds * 1_000_000_000
+        let day = CalendarDate(daysSinceEpoch: Int(seconds.floorDivided(by: 86_400)))
+        let second = Int(seconds - seconds.floorDivided(by: 86_400) * 86_400)
+        self.text = "\(day)T\(Self.pad(second / 3600)):\(Self.pad(second / 60 % 60)):\(Self.pad(second % 60))Z"
+    }
+
+    public static func now() -> Timestamp { Timestamp(Date()) }
+
+    public var description: String { text }
+
+    public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
+    public static func == (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.nanoseconds == rhs.nanoseconds }
+    public func hash(into hasher: inout Hasher) { hasher.combine(nanoseconds) }
+
+    static func pad(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+
+    private static func parse(_ text: String) -> Int64? {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 20, bytes.last == UInt8(ascii: "Z"),
+            bytes[10] == UInt8(ascii: "T"), bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
+            let day = try? CalendarDate(String(decoding: bytes[0..<10], as: UTF8.self)),
+            let hour = Int(String(decoding: bytes[11..<13], as: UTF8.self)), hour < 24,
+            let minute = Int(String(decoding: bytes[14..<16], as: UTF8.self)), minute < 60,
+            let second = Int(String(decoding: bytes[17..<19], as: UTF8.self)), second < 60
+        else { return nil }
+        var fraction: Int64 = 0
+        let rest = bytes[19..<(bytes.count - 1)]
+        if !rest.isEmpty {
+            guard rest.first == UInt8(ascii: "."), rest.count >= 2, rest.count <= 10 else { return nil }
+            var scale: Int64 = 100_000_000
+            for byte in rest.dropFirst() {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+                fraction += Int64(byte - UInt8(ascii: "0")) * scale
+                scale /= 10
+            }
+        }
+        let seconds = Int64(day.daysSinceEpoch) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
+        return seconds * 1_000_000_000 + fraction
+    }
+}
+
+/// An RFC 3339 `full-date` (`2026-11-23`): decision dates and expiry dates.
+public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let year: Int, month: Int, day: Int
+
+    public init(_ text: String) throws {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard text.utf8.count == 10, parts.count == 3,
+            parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+            (1...12).contains(month), day >= 1, day <= Self.days(inMonth: month, year: year)
+        else {
+            throw RosterError(.invalidField, "date \"\(text)\" is not a calendar date like 2026-11-23")
+        }
+        (self.year, self.month, self.day) = (year, month, day)
+    }
+
+    /// Civil-from-days (H. Hinnant), so that no calendar or time zone is consulted.
+    public init(daysSinceEpoch: Int) {
+        let z = daysSinceEpoch + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        day = doy - (153 * mp + 2) / 5 + 1
+        month = mp < 10 ? mp + 3 : mp - 9
+        year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+    }
+
+    public var daysSinceEpoch: Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    public var description: String {
+        let y = String(year)
+        return String(repeating: "0", count: max(0, 4 - y.count)) + y + "-" + Timestamp.pad(month) + "-" + Timestamp.pad(day)
+    }
+
+    public static func < (lhs: CalendarDate, rhs: CalendarDate) -> Bool { lhs.daysSinceEpoch < rhs.daysSinceEpoch }
+
+    static func days(inMonth month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+}
+
+extension Int64 {
+    func floorDivided(by divisor: Int64) -> Int64 {
+        let quotient = self / divisor
+        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
+    }
+}

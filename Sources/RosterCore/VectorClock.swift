@@ -1,0 +1,46 @@
+/// For each origin, the highest sequence number seen without gaps. An operation
+/// carries its replica's clock as its causal context; a node's clock says what it holds.
+public struct VectorClock: Hashable, Sendable, CustomStringConvertible {
+    public private(set) var counters: [String: UInt64]
+
+    public init(_ counters: [String: UInt64] = [:]) {
+        self.counters = counters.filter { $0.value > 0 }
+    }
+
+    public subscript(origin: String) -> UInt64 {
+        get { counters[origin] ?? 0 }
+        set { counters[origin] = newValue == 0 ? nil : newValue }
+    }
+
+    public func contains(_ dot: Dot) -> Bool { self[dot.origin] >= dot.seq }
+
+    /// Commutative and idempotent, so peers converge whatever the order of arrival.
+    public func merging(_ other: VectorClock) -> VectorClock {
+        VectorClock(counters.merging(other.counters, uniquingKeysWith: max))
+    }
+
+    /// True when every counter here is at least the other's.
+    public func dominates(_ other: VectorClock) -> Bool {
+        other.counters.allSatisfy { self[$0.key] >= $0.value }
+    }
+
+    public var json: JSON {
+        .object(counters.mapValues { .integer(Int64($0)) })
+    }
+
+    public init(json: JSON) throws {
+        guard let members = json.object else { throw RosterError(.malformedOperation, "clock must be an object") }
+        var counters: [String: UInt64] = [:]
+        for (origin, value) in members {
+            guard Origin.isValid(origin), let count = value.integer, count > 0 else {
+                throw RosterError(.malformedOperation, "clock entry \(origin) must name an origin and a positive count")
+            }
+            counters[origin] = UInt64(count)
+        }
+        self.init(counters)
+    }
+
+    public var description: String {
+        counters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+    }
+}

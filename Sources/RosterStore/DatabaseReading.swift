@@ -1,0 +1,65 @@
+import Foundation
+import GRDB
+import RosterCore
+
+/// Reads shared by snapshots and write transactions.
+public protocol DatabaseReading {
+    var db: Database { get }
+}
+
+extension DatabaseReading {
+    /// Every signer this node accepts, by origin.
+    public func keys() throws -> [String: PublicKey] {
+        var keys: [String: PublicKey] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT name, public_key FROM origin") {
+            keys[row[0]] = try PublicKey(raw: Array(row[1] as Data))
+        }
+        return keys
+    }
+
+    public func heads() throws -> [String: CausalDelivery.Head] {
+        var heads: [String: CausalDelivery.Head] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT name, head_seq, head_hash FROM origin WHERE head_seq > 0") {
+            heads[row[0]] = CausalDelivery.Head(seq: UInt64(row[1] as Int64), hash: Array((row[2] as Data?) ?? Data()))
+        }
+        return heads
+    }
+
+    /// What this node holds: the node's causal context.
+    public func clock() throws -> VectorClock {
+        VectorClock(try heads().mapValues(\.seq))
+    }
+
+    /// An applied operation by its dot.
+    public func operation(_ dot: Dot) throws -> SignedOperation? {
+        guard let body = try String.fetchOne(db, sql: "SELECT body FROM operation WHERE origin = ? AND seq = ?",
+                                             arguments: [dot.origin, Int64(dot.seq)])
+        else { return nil }
+        return try SignedOperation(parsing: Array(body.utf8))
+    }
+
+    public func entry(_ id: Dot) throws -> Entry? {
+        try Row.fetchOne(db, sql: "SELECT \(EntryRow.columns) FROM entry WHERE origin = ? AND seq = ?",
+                         arguments: [id.origin, Int64(id.seq)]).map(EntryRow.entry)
+    }
+
+    /// The add and every operation that targets the entry, in the order they were applied.
+    public func history(_ id: Dot) throws -> [SignedOperation] {
+        let bodies = try String.fetchAll(db, sql: """
+            SELECT body FROM operation WHERE (origin = ? AND seq = ?) OR target = ? ORDER BY position
+            """, arguments: [id.origin, Int64(id.seq), id.description])
+        return try bodies.map { try SignedOperation(parsing: Array($0.utf8)) }
+    }
+
+    /// Resolves an entry from its operations, as the derived table should hold it.
+    func resolveEntry(_ id: Dot) throws -> Entry? {
+        let operations = try history(id)
+        guard let add = operations.first(where: { $0.dot == id }) else { return nil }
+        return Entry.resolve(add: add.operation, changes: operations.filter { $0.dot != id }.map(\.operation))
+    }
+}
+
+/// A consistent read-only view of the database.
+public struct Snapshot: DatabaseReading {
+    public let db: Database
+}

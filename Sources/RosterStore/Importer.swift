@@ -1,0 +1,188 @@
+import Foundation
+import RosterCore
+
+/// What an import did, for the summary line.
+public struct ImportSummary: Sendable, Equatable {
+    public var added = 0
+    public var skipped = 0
+    public var applied = 0
+    public var duplicates = 0
+    public var pending = 0
+    public var equivocations = 0
+}
+
+/// Values for the add fields a file does not carry (`--category`, `--authority`, …).
+public struct ImportDefaults: Sendable {
+    public var values: [String: String]
+    public init(_ values: [String: String] = [:]) { self.values = values }
+}
+
+/// Imports files into a node. A file is checked whole before anything is written,
+/// and written in one transaction: a bad line or a killed process leaves the
+/// database as it was.
+public enum Importer {
+    /// `csv`/`hosts` rows turned into adds, checked and normalised.
+    public struct Row: Sendable {
+        public let line: Int
+        public let resource: Resource
+        public let fields: EntryFields
+    }
+
+    /// Reads CSV with a header naming add fields in any order.
+    public static func csvRows(_ bytes: [UInt8], defaults: ImportDefaults) throws -> [Row] {
+        var reader = CSVReader(bytes)
+        guard let header = try reader.nextRecord() else { throw RosterError(.badInput, "the CSV file is empty: it needs a header row") }
+        let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        for name in names where !CSVExport.columns.contains(name) {
+            throw RosterError(.badInput, "line 1: unknown column \"\(name)\"; columns are \(CSVExport.columns.joined(separator: ","))")
+        }
+        guard names.contains("value") else { throw RosterError(.badInput, "line 1: the header needs a value column") }
+        var rows: [Row] = []
+        while let record = try reader.nextRecord() {
+            if record.fields.count == 1 && record.fields[0].isEmpty { continue }
+            guard record.fields.count == names.count else {
+                throw RosterError(.badInput, "line \(record.line): \(record.fields.count) fields where the header has \(names.count)")
+            }
+            var values = defaults.values
+            for (name, value) in zip(names, record.fields) where !value.isEmpty { values[name] = value }
+            rows.append(try row(values, line: record.line))
+        }
+        return rows
+    }
+
+    /// Reads a hosts file: `ADDRESS NAME [NAME…]`, comments after `#`; localhost names are skipped.
+    public static func hostsRows(_ bytes: [UInt8], defaults: ImportDefaults) throws -> [Row] {
+        var rows: [Row] = []
+        var lineNumber = 0
+        for line in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
+            lineNumber += 1
+            var text = String(decoding: line, as: UTF8.self)
+            if let hash = text.firstIndex(of: "#") { text = String(text[..<hash]) }
+            let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).map(String.init)
+            guard !words.isEmpty else { continue }
+            guard words.count >= 2 else {
+                throw RosterError(.badInput, "line \(lineNumber): a hosts line is an address followed by names")
+            }
+            for name in words.dropFirst() where !["localhost", "localhost.localdomain", "broadcasthost"].contains(name) {
+                var values = defaults.values
+                values["kind"] = "domain"
+                values["value"] = name
+                rows.append(try row(values, line: lineNumber))
+            }
+        }
+        return rows
+    }
+
+    static func row(_ values: [String: String], line: Int) throws -> Row {
+        do {
+            guard let value = values["value"] else { throw RosterError(.badInput, "no value") }
+            let scope = try values["scope"].map { text -> Resource.Scope in
+                guard let scope = Resource.Scope(rawValue: text) else {
+                    throw RosterError(.invalidField, "scope \"\(text)\" is not exact or subdomains")
+                }
+                return scope
+            }
+            let resource: Resource
+            if let kindText = values["kind"] {
+                guard let kind = Resource.Kind(rawValue: kindText) else {
+                    throw RosterError(.invalidField, "kind \"\(kindText)\" is not one of \(Resource.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                resource = try Resource(kind: kind, value: value, scope: kind == .domain ? scope : nil)
+            } else {
+                let inferred = try Resource(inferring: value)
+                resource = inferred.kind == .domain ? try Resource(kind: .domain, value: value, scope: scope) : inferred
+            }
+            return Row(line: line, resource: resource, fields: try fields(values))
+        } catch let error as RosterError {
+            throw RosterError(error.code, "line \(line): \(error.reason)")
+        }
+    }
+
+    /// Builds an add's fields from named values, with the CLI's error messages.
+    public static func fields(_ values: [String: String]) throws -> EntryFields {
+        func required(_ name: String) throws -> String {
+            guard let value = values[name] else {
+                throw RosterError(.invalidField, "\(name) is missing: give a \(name) column or --\(name)")
+            }
+            return value
+        }
+        return EntryFields(
+            category: try Category(parsing: required("category")),
+            basis: try LegalBasis(authority: required("authority"), reference: required("reference"),
+                                  decided: CalendarDate(required("decided")), statute: values["statute"]),
+            jurisdiction: try values["jurisdiction"].map(Text.jurisdiction),
+            expires: try values["expires"].map(CalendarDate.init),
+            evidence: try values["evidence"].map(Text.evidence),
+            note: try values["note"].map { try Text.required($0, field: "note") })
+    }
+
+    /// Signs one add per resource this agency does not list yet, all in one transaction.
+    public static func add(_ rows: [Row], to node: Node, progress: (Int, Int) -> Void = { _, _ in }) throws -> ImportSummary {
+        var summary = ImportSummary()
+        try node.store.write { transaction in
+            var listed = try transaction.listedKeys(agency: node.replica.agency)
+            var heads = try transaction.heads()
+            var clock = VectorClock(heads.mapValues(\.seq))
+            let time = Timestamp.now()
+            for (index, row) in rows.enumerated() {
+                guard listed.insert(row.resource.key).inserted else {
+                    summary.skipped += 1
+                    continue
+                }
+                let operation = node.replica.make(.add(resource: row.resource, fields: row.fields),
+                                                  after: heads[node.replica.origin], clock: clock, time: time)
+                try transaction.apply(operation)
+                heads[node.replica.origin] = CausalDelivery.Head(seq: operation.operation.seq, hash: operation.hash)
+                clock[node.replica.origin] = operation.operation.seq
+                summary.added += 1
+                if index % 5000 == 0 { progress(index, rows.count) }
+            }
+            progress(rows.count, rows.count)
+        }
+        return summary
+    }
+
+    /// Verifies and merges an `ops` export. Any line that does not parse or verify
+    /// stops the import with its line number; equivocations are kept as proof.
+    public static func operations(_ bytes: [UInt8], into node: Node, progress: (Int, Int) -> Void = { _, _ in }) throws -> ImportSummary {
+        var summary = ImportSummary()
+        let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
+        let keys = try node.store.read { try $0.keys() }
+        try node.store.write { transaction in
+            var start = 0
+            while start < lines.count {
+                let end = min(lines.count, start + 4096)
+                var chunk: [SignedOperation] = []
+                var numbers: [Int] = []
+                for index in start..<end where !lines[index].allSatisfy({ $0 == 0x20 || $0 == 0x0D }) {
+                    do {
+                        chunk.append(try SignedOperation(parsing: lines[index]))
+                        numbers.append(index + 1)
+                    } catch let error as RosterError {
+                        throw RosterError(error.code, "line \(index + 1): \(error.reason)")
+                    }
+                }
+                let verified = Verifier.verify(chunk, keys: keys)
+                for (result, line) in zip(verified, numbers) {
+                    if case .failure(let error) = result { throw RosterError(error.code, "line \(line): \(error.reason)") }
+                }
+                for (outcome, line) in zip(try transaction.receive(verified), numbers) {
+                    switch outcome {
+                    case .applied: summary.applied += 1
+                    case .duplicate: summary.duplicates += 1
+                    case .pending: summary.pending += 1
+                    case .rejected(let error) where error.code == .equivocation: summary.equivocations += 1
+                    case .rejected(let error): throw RosterError(error.code, "line \(line): \(error.reason)")
+                    }
+                }
+                start = end
+                progress(start, lines.count)
+            }
+            // Operations that arrived pending may have been released by later ones.
+            let stillPending = try transaction.pendingOperations().count
+            summary.applied += max(0, summary.pending - stillPending)
+            summary.pending = stillPending
+        }
+        return summary
+    }
+}

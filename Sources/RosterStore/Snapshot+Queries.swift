@@ -1,0 +1,121 @@
+import GRDB
+import RosterCore
+
+/// Which entries `list` and the exports take.
+public struct EntryFilter: Sendable {
+    public var kind: Resource.Kind?
+    public var category: Category?
+    public var agency: String?
+    public var includeRevoked = false
+
+    public init(kind: Resource.Kind? = nil, category: Category? = nil, agency: String? = nil, includeRevoked: Bool = false) {
+        self.kind = kind
+        self.category = category
+        self.agency = agency
+        self.includeRevoked = includeRevoked
+    }
+}
+
+public struct Counts: Sendable, Equatable {
+    public var live = 0
+    public var revoked = 0
+    public var operations = 0
+    public var pending = 0
+    public var equivocations = 0
+    public var origins = 0
+}
+
+extension DatabaseReading {
+    /// Streams entries in dot order, so a million-entry export needs no million-entry array.
+    public func entries(_ filter: EntryFilter = EntryFilter(), each: (Entry) throws -> Void) throws {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if !filter.includeRevoked { conditions.append("revoked_by IS NULL") }
+        if let kind = filter.kind {
+            conditions.append("kind = ?")
+            arguments += [kind.rawValue]
+        }
+        if let category = filter.category {
+            conditions.append("category = ?")
+            arguments += [category.rawValue]
+        }
+        if let agency = filter.agency {
+            conditions.append("(origin = ? OR origin LIKE ? ESCAPE '\\')")
+            arguments += [agency, agency.replacingOccurrences(of: "_", with: "\\_") + "/%"]
+        }
+        let condition = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let rows = try Row.fetchCursor(db, sql: "SELECT \(EntryRow.columns) FROM entry \(condition) ORDER BY origin, seq",
+                                       arguments: arguments)
+        while let row = try rows.next() { try each(try EntryRow.entry(row)) }
+    }
+
+    /// The live, unexpired entries that list `resource`: a handful of indexed probes,
+    /// so a command answers without loading the roster.
+    public func check(_ resource: Resource, today: CalendarDate) throws -> [Entry] {
+        let probes = resource.probes()
+        let values = Array(Set(probes.map(\.value)))
+        let placeholders = Array(repeating: "?", count: values.count).joined(separator: ", ")
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT \(EntryRow.columns) FROM entry WHERE value IN (\(placeholders)) AND revoked_by IS NULL ORDER BY origin, seq
+            """, arguments: StatementArguments(values))
+        let entries = try rows.map(EntryRow.entry).filter { entry in
+            !entry.isExpired(on: today)
+                && probes.contains { $0.matches(kind: entry.resource.kind, value: entry.resource.value, scope: entry.resource.scope) }
+        }
+        // Nearest match first: the probe order is the resource itself, then its parents.
+        return entries.sorted { a, b in
+            let rank = { (entry: Entry) in probes.firstIndex { $0.value == entry.resource.value } ?? probes.count }
+            return (rank(a), a.id) < (rank(b), b.id)
+        }
+    }
+
+    public func counts() throws -> Counts {
+        var counts = Counts()
+        counts.live = try Int.fetchOne(db, sql: "SELECT count(*) FROM entry WHERE revoked_by IS NULL") ?? 0
+        counts.revoked = try Int.fetchOne(db, sql: "SELECT count(*) FROM entry WHERE revoked_by IS NOT NULL") ?? 0
+        counts.operations = try Int.fetchOne(db, sql: "SELECT count(*) FROM operation") ?? 0
+        counts.pending = try Int.fetchOne(db, sql: "SELECT count(*) FROM pending") ?? 0
+        counts.equivocations = try Int.fetchOne(db, sql: "SELECT count(*) FROM equivocation") ?? 0
+        counts.origins = try Int.fetchOne(db, sql: "SELECT count(*) FROM origin") ?? 0
+        return counts
+    }
+
+    /// Signed operations in the order they were applied: a causal order, as `ops` exports need.
+    public func operationTexts(each: (String) throws -> Void) throws {
+        let bodies = try String.fetchCursor(db, sql: "SELECT body FROM operation ORDER BY position")
+        while let body = try bodies.next() { try each(body) }
+    }
+
+    public func pendingOperations() throws -> [SignedOperation] {
+        try String.fetchAll(db, sql: "SELECT body FROM pending ORDER BY origin, seq").map { try SignedOperation(parsing: Array($0.utf8)) }
+    }
+
+    public func equivocatingOrigins() throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT name FROM origin WHERE equivocating = 1 ORDER BY name")
+    }
+
+    /// The state digest of the derived table (see `StateDigest`).
+    public func digest() throws -> String {
+        var digest = StateDigest()
+        try entries(EntryFilter(includeRevoked: true)) { digest.add($0) }
+        return digest.finalize()
+    }
+
+    /// Live resources an agency lists, as `kind value scope` keys: what an import skips.
+    public func listedKeys(agency: String) throws -> Set<String> {
+        var keys: Set<String> = []
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT kind, value, scope FROM entry WHERE revoked_by IS NULL AND origin LIKE ? ESCAPE '\\'
+            """, arguments: [agency.replacingOccurrences(of: "_", with: "\\_") + "/%"])
+        while let row = try rows.next() {
+            keys.insert(Resource(verified: Resource.Kind(rawValue: row[0]) ?? .domain, value: row[1],
+                                 scope: (row[2] as String?).flatMap(Resource.Scope.init(rawValue:))).key)
+        }
+        return keys
+    }
+}
+
+extension Resource {
+    /// One string per resource, for sets of what is already listed.
+    public var key: String { "\(kind.rawValue) \(value) \(scope?.rawValue ?? "")" }
+}

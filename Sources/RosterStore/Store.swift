@@ -1,0 +1,74 @@
+import Foundation
+import GRDB
+import Logging
+import RosterCore
+
+/// The node's SQLite database: signed operations as truth, entries and heads derived
+/// from them. Every batch is applied in one transaction, so a crash or a bad
+/// operation leaves the database as it was before the batch.
+public final class Store: Sendable {
+    let pool: DatabasePool
+    let logger: Logger
+
+    /// Opens (and migrates) the database at `path`, creating it if needed.
+    public init(path: String, logger: Logger = Logger(label: "roster.store")) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Schema.migrator.migrate(pool)
+        } catch let error as DatabaseError {
+            throw RosterError(.storage, "cannot open database \(path): \(error.message ?? "\(error)")")
+        }
+        self.logger = logger
+    }
+
+    /// Runs `body` in one write transaction: all of it lands, or none of it does.
+    public func write<T>(_ body: (Transaction) throws -> T) throws -> T {
+        try storageErrors {
+            try pool.write { db in try body(Transaction(db: db, logger: logger)) }
+        }
+    }
+
+    /// A consistent snapshot for reading, even while another process writes.
+    public func read<T>(_ body: (Snapshot) throws -> T) throws -> T {
+        try storageErrors {
+            try pool.read { db in try body(Snapshot(db: db)) }
+        }
+    }
+
+    /// Applies verified operations in one transaction (see `Transaction.receive`).
+    public func receive(_ batch: [SignedOperation]) throws -> [CausalDelivery.Outcome] {
+        let keys = try read { try $0.keys() }
+        let verified = Verifier.verify(batch, keys: keys)
+        return try write { try $0.receive(verified) }
+    }
+
+    /// Closes the database files; the store is unusable afterwards.
+    public func close() throws {
+        try pool.close()
+    }
+}
+
+/// Turns SQLite's errors into one line a person can act on.
+func storageErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as DatabaseError {
+        switch error.resultCode {
+        case .SQLITE_FULL:
+            throw RosterError(.storage, "the disk is full: free space and run the command again; nothing was changed")
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            throw RosterError(.storage, "the database is busy with another roster process: try again when it finishes")
+        case .SQLITE_READONLY:
+            throw RosterError(.storage, "the database is read-only: check the data folder's permissions")
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB:
+            throw RosterError(.storage, "the database file is damaged: restore it from a backup or re-import an ops export")
+        default:
+            throw RosterError(.storage, "database error: \(error.message ?? "\(error.resultCode)")")
+        }
+    }
+}
