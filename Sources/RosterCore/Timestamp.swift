@@ -119,3 +119,10 @@ extension Int64 {
         return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
     }
 }
+
+extension CalendarDate {
+    /// The UTC day of a moment: what "today" means for expiry.
+    public init(_ time: Timestamp) {
+        self.init(daysSinceEpoch: Int(time.nanoseconds.floorDivided(by: 86_400 * 1_000_000_000)))
+    }
+}

@@ -73,7 +73,7 @@ public enum Importer {
         return rows
     }
 
-    static func row(_ values: [String: String], line: Int) throws -> Row {
+    public static func row(_ values: [String: String], line: Int) throws -> Row {
         do {
             guard let value = values["value"] else { throw RosterError(.badInput, "no value") }
             let scope = try values["scope"].map { text -> Resource.Scope in

@@ -1,0 +1,81 @@
+import ArgumentParser
+import RosterCore
+import RosterStore
+
+struct Amend: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Change fields of one of this agency's entries.")
+
+    @OptionGroup var node: NodeOptions
+    @Argument(help: "The entry id, like kz-mvd/astana-1:42.") var id: String
+    @OptionGroup var fields: FieldOptions
+    @Option(name: .customLong("clear"), help: "Remove an optional field: jurisdiction, expires, evidence or note.")
+    var cleared: [String] = []
+
+    func run() throws {
+        let target = try Dot(id)
+        let opened = try node.openNode()
+        let operation = try opened.store.write { transaction in
+            guard let entry = try transaction.entry(target) else {
+                throw RosterError(.unknownEntry, "no entry \(target): roster list shows the ids")
+            }
+            let changes = try changes(from: entry)
+            return try transaction.append(.amend(target: target, changes: changes), by: opened.replica)
+        }
+        if node.json {
+            Terminal.printJSON(["id": .string(target.description), "operation": .string(operation.dot.description)])
+        } else {
+            Terminal.print(operation.dot.description)
+        }
+    }
+
+    func changes(from entry: Entry) throws -> FieldChanges {
+        var changes = FieldChanges()
+        let values = fields.values
+        if let category = values["category"] { changes.category = try Category(parsing: category) }
+        if fields.authority != nil || fields.reference != nil || fields.decided != nil || fields.statute != nil {
+            let basis = entry.fields.basis
+            changes.basis = try LegalBasis(
+                authority: fields.authority ?? basis.authority, reference: fields.reference ?? basis.reference,
+                decided: try fields.decided.map(CalendarDate.init) ?? basis.decided, statute: fields.statute ?? basis.statute)
+        }
+        if let value = fields.jurisdiction { changes.jurisdiction = .some(try Text.jurisdiction(value)) }
+        if let value = fields.expires { changes.expires = .some(try CalendarDate(value)) }
+        if let value = fields.evidence { changes.evidence = .some(try Text.evidence(value)) }
+        if let value = fields.note { changes.note = .some(try Text.required(value, field: "note")) }
+        for name in cleared {
+            switch name {
+            case "jurisdiction": changes.jurisdiction = .some(nil)
+            case "expires": changes.expires = .some(nil)
+            case "evidence": changes.evidence = .some(nil)
+            case "note": changes.note = .some(nil)
+            default: throw RosterError(.invalidField, "--clear takes jurisdiction, expires, evidence or note, not \(name)")
+            }
+        }
+        guard !changes.isEmpty else { throw RosterError(.invalidField, "nothing to change: give a field option or --clear") }
+        return changes
+    }
+}
+
+struct Revoke: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Revoke one of this agency's entries. Final: a later amend cannot undo it.")
+
+    @OptionGroup var node: NodeOptions
+    @Argument(help: "The entry id.") var id: String
+    @Option(help: "Why the entry is revoked (e.g. the court decision that lifted it).") var reason: String
+
+    func run() throws {
+        let target = try Dot(id)
+        let reason = try Text.required(reason, field: "reason")
+        let opened = try node.openNode()
+        let operation = try opened.store.write { transaction in
+            try transaction.append(.revoke(target: target, reason: reason), by: opened.replica)
+        }
+        if node.json {
+            Terminal.printJSON(["id": .string(target.description), "operation": .string(operation.dot.description)])
+        } else {
+            Terminal.print(operation.dot.description)
+        }
+    }
+}

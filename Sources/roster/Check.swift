@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import RosterCore
+import RosterStore
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Is a resource listed? Exit 0 and the matching entries if so, exit 1 if not.")
+
+    @OptionGroup var node: NodeOptions
+    @Argument(help: "A domain, URL, IP, network, onion address or platform:handle.") var resource: String
+    @Option(help: "Read the resource as this kind instead of guessing.") var kind: String?
+
+    func run() throws {
+        let parsed: Resource
+        if let kind {
+            guard let parsedKind = Resource.Kind(rawValue: kind) else {
+                throw RosterError(.invalidField, "kind \"\(kind)\" is not one of \(Resource.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            parsed = try Resource(kind: parsedKind, value: resource)
+        } else {
+            parsed = try Resource(inferring: resource)
+        }
+        let opened = try node.openNode()
+        let today = CalendarDate(Timestamp.now())
+        let matches = try opened.store.read { try $0.check(parsed, today: today) }
+        if node.json {
+            Terminal.printJSON([
+                "resource": parsed.json, "listed": .bool(!matches.isEmpty), "entries": .array(matches.map(\.json)),
+            ])
+        } else if matches.isEmpty {
+            Terminal.print("not listed: \(parsed)")
+        } else {
+            Terminal.print("listed: \(parsed)")
+            matches.forEach { Terminal.print("  " + EntryText.line($0)) }
+        }
+        if matches.isEmpty { throw NegativeAnswer() }
+    }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import RosterCore
+import RosterStore
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write the roster for peers (ops) or consumers (json, csv, hosts, rpz).")
+
+    @OptionGroup var node: NodeOptions
+    @Option(help: "ops, json, csv, hosts or rpz.") var format: String
+    @Option(name: .shortAndLong, help: "Write to this file (atomically) instead of stdout.") var output: String?
+    @Option(help: "The RPZ zone's origin, for the header comment.") var zone = "rpz.roster"
+
+    func run() throws {
+        guard let format = ExportFormat(rawValue: format) else {
+            throw RosterError(.invalidField, "format \"\(format)\" is not one of \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let opened = try node.openNode()
+        let out = try OutputStream(path: output)
+        let today = CalendarDate(Timestamp.now())
+        let origin = opened.identity.origin
+        try opened.store.read { snapshot in
+            let clock = try snapshot.clock()
+            switch format {
+            case .ops:
+                try snapshot.operationTexts { try out.write($0 + "\n") }
+                return
+            case .json:
+                let header: JSON = [
+                    "format": "roster-entries", "v": 1, "node": .string(origin), "generated": .string(Timestamp.now().text),
+                    "clock": clock.json, "digest": .string(try snapshot.digest()),
+                ]
+                var text = String(decoding: CanonicalJSON.encode(header), as: UTF8.self)
+                text.removeLast()
+                try out.write(text + ",\"entries\":[")
+            case .csv:
+                try out.write(CSVExport.header)
+            case .hosts:
+                try out.write(HostsExport.header(node: origin, clock: clock))
+            case .rpz:
+                try out.write(RPZExport.header(zone: zone, serial: RPZExport.serial(of: clock), node: origin))
+            }
+            var first = true
+            try snapshot.entries { entry in
+                guard format.includes(entry, today: today) else { return }
+                switch format {
+                case .json:
+                    try out.write(bytes: (first ? [] : Array(",\n".utf8)) + CanonicalJSON.encode(entry.json))
+                case .csv: try out.write(CSVExport.row(entry))
+                case .hosts: try out.write(HostsExport.line(entry))
+                case .rpz: try out.write(RPZExport.records(entry))
+                case .ops: break
+                }
+                first = false
+            }
+            if format == .json { try out.write("]}\n") }
+        }
+        try out.finish()
+    }
+}

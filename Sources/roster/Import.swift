@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import RosterCore
+import RosterStore
+
+struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Merge another node's ops export, or sign adds from a csv or hosts file. All or nothing.")
+
+    @OptionGroup var node: NodeOptions
+    @Argument(help: "The file to import.") var file: String
+    @Option(help: "ops, csv or hosts.") var format: String
+    @Option(help: "Default scope for domains: exact or subdomains.") var scope: String?
+    @Option(help: "Default kind for rows without one.") var kind: String?
+    @OptionGroup var fields: FieldOptions
+
+    func run() throws {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw RosterError(.badInput, "cannot read \(file): check the path")
+        }
+        let bytes = Array(data)
+        let opened = try node.openNode()
+        var defaults = fields.values
+        if let scope { defaults["scope"] = scope }
+        if let kind { defaults["kind"] = kind }
+        let summary: ImportSummary
+        switch format {
+        case "ops":
+            summary = try Importer.operations(bytes, into: opened, progress: Terminal.progress("verifying and merging"))
+        case "csv", "hosts":
+            let rows = format == "csv"
+                ? try Importer.csvRows(bytes, defaults: ImportDefaults(defaults))
+                : try Importer.hostsRows(bytes, defaults: ImportDefaults(defaults))
+            summary = try Importer.add(rows, to: opened, progress: Terminal.progress("signing and storing"))
+        default:
+            throw RosterError(.invalidField, "import format \"\(format)\" is not ops, csv or hosts")
+        }
+        if node.json {
+            Terminal.printJSON([
+                "added": .integer(Int64(summary.added)), "skipped": .integer(Int64(summary.skipped)),
+                "applied": .integer(Int64(summary.applied)), "duplicates": .integer(Int64(summary.duplicates)),
+                "pending": .integer(Int64(summary.pending)), "equivocations": .integer(Int64(summary.equivocations)),
+            ])
+        } else if format == "ops" {
+            Terminal.print("applied \(summary.applied), already held \(summary.duplicates), pending \(summary.pending), equivocations \(summary.equivocations)")
+        } else {
+            Terminal.print("added \(summary.added), skipped \(summary.skipped) already listed")
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import RosterCore
+import RosterStore
+
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List entries, live ones unless told otherwise.")
+
+    @OptionGroup var node: NodeOptions
+    @Option(help: "Only this kind.") var kind: String?
+    @Option(help: "Only this category.") var category: String?
+    @Option(help: "Only this agency's entries.") var agency: String?
+    @Flag(help: "Include revoked entries.") var includeRevoked = false
+
+    func run() throws {
+        var filter = EntryFilter(agency: agency, includeRevoked: includeRevoked)
+        if let kind {
+            guard let parsed = Resource.Kind(rawValue: kind) else {
+                throw RosterError(.invalidField, "kind \"\(kind)\" is not one of \(Resource.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            filter.kind = parsed
+        }
+        filter.category = try category.map(Category.init(parsing:))
+        let opened = try node.openNode()
+        try opened.store.read { snapshot in
+            try snapshot.entries(filter) { entry in
+                if node.json {
+                    Terminal.printJSON(entry.json)
+                } else {
+                    Terminal.print(EntryText.line(entry))
+                }
+            }
+        }
+    }
+}
+
+/// How entries read on a terminal.
+enum EntryText {
+    static func line(_ entry: Entry) -> String {
+        let fields = entry.fields
+        var text = "\(entry.id)\t\(entry.resource)\t\(fields.category.rawValue)\t\(fields.basis.authority) \(fields.basis.reference) \(fields.basis.decided)"
+        if let revocation = entry.revocation { text += "\trevoked by \(revocation.dot): \(revocation.reason)" }
+        return text
+    }
+
+    static func details(_ entry: Entry) -> [String] {
+        let fields = entry.fields
+        var lines = [
+            "id:           \(entry.id)",
+            "resource:     \(entry.resource)",
+            "category:     \(fields.category.rawValue)",
+            "authority:    \(fields.basis.authority)",
+            "reference:    \(fields.basis.reference)",
+            "decided:      \(fields.basis.decided)",
+        ]
+        if let statute = fields.basis.statute { lines.append("statute:      \(statute)") }
+        if let value = fields.jurisdiction { lines.append("jurisdiction: \(value)") }
+        if let value = fields.expires { lines.append("expires:      \(value)") }
+        if let value = fields.evidence { lines.append("evidence:     \(value)") }
+        if let value = fields.note { lines.append("note:         \(value)") }
+        if let revocation = entry.revocation {
+            lines.append("revoked:      by \(revocation.dot) at \(revocation.time): \(revocation.reason)")
+        }
+        return lines
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import RosterCore
+import RosterStore
+
+struct Peers: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The agencies whose operations this node accepts.",
+        subcommands: [Descriptor.self, AddPeer.self, ListPeers.self])
+
+    struct Descriptor: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "descriptor", abstract: "Print this node's peer descriptor, for other agencies' Peers/ folders.")
+        @OptionGroup var node: NodeOptions
+
+        func run() throws {
+            let opened = try node.openNode()
+            let identity = opened.identity
+            let descriptor = try PeerDescriptor(
+                agency: identity.agency, name: identity.name, jurisdiction: identity.jurisdiction,
+                replicas: [.init(origin: identity.origin, key: opened.replica.key.publicKey)])
+            Terminal.printJSON(descriptor.json)
+        }
+    }
+
+    struct AddPeer: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "add", abstract: "Accept the replicas a peer descriptor file names.")
+        @OptionGroup var node: NodeOptions
+        @Argument(help: "A peer descriptor (JSON).") var file: String
+
+        func run() throws {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw RosterError(.badInput, "cannot read \(file): check the path")
+            }
+            let descriptor: PeerDescriptor
+            do {
+                descriptor = try PeerDescriptor(json: JSONParser.parse(Array(data)))
+            } catch let error as RosterError {
+                throw RosterError(error.code, "\(file): \(error.reason)")
+            }
+            let opened = try node.openNode()
+            try opened.store.write { transaction in
+                for replica in descriptor.replicas { try transaction.register(origin: replica.origin, key: replica.key) }
+            }
+            Terminal.print("accepting \(descriptor.replicas.map(\.origin).joined(separator: ", "))")
+        }
+    }
+
+    struct ListPeers: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List known signers and their keys.")
+        @OptionGroup var node: NodeOptions
+
+        func run() throws {
+            let opened = try node.openNode()
+            let (keys, clock) = try opened.store.read { (try $0.keys(), try $0.clock()) }
+            for (origin, key) in keys.sorted(by: { $0.key < $1.key }) {
+                if node.json {
+                    Terminal.printJSON(["origin": .string(origin), "key": .string(key.base64), "seq": .integer(Int64(clock[origin]))])
+                } else {
+                    Terminal.print("\(origin)\t\(key.base64)\tseq \(clock[origin])")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import Logging
+import RosterCore
+
+/// `roster`: the agency operator's command line. Exit codes: 0 success, 1 a negative
+/// answer (not listed, audit findings), 2 bad input, 3 node or storage trouble.
+@main
+struct Roster: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "A federated, signed roster of internet resources that agencies have registered as illegal.",
+        subcommands: [
+            Init.self, Add.self, Amend.self, Revoke.self, List.self, Show.self, Check.self, Status.self, Keys.self,
+            Export.self, Import.self, Audit.self, Peers.self,
+        ])
+
+    static func main() {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = ProcessInfo.processInfo.environment["ROSTER_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .warning
+            return handler
+        }
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as RosterError {
+            Terminal.error(error.reason)
+            Foundation.exit(error.exitCode)
+        } catch let exit as NegativeAnswer {
+            Foundation.exit(exit.code)
+        } catch {
+            Self.exit(withError: error)
+        }
+    }
+}
+
+/// Ends a command with exit status 1 after it printed its answer.
+struct NegativeAnswer: Error {
+    let code: Int32 = 1
+}
+
+extension RosterError {
+    var exitCode: Int32 {
+        switch code {
+        case .storage, .noNode, .nodeExists, .badKey: return 3
+        default: return 2
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import ArgumentParser
+import RosterCore
+import RosterStore
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Who this node is, what it holds (clock, counts) and the state digest peers compare.")
+
+    @OptionGroup var node: NodeOptions
+
+    func run() throws {
+        let opened = try node.openNode()
+        let (clock, counts, digest, equivocating) = try opened.store.read { snapshot in
+            (try snapshot.clock(), try snapshot.counts(), try snapshot.digest(), try snapshot.equivocatingOrigins())
+        }
+        let identity = opened.identity
+        if node.json {
+            var members: [String: JSON] = [
+                "agency": .string(identity.agency), "replica": .string(identity.replica), "origin": .string(identity.origin),
+                "alg": .string(Signature.ed25519), "public_key": .string(opened.replica.key.publicKey.base64),
+                "clock": clock.json, "digest": .string(digest),
+                "entries": ["live": .integer(Int64(counts.live)), "revoked": .integer(Int64(counts.revoked))],
+                "operations": .integer(Int64(counts.operations)), "pending": .integer(Int64(counts.pending)),
+                "equivocating": .array(equivocating.map(JSON.string)), "data": .string(node.folder.path),
+            ]
+            if let name = identity.name { members["name"] = .string(name) }
+            if let jurisdiction = identity.jurisdiction { members["jurisdiction"] = .string(jurisdiction) }
+            Terminal.printJSON(.object(members))
+            return
+        }
+        Terminal.print("node:        \(identity.origin)\(identity.name.map { " (\($0))" } ?? "")")
+        Terminal.print("data:        \(node.folder.path)")
+        Terminal.print("public key:  ed25519 \(opened.replica.key.publicKey.base64)")
+        Terminal.print("clock:       \(clock)")
+        Terminal.print("digest:      \(digest)")
+        Terminal.print("entries:     \(counts.live) live, \(counts.revoked) revoked")
+        Terminal.print("operations:  \(counts.operations) applied, \(counts.pending) pending")
+        if !equivocating.isEmpty {
+            Terminal.print("warning:     equivocation by \(equivocating.joined(separator: ", ")): run roster audit")
+        }
+    }
+}
+
+struct Keys: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The node's public key.", subcommands: [ShowKey.self])
+
+    struct ShowKey: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "show", abstract: "Print the public key: base64 of the raw 32 bytes, or an SPKI PEM for openssl.")
+
+        @OptionGroup var node: NodeOptions
+        @Flag(help: "Print an SPKI PEM that openssl pkeyutl -verify accepts.") var pem = false
+
+        func run() throws {
+            let key = try node.openNode().replica.key.publicKey
+            if node.json {
+                Terminal.printJSON(["alg": .string(Signature.ed25519), "key": .string(key.base64), "pem": .string(key.pem)])
+            } else {
+                Terminal.print(pem ? key.pem.trimmingCharacters(in: .newlines) : key.base64)
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+import RosterCore
+import Testing
+
+@Suite("Merge: the roster is a function of the set of operations")
+struct MergePropertyTests {
+    @Test("Every delivery order and batch split gives the same digest and clock", arguments: 0..<12)
+    func convergence(seed: UInt64) throws {
+        var simulation = Simulation(seed: seed)
+        simulation.run(steps: 80)
+        var reference = RosterState(keys: simulation.keys)
+        try reference.receive(simulation.all)
+        #expect(reference.pending.isEmpty)
+        #expect(reference.applied.count == simulation.all.count)
+
+        var rng = SplitMix64(seed: seed &+ 1000)
+        for _ in 0..<20 {
+            var state = RosterState(keys: simulation.keys)
+            var shuffled = simulation.all.shuffled(using: &rng)
+            var delivered: Set<Dot> = []
+            // A random split into batches, some operations delivered twice.
+            while !shuffled.isEmpty {
+                let size = Int.random(in: 1...max(1, shuffled.count), using: &rng)
+                var batch = Array(shuffled.prefix(size))
+                shuffled.removeFirst(size)
+                if Bool.random(using: &rng), let replay = batch.first { batch.append(replay) }
+                let outcomes = try state.receive(batch)
+                delivered.formUnion(batch.map(\.dot))
+                #expect(!outcomes.contains { if case .rejected = $0 { return true } else { return false } })
+                // Nothing is lost: every operation is applied or waits.
+                #expect(Set(state.applied.map(\.dot)).union(state.pending.map(\.dot)) == delivered)
+                #expect(state.applied.count + state.pending.count == delivered.count)
+            }
+            #expect(state.pending.isEmpty)
+            #expect(state.digest == reference.digest)
+            #expect(state.clock == reference.clock)
+        }
+    }
+
+    @Test("An operation whose causal past is missing waits, then applies when it arrives")
+    func pendingUntilDependenciesArrive() throws {
+        var simulation = Simulation(seed: 7, origins: ["kz-mvd/astana-1"])
+        simulation.run(steps: 10)
+        let operations = simulation.all
+        var state = RosterState(keys: simulation.keys)
+        let outcomes = try state.receive(Array(operations.dropFirst()))
+        #expect(outcomes.allSatisfy { $0 == .pending })
+        #expect(state.pending.count == operations.count - 1)
+        #expect(state.applied.isEmpty)
+        try state.receive([operations[0]])
+        #expect(state.pending.isEmpty)
+        #expect(state.applied.count == operations.count)
+    }
+
+    @Test("Revoke is final: it wins over amends before, after and concurrent with it")
+    func revokeWins() throws {
+        let sim = Simulation(seed: 1, origins: ["kz-mvd/a", "kz-mvd/b"])
+        let a = sim.writers[0].replica, b = sim.writers[1].replica
+        let t = try Timestamp("2026-11-01T10:00:00Z")
+        let add = a.make(.add(resource: try Resource(kind: .domain, value: "x.example"),
+                              fields: EntryFields(category: .drugs, basis: Simulation.basis)), after: nil, clock: VectorClock(), time: t)
+        let context = VectorClock(["kz-mvd/a": 1])
+        let revoke = b.make(.revoke(target: add.dot, reason: "lifted"), after: nil, clock: context, time: t)
+        let laterTime = try Timestamp("2026-11-02T10:00:00Z")
+        let amend = a.make(.amend(target: add.dot, changes: FieldChanges(note: .some("later"))),
+                           after: .init(seq: 1, hash: add.hash), clock: context, time: laterTime)
+        for order in [[add, revoke, amend], [add, amend, revoke], [amend, revoke, add]] {
+            var state = RosterState(keys: sim.keys)
+            try state.receive(order)
+            let entry = try require(state.entry(add.dot))
+            #expect(!entry.isLive)
+            #expect(entry.revocation?.dot == revoke.dot)
+        }
+    }
+
+    @Test("Concurrent amends: the greater (time, origin) wins and the conflict is visible")
+    func concurrentAmends() throws {
+        let sim = Simulation(seed: 2, origins: ["kz-mvd/a", "kz-mvd/b"])
+        let a = sim.writers[0].replica, b = sim.writers[1].replica
+        let t = try Timestamp("2026-11-01T10:00:00Z")
+        let add = a.make(.add(resource: try Resource(kind: .domain, value: "x.example"),
+                              fields: EntryFields(category: .drugs, basis: Simulation.basis)), after: nil, clock: VectorClock(), time: t)
+        let context = VectorClock(["kz-mvd/a": 1])
+        let fromA = a.make(.amend(target: add.dot, changes: FieldChanges(category: .nps)),
+                           after: .init(seq: 1, hash: add.hash), clock: context, time: t)
+        let fromB = b.make(.amend(target: add.dot, changes: FieldChanges(category: .precursors)), after: nil, clock: context, time: t)
+        var state = RosterState(keys: sim.keys)
+        try state.receive([fromB, fromA, add])
+        // Same time: origin kz-mvd/b sorts after kz-mvd/a, so b's value wins.
+        #expect(state.entry(add.dot)?.fields.category == .precursors)
+        #expect(Entry.conflicts(among: [fromA.operation, fromB.operation]).count == 1)
+        // An amend that has seen both dominates them.
+        let after = a.make(.amend(target: add.dot, changes: FieldChanges(category: .pharmacy)),
+                           after: .init(seq: 2, hash: fromA.hash), clock: VectorClock(["kz-mvd/a": 2, "kz-mvd/b": 1]),
+                           time: try Timestamp("2026-10-01T00:00:00Z"))
+        try state.receive([after])
+        #expect(state.entry(add.dot)?.fields.category == .pharmacy)
+    }
+
+    @Test("Two operations with one dot are equivocation: the second is kept as proof and rejected")
+    func equivocation() throws {
+        let sim = Simulation(seed: 3, origins: ["kz-mvd/a"])
+        let a = sim.writers[0].replica
+        let t = try Timestamp("2026-11-01T10:00:00Z")
+        let fields = EntryFields(category: .drugs, basis: Simulation.basis)
+        let first = a.make(.add(resource: try Resource(kind: .domain, value: "x.example"), fields: fields), after: nil, clock: VectorClock(), time: t)
+        let second = a.make(.add(resource: try Resource(kind: .domain, value: "y.example"), fields: fields), after: nil, clock: VectorClock(), time: t)
+        var state = RosterState(keys: sim.keys)
+        try state.receive([first])
+        let outcomes = try state.receive([second, first])
+        #expect(outcomes == [.rejected(RosterError(.equivocation, "")), .duplicate])
+        #expect(state.equivocations == [second])
+        #expect(state.entries.map(\.resource.value) == ["x.example"])
+    }
+
+    @Test("Forged, unknown-signer and cross-agency operations never touch the state")
+    func rejections() throws {
+        let sim = Simulation(seed: 4, origins: ["kz-mvd/a", "uz-iib/b"])
+        let a = sim.writers[0].replica, b = sim.writers[1].replica
+        let t = try Timestamp("2026-11-01T10:00:00Z")
+        let fields = EntryFields(category: .drugs, basis: Simulation.basis)
+        let add = a.make(.add(resource: try Resource(kind: .domain, value: "x.example"), fields: fields), after: nil, clock: VectorClock(), time: t)
+        // Signed by b's key but claiming a's origin.
+        let forgedOp = Operation(origin: "kz-mvd/a", seq: 1, prev: nil, clock: VectorClock(), time: t,
+                                 payload: .add(resource: try Resource(kind: .domain, value: "y.example"), fields: fields))
+        let forged = SignedOperation.sign(forgedOp, with: b.key)
+        var state = RosterState(keys: ["kz-mvd/a": a.key.publicKey])
+        let outcomes = try state.receive([forged, b.make(.add(resource: try Resource(kind: .domain, value: "z.example"), fields: fields), after: nil, clock: VectorClock(), time: t)])
+        #expect(outcomes == [.rejected(RosterError(.badSignature, "")), .rejected(RosterError(.unknownOrigin, ""))])
+        #expect(state.applied.isEmpty && state.pending.isEmpty)
+        // uz-iib may not revoke kz-mvd's entry: the operation does not even parse.
+        let crossAgency = b.make(.revoke(target: add.dot, reason: "x"), after: nil, clock: VectorClock(["kz-mvd/a": 1]), time: t)
+        #expect(throws: RosterError(.forbiddenTarget, "")) { try SignedOperation(parsing: crossAgency.bytes) }
+    }
+}

@@ -1,0 +1,86 @@
+import RosterCore
+
+/// A seeded generator, so a failing property run can be replayed.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Replicas of two agencies that add, amend and revoke while syncing now and then:
+/// produces the concurrent histories the merge rules must make converge.
+struct Simulation {
+    struct Writer {
+        let replica: Replica
+        var state: RosterState
+    }
+
+    var writers: [Writer]
+    var all: [SignedOperation] = []
+    var rng: SplitMix64
+    let keys: [String: PublicKey]
+    /// Few distinct times, so that the (time, origin) tie-break is exercised.
+    let times = try! ["2026-11-01T10:00:00Z", "2026-11-01T10:00:01Z", "2026-11-01T10:00:02Z"].map(Timestamp.init)
+
+    init(seed: UInt64, origins: [String] = ["kz-mvd/astana-1", "kz-mvd/almaty-1", "uz-iib/tashkent-1"]) {
+        rng = SplitMix64(seed: seed)
+        var keys: [String: PublicKey] = [:]
+        var replicas: [Replica] = []
+        for origin in origins {
+            var seedBytes = [UInt8](repeating: 0, count: 32)
+            for index in seedBytes.indices { seedBytes[index] = UInt8.random(in: 0...255, using: &rng) }
+            let replica = Replica(origin: origin, key: try! ReplicaKey(rawRepresentation: seedBytes))
+            keys[origin] = replica.key.publicKey
+            replicas.append(replica)
+        }
+        self.keys = keys
+        writers = replicas.map { Writer(replica: $0, state: RosterState(keys: keys)) }
+    }
+
+    static let category = Category.allCases
+    static let basis = try! LegalBasis(authority: "Court", reference: "R-1", decided: CalendarDate("2026-01-01"))
+
+    mutating func run(steps: Int) {
+        for _ in 0..<steps {
+            let index = Int.random(in: 0..<writers.count, using: &rng)
+            let roll = Int.random(in: 0..<10, using: &rng)
+            if roll < 2 {
+                // Sync: learn everything another writer holds.
+                let other = Int.random(in: 0..<writers.count, using: &rng)
+                _ = try! writers[index].state.receive(writers[other].state.applied)
+                continue
+            }
+            let writer = writers[index]
+            let own = writer.state.entries.filter { $0.agency == writer.replica.agency && $0.isLive }
+            let payload: Operation.Payload
+            if roll < 6 || own.isEmpty {
+                let value = "site\(Int.random(in: 0..<12, using: &rng)).example"
+                let scope: Resource.Scope = Bool.random(using: &rng) ? .exact : .subdomains
+                let fields = EntryFields(category: Self.category.randomElement(using: &rng)!, basis: Self.basis)
+                payload = .add(resource: try! Resource(kind: .domain, value: value, scope: scope), fields: fields)
+            } else if roll < 9 {
+                let target = own.randomElement(using: &rng)!.id
+                var changes = FieldChanges()
+                switch Int.random(in: 0..<3, using: &rng) {
+                case 0: changes.category = Self.category.randomElement(using: &rng)!
+                case 1: changes.note = .some("note \(Int.random(in: 0..<100, using: &rng))")
+                default: changes.note = .some(nil)
+                }
+                payload = .amend(target: target, changes: changes)
+            } else {
+                payload = .revoke(target: own.randomElement(using: &rng)!.id, reason: "lifted")
+            }
+            let head = writer.state.heads[writer.replica.origin]
+            let operation = writer.replica.make(payload, after: head, clock: writer.state.clock,
+                                                time: times.randomElement(using: &rng)!)
+            _ = try! writers[index].state.receive([operation])
+            all.append(operation)
+        }
+    }
+}

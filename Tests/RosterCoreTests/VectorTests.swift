@@ -1,0 +1,40 @@
+import RosterCore
+import Testing
+
+@Suite("Standard test vectors")
+struct VectorTests {
+    @Test("RFC 8032 Ed25519: our keys sign and verify as the RFC says")
+    func ed25519() throws {
+        guard case .array(let vectors) = try Vectors.load("rfc8032") else { Issue.record("no vectors"); return }
+        #expect(vectors.count == 3)
+        for vector in vectors {
+            let secret = try require(Hex.decode(vector["secret"]?.string ?? ""))
+            let message = try require(Hex.decode(vector["message"]?.string ?? ""))
+            let expected = try require(Hex.decode(vector["signature"]?.string ?? ""))
+            let key = try ReplicaKey(rawRepresentation: secret)
+            #expect(Hex.encode(key.publicKey.raw) == vector["public"]?.string)
+            #expect(key.sign(message) == expected, "\(vector["name"]?.string ?? "")")
+            #expect(key.publicKey.isValidSignature(expected, for: message))
+            var forged = expected
+            forged[0] ^= 1
+            #expect(!key.publicKey.isValidSignature(forged, for: message))
+        }
+    }
+
+    @Test("RFC 8785 canonical JSON: samples from the RFC encode byte for byte")
+    func canonicalJSON() throws {
+        guard case .array(let vectors) = try Vectors.load("rfc8785") else { Issue.record("no vectors"); return }
+        for vector in vectors {
+            let input = try require(vector["input"]?.string)
+            let expected = try require(vector["expected"]?.string)
+            #expect(CanonicalJSON.string(try JSONParser.parse(input)) == expected, "\(vector["name"]?.string ?? "")")
+        }
+    }
+
+    @Test("The parser refuses what would make two encodings of one document", arguments: [
+        #"{"a":1,"a":2}"#, #"{"a":1"#, #"[1,]"#, #""\ud800""#, "[01]", #"{"a":NaN}"#, "1 2",
+    ])
+    func strictParser(text: String) {
+        #expect(throws: RosterError.self) { try JSONParser.parse(text) }
+    }
+}
