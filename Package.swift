@@ -52,18 +52,24 @@ let package = Package(
             name: "roster-bench",
             dependencies: ["RosterCore", "RosterStore"]
         ),
+        // Generators shared by the test targets: seeded replicas that write concurrently.
+        .target(
+            name: "RosterTestSupport",
+            dependencies: ["RosterCore"],
+            path: "Tests/RosterTestSupport"
+        ),
         .testTarget(
             name: "RosterCoreTests",
-            dependencies: ["RosterCore"],
+            dependencies: ["RosterCore", "RosterTestSupport"],
             resources: [.copy("Vectors")]
         ),
         .testTarget(
             name: "RosterStoreTests",
-            dependencies: ["RosterCore", "RosterStore"]
+            dependencies: ["RosterCore", "RosterStore", "RosterTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "RosterCLITests",
-            dependencies: ["RosterCore"]
+            dependencies: ["RosterCore", "roster", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ]
 )

@@ -1,4 +1,5 @@
 import RosterCore
+import RosterTestSupport
 import Testing
 
 @Suite("Merge: the roster is a function of the set of operations")

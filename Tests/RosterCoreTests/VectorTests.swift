@@ -1,4 +1,5 @@
 import RosterCore
+import RosterTestSupport
 import Testing
 
 @Suite("Standard test vectors")

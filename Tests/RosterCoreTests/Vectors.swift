@@ -1,5 +1,6 @@
 import Foundation
 import RosterCore
+import RosterTestSupport
 
 /// Reads a vector file bundled with the tests.
 enum Vectors {
@@ -9,7 +10,3 @@ enum Vectors {
     }
 }
 
-func require<T>(_ value: T?, _ message: String = "missing value") throws -> T {
-    guard let value else { throw RosterError(.badInput, message) }
-    return value
-}

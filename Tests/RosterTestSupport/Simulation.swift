@@ -1,10 +1,10 @@
 import RosterCore
 
 /// A seeded generator, so a failing property run can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+public struct SplitMix64: RandomNumberGenerator {
+    public var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -15,20 +15,20 @@ struct SplitMix64: RandomNumberGenerator {
 
 /// Replicas of two agencies that add, amend and revoke while syncing now and then:
 /// produces the concurrent histories the merge rules must make converge.
-struct Simulation {
-    struct Writer {
-        let replica: Replica
-        var state: RosterState
+public struct Simulation {
+    public struct Writer {
+        public let replica: Replica
+        public var state: RosterState
     }
 
-    var writers: [Writer]
-    var all: [SignedOperation] = []
+    public var writers: [Writer]
+    public var all: [SignedOperation] = []
     var rng: SplitMix64
-    let keys: [String: PublicKey]
+    public let keys: [String: PublicKey]
     /// Few distinct times, so that the (time, origin) tie-break is exercised.
     let times = try! ["2026-11-01T10:00:00Z", "2026-11-01T10:00:01Z", "2026-11-01T10:00:02Z"].map(Timestamp.init)
 
-    init(seed: UInt64, origins: [String] = ["kz-mvd/astana-1", "kz-mvd/almaty-1", "uz-iib/tashkent-1"]) {
+    public init(seed: UInt64, origins: [String] = ["kz-mvd/astana-1", "kz-mvd/almaty-1", "uz-iib/tashkent-1"]) {
         rng = SplitMix64(seed: seed)
         var keys: [String: PublicKey] = [:]
         var replicas: [Replica] = []
@@ -44,9 +44,9 @@ struct Simulation {
     }
 
     static let category = Category.allCases
-    static let basis = try! LegalBasis(authority: "Court", reference: "R-1", decided: CalendarDate("2026-01-01"))
+    public static let basis = try! LegalBasis(authority: "Court", reference: "R-1", decided: CalendarDate("2026-01-01"))
 
-    mutating func run(steps: Int) {
+    public mutating func run(steps: Int) {
         for _ in 0..<steps {
             let index = Int.random(in: 0..<writers.count, using: &rng)
             let roll = Int.random(in: 0..<10, using: &rng)
@@ -83,4 +83,10 @@ struct Simulation {
             all.append(operation)
         }
     }
+}
+
+/// Unwraps or throws, for tests that read optional results.
+public func require<T>(_ value: T?, _ message: String = "missing value") throws -> T {
+    guard let value else { throw RosterError(.badInput, message) }
+    return value
 }

@@ -1,0 +1,70 @@
+-- Roster SQLite schema (GRDB migration v1). Generated from Sources/RosterStore/Schema.swift;
+-- a test keeps the two equal. Signed operations are the truth; entry and the
+-- head columns of origin are derived and rebuilt by `roster audit --rebuild`.
+
+-- Signers this node accepts operations from: itself and its peers' replicas.
+-- head_seq/head_hash are derived: the last applied operation of the origin.
+CREATE TABLE origin (
+    name TEXT PRIMARY KEY NOT NULL,
+    public_key BLOB NOT NULL CHECK (length(public_key) = 32),
+    alg TEXT NOT NULL DEFAULT 'ed25519',
+    head_seq INTEGER NOT NULL DEFAULT 0,
+    head_hash BLOB,
+    equivocating INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+-- Applied operations; position is the causal order in which they were applied.
+CREATE TABLE operation (
+    position INTEGER PRIMARY KEY,
+    origin TEXT NOT NULL REFERENCES origin(name),
+    seq INTEGER NOT NULL,
+    target TEXT,
+    body TEXT NOT NULL,
+    UNIQUE (origin, seq)
+);
+CREATE INDEX operation_target ON operation(target) WHERE target IS NOT NULL;
+
+-- Verified operations waiting for what they depend on: never dropped.
+CREATE TABLE pending (
+    origin TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (origin, seq)
+) WITHOUT ROWID;
+
+-- The second operation of each equivocating pair, kept as proof.
+CREATE TABLE equivocation (
+    id INTEGER PRIMARY KEY,
+    origin TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    body TEXT NOT NULL UNIQUE
+);
+
+-- Derived: every entry as its add and the changes targeting it resolve.
+CREATE TABLE entry (
+    origin TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    value TEXT NOT NULL,
+    scope TEXT,
+    category TEXT NOT NULL,
+    authority TEXT NOT NULL,
+    reference TEXT NOT NULL,
+    decided TEXT NOT NULL,
+    statute TEXT,
+    jurisdiction TEXT,
+    expires TEXT,
+    evidence TEXT,
+    note TEXT,
+    revoked_by TEXT,
+    revoked_reason TEXT,
+    revoked_time TEXT,
+    PRIMARY KEY (origin, seq)
+) WITHOUT ROWID;
+CREATE INDEX entry_value ON entry(value);
+
+-- Derived values worth keeping between runs (the state digest and the clock it was taken at).
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY NOT NULL,
+    value TEXT NOT NULL
+) WITHOUT ROWID;

@@ -1,0 +1,187 @@
+import Foundation
+import GRDB
+import RosterCore
+import RosterStore
+import RosterTestSupport
+import Testing
+
+@Suite("SQLite store: the same roster as the in-memory reference, and nothing half-written")
+struct StoreTests {
+    static let basis = Simulation.basis
+
+    func makeNode(_ folder: TemporaryFolder, keys: [String: PublicKey] = [:]) throws -> Node {
+        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"))
+        try node.store.write { transaction in
+            for (origin, key) in keys { try transaction.register(origin: origin, key: key) }
+        }
+        return node
+    }
+
+    @Test("Batches in any order give the reference digest and clock, and survive a reopen", arguments: [11, 12, 13] as [UInt64])
+    func matchesReference(seed: UInt64) throws {
+        var simulation = Simulation(seed: seed)
+        simulation.run(steps: 60)
+        var reference = RosterState(keys: simulation.keys)
+        try reference.receive(simulation.all)
+
+        let folder = try TemporaryFolder()
+        var node: Node? = try makeNode(folder, keys: simulation.keys)
+        var rng = SplitMix64(seed: seed)
+        var shuffled = simulation.all.shuffled(using: &rng)
+        while !shuffled.isEmpty {
+            let size = Int.random(in: 1...10, using: &rng)
+            _ = try node!.store.receive(Array(shuffled.prefix(size)))
+            shuffled.removeFirst(min(size, shuffled.count))
+            // Reopen now and then: pending operations are persisted, not held in memory.
+            if Bool.random(using: &rng) {
+                try node!.store.close()
+                node = try Node.open(at: folder.path("node"))
+            }
+        }
+        let (digest, clock, counts) = try node!.store.read { (try $0.digest(), try $0.clock(), try $0.counts()) }
+        #expect(counts.pending == 0)
+        #expect(digest == reference.digest)
+        #expect(clock == reference.clock)
+        let report = try Auditor.audit(node!.store)
+        #expect(report.findings.isEmpty, "\(report.findings)")
+        #expect(report.digest == reference.digest)
+    }
+
+    @Test("Own operations chain and carry the node's clock")
+    func ownOperations() throws {
+        let folder = try TemporaryFolder()
+        let node = try makeNode(folder)
+        let fields = EntryFields(category: .drugs, basis: Self.basis)
+        let first = try node.store.write { try $0.append(.add(resource: Resource(kind: .domain, value: "a.example"), fields: fields), by: node.replica) }
+        let second = try node.store.write { try $0.append(.revoke(target: first.dot, reason: "lifted"), by: node.replica) }
+        #expect(first.dot == Dot(origin: "ru-mvd/moscow-1", seq: 1))
+        #expect(second.operation.prev == first.hash)
+        #expect(second.operation.clock == VectorClock(["ru-mvd/moscow-1": 1]))
+        #expect(throws: RosterError(.revokedEntry, "")) {
+            try node.store.write { try $0.append(.amend(target: first.dot, changes: FieldChanges(note: .some("x"))), by: node.replica) }
+        }
+        #expect(throws: RosterError(.unknownEntry, "")) {
+            try node.store.write { try $0.append(.revoke(target: Dot(origin: "ru-mvd/moscow-1", seq: 99), reason: "x"), by: node.replica) }
+        }
+    }
+
+    @Test("Audit names an entry row edited in SQLite, and --rebuild restores it")
+    func auditFindsEditedRow() throws {
+        let folder = try TemporaryFolder()
+        let node = try makeNode(folder)
+        let fields = EntryFields(category: .drugs, basis: Self.basis)
+        for name in ["a.example", "b.example", "c.example"] {
+            try node.store.write { try $0.append(.add(resource: Resource(kind: .domain, value: name), fields: fields), by: node.replica) }
+        }
+        #expect(try Auditor.audit(node.store).findings.isEmpty)
+        let database = try DatabaseQueue(path: folder.path("node/roster.sqlite").path)
+        try database.write { try $0.execute(sql: "UPDATE entry SET category = 'other' WHERE seq = 2") }
+        let findings = try Auditor.audit(node.store).findings
+        #expect(findings.count == 1)
+        #expect(findings.first?.contains("ru-mvd/moscow-1:2") == true)
+        try node.store.write { try $0.rebuild() }
+        #expect(try Auditor.audit(node.store).findings.isEmpty)
+
+        try database.write { try $0.execute(sql: "UPDATE operation SET body = replace(body, 'a.example', 'z.example') WHERE seq = 1") }
+        let forged = try Auditor.audit(node.store).findings
+        #expect(forged.contains { $0.contains("ru-mvd/moscow-1:1") && $0.contains("signature") })
+        try database.write { try $0.execute(sql: "DELETE FROM entry WHERE seq = 3") }
+        #expect(try Auditor.audit(node.store).findings.contains { $0.contains("ru-mvd/moscow-1:3") && $0.contains("missing") })
+    }
+
+    @Test("Equivocation is kept as proof, flags the origin and is reported by audit")
+    func equivocation() throws {
+        let simulation = Simulation(seed: 5, origins: ["kz-mvd/a"])
+        let a = simulation.writers[0].replica
+        let t = try Timestamp("2026-11-01T10:00:00Z")
+        let fields = EntryFields(category: .drugs, basis: Self.basis)
+        let first = a.make(.add(resource: try Resource(kind: .domain, value: "x.example"), fields: fields), after: nil, clock: VectorClock(), time: t)
+        let second = a.make(.add(resource: try Resource(kind: .domain, value: "y.example"), fields: fields), after: nil, clock: VectorClock(), time: t)
+        let folder = try TemporaryFolder()
+        let node = try makeNode(folder, keys: simulation.keys)
+        _ = try node.store.receive([first])
+        let outcomes = try node.store.receive([second])
+        #expect(outcomes == [.rejected(RosterError(.equivocation, ""))])
+        #expect(try node.store.read { try $0.equivocatingOrigins() } == ["kz-mvd/a"])
+        let report = try Auditor.audit(node.store)
+        #expect(report.equivocations == 1)
+        #expect(report.findings.contains { $0.contains("kz-mvd/a") && $0.contains("equivocated") })
+    }
+
+    @Test("A bad line in an ops file leaves the database exactly as it was")
+    func atomicImport() throws {
+        var simulation = Simulation(seed: 21, origins: ["kz-mvd/a", "kz-mvd/b"])
+        simulation.run(steps: 40)
+        let folder = try TemporaryFolder()
+        let node = try makeNode(folder, keys: simulation.keys)
+        let before = try node.store.read { (try $0.digest(), try $0.counts()) }
+        var lines = simulation.all.map(\.text)
+        lines[lines.count - 1] = lines[lines.count - 1].replacingOccurrences(of: "\"sig\":\"", with: "\"sig\":\"AAAA")
+        let file = Array(lines.joined(separator: "\n").utf8)
+        #expect {
+            try Importer.operations(file, into: node)
+        } throws: { error in
+            (error as? RosterError)?.reason.hasPrefix("line \(lines.count):") == true
+        }
+        let after = try node.store.read { (try $0.digest(), try $0.counts()) }
+        #expect(after.0 == before.0 && after.1 == before.1)
+        // The good file imports, and importing it twice changes nothing.
+        let good = Array(simulation.all.map(\.text).joined(separator: "\n").utf8)
+        let summary = try Importer.operations(good, into: node)
+        #expect(summary.applied == simulation.all.count)
+        let again = try Importer.operations(good, into: node)
+        #expect(again.duplicates == simulation.all.count && again.applied == 0)
+    }
+
+    @Test("CSV import normalises, skips what the agency lists, and stops at a bad line with its number")
+    func csvImport() throws {
+        let folder = try TemporaryFolder()
+        let node = try makeNode(folder)
+        let defaults = ImportDefaults(["category": "drugs", "authority": "Court", "reference": "R-9", "decided": "2026-01-01"])
+        let csv = "value,kind,note\r\nShop.Example.,domain,\"a, quoted \"\"note\"\"\"\nshop.example,domain,\n10.0.0.0/8,cidr,\n"
+        let rows = try Importer.csvRows(Array(csv.utf8), defaults: defaults)
+        #expect(rows.map(\.resource.value) == ["shop.example", "shop.example", "10.0.0.0/8"])
+        #expect(rows[0].fields.note == "a, quoted \"note\"")
+        let summary = try Importer.add(rows, to: node)
+        #expect(summary.added == 2 && summary.skipped == 1)
+        #expect(try Importer.add(rows, to: node).added == 0)
+
+        #expect {
+            try Importer.csvRows(Array("value,kind\nok.example,domain\nbad..name,domain\n".utf8), defaults: defaults)
+        } throws: { error in
+            (error as? RosterError)?.reason.hasPrefix("line 3:") == true
+        }
+        #expect(throws: RosterError.self) {
+            try Importer.csvRows(Array("value,colour\nok.example,red\n".utf8), defaults: defaults)
+        }
+    }
+
+    @Test("The private key is created with mode 0600, and a readable key is refused")
+    func keyFileMode() throws {
+        let folder = try TemporaryFolder()
+        let node = try makeNode(folder)
+        let keyPath = node.folder.appendingPathComponent("replica.key").path
+        let mode = try FileManager.default.attributesOfItem(atPath: keyPath)[.posixPermissions] as? NSNumber
+        #expect(mode?.intValue == 0o600)
+        #expect(throws: RosterError(.nodeExists, "")) {
+            try Node.create(at: node.folder, identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"))
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: keyPath)
+        #expect(throws: RosterError(.badKey, "")) { try Node.open(at: node.folder) }
+    }
+
+    @Test("Schemas/roster.sql is the schema the migrations create")
+    func schemaFile() throws {
+        let folder = try TemporaryFolder()
+        let node = try makeNode(folder)
+        let created = try node.store.read { snapshot in
+            try String.fetchAll(snapshot.db, sql: "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'grdb_%' ORDER BY name")
+        }
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let file = try String(contentsOf: repository.appendingPathComponent("Schemas/roster.sql"), encoding: .utf8)
+        let normalise = { (sql: String) in sql.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+        let fileStatements = file.components(separatedBy: "\n").filter { !$0.hasPrefix("--") }.joined(separator: "\n")
+            .components(separatedBy: ";").map(normalise).filter { !$0.isEmpty }
+        #expect(Set(fileStatements) == Set(created.map(normalise)))
+    }
+}
