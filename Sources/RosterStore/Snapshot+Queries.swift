@@ -116,6 +116,6 @@ extension DatabaseReading {
 }
 
 extension Resource {
-    /// One string per resource, for sets of what is already listed.
-    public var key: String { "\(kind.rawValue) \(value) \(scope?.rawValue ?? "")" }
+    /// Kind and value: an agency lists a resource once, whatever its scope.
+    public var key: String { "\(kind.rawValue) \(value)" }
 }
