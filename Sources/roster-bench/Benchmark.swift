@@ -1,0 +1,124 @@
+import Foundation
+import RosterCore
+import RosterStore
+
+/// Prints the figures the performance targets are stated in, for each roster size
+/// given (default 100,000 and 1,000,000): the real `roster` binary is timed as a
+/// child process, so its peak memory is its own.
+///
+///     swift build -c release && .build/release/roster-bench 100000 1000000
+@main
+struct Benchmark {
+    static func main() throws {
+        let sizes = CommandLine.arguments.dropFirst().compactMap { Int($0) }
+        let roster = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent().appendingPathComponent("roster")
+        guard FileManager.default.isExecutableFile(atPath: roster.path) else {
+            FileHandle.standardError.write(Data("roster-bench: build the roster binary first (swift build -c release)\n".utf8))
+            exit(2)
+        }
+        var results: [[String: String]] = []
+        for size in sizes.isEmpty ? [100_000, 1_000_000] : sizes {
+            results.append(try run(size: size, roster: roster))
+        }
+        let rows = [
+            "import (entries/s)", "import peak memory (MB)", "check in process (lookups/s)", "roster check command (ms)",
+            "export ops (s)", "export json (s)", "export csv (s)", "export hosts (s)", "export rpz (s)", "audit (ops/s)",
+            "audit peak memory (MB)", "database (bytes/entry)",
+        ]
+        print("")
+        print("figure".padding(toLength: 32, withPad: " ", startingAt: 0)
+            + results.map { ($0["size"] ?? "").leftPadded(14) }.joined())
+        for row in rows {
+            print(row.padding(toLength: 32, withPad: " ", startingAt: 0) + results.map { ($0[row] ?? "-").leftPadded(14) }.joined())
+        }
+    }
+
+    static func run(size: Int, roster binary: URL) throws -> [String: String] {
+        var result = ["size": "N=\(size)"]
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("roster-bench-\(size)-\(getpid())")
+        try? FileManager.default.removeItem(at: folder)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let data = folder.appendingPathComponent("node").path
+        func roster(_ arguments: [String]) throws -> Child.Outcome {
+            try Child.run(binary.path, arguments + ["--data", data])
+        }
+        log("N=\(size): preparing CSV")
+        _ = try roster(["init", "--agency", "kz-mvd", "--replica", "bench"])
+        let csv = folder.appendingPathComponent("domains.csv")
+        var text = "value,scope\n"
+        text.reserveCapacity(size * 32)
+        for index in 0..<size {
+            text += "shop-\(index).example-\(index % 97).kz,\(index % 10 == 0 ? "subdomains" : "exact")\n"
+        }
+        try text.write(to: csv, atomically: false, encoding: .utf8)
+        text = ""
+
+        log("N=\(size): import")
+        let imported = try roster(["import", csv.path, "--format", "csv", "--category", "drugs", "--authority", "MVD KZ",
+                                   "--reference", "No. 1", "--decided", "2026-01-01"])
+        result["import (entries/s)"] = format(Double(size) / imported.seconds)
+        result["import peak memory (MB)"] = format(Double(imported.peakBytes) / 1_048_576)
+
+        log("N=\(size): check in process")
+        let node = try Node.open(at: URL(fileURLWithPath: data))
+        var index = RosterIndex()
+        try node.store.read { snapshot in
+            try snapshot.entries { index.insert($0.resource, id: $0.id) }
+        }
+        let probes = try (0..<1000).map { number -> Resource in
+            switch number % 4 {
+            case 0: return try Resource(kind: .domain, value: "shop-\(number * 997 % size).example-\(number * 997 % size % 97).kz")
+            case 1: return try Resource(kind: .domain, value: "cdn.shop-\(number * 10 % size).example-\(number * 10 % size % 97).kz")
+            case 2: return try Resource(kind: .domain, value: "www.not-listed-\(number).example")
+            default: return try Resource(kind: .ip, value: "10.\(number % 256).1.\(number % 200)")
+            }
+        }
+        let lookups = 2_000_000
+        var hits = 0
+        let start = Date()
+        for round in 0..<lookups { hits &+= index.check(probes[round % probes.count]).count }
+        result["check in process (lookups/s)"] = format(Double(lookups) / Date().timeIntervalSince(start))
+        log("  \(hits) matches")
+
+        log("N=\(size): roster check command")
+        var times: [Double] = []
+        for number in 0..<9 {
+            times.append(try roster(["check", "cdn.shop-\(number * 10).example-\(number * 10 % 97).kz"]).seconds)
+        }
+        result["roster check command (ms)"] = format(times.sorted()[times.count / 2] * 1000)
+
+        for exportFormat in ["ops", "json", "csv", "hosts", "rpz"] {
+            log("N=\(size): export \(exportFormat)")
+            let exported = try roster(["export", "--format", exportFormat, "-o", folder.appendingPathComponent("out.\(exportFormat)").path])
+            result["export \(exportFormat) (s)"] = format(exported.seconds)
+        }
+
+        log("N=\(size): audit")
+        let audited = try roster(["audit"])
+        result["audit (ops/s)"] = format(Double(size) / audited.seconds)
+        result["audit peak memory (MB)"] = format(Double(audited.peakBytes) / 1_048_576)
+        if audited.status != 0 { log("  audit exit \(audited.status)") }
+
+        try node.store.close()
+        let files = ["roster.sqlite", "roster.sqlite-wal"].map { URL(fileURLWithPath: data).appendingPathComponent($0).path }
+        let bytes = files.compactMap { try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int }.reduce(0, +)
+        result["database (bytes/entry)"] = format(Double(bytes) / Double(size))
+        return result
+    }
+
+    static func format(_ value: Double) -> String {
+        value >= 100 ? String(Int(value.rounded())) : String(format: "%.2f", value)
+    }
+
+    static func log(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}
