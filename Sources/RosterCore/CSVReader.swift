@@ -1,7 +1,7 @@
 /// RFC 4180 records from bytes already in memory: quoted fields may hold commas,
 /// quotes and line breaks. Reports the line each record starts on for error messages.
 public struct CSVReader: Sequence, IteratorProtocol {
-    public struct Record {
+    public struct Record: Sendable {
         public let line: Int
         public let fields: [String]
     }

@@ -26,6 +26,14 @@ public struct SignedOperation: Hashable, Sendable {
         hash = Array(SHA256.hash(data: bytes))
     }
 
+    /// For bytes already known to be the canonical encoding (see `PreparedOperation`).
+    init(operation: Operation, signature: [UInt8], bytes: [UInt8]) {
+        self.operation = operation
+        self.signature = signature
+        self.bytes = bytes
+        hash = Array(SHA256.hash(data: bytes))
+    }
+
     /// Reads one operation (a line of an `ops` export, a database row, a request body).
     /// The signature is not checked here: call `verify(with:)` before it touches state.
     public init(parsing text: some Collection<UInt8>) throws {

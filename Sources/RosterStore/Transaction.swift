@@ -96,6 +96,22 @@ public struct Transaction: DatabaseReading {
         }
     }
 
+    /// Writes this replica's own adds, already chained and signed: the import path,
+    /// with one head update for the whole batch.
+    func applyOwnAdds(_ operations: [SignedOperation]) throws {
+        guard let last = operations.last else { return }
+        let insert = try db.cachedStatement(sql: "INSERT INTO operation (origin, seq, target, body) VALUES (?, ?, NULL, ?)")
+        let row = try db.cachedStatement(sql: EntryRow.insertSQL)
+        for operation in operations {
+            let op = operation.operation
+            guard case .add(let resource, let fields) = op.payload else { preconditionFailure("own adds only") }
+            try insert.execute(arguments: [op.origin, Int64(op.seq), operation.text])
+            try row.execute(arguments: EntryRow.arguments(Entry(id: op.dot, resource: resource, fields: fields)))
+        }
+        try db.execute(sql: "UPDATE origin SET head_seq = ?, head_hash = ? WHERE name = ?",
+                       arguments: [Int64(last.operation.seq), Data(last.hash), last.operation.origin])
+    }
+
     /// Replays every applied operation into fresh derived tables.
     public func rebuild(progress: (Int) -> Void = { _ in }) throws {
         try db.execute(sql: "DELETE FROM entry; UPDATE origin SET head_seq = 0, head_hash = NULL")

@@ -50,3 +50,9 @@ final class UnsafeResults<Value>: @unchecked Sendable {
 
     var values: [Value?] { Array(slots) }
 }
+
+/// Carries a closure the caller knows is safe to call from several threads.
+struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

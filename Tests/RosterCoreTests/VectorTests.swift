@@ -39,3 +39,27 @@ struct VectorTests {
         #expect(throws: RosterError.self) { try JSONParser.parse(text) }
     }
 }
+
+@Suite("Prepared operations")
+struct PreparedOperationTests {
+    @Test("Preparing ahead and signing later gives the very bytes of signing directly")
+    func samesBytes() throws {
+        let key = try ReplicaKey(rawRepresentation: [UInt8](repeating: 7, count: 32))
+        let basis = try LegalBasis(authority: "A \"quoted\" authority", reference: "R", decided: CalendarDate("2026-01-01"))
+        var prev: [UInt8]? = nil
+        for seq in 1...3 as ClosedRange<UInt64> {
+            let operation = Operation(
+                origin: "kz-mvd/a", seq: seq, prev: prev, clock: VectorClock(["kz-mvd/a": seq - 1, "uz-iib/b": 4]),
+                time: try Timestamp("2026-11-01T10:00:00Z"),
+                payload: .add(resource: try Resource(kind: .domain, value: "prev.example"),
+                              fields: EntryFields(category: .drugs, basis: basis, note: "\"prev\":\"sig\"")))
+            let direct = SignedOperation.sign(operation, with: key)
+            let prepared = PreparedOperation(operation).sign(prev: prev, with: key)
+            #expect(prepared.bytes == direct.bytes)
+            #expect(prepared.hash == direct.hash)
+            #expect(prepared == direct)
+            #expect(try SignedOperation(parsing: prepared.bytes) == direct)
+            prev = direct.hash
+        }
+    }
+}
