@@ -4,8 +4,11 @@ import CIDN2
 public enum DomainName {
     public static func normalise(_ text: String) throws -> String {
         var name = text
-        if name.hasSuffix(".") { name.removeLast() }
-        guard !name.isEmpty, !name.hasPrefix("."), !name.contains("..") else {
+        if name.utf8.last == UInt8(ascii: ".") { name.removeLast() }
+        let bytes = name.utf8
+        guard !bytes.isEmpty, bytes.first != UInt8(ascii: "."),
+            !zip(bytes, bytes.dropFirst()).contains(where: { $0 == UInt8(ascii: ".") && $1 == UInt8(ascii: ".") })
+        else {
             throw RosterError(.invalidResource, "\"\(text)\" is not a domain name: empty label")
         }
         let ascii: String
@@ -16,7 +19,7 @@ public enum DomainName {
         }
         try validate(ascii, original: text)
         // An ASCII name may already carry A-labels: they must decode to valid IDNA2008 labels.
-        if ascii.split(separator: ".").contains(where: { $0.hasPrefix("xn--") }) {
+        if ascii.utf8.count >= 4, ascii.split(separator: ".").contains(where: { $0.hasPrefix("xn--") }) {
             var output: UnsafeMutablePointer<CChar>?
             let status = idn2_to_unicode_8z8z(ascii, &output, 0)
             defer { idn2_free(output) }

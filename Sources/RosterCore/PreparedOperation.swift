@@ -19,9 +19,11 @@ public struct PreparedOperation: Sendable {
         draft.prev = operation.seq > 1 ? Self.zeroHash : nil
         self.operation = draft
         message = CanonicalJSON.encode(draft.json)
-        guard case .object(var members) = draft.json else { preconditionFailure("an operation encodes as an object") }
-        members["sig"] = .string(Base64.encode(Self.placeholderSignature))
-        signed = CanonicalJSON.encode(.object(members))
+        // `sig` sorts right before `target` (amend, revoke) or else `time`: splice it in there.
+        // Strings escape their quotes, so `,"time":"` is found only where it is a member.
+        let next = draft.target != nil ? ",\"target\":\"" : ",\"time\":\""
+        let at = Self.offset(of: Array(next.utf8), in: message) + 1
+        signed = Array(message[..<at]) + Array("\"sig\":\"\(Base64.encode(Self.placeholderSignature))\",".utf8) + Array(message[at...])
         let prevPattern = Array("\"prev\":\"\(Hex.encode(Self.zeroHash))\"".utf8)
         if draft.prev != nil {
             prevOffsets = (Self.offset(of: prevPattern, in: message) + 8, Self.offset(of: prevPattern, in: signed) + 8)

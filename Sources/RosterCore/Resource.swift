@@ -57,20 +57,27 @@ public struct Resource: Hashable, Sendable, CustomStringConvertible {
 
     /// Guesses the kind of a resource typed without one (`roster check`, hosts files).
     public init(inferring text: String) throws {
-        let trimmed = text.trimmingWhitespace()
-        if trimmed.contains("://") {
-            try self.init(kind: .url, value: trimmed)
-        } else if trimmed.lowercased().hasSuffix(".onion") || trimmed.lowercased().hasSuffix(".onion.") {
-            try self.init(kind: .onion, value: trimmed)
-        } else if (try? IPAddress(trimmed)) != nil {
-            try self.init(kind: .ip, value: trimmed)
-        } else if trimmed.contains("/") {
-            try self.init(kind: .cidr, value: trimmed)
-        } else if trimmed.contains(":") {
-            try self.init(kind: .account, value: trimmed)
-        } else {
-            try self.init(kind: .domain, value: trimmed)
+        try self.init(kind: Self.kind(of: text), value: text)
+    }
+
+    /// The kind a value written without one most likely is.
+    public static func kind(of text: String) -> Kind {
+        let bytes = Array(text.utf8)
+        func has(_ pattern: String) -> Bool {
+            let pattern = Array(pattern.utf8)
+            guard bytes.count >= pattern.count else { return false }
+            return (0...(bytes.count - pattern.count)).contains { bytes[$0..<$0 + pattern.count].elementsEqual(pattern) }
         }
+        if has("://") { return .url }
+        let lower = text.lowercased().trimmingWhitespace()
+        if lower.hasSuffix(".onion") || lower.hasSuffix(".onion.") { return .onion }
+        if bytes.contains(UInt8(ascii: "/")) { return .cidr }
+        if bytes.contains(UInt8(ascii: ":")) { return (try? IPAddress(text.trimmingWhitespace())) != nil ? .ip : .account }
+        if let last = bytes.last(where: { $0 != 0x20 }), (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(last),
+            (try? IPAddress(text.trimmingWhitespace())) != nil {
+            return .ip
+        }
+        return .domain
     }
 
     public var description: String {

@@ -108,16 +108,16 @@ public enum Importer {
                 }
                 return scope
             }
-            let resource: Resource
+            let kind: Resource.Kind
             if let kindText = values["kind"] {
-                guard let kind = Resource.Kind(rawValue: kindText) else {
+                guard let named = Resource.Kind(rawValue: kindText) else {
                     throw RosterError(.invalidField, "kind \"\(kindText)\" is not one of \(Resource.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
-                resource = try Resource(kind: kind, value: value, scope: kind == .domain ? scope : nil)
+                kind = named
             } else {
-                let inferred = try Resource(inferring: value)
-                resource = inferred.kind == .domain ? try Resource(kind: .domain, value: value, scope: scope) : inferred
+                kind = Resource.kind(of: value)
             }
+            let resource = try Resource(kind: kind, value: value, scope: kind == .domain ? scope : nil)
             return Row(line: line, resource: resource, fields: try fields(values))
         } catch let error as RosterError {
             throw RosterError(error.code, "line \(line): \(error.reason)")
