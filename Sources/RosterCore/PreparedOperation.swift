@@ -18,7 +18,7 @@ public struct PreparedOperation: Sendable {
         var draft = operation
         draft.prev = operation.seq > 1 ? Self.zeroHash : nil
         self.operation = draft
-        message = CanonicalJSON.encode(draft.json)
+        message = draft.canonicalBytes()
         // `sig` sorts right before `target` (amend, revoke) or else `time`: splice it in there.
         // Strings escape their quotes, so `,"time":"` is found only where it is a member.
         let next = draft.target != nil ? ",\"target\":\"" : ",\"time\":\""

@@ -13,17 +13,8 @@ public struct SignedOperation: Hashable, Sendable {
     public var dot: Dot { operation.dot }
 
     public static func sign(_ operation: Operation, with key: ReplicaKey) -> SignedOperation {
-        let signature = key.sign(CanonicalJSON.encode(operation.json))
-        return SignedOperation(operation: operation, signature: signature)
-    }
-
-    private init(operation: Operation, signature: [UInt8]) {
-        self.operation = operation
-        self.signature = signature
-        guard case .object(var members) = operation.json else { preconditionFailure("an operation encodes as an object") }
-        members["sig"] = .string(Base64.encode(signature))
-        bytes = CanonicalJSON.encode(.object(members))
-        hash = Array(SHA256.hash(data: bytes))
+        let signature = key.sign(operation.canonicalBytes())
+        return SignedOperation(operation: operation, signature: signature, bytes: operation.canonicalBytes(signature: signature))
     }
 
     /// For bytes already known to be the canonical encoding (see `PreparedOperation`).
@@ -41,7 +32,18 @@ public struct SignedOperation: Hashable, Sendable {
         guard let signature = json["sig"]?.string.flatMap(Base64.decode), signature.count == 64 else {
             throw RosterError(.malformedOperation, "sig must be standard base64 of a 64-byte signature")
         }
-        self.init(operation: try Operation(json: json), signature: signature)
+        let operation = try Operation(json: json, checkingNormalForm: false)
+        let bytes = operation.canonicalBytes(signature: signature)
+        // One spelling only: what we would write must be what was signed. Canonical
+        // input (every export) is checked byte for byte; anything else member by member.
+        if !bytes.elementsEqual(text) {
+            guard case .object(var members) = json else { throw RosterError(.malformedOperation, "an operation must be a JSON object") }
+            members["sig"] = nil
+            guard operation.json == .object(members) else {
+                throw RosterError(.malformedOperation, "operation \(operation.dot) is not in normal form (a field is not normalised)")
+            }
+        }
+        self.init(operation: operation, signature: signature, bytes: bytes)
     }
 
     /// Checks the signature against the origin's key; throws a reason naming the operation.
@@ -49,9 +51,23 @@ public struct SignedOperation: Hashable, Sendable {
         guard operation.alg == Signature.ed25519 else {
             throw RosterError(.unsupportedAlgorithm, "operation \(dot) uses alg \(operation.alg); this node verifies ed25519 only")
         }
-        guard key.isValidSignature(signature, for: CanonicalJSON.encode(operation.json)) else {
+        guard key.isValidSignature(signature, for: message) else {
             throw RosterError(.badSignature, "operation \(dot) has a signature that does not verify with \(operation.origin)'s key")
         }
+    }
+
+    /// The signed message: the canonical bytes without the `sig` member, cut out of
+    /// `bytes` (it is never first or last, and its key appears nowhere else).
+    public var message: [UInt8] {
+        let marker = Array(",\"sig\":\"".utf8)
+        var index = 0
+        while index + marker.count <= bytes.count {
+            if bytes[index] == marker[0] && bytes[index..<index + marker.count].elementsEqual(marker) {
+                return Array(bytes[..<index]) + Array(bytes[(index + marker.count + 89)...])
+            }
+            index += 1
+        }
+        return operation.canonicalBytes()
     }
 
     public var text: String { String(decoding: bytes, as: UTF8.self) }

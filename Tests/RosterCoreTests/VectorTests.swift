@@ -63,3 +63,54 @@ struct PreparedOperationTests {
         }
     }
 }
+
+@Suite("Direct operation encoding")
+struct OperationEncodingTests {
+    @Test("The direct encoder writes exactly RFC 8785 of the operation's JSON, for every kind of operation")
+    func matchesGenericEncoder() throws {
+        var simulation = Simulation(seed: 99)
+        simulation.run(steps: 200)
+        let basis = try LegalBasis(authority: "Суд \"A\"", reference: "R\n1", decided: CalendarDate("2026-01-01"), statute: "Art. 1")
+        let extra = Operation(
+            origin: "kz-mvd/a", seq: 2, prev: [UInt8](repeating: 9, count: 32), clock: VectorClock(["kz-mvd/a": 1, "a-b/c": 3]),
+            time: try Timestamp("2026-11-01T10:00:00.5Z"),
+            payload: .amend(target: Dot(origin: "kz-mvd/b", seq: 1), changes: FieldChanges(
+                basis: basis, jurisdiction: .some(nil), expires: .some(try CalendarDate("2027-01-01")), evidence: .some(nil), note: .some("ü"))))
+        let full = Operation(
+            origin: "kz-mvd/a", seq: 1, prev: nil, clock: VectorClock(), time: try Timestamp("2026-11-01T10:00:00Z"),
+            payload: .add(resource: try Resource(kind: .url, value: "https://x.example/a?b=c"), fields: EntryFields(
+                category: .pharmacy, basis: basis, jurisdiction: "KZ", expires: try CalendarDate("2027-01-01"),
+                evidence: String(repeating: "ab", count: 32), note: "tab\there")))
+        let operations = simulation.all.map(\.operation) + [extra, full]
+        #expect(operations.contains { if case .revoke = $0.payload { true } else { false } })
+        for operation in operations {
+            #expect(operation.canonicalBytes() == CanonicalJSON.encode(operation.json))
+            let signature = [UInt8](repeating: 3, count: 64)
+            guard case .object(var members) = operation.json else { continue }
+            members["sig"] = .string(Base64.encode(signature))
+            #expect(operation.canonicalBytes(signature: signature) == CanonicalJSON.encode(.object(members)))
+        }
+    }
+
+    @Test("A non-canonical spelling of a signed operation still parses to the same bytes; a non-normal value does not")
+    func spellings() throws {
+        let key = try ReplicaKey(rawRepresentation: [UInt8](repeating: 5, count: 32))
+        let operation = Operation(
+            origin: "kz-mvd/a", seq: 1, prev: nil, clock: VectorClock(), time: try Timestamp("2026-11-01T10:00:00Z"),
+            payload: .add(resource: try Resource(kind: .domain, value: "x.example"),
+                          fields: EntryFields(category: .drugs, basis: try LegalBasis(authority: "A", reference: "R", decided: CalendarDate("2026-01-01")))))
+        let signed = SignedOperation.sign(operation, with: key)
+        let spaced = signed.text.replacingOccurrences(",\"", ", \"").replacingOccurrences("\":", "\": ")
+        let reparsed = try SignedOperation(parsing: Array(spaced.utf8))
+        #expect(reparsed.bytes == signed.bytes)
+        try reparsed.verify(with: key.publicKey)
+        let upper = signed.text.replacingOccurrences("x.example", "X.example")
+        #expect(throws: RosterError(.malformedOperation, "")) { try SignedOperation(parsing: Array(upper.utf8)) }
+    }
+}
+
+extension String {
+    func replacingOccurrences(_ target: String, _ replacement: String) -> String {
+        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}
