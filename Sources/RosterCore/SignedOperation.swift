@@ -28,6 +28,10 @@ public struct SignedOperation: Hashable, Sendable {
     /// Reads one operation (a line of an `ops` export, a database row, a request body).
     /// The signature is not checked here: call `verify(with:)` before it touches state.
     public init(parsing text: some Collection<UInt8>) throws {
+        try self.init(parsingBytes: Array(text))
+    }
+
+    init(parsingBytes text: [UInt8]) throws {
         let json = try JSONParser.parse(text)
         guard let signature = json["sig"]?.string.flatMap(Base64.decode), signature.count == 64 else {
             throw RosterError(.malformedOperation, "sig must be standard base64 of a 64-byte signature")
@@ -36,7 +40,7 @@ public struct SignedOperation: Hashable, Sendable {
         let bytes = operation.canonicalBytes(signature: signature)
         // One spelling only: what we would write must be what was signed. Canonical
         // input (every export) is checked byte for byte; anything else member by member.
-        if !bytes.elementsEqual(text) {
+        if bytes != text {
             guard case .object(var members) = json else { throw RosterError(.malformedOperation, "an operation must be a JSON object") }
             members["sig"] = nil
             guard operation.json == .object(members) else {

@@ -83,8 +83,8 @@ public enum Auditor {
         var chainOrigin = ""
         var chainHead: CausalDelivery.Head?
 
-        func flush() throws {
-            let parsed = verifyInParallel(batch.map(\.body), keys: keys)
+        func process(_ batch: [(origin: String, seq: Int64, target: String?, body: String)],
+                     _ parsed: [Result<SignedOperation, RosterError>]) throws {
             for (index, result) in parsed.enumerated() {
                 let stored = batch[index]
                 report.operations += 1
@@ -121,7 +121,10 @@ public enum Auditor {
                     pendingAdds.append((op, op.dot))
                 }
             }
-            batch.removeAll(keepingCapacity: true)
+            for (add, dot) in pendingAdds {
+                try compare(Entry.resolve(add: add, changes: changes[dot] ?? []))
+            }
+            pendingAdds.removeAll(keepingCapacity: true)
             progress(report.operations, total)
         }
 
@@ -131,18 +134,21 @@ public enum Auditor {
             }
         }
 
+        // Signatures of one batch are checked on every core while this thread
+        // checks chains and entries of the batch before.
+        var inFlight: (batch: [(origin: String, seq: Int64, target: String?, body: String)], work: VerificationWork)?
+        func dispatch() throws {
+            let work = VerificationWork(bodies: batch.map(\.body), keys: keys)
+            if let previous = inFlight { try process(previous.batch, previous.work.wait()) }
+            inFlight = (batch, work)
+            batch.removeAll(keepingCapacity: true)
+        }
         while let row = try rows.next() {
             batch.append((row[0], row[1], row[2], row[3]))
-            if batch.count == 8192 {
-                try flush()
-                for (add, dot) in pendingAdds {
-                    try compare(Entry.resolve(add: add, changes: changes[dot] ?? []))
-                }
-                pendingAdds.removeAll(keepingCapacity: true)
-            }
+            if batch.count == 4096 { try dispatch() }
         }
-        try flush()
-        for (add, dot) in pendingAdds { try compare(Entry.resolve(add: add, changes: changes[dot] ?? [])) }
+        try dispatch()
+        if let previous = inFlight { try process(previous.batch, previous.work.wait()) }
         if !chainOrigin.isEmpty { checkHead(chainOrigin, chainHead) }
         for (origin, _) in recordedHeads where finalSeq[origin] == nil {
             report.findings.append("the recorded head of \(origin) names operations this node does not hold")
@@ -174,6 +180,23 @@ public enum Auditor {
             report.findings.append("\(proof.operation.origin) equivocated: two different operations are both numbered \(proof.dot)")
         }
         return report
+    }
+
+    /// A batch being verified in the background.
+    final class VerificationWork: @unchecked Sendable {
+        private let group = DispatchGroup()
+        private var results: [Result<SignedOperation, RosterError>] = []
+
+        init(bodies: [String], keys: [String: PublicKey]) {
+            DispatchQueue.global().async(group: group) { [self] in
+                results = Auditor.verifyInParallel(bodies, keys: keys)
+            }
+        }
+
+        func wait() -> [Result<SignedOperation, RosterError>] {
+            group.wait()
+            return results
+        }
     }
 
     /// Parses and verifies on every core; results keep the input order.
