@@ -29,8 +29,38 @@ public enum Importer {
         public let fields: EntryFields
     }
 
-    /// Reads CSV with a header naming add fields in any order.
-    public static func csvRows(_ bytes: [UInt8], defaults: ImportDefaults) throws -> [Row] {
+    /// Rows handed out in chunks as they are read, so that an import signs and
+    /// writes while it still reads. `next` returns nil at the end and throws on a bad line.
+    public struct RowReader {
+        public let next: () throws -> [Row]?
+        /// Lines in the file: the denominator of the progress display.
+        public let expected: Int
+
+        public init(expected: Int, next: @escaping () throws -> [Row]?) {
+            self.expected = expected
+            self.next = next
+        }
+
+        public init(_ rows: [Row]) {
+            var remaining = rows[...]
+            expected = rows.count
+            next = {
+                guard !remaining.isEmpty else { return nil }
+                defer { remaining = remaining.dropFirst(4096) }
+                return Array(remaining.prefix(4096))
+            }
+        }
+
+        /// Reads everything: for tests and small files.
+        public func all() throws -> [Row] {
+            var rows: [Row] = []
+            while let chunk = try next() { rows += chunk }
+            return rows
+        }
+    }
+
+    /// Reads CSV with a header naming add fields in any order. The header is checked now.
+    public static func csvReader(_ bytes: [UInt8], defaults: ImportDefaults) throws -> RowReader {
         var reader = CSVReader(bytes)
         guard let header = try reader.nextRecord() else { throw RosterError(.badInput, "the CSV file is empty: it needs a header row") }
         let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
@@ -38,26 +68,31 @@ public enum Importer {
             throw RosterError(.badInput, "line 1: unknown column \"\(name)\"; columns are \(CSVExport.columns.joined(separator: ","))")
         }
         guard names.contains("value") else { throw RosterError(.badInput, "line 1: the header needs a value column") }
-        var rows: [Row] = []
-        var records: [CSVReader.Record] = []
-        func normalise() throws {
-            rows += try parallelMap(records) { record in
+        let expected = bytes.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 }
+        // Without field columns every row has the defaults' fields: check them once.
+        let fieldColumns = Set(CSVExport.columns).subtracting(["kind", "value", "scope"])
+        let sharedFields = names.contains(where: fieldColumns.contains) ? nil : try? fields(defaults.values)
+        return RowReader(expected: expected) {
+            var records: [CSVReader.Record] = []
+            while records.count < 4096, let record = try reader.nextRecord() {
+                if record.fields.count == 1 && record.fields[0].isEmpty { continue }
+                guard record.fields.count == names.count else {
+                    throw RosterError(.badInput, "line \(record.line): \(record.fields.count) fields where the header has \(names.count)")
+                }
+                records.append(record)
+            }
+            guard !records.isEmpty else { return nil }
+            // Sequential: this runs on the import's reader thread, beside the signer.
+            return try records.map { record in
                 var values = defaults.values
                 for (name, value) in zip(names, record.fields) where !value.isEmpty { values[name] = value }
-                return try row(values, line: record.line)
+                return try row(values, line: record.line, sharedFields: sharedFields)
             }
-            records.removeAll(keepingCapacity: true)
         }
-        while let record = try reader.nextRecord() {
-            if record.fields.count == 1 && record.fields[0].isEmpty { continue }
-            guard record.fields.count == names.count else {
-                throw RosterError(.badInput, "line \(record.line): \(record.fields.count) fields where the header has \(names.count)")
-            }
-            records.append(record)
-            if records.count == 16_384 { try normalise() }
-        }
-        try normalise()
-        return rows
+    }
+
+    public static func csvRows(_ bytes: [UInt8], defaults: ImportDefaults) throws -> [Row] {
+        try csvReader(bytes, defaults: defaults).all()
     }
 
     /// Reads a hosts file: `ADDRESS NAME [NAME…]`, comments after `#`; localhost names are skipped.
@@ -99,7 +134,7 @@ public enum Importer {
         return try results.values.map { try $0!.get() }
     }
 
-    public static func row(_ values: [String: String], line: Int) throws -> Row {
+    public static func row(_ values: [String: String], line: Int, sharedFields: EntryFields? = nil) throws -> Row {
         do {
             guard let value = values["value"] else { throw RosterError(.badInput, "no value") }
             let scope = try values["scope"].map { text -> Resource.Scope in
@@ -118,7 +153,7 @@ public enum Importer {
                 kind = Resource.kind(of: value)
             }
             let resource = try Resource(kind: kind, value: value, scope: kind == .domain ? scope : nil)
-            return Row(line: line, resource: resource, fields: try fields(values))
+            return Row(line: line, resource: resource, fields: try sharedFields ?? fields(values))
         } catch let error as RosterError {
             throw RosterError(error.code, "line \(line): \(error.reason)")
         }
@@ -142,38 +177,56 @@ public enum Importer {
             note: try values["note"].map { try Text.required($0, field: "note") })
     }
 
-    /// Signs one add per resource this agency does not list yet, all in one transaction.
-    /// The chain makes signing sequential, so encoding, signing and writing run on
-    /// three threads that overlap, with bounded queues between them.
     public static func add(_ rows: [Row], to node: Node, progress: (Int, Int) -> Void = { _, _ in }) throws -> ImportSummary {
-        var summary = ImportSummary()
+        try add(RowReader(rows), to: node, progress: progress)
+    }
+
+    /// Signs one add per resource this agency does not list yet, all in one transaction.
+    /// The chain makes signing sequential, so reading, encoding, signing and writing
+    /// run on threads that overlap, with bounded queues between them. A bad line
+    /// found late still stops the import, and the transaction leaves nothing behind.
+    public static func add(_ reader: RowReader, to node: Node, progress: (Int, Int) -> Void = { _, _ in }) throws -> ImportSummary {
         let replica = node.replica
-        try node.store.write { transaction in
-            var listed = try transaction.listedKeys(agency: replica.agency)
-            let fresh = rows.filter { listed.insert($0.resource.key).inserted }
-            summary.skipped = rows.count - fresh.count
+        let failure = FailureBox()
+        return try node.store.write { transaction in
+            // Owned by the preparer thread once the pipeline starts.
+            let listed = Owned(try transaction.listedKeys(agency: replica.agency))
             let heads = try transaction.heads()
             let head = heads[replica.origin]
             let clock = VectorClock(heads.mapValues(\.seq))
             let time = Timestamp.now()
-            let chunk = 1024
+            let counts = CountBox()
 
+            let rows = Handoff<[Row]>(capacity: 4)
             let prepared = Handoff<[PreparedOperation]>(capacity: 4)
             let signed = Handoff<[SignedOperation]>(capacity: 4)
+            let unchecked = UncheckedBox(reader)
+            let readerThread = Thread {
+                yieldToSigner()
+                do {
+                    while let chunk = try unchecked.value.next() {
+                        guard rows.put(chunk) else { return }
+                    }
+                } catch {
+                    failure.set(error)
+                }
+                rows.finish()
+            }
             let preparer = Thread {
-                var start = 0
-                while start < fresh.count {
-                    let end = min(fresh.count, start + chunk)
-                    let batch = (start..<end).map { index in
-                        let seq = (head?.seq ?? 0) + UInt64(index) + 1
+                yieldToSigner()
+                var seq = head?.seq ?? 0
+                while let chunk = rows.take() {
+                    let fresh = chunk.filter { listed.value.insert($0.resource.key).inserted }
+                    counts.skipped += chunk.count - fresh.count
+                    let batch = fresh.map { row in
+                        seq += 1
                         var context = clock
                         context[replica.origin] = seq - 1
                         return PreparedOperation(Operation(
                             origin: replica.origin, seq: seq, prev: nil, clock: context, time: time,
-                            payload: .add(resource: fresh[index].resource, fields: fresh[index].fields)))
+                            payload: .add(resource: row.resource, fields: row.fields)))
                     }
-                    guard prepared.put(batch) else { return }
-                    start = end
+                    guard prepared.put(batch) else { rows.cancel(); return }
                 }
                 prepared.finish()
             }
@@ -189,24 +242,27 @@ public enum Importer {
                 }
                 signed.finish()
             }
-            preparer.start()
-            signer.start()
+            for thread in [readerThread, preparer, signer] { thread.start() }
+            var written = 0
             do {
-                var written = 0
                 while let batch = signed.take() {
                     try transaction.applyOwnAdds(batch)
                     written += batch.count
-                    progress(written, fresh.count)
+                    progress(min(written + counts.skipped, reader.expected), reader.expected)
                 }
-                progress(fresh.count, fresh.count)
+                if let error = failure.error { throw error }
             } catch {
                 signed.cancel()
                 prepared.cancel()
+                rows.cancel()
                 throw error
             }
-            summary.added = fresh.count
+            progress(reader.expected, reader.expected)
+            var summary = ImportSummary()
+            summary.added = written
+            summary.skipped = counts.skipped
+            return summary
         }
-        return summary
     }
 
     /// Verifies and merges an `ops` export. Any line that does not parse or verify
@@ -252,4 +308,36 @@ public enum Importer {
         }
         return summary
     }
+}
+
+/// The first error of a pipeline thread, read by the thread that decides.
+final class FailureBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Error?
+    func set(_ error: Error) { lock.withLock { if stored == nil { stored = error } } }
+    var error: Error? { lock.withLock { stored } }
+}
+
+/// Counters written by one pipeline thread and read by another after it finished.
+final class CountBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var skippedValue = 0
+    var skipped: Int {
+        get { lock.withLock { skippedValue } }
+        set { lock.withLock { skippedValue = newValue } }
+    }
+}
+
+/// A value handed to exactly one pipeline thread, which alone mutates it.
+final class Owned<Value>: @unchecked Sendable {
+    var value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// Lowers the calling thread's priority (on Linux, nice is per thread): the signer, whose chain cannot be split,
+/// then gets a core whenever it is ready, and the other stages fill the rest.
+func yieldToSigner() {
+    #if os(Linux)
+    _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+    #endif
 }

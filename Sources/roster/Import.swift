@@ -28,10 +28,10 @@ struct Import: ParsableCommand {
         case "ops":
             summary = try Importer.operations(bytes, into: opened, progress: Terminal.progress("verifying and merging"))
         case "csv", "hosts":
-            let rows = format == "csv"
-                ? try Importer.csvRows(bytes, defaults: ImportDefaults(defaults))
-                : try Importer.hostsRows(bytes, defaults: ImportDefaults(defaults))
-            summary = try Importer.add(rows, to: opened, progress: Terminal.progress("signing and storing"))
+            let reader = format == "csv"
+                ? try Importer.csvReader(bytes, defaults: ImportDefaults(defaults))
+                : Importer.RowReader(try Importer.hostsRows(bytes, defaults: ImportDefaults(defaults)))
+            summary = try Importer.add(reader, to: opened, progress: Terminal.progress("importing"))
         default:
             throw RosterError(.invalidField, "import format \"\(format)\" is not ops, csv or hosts")
         }

@@ -25,25 +25,39 @@ struct Peers: ParsableCommand {
 
     struct AddPeer: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "add", abstract: "Accept the replicas a peer descriptor file names.")
+            commandName: "add", abstract: "Accept the replicas named by a peer descriptor, or by every *.json in a folder.")
         @OptionGroup var node: NodeOptions
-        @Argument(help: "A peer descriptor (JSON).") var file: String
+        @Argument(help: "A peer descriptor (JSON) or a folder of them, like Peers/.") var path: String
 
         func run() throws {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw RosterError(.badInput, "cannot read \(file): check the path")
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+                throw RosterError(.badInput, "cannot read \(path): check the path")
             }
-            let descriptor: PeerDescriptor
-            do {
-                descriptor = try PeerDescriptor(json: JSONParser.parse(Array(data)))
-            } catch let error as RosterError {
-                throw RosterError(error.code, "\(file): \(error.reason)")
+            let files = isFolder.boolValue
+                ? try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".json") }.sorted()
+                    .map { URL(fileURLWithPath: path).appendingPathComponent($0).path }
+                : [path]
+            let descriptors = try files.map { file in
+                do {
+                    guard let data = FileManager.default.contents(atPath: file) else {
+                        throw RosterError(.badInput, "cannot read the file")
+                    }
+                    return try PeerDescriptor(json: JSONParser.parse(Array(data)))
+                } catch let error as RosterError {
+                    throw RosterError(error.code, "\(file): \(error.reason)")
+                }
             }
             let opened = try node.openNode()
+            // All descriptors or none: a bad one leaves the known signers as they were.
             try opened.store.write { transaction in
-                for replica in descriptor.replicas { try transaction.register(origin: replica.origin, key: replica.key) }
+                for descriptor in descriptors {
+                    for replica in descriptor.replicas { try transaction.register(origin: replica.origin, key: replica.key) }
+                }
             }
-            Terminal.print("accepting \(descriptor.replicas.map(\.origin).joined(separator: ", "))")
+            for descriptor in descriptors {
+                Terminal.print("accepting \(descriptor.replicas.map(\.origin).joined(separator: ", "))")
+            }
         }
     }
 
