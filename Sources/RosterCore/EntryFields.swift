@@ -36,6 +36,14 @@ public struct LegalBasis: Hashable, Sendable {
         self.statute = try statute.map { try Text.required($0, field: "statute") }
     }
 
+    /// For values read back from the node's own database, checked when they were signed.
+    public init(unchecked authority: String, reference: String, decided: CalendarDate, statute: String?) {
+        self.authority = authority
+        self.reference = reference
+        self.decided = decided
+        self.statute = statute
+    }
+
     public var json: JSON {
         var members: [String: JSON] = [
             "authority": .string(authority), "reference": .string(reference), "decided": .string(decided.description),

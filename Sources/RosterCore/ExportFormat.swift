@@ -40,11 +40,18 @@ public enum CSVExport {
             fields.basis.authority, fields.basis.reference, fields.basis.decided.description, fields.basis.statute,
             fields.jurisdiction, fields.expires?.description, fields.evidence, fields.note,
         ]
-        return values.map { quote($0 ?? "") }.joined(separator: ",") + "\r\n"
+        var line = ""
+        line.reserveCapacity(160)
+        for (index, value) in values.enumerated() {
+            if index > 0 { line += "," }
+            line += quote(value ?? "")
+        }
+        return line + "\r\n"
     }
 
     static func quote(_ value: String) -> String {
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" }) else { return value }
+        guard value.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0D || $0 == 0x0A })
+        else { return value }
         return "\"" + value.replacingAll("\"", with: "\"\"") + "\""
     }
 }

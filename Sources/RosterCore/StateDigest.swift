@@ -13,7 +13,7 @@ public struct StateDigest {
     public mutating func add(_ entry: Entry) {
         precondition(last.map { $0 < entry.id } ?? true, "entries enter the digest in dot order")
         last = entry.id
-        hasher.update(data: CanonicalJSON.encode(entry.json))
+        hasher.update(data: entry.canonicalBytes())
         hasher.update(data: [0x0A])
     }
 

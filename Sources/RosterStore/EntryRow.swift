@@ -29,7 +29,7 @@ enum EntryRow {
                 throw RosterError(.storage, "unknown kind")
             }
             let scope = (row[4] as String?).flatMap(Resource.Scope.init(rawValue:))
-            let basis = try LegalBasis(authority: row[6], reference: row[7], decided: CalendarDate(row[8]), statute: row[9])
+            let basis = LegalBasis(unchecked: row[6], reference: row[7], decided: try CalendarDate(row[8]), statute: row[9])
             let fields = EntryFields(
                 category: try Category(parsing: row[5]), basis: basis, jurisdiction: row[10],
                 expires: try (row[11] as String?).map(CalendarDate.init), evidence: row[12], note: row[13])

@@ -46,7 +46,7 @@ struct Export: ParsableCommand {
                 guard format.includes(entry, today: today) else { return }
                 switch format {
                 case .json:
-                    try out.write(bytes: (first ? [] : Array(",\n".utf8)) + CanonicalJSON.encode(entry.json))
+                    try out.write(bytes: (first ? [] : Array(",\n".utf8)) + entry.canonicalBytes())
                 case .csv: try out.write(CSVExport.row(entry))
                 case .hosts: try out.write(HostsExport.line(entry))
                 case .rpz: try out.write(RPZExport.records(entry))

@@ -24,7 +24,7 @@ struct List: ParsableCommand {
         try opened.store.read { snapshot in
             try snapshot.entries(filter) { entry in
                 if node.json {
-                    Terminal.printJSON(entry.json)
+                    Terminal.printJSON(bytes: entry.canonicalBytes())
                 } else {
                     Terminal.print(EntryText.line(entry))
                 }

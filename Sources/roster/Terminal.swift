@@ -12,6 +12,10 @@ enum Terminal {
         FileHandle.standardOutput.write(Data(CanonicalJSON.encode(json) + [0x0A]))
     }
 
+    static func printJSON(bytes: [UInt8]) {
+        FileHandle.standardOutput.write(Data(bytes + [0x0A]))
+    }
+
     static func error(_ text: String) {
         FileHandle.standardError.write(Data("roster: \(text)\n".utf8))
     }

@@ -133,3 +133,23 @@ struct MergePropertyTests {
         #expect(throws: RosterError(.forbiddenTarget, "")) { try SignedOperation(parsing: crossAgency.bytes) }
     }
 }
+
+@Suite("Direct entry encoding")
+struct EntryEncodingTests {
+    @Test("Entries encode directly to the RFC 8785 bytes of their JSON, revoked or not")
+    func matchesGenericEncoder() throws {
+        var simulation = Simulation(seed: 42)
+        simulation.run(steps: 150)
+        var state = RosterState(keys: simulation.keys)
+        try state.receive(simulation.all)
+        let entries = state.entries
+        #expect(entries.contains { !$0.isLive })
+        let basis = try LegalBasis(authority: "Суд", reference: "R\"1", decided: CalendarDate("2026-01-01"), statute: "Art")
+        let full = Entry(id: Dot(origin: "kz-mvd/a", seq: 9), resource: try Resource(kind: .ip, value: "2001:db8::1"),
+                         fields: EntryFields(category: .other, basis: basis, jurisdiction: "KZ", expires: try CalendarDate("2027-02-03"),
+                                             evidence: String(repeating: "0", count: 64), note: "n\no"))
+        for entry in entries + [full] {
+            #expect(entry.canonicalBytes() == CanonicalJSON.encode(entry.json))
+        }
+    }
+}
