@@ -5,22 +5,24 @@
 -- Signers this node accepts operations from: itself and its peers' replicas.
 -- head_seq/head_hash are derived: the last applied operation of the origin.
 CREATE TABLE origin (
-    name TEXT PRIMARY KEY NOT NULL,
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
     public_key BLOB NOT NULL CHECK (length(public_key) = 32),
     alg TEXT NOT NULL DEFAULT 'ed25519',
     head_seq INTEGER NOT NULL DEFAULT 0,
     head_hash BLOB,
     equivocating INTEGER NOT NULL DEFAULT 0
-) WITHOUT ROWID;
+);
 
 -- Applied operations; position is the causal order in which they were applied.
+-- The origin is referenced by number: a million rows need not repeat its name.
 CREATE TABLE operation (
     position INTEGER PRIMARY KEY,
-    origin TEXT NOT NULL REFERENCES origin(name),
+    origin_id INTEGER NOT NULL REFERENCES origin(id),
     seq INTEGER NOT NULL,
     target TEXT,
     body TEXT NOT NULL,
-    UNIQUE (origin, seq)
+    UNIQUE (origin_id, seq)
 );
 CREATE INDEX operation_target ON operation(target) WHERE target IS NOT NULL;
 

@@ -30,7 +30,7 @@ public enum Auditor {
         // Changes (amends, revokes) are few next to adds: hold them in memory by target.
         var changes: [Dot: [Operation]] = [:]
         var finalSeq: [String: UInt64] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT origin, max(seq) FROM operation GROUP BY origin") {
+        for row in try Row.fetchAll(db, sql: "SELECT origin.name, max(seq) FROM operation JOIN origin ON origin.id = origin_id GROUP BY origin_id") {
             finalSeq[row[0]] = UInt64(row[1] as Int64)
         }
 
@@ -78,7 +78,9 @@ public enum Auditor {
         }
 
         // Operations in dot order: chains are per origin, so each is checked as it streams by.
-        let rows = try Row.fetchCursor(db, sql: "SELECT origin, seq, target, body FROM operation ORDER BY origin, seq")
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT origin.name, seq, target, body FROM origin JOIN operation ON origin_id = origin.id ORDER BY origin.name, seq
+            """)
         var batch: [(origin: String, seq: Int64, target: String?, body: String)] = []
         var chainOrigin = ""
         var chainHead: CausalDelivery.Head?

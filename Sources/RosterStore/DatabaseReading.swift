@@ -30,9 +30,13 @@ extension DatabaseReading {
         VectorClock(try heads().mapValues(\.seq))
     }
 
+    static var operationByDot: String {
+        "SELECT body FROM operation WHERE origin_id = (SELECT id FROM origin WHERE name = ?) AND seq = ?"
+    }
+
     /// An applied operation by its dot.
     public func operation(_ dot: Dot) throws -> SignedOperation? {
-        guard let body = try String.fetchOne(db, sql: "SELECT body FROM operation WHERE origin = ? AND seq = ?",
+        guard let body = try String.fetchOne(db, sql: Self.operationByDot,
                                              arguments: [dot.origin, Int64(dot.seq)])
         else { return nil }
         return try SignedOperation(parsing: Array(body.utf8))
@@ -46,7 +50,8 @@ extension DatabaseReading {
     /// The add and every operation that targets the entry, in the order they were applied.
     public func history(_ id: Dot) throws -> [SignedOperation] {
         let bodies = try String.fetchAll(db, sql: """
-            SELECT body FROM operation WHERE (origin = ? AND seq = ?) OR target = ? ORDER BY position
+            SELECT body FROM operation
+            WHERE (origin_id = (SELECT id FROM origin WHERE name = ?) AND seq = ?) OR target = ? ORDER BY position
             """, arguments: [id.origin, Int64(id.seq), id.description])
         return try bodies.map { try SignedOperation(parsing: Array($0.utf8)) }
     }

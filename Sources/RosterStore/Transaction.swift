@@ -28,7 +28,9 @@ public struct Transaction: DatabaseReading {
     public func receive(_ verified: [Result<SignedOperation, RosterError>]) throws -> [CausalDelivery.Outcome] {
         let valid = verified.compactMap { try? $0.get() }
         let pending = try String.fetchAll(db, sql: "SELECT body FROM pending").map { try SignedOperation(parsing: Array($0.utf8)) }
-        let lookup = try db.cachedStatement(sql: "SELECT body, target IS NULL FROM operation WHERE origin = ? AND seq = ?")
+        let lookup = try db.cachedStatement(sql: """
+            SELECT body, target IS NULL FROM operation WHERE origin_id = (SELECT id FROM origin WHERE name = ?) AND seq = ?
+            """)
         let plan = try CausalDelivery.plan(incoming: valid, pending: pending, heads: heads()) { dot in
             guard let row = try Row.fetchOne(lookup, arguments: [dot.origin, Int64(dot.seq)]) else { return nil }
             let body: String = row[0]
@@ -79,7 +81,9 @@ public struct Transaction: DatabaseReading {
     /// Writes an operation whose causal past is held, and the derived rows it changes.
     func apply(_ operation: SignedOperation) throws {
         let op = operation.operation
-        let insert = try db.cachedStatement(sql: "INSERT INTO operation (origin, seq, target, body) VALUES (?, ?, ?, ?)")
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO operation (origin_id, seq, target, body) VALUES ((SELECT id FROM origin WHERE name = ?), ?, ?, ?)
+            """)
         try insert.execute(arguments: [op.origin, Int64(op.seq), op.target?.description, operation.text])
         let head = try db.cachedStatement(sql: "UPDATE origin SET head_seq = ?, head_hash = ? WHERE name = ?")
         try head.execute(arguments: [Int64(op.seq), Data(operation.hash), op.origin])
@@ -100,12 +104,15 @@ public struct Transaction: DatabaseReading {
     /// with one head update for the whole batch.
     func applyOwnAdds(_ operations: [SignedOperation]) throws {
         guard let last = operations.last else { return }
-        let insert = try db.cachedStatement(sql: "INSERT INTO operation (origin, seq, target, body) VALUES (?, ?, NULL, ?)")
+        let originID = try Int64.fetchOne(db, sql: "SELECT id FROM origin WHERE name = ?", arguments: [last.operation.origin])
+        let insert = try db.cachedStatement(sql: "INSERT INTO operation (origin_id, seq, target, body) VALUES (?, ?, NULL, ?)")
         let row = try db.cachedStatement(sql: EntryRow.insertSQL)
         for operation in operations {
             let op = operation.operation
-            guard case .add(let resource, let fields) = op.payload else { preconditionFailure("own adds only") }
-            try insert.execute(arguments: [op.origin, Int64(op.seq), operation.text])
+            guard case .add(let resource, let fields) = op.payload, op.origin == last.operation.origin else {
+                preconditionFailure("one replica's own adds only")
+            }
+            try insert.execute(arguments: [originID, Int64(op.seq), operation.text])
             try row.execute(arguments: EntryRow.arguments(Entry(id: op.dot, resource: resource, fields: fields)))
         }
         try db.execute(sql: "UPDATE origin SET head_seq = ?, head_hash = ? WHERE name = ?",
