@@ -71,7 +71,7 @@ struct StoreTests {
         let node = try makeNode(folder)
         let fields = EntryFields(category: .drugs, basis: Self.basis)
         for name in ["a.example", "b.example", "c.example"] {
-            try node.store.write { try $0.append(.add(resource: Resource(kind: .domain, value: name), fields: fields), by: node.replica) }
+            _ = try node.store.write { try $0.append(.add(resource: Resource(kind: .domain, value: name), fields: fields), by: node.replica) }
         }
         #expect(try Auditor.audit(node.store).findings.isEmpty)
         let database = try DatabaseQueue(path: folder.path("node/roster.sqlite").path)
