@@ -32,7 +32,7 @@ struct Status: ParsableCommand {
         Terminal.print("node:        \(identity.origin)\(identity.name.map { " (\($0))" } ?? "")")
         Terminal.print("data:        \(node.folder.path)")
         Terminal.print("public key:  ed25519 \(opened.replica.key.publicKey.base64)")
-        Terminal.print("clock:       \(clock)")
+        Terminal.print("clock:       \(clock.counters.isEmpty ? "(no operations yet)" : clock.description)")
         Terminal.print("digest:      \(digest)")
         Terminal.print("entries:     \(counts.live) live, \(counts.revoked) revoked")
         Terminal.print("operations:  \(counts.operations) applied, \(counts.pending) pending")

@@ -67,6 +67,10 @@ struct CLITests {
         let rpz = try String(contentsOf: folder.path("kz.rpz"), encoding: .utf8)
         #expect(rpz.contains("xn--e1afmkfd.kz CNAME .\n") && rpz.contains("*.shop.example CNAME .\n"))
         #expect(!rpz.contains("203.0.113"), "revoked entries leave the zone")
+        // BIND itself must load the zone.
+        let checked = try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"),
+                                                ["named-checkzone", "rpz.roster", folder.path("kz.rpz").path])
+        #expect(checked.status == 0, "named-checkzone: \(checked.stdout)\(checked.stderr)")
         let hosts = try String(contentsOf: folder.path("kz.hosts"), encoding: .utf8)
         #expect(hosts.contains("0.0.0.0 shop.example\n"))
 
