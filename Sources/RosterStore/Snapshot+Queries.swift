@@ -94,8 +94,23 @@ extension DatabaseReading {
         try String.fetchAll(db, sql: "SELECT name FROM origin WHERE equivocating = 1 ORDER BY name")
     }
 
-    /// The state digest of the derived table (see `StateDigest`).
+    /// The state digest of the derived table (see `StateDigest`). The roster is a
+    /// function of the applied operations, which the clock names exactly, so a digest
+    /// cached at the same clock is the digest.
     public func digest() throws -> String {
+        try cachedDigest() ?? computedDigest()
+    }
+
+    func cachedDigest() throws -> String? {
+        let clockText = CanonicalJSON.string(try clock().json)
+        let cached = try Row.fetchOne(db, sql: """
+            SELECT (SELECT value FROM meta WHERE key = 'digest'), (SELECT value FROM meta WHERE key = 'digest.clock')
+            """)
+        guard let cached, let digest: String = cached[0], cached[1] == clockText else { return nil }
+        return digest
+    }
+
+    func computedDigest() throws -> String {
         var digest = StateDigest()
         try entries(EntryFilter(includeRevoked: true)) { digest.add($0) }
         return digest.finalize()

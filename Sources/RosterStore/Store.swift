@@ -47,6 +47,23 @@ public final class Store: Sendable {
         return try write { try $0.receive(verified) }
     }
 
+    /// The state digest, computed once per clock and then kept, so `status` on a
+    /// large roster answers at once. A failure to keep it is not an error.
+    public func digest() throws -> (clock: VectorClock, digest: String) {
+        let (clock, cached, digest) = try read { snapshot in
+            let cached = try snapshot.cachedDigest()
+            return (try snapshot.clock(), cached, try cached ?? snapshot.computedDigest())
+        }
+        if cached == nil {
+            try? write { transaction in
+                guard try transaction.clock() == clock else { return }
+                try transaction.db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('digest', ?), ('digest.clock', ?)",
+                                           arguments: [digest, CanonicalJSON.string(clock.json)])
+            }
+        }
+        return (clock, digest)
+    }
+
     /// Closes the database files; the store is unusable afterwards.
     public func close() throws {
         try pool.close()

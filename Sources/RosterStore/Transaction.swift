@@ -121,7 +121,7 @@ public struct Transaction: DatabaseReading {
 
     /// Replays every applied operation into fresh derived tables.
     public func rebuild(progress: (Int) -> Void = { _ in }) throws {
-        try db.execute(sql: "DELETE FROM entry; UPDATE origin SET head_seq = 0, head_hash = NULL")
+        try db.execute(sql: "DELETE FROM entry; DELETE FROM meta; UPDATE origin SET head_seq = 0, head_hash = NULL")
         let bodies = try String.fetchCursor(db, sql: "SELECT body FROM operation ORDER BY position")
         var changed: Set<Dot> = []
         var count = 0

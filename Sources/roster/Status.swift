@@ -11,8 +11,9 @@ struct Status: ParsableCommand {
 
     func run() throws {
         let opened = try node.openNode()
-        let (clock, counts, digest, equivocating) = try opened.store.read { snapshot in
-            (try snapshot.clock(), try snapshot.counts(), try snapshot.digest(), try snapshot.equivocatingOrigins())
+        let (clock, digest) = try opened.store.digest()
+        let (counts, equivocating) = try opened.store.read { snapshot in
+            (try snapshot.counts(), try snapshot.equivocatingOrigins())
         }
         let identity = opened.identity
         if node.json {

@@ -1,7 +1,7 @@
 import Foundation
+@testable import RosterStore
 import GRDB
 import RosterCore
-import RosterStore
 import RosterTestSupport
 import Testing
 
@@ -54,8 +54,14 @@ struct StoreTests {
         let fields = EntryFields(category: .drugs, basis: Self.basis)
         let first = try node.store.write { try $0.append(.add(resource: Resource(kind: .domain, value: "a.example"), fields: fields), by: node.replica) }
         let second = try node.store.write { try $0.append(.revoke(target: first.dot, reason: "lifted"), by: node.replica) }
+        // The digest kept for `status` follows every new operation.
+        for _ in 0..<2 {
+            #expect(try node.store.digest().digest == node.store.read { try $0.computedDigest() })
+        }
         #expect(first.dot == Dot(origin: "ru-mvd/moscow-1", seq: 1))
         #expect(second.operation.prev == first.hash)
+        #expect(try node.store.digest().digest == node.store.read { try $0.computedDigest() })
+        #expect(try node.store.digest().digest != StateDigest.of([]))
         #expect(second.operation.clock == VectorClock(["ru-mvd/moscow-1": 1]))
         #expect(throws: RosterError(.revokedEntry, "")) {
             try node.store.write { try $0.append(.amend(target: first.dot, changes: FieldChanges(note: .some("x"))), by: node.replica) }
