@@ -1,4 +1,4 @@
--- Roster SQLite schema (GRDB migration v1). Generated from Sources/RosterStore/Schema.swift;
+-- Roster SQLite schema (GRDB migrations v1 and v2). Generated from Sources/RosterStore/Schema.swift;
 -- a test keeps the two equal. Signed operations are the truth; entry and the
 -- head columns of origin are derived and rebuilt by `roster audit --rebuild`.
 
@@ -69,4 +69,13 @@ CREATE INDEX entry_value ON entry(value);
 CREATE TABLE meta (
     key TEXT PRIMARY KEY NOT NULL,
     value TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- Agencies this node syncs with: the descriptor as added, its endpoint and the
+-- SHA-256 of its TLS public key (SPKI), the only identity mutual TLS accepts.
+CREATE TABLE peer (
+    agency TEXT PRIMARY KEY NOT NULL,
+    descriptor TEXT NOT NULL,
+    endpoint TEXT,
+    tls_spki_sha256 TEXT
 ) WITHOUT ROWID;

@@ -1,5 +1,6 @@
-/// What one agency publishes so that others accept its operations: its replicas
-/// and their keys. Files of this form live in `Peers/`; exchanged out of band.
+/// What one agency publishes so that others accept its operations and reach its
+/// node: its replicas and their keys, its HTTPS endpoint and the SHA-256 of its TLS
+/// public key. Files of this form live in `Peers/`; exchanged out of band.
 public struct PeerDescriptor: Hashable, Sendable {
     public struct Replica: Hashable, Sendable {
         public let origin: String
@@ -14,8 +15,14 @@ public struct PeerDescriptor: Hashable, Sendable {
     public let name: String?
     public let jurisdiction: String?
     public let replicas: [Replica]
+    /// `https://host:port` of the agency's node; empty for an agency that is not synced with.
+    public let endpoints: [String]
+    /// Lower-case hex SHA-256 of the node's TLS SubjectPublicKeyInfo: mutual TLS
+    /// accepts this key and no other, in place of a hostname check.
+    public let tlsPin: String?
 
-    public init(agency: String, name: String?, jurisdiction: String?, replicas: [Replica]) throws {
+    public init(agency: String, name: String?, jurisdiction: String?, replicas: [Replica],
+                endpoints: [String] = [], tlsPin: String? = nil) throws {
         guard Origin.isValidAgency(agency) else {
             throw RosterError(.invalidField, "agency \"\(agency)\" is not an id like kz-mvd")
         }
@@ -23,6 +30,17 @@ public struct PeerDescriptor: Hashable, Sendable {
             throw RosterError(.invalidField, "replica \(replica.origin) is not an origin of agency \(agency)")
         }
         guard !replicas.isEmpty else { throw RosterError(.invalidField, "a peer descriptor names at least one replica") }
+        for endpoint in endpoints where Endpoint(endpoint) == nil {
+            throw RosterError(.invalidField, "endpoint \"\(endpoint)\" is not https://host:port")
+        }
+        if let tlsPin, !Hex.isSHA256(tlsPin) {
+            throw RosterError(.invalidField, "tls_spki_sha256 must be a SHA-256 in lower-case hex")
+        }
+        guard endpoints.isEmpty || tlsPin != nil else {
+            throw RosterError(.invalidField, "a descriptor with endpoints needs tls_spki_sha256: peers are reached by pin")
+        }
+        self.endpoints = endpoints
+        self.tlsPin = tlsPin
         self.agency = agency
         self.name = name
         self.jurisdiction = jurisdiction
@@ -36,6 +54,8 @@ public struct PeerDescriptor: Hashable, Sendable {
         ]
         if let name { members["name"] = .string(name) }
         if let jurisdiction { members["jurisdiction"] = .string(jurisdiction) }
+        if !endpoints.isEmpty { members["endpoints"] = .array(endpoints.map(JSON.string)) }
+        if let tlsPin { members["tls_spki_sha256"] = .string(tlsPin) }
         return .object(members)
     }
 
@@ -53,6 +73,14 @@ public struct PeerDescriptor: Hashable, Sendable {
             }
             return Replica(origin: origin, key: try PublicKey(base64: key))
         }
-        try self.init(agency: agency, name: json["name"]?.string, jurisdiction: json["jurisdiction"]?.string, replicas: replicas)
+        var endpoints: [String] = []
+        if let list = json["endpoints"] {
+            guard case .array(let items) = list, items.allSatisfy({ $0.string != nil }) else {
+                throw RosterError(.badInput, "endpoints must be a list of https URLs")
+            }
+            endpoints = items.compactMap(\.string)
+        }
+        try self.init(agency: agency, name: json["name"]?.string, jurisdiction: json["jurisdiction"]?.string, replicas: replicas,
+                      endpoints: endpoints, tlsPin: json["tls_spki_sha256"]?.string)
     }
 }

@@ -9,6 +9,9 @@ enum Schema {
         migrator.registerMigration("v1") { db in
             try db.execute(sql: version1)
         }
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: version2)
+        }
         return migrator
     }
 
@@ -80,6 +83,17 @@ enum Schema {
         CREATE TABLE meta (
             key TEXT PRIMARY KEY NOT NULL,
             value TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """
+
+    static let version2 = """
+        -- Agencies this node syncs with: the descriptor as added, its endpoint and the
+        -- SHA-256 of its TLS public key (SPKI), the only identity mutual TLS accepts.
+        CREATE TABLE peer (
+            agency TEXT PRIMARY KEY NOT NULL,
+            descriptor TEXT NOT NULL,
+            endpoint TEXT,
+            tls_spki_sha256 TEXT
         ) WITHOUT ROWID;
         """
 }

@@ -1,24 +1,28 @@
 import ArgumentParser
 import Foundation
 import RosterCore
+import RosterNetwork
 import RosterStore
 
 struct Peers: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The agencies whose operations this node accepts.",
-        subcommands: [Descriptor.self, AddPeer.self, ListPeers.self])
+        subcommands: [Descriptor.self, AddPeer.self, ListPeers.self, RemovePeer.self])
 
     struct Descriptor: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "descriptor", abstract: "Print this node's peer descriptor, for other agencies' Peers/ folders.")
         @OptionGroup var node: NodeOptions
+        @Option(help: "The https://host:port peers reach this node at (roster serve --listen).") var endpoint: [String] = []
 
         func run() throws {
             let opened = try node.openNode()
             let identity = opened.identity
+            let tls = try NodeTLS.load(folder: opened.folder, origin: identity.origin)
             let descriptor = try PeerDescriptor(
                 agency: identity.agency, name: identity.name, jurisdiction: identity.jurisdiction,
-                replicas: [.init(origin: identity.origin, key: opened.replica.key.publicKey)])
+                replicas: [.init(origin: identity.origin, key: opened.replica.key.publicKey)],
+                endpoints: endpoint, tlsPin: tls.pin)
             Terminal.printJSON(descriptor.json)
         }
     }
@@ -51,13 +55,26 @@ struct Peers: ParsableCommand {
             let opened = try node.openNode()
             // All descriptors or none: a bad one leaves the known signers as they were.
             try opened.store.write { transaction in
-                for descriptor in descriptors {
-                    for replica in descriptor.replicas { try transaction.register(origin: replica.origin, key: replica.key) }
+                // A folder like Peers/ may hold this node's own descriptor: it is not its own peer.
+                for descriptor in descriptors where !descriptor.replicas.contains(where: { $0.origin == opened.identity.origin }) {
+                    try transaction.addPeer(descriptor)
                 }
             }
             for descriptor in descriptors {
                 Terminal.print("accepting \(descriptor.replicas.map(\.origin).joined(separator: ", "))")
             }
+        }
+    }
+
+    struct RemovePeer: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "remove", abstract: "Stop syncing with an agency (its keys stay, so its operations still verify).")
+        @OptionGroup var node: NodeOptions
+        @Argument(help: "The agency id.") var agency: String
+
+        func run() throws {
+            try node.openNode().store.write { try $0.removePeer(agency) }
+            Terminal.print("removed \(agency)")
         }
     }
 
@@ -67,7 +84,15 @@ struct Peers: ParsableCommand {
 
         func run() throws {
             let opened = try node.openNode()
-            let (keys, clock) = try opened.store.read { (try $0.keys(), try $0.clock()) }
+            let (keys, clock, peers) = try opened.store.read { (try $0.keys(), try $0.clock(), try $0.peers()) }
+            for peer in peers {
+                if node.json {
+                    Terminal.printJSON(["peer": .string(peer.agency), "endpoint": peer.endpoint.map { .string($0.description) } ?? .null,
+                                        "tls_spki_sha256": peer.tlsPin.map(JSON.string) ?? .null])
+                } else {
+                    Terminal.print("peer \(peer.agency)\t\(peer.endpoint?.description ?? "(no endpoint)")\ttls sha256 \(peer.tlsPin ?? "-")")
+                }
+            }
             for (origin, key) in keys.sorted(by: { $0.key < $1.key }) {
                 if node.json {
                     Terminal.printJSON(["origin": .string(origin), "key": .string(key.base64), "seq": .integer(Int64(clock[origin]))])

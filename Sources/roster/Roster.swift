@@ -6,15 +6,15 @@ import RosterCore
 /// `roster`: the agency operator's command line. Exit codes: 0 success, 1 a negative
 /// answer (not listed, audit findings), 2 bad input, 3 node or storage trouble.
 @main
-struct Roster: ParsableCommand {
+struct Roster: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "A federated, signed roster of internet resources that agencies have registered as illegal.",
         subcommands: [
             Init.self, Add.self, Amend.self, Revoke.self, List.self, Show.self, Check.self, Status.self, Keys.self,
-            Export.self, Import.self, Audit.self, Peers.self,
+            Export.self, Import.self, Audit.self, Peers.self, Serve.self, Sync.self,
         ])
 
-    static func main() {
+    static func main() async {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = ProcessInfo.processInfo.environment["ROSTER_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .warning
@@ -22,7 +22,11 @@ struct Roster: ParsableCommand {
         }
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch let error as RosterError {
             Terminal.error(error.reason)
             Foundation.exit(error.exitCode)

@@ -1,0 +1,160 @@
+import Foundation
+import Hummingbird
+import HummingbirdTLS
+import Logging
+import NIOCore
+import NIOSSL
+import RosterCore
+import RosterStore
+
+/// A request context that keeps the connection, to read the client's certificate.
+struct PeerRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+    }
+}
+
+/// The node's HTTPS API (docs/sync.md). Sync routes answer only clients whose
+/// certificate key matches a peer descriptor's pin; `check` answers anyone.
+public enum NodeServer {
+    public static func application(node: Node, tls: NodeTLS, host: String, port: Int,
+                                   logger: Logger) throws -> some ApplicationProtocol {
+        let router = Router(context: PeerRequestContext.self)
+        let store = node.store
+
+        router.get("/v1/status") { _, context -> Response in
+            _ = try await authenticatedPeer(context, store: store)
+            let (clock, digest) = try store.digest()
+            return json([
+                "agency": .string(node.identity.agency), "origin": .string(node.identity.origin),
+                "clock": clock.json, "digest": .string(digest),
+            ])
+        }
+
+        router.post("/v1/sync/pull") { request, context -> Response in
+            let peer = try await authenticatedPeer(context, store: store)
+            let body = try await request.body.collect(upTo: SyncLimits.maximumBody)
+            let document: JSON
+            do {
+                document = try JSONParser.parse(Array(buffer: body))
+            } catch let error as RosterError {
+                throw HTTPError(.badRequest, message: "pull request: \(error.reason)")
+            }
+            guard let clockJSON = document["clock"], let clock = try? VectorClock(json: clockJSON) else {
+                throw HTTPError(.badRequest, message: "pull request needs a clock: {\"clock\": {origin: seq}}")
+            }
+            let limit = min(Int(document["limit"]?.integer ?? Int64(SyncLimits.maximumPage)), SyncLimits.maximumPage)
+            guard limit > 0 else { throw HTTPError(.badRequest, message: "limit must be positive") }
+            let (bodies, more) = try store.read { try $0.operations(missingFrom: clock, limit: limit) }
+            logger.info("pull by \(peer): \(bodies.count) operations\(more ? ", more to come" : "")")
+            var buffer = ByteBuffer()
+            for text in bodies {
+                buffer.writeString(text)
+                buffer.writeInteger(UInt8(0x0A))
+            }
+            var headers: HTTPFields = [.contentType: "application/x-ndjson"]
+            headers[.init("Roster-More")!] = more ? "true" : "false"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer))
+        }
+
+        router.post("/v1/sync/push") { request, context -> Response in
+            let peer = try await authenticatedPeer(context, store: store)
+            let body = try await request.body.collect(upTo: SyncLimits.maximumBody)
+            let operations = try parseOperations(Array(buffer: body))
+            let outcomes = try store.receive(operations)
+            logger.info("push by \(peer): \(operations.count) operations")
+            return json(["results": .array(zip(operations, outcomes).map { operation, outcome in
+                var result: [String: JSON] = ["dot": .string(operation.dot.description)]
+                switch outcome {
+                case .applied: result["outcome"] = "applied"
+                case .duplicate: result["outcome"] = "known"
+                case .pending: result["outcome"] = "pending"
+                case .rejected(let error):
+                    result["outcome"] = "rejected"
+                    result["reason"] = .string(error.reason)
+                }
+                return .object(result)
+            })])
+        }
+
+        router.get("/v1/check") { request, _ -> Response in
+            guard let text = request.uri.queryParameters.get("resource") else {
+                throw HTTPError(.badRequest, message: "give ?resource=NAME")
+            }
+            let resource: Resource
+            do {
+                resource = try Resource(inferring: text)
+            } catch let error as RosterError {
+                throw HTTPError(.badRequest, message: error.reason)
+            }
+            let today = CalendarDate(Timestamp.now())
+            let entries = try store.read { try $0.check(resource, today: today) }
+            return json(["resource": resource.json, "listed": .bool(!entries.isEmpty), "entries": .array(entries.map(\.json))])
+        }
+
+        var configuration = tls.serverConfiguration
+        configuration.certificateVerification = .optionalVerification
+        return Application(
+            router: router,
+            server: try .tls(.http1(), configuration: TLSChannelConfiguration(
+                tlsConfiguration: configuration,
+                // Any presented certificate is accepted here; the sync routes then
+                // compare its key with the peers' pins and answer 403 to strangers.
+                customAsyncVerificationCallback: { _ in .certificateVerified })),
+            configuration: .init(address: .hostname(host, port: port), serverName: "roster"),
+            logger: logger)
+    }
+
+    /// The agency whose pinned key the client presented; 403 for anyone else.
+    static func authenticatedPeer(_ context: PeerRequestContext, store: Store) async throws -> String {
+        guard let certificate = try await context.channel.nioSSL_peerCertificate().get() else {
+            throw HTTPError(.forbidden, message: "sync needs a client certificate whose key a peer descriptor pins")
+        }
+        let pin = try NodeTLS.pin(of: certificate)
+        guard let peer = try store.read({ try $0.peers() }).first(where: { $0.tlsPin == pin }) else {
+            throw HTTPError(.forbidden, message: "no peer descriptor pins this client key (sha256 \(pin)): add the client's descriptor with roster peers add")
+        }
+        return peer.agency
+    }
+
+    /// NDJSON of signed operations; a line that is too long or malformed refuses the page.
+    static func parseOperations(_ bytes: [UInt8]) throws -> [SignedOperation] {
+        var operations: [SignedOperation] = []
+        for (index, line) in bytes.split(separator: 0x0A).enumerated() where !line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) {
+            guard line.count <= SyncLimits.maximumOperation else {
+                throw HTTPError(.badRequest, message: "line \(index + 1): an operation is larger than \(SyncLimits.maximumOperation) bytes")
+            }
+            do {
+                operations.append(try SignedOperation(parsing: line))
+            } catch let error as RosterError {
+                throw HTTPError(.badRequest, message: "line \(index + 1): \(error.reason)")
+            }
+        }
+        return operations
+    }
+
+    static func json(_ value: JSON, status: HTTPResponse.Status = .ok) -> Response {
+        var buffer = ByteBuffer(bytes: CanonicalJSON.encode(value))
+        buffer.writeInteger(UInt8(0x0A))
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
+    }
+}
+
+extension NodeTLS {
+    var serverConfiguration: TLSConfiguration {
+        TLSConfiguration.makeServerConfiguration(certificateChain: [.certificate(certificate)], privateKey: .privateKey(privateKey))
+    }
+
+    var clientConfiguration: TLSConfiguration {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        // The peer's pin, checked in the verification callback, replaces the hostname check.
+        configuration.certificateVerification = .noHostnameVerification
+        configuration.certificateChain = [.certificate(certificate)]
+        configuration.privateKey = .privateKey(privateKey)
+        return configuration
+    }
+}

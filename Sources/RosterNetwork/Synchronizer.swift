@@ -1,0 +1,89 @@
+import Foundation
+import Logging
+import NIOHTTP1
+import RosterCore
+import RosterStore
+
+/// What one round with a peer moved.
+public struct SyncReport: Sendable {
+    public let agency: String
+    public var pulled = 0
+    public var pushed = 0
+    public var pending = 0
+    public var rejected: [String] = []
+}
+
+/// One round of anti-entropy with a peer: pull what this node lacks, page by page,
+/// each page committed in one transaction; then push what the peer lacks. Clocks
+/// advance only with what was committed, so a round cut anywhere resumes cleanly.
+public enum Synchronizer {
+    public static func sync(node: Node, with peer: Peer, tls: NodeTLS, logger: Logger) async throws -> SyncReport {
+        guard let endpoint = peer.endpoint, let pin = peer.tlsPin else {
+            throw RosterError(.invalidField, "peer \(peer.agency) has no endpoint and TLS pin in its descriptor")
+        }
+        let client = PeerClient(agency: peer.agency, endpoint: endpoint, pin: pin, tls: tls)
+        var report = SyncReport(agency: peer.agency)
+
+        // Pull.
+        while true {
+            let before = try node.store.read { try $0.clock() }
+            let request: JSON = ["clock": before.json, "limit": .integer(Int64(SyncLimits.maximumPage))]
+            let response = try await client.request(.POST, "/v1/sync/pull", body: CanonicalJSON.encode(request))
+            try expectSuccess(response, from: peer.agency)
+            let operations = try response.body.split(separator: 0x0A).map { line in
+                guard line.count <= SyncLimits.maximumOperation else {
+                    throw RosterError(.badInput, "\(peer.agency) sent an operation larger than \(SyncLimits.maximumOperation) bytes")
+                }
+                return try SignedOperation(parsing: line)
+            }
+            let outcomes = try node.store.receive(operations)
+            for (operation, outcome) in zip(operations, outcomes) {
+                switch outcome {
+                case .applied: report.pulled += 1
+                case .pending: report.pending += 1
+                case .duplicate: break
+                case .rejected(let error): report.rejected.append("\(operation.dot): \(error.reason)")
+                }
+            }
+            let after = try node.store.read { try $0.clock() }
+            guard response.header("Roster-More") == "true", after != before else { break }
+        }
+
+        // Push, against the peer's own account of what it holds.
+        while true {
+            let status = try await client.request(.GET, "/v1/status")
+            try expectSuccess(status, from: peer.agency)
+            guard let clockJSON = try JSONParser.parse(status.body)["clock"] else {
+                throw RosterError(.badInput, "\(peer.agency) answered /v1/status without a clock")
+            }
+            let theirs = try VectorClock(json: clockJSON)
+            let (bodies, more) = try node.store.read { try $0.operations(missingFrom: theirs, limit: SyncLimits.maximumPage) }
+            guard !bodies.isEmpty else { break }
+            let response = try await client.request(.POST, "/v1/sync/push", body: Array((bodies.joined(separator: "\n") + "\n").utf8),
+                                                    contentType: "application/x-ndjson")
+            try expectSuccess(response, from: peer.agency)
+            guard case .array(let results)? = try JSONParser.parse(response.body)["results"] else {
+                throw RosterError(.badInput, "\(peer.agency) answered a push without results")
+            }
+            var moved = 0
+            for result in results {
+                switch result["outcome"]?.string {
+                case "applied": moved += 1
+                case "rejected": report.rejected.append("\(result["dot"]?.string ?? "?") at \(peer.agency): \(result["reason"]?.string ?? "")")
+                default: break
+                }
+            }
+            report.pushed += moved
+            guard more, moved > 0 else { break }
+        }
+        logger.info("sync with \(peer.agency): pulled \(report.pulled), pushed \(report.pushed), pending \(report.pending), rejected \(report.rejected.count)")
+        return report
+    }
+
+    static func expectSuccess(_ response: PeerClient.Response, from agency: String) throws {
+        guard response.status == 200 else {
+            let message = String(decoding: response.body.prefix(500), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            throw RosterError(.badInput, "\(agency) refused (HTTP \(response.status)): \(message)")
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import RosterCore
+import RosterNetwork
+import RosterStore
+import ServiceLifecycle
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the node's HTTPS API for peers and consumers, and sync with every peer on an interval.")
+
+    @OptionGroup var node: NodeOptions
+    @Option(help: "Address and port to listen on.") var listen = "127.0.0.1:8443"
+    @Option(help: "PEM certificate to serve instead of the node's own self-signed one.") var tlsCert: String?
+    @Option(help: "PEM private key of --tls-cert.") var tlsKey: String?
+    @Option(help: "Seconds between anti-entropy rounds with each peer (0: never).") var interval: Double = 30
+
+    func run() async throws {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
+            throw RosterError(.invalidField, "--listen takes HOST:PORT, like 127.0.0.1:8443")
+        }
+        let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        guard (tlsCert == nil) == (tlsKey == nil) else {
+            throw RosterError(.invalidField, "give --tls-cert and --tls-key together")
+        }
+        let opened = try node.openNode()
+        let tls = try NodeTLS.load(folder: opened.folder, origin: opened.identity.origin, certificatePath: tlsCert, keyPath: tlsKey)
+        var logger = Logger(label: "roster.serve")
+        logger.logLevel = ProcessInfo.processInfo.environment["ROSTER_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
+        let app = try NodeServer.application(node: opened, tls: tls, host: host, port: port, logger: logger)
+        var services: [any Service] = [app]
+        if interval > 0 { services.append(AntiEntropy(node: opened, tls: tls, interval: interval, logger: logger)) }
+        logger.info("serving \(opened.identity.origin) on https://\(listen), TLS key sha256 \(tls.pin)")
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+struct Sync: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "One round of pull and push with every peer, or one, printing what moved. Exit 2 if a peer failed.")
+
+    @OptionGroup var node: NodeOptions
+    @Option(help: "Only this agency.") var peer: String?
+
+    func run() async throws {
+        let opened = try node.openNode()
+        let tls = try NodeTLS.load(folder: opened.folder, origin: opened.identity.origin)
+        var logger = Logger(label: "roster.sync")
+        logger.logLevel = .warning
+        let peers = try opened.store.read { try $0.peers() }.filter { peer == nil || $0.agency == peer }
+        if let peer, peers.isEmpty { throw RosterError(.invalidField, "\(peer) is not a peer: roster peers list shows them") }
+        var failed: RosterError?
+        for candidate in peers where candidate.endpoint != nil {
+            do {
+                let report = try await Synchronizer.sync(node: opened, with: candidate, tls: tls, logger: logger)
+                if node.json {
+                    Terminal.printJSON([
+                        "peer": .string(report.agency), "pulled": .integer(Int64(report.pulled)), "pushed": .integer(Int64(report.pushed)),
+                        "pending": .integer(Int64(report.pending)), "rejected": .array(report.rejected.map(JSON.string)),
+                    ])
+                } else {
+                    Terminal.print("\(report.agency): pulled \(report.pulled), pushed \(report.pushed), pending \(report.pending), rejected \(report.rejected.count)")
+                    report.rejected.forEach { Terminal.print("  rejected \($0)") }
+                }
+            } catch let error as RosterError {
+                Terminal.error(error.reason)
+                failed = error
+            }
+        }
+        if let failed { throw RosterError(failed.code, "sync did not complete with every peer") }
+    }
+}
