@@ -111,6 +111,22 @@ struct FederationTests {
         try big.write(to: folder.path("big.ndjson"), atomically: true, encoding: .utf8)
         #expect(try kz.curl("/v1/sync/push", on: uz, data: folder.path("big.ndjson")).status == 413)
 
+        // Every answer has its schema.
+        try "{\"clock\":{}}".write(to: folder.path("pull.json"), atomically: true, encoding: .utf8)
+        let answers: [(String, (status: Int, body: String), Bool)] = [
+            ("sync-status.schema.json", try kz.curl("/v1/status", on: uz), false),
+            ("operation.schema.json", try kz.curl("/v1/sync/pull", on: uz, data: folder.path("pull.json")), true),
+            ("sync-push-response.schema.json", forgedPush, false),
+            ("check.schema.json", check, false),
+            ("error.schema.json", refused, false),
+        ]
+        for (index, (schema, answer, lines)) in answers.enumerated() {
+            let file = folder.path("answer-\(index).json")
+            try answer.body.write(to: file, atomically: true, encoding: .utf8)
+            let valid = try RosterProcess.validate(file, schema: schema, lines: lines)
+            #expect(valid.status == 0, "\(schema): \(valid.stdout)\(valid.stderr)")
+        }
+
         #expect(try uz.status() == before, "nothing reached the database")
         #expect(try uz.roster.run(["audit"]).status == 0)
         _ = ru
