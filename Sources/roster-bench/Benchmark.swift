@@ -7,6 +7,7 @@ import RosterStore
 /// child process, so its peak memory is its own.
 ///
 ///     swift build -c release && .build/release/roster-bench 100000 1000000
+///     .build/release/roster-bench sync 100000      (federation figures)
 @main
 struct Benchmark {
     static func main() throws {
@@ -16,6 +17,10 @@ struct Benchmark {
         guard FileManager.default.isExecutableFile(atPath: roster.path) else {
             FileHandle.standardError.write(Data("roster-bench: build the roster binary first (swift build -c release)\n".utf8))
             exit(2)
+        }
+        if CommandLine.arguments.dropFirst().first == "sync" {
+            for size in sizes.isEmpty ? [100_000] : sizes { try SyncBenchmark.run(size: size, roster: roster) }
+            return
         }
         var results: [[String: String]] = []
         for size in sizes.isEmpty ? [100_000, 1_000_000] : sizes {
