@@ -49,7 +49,10 @@ public enum NodeServer {
             }
             let limit = min(Int(document["limit"]?.integer ?? Int64(SyncLimits.maximumPage)), SyncLimits.maximumPage)
             guard limit > 0 else { throw HTTPError(.badRequest, message: "limit must be positive") }
-            let (bodies, more) = try store.read { try $0.operations(missingFrom: clock, limit: limit) }
+            let (bodies, more, held) = try store.read { snapshot in
+                let (bodies, more) = try snapshot.operations(missingFrom: clock, limit: limit)
+                return (bodies, more, try snapshot.clock())
+            }
             logger.info("pull by \(peer): \(bodies.count) operations\(more ? ", more to come" : "")")
             var buffer = ByteBuffer()
             for text in bodies {
@@ -58,6 +61,8 @@ public enum NodeServer {
             }
             var headers: HTTPFields = [.contentType: "application/x-ndjson"]
             headers[.init("Roster-More")!] = more ? "true" : "false"
+            // What this node holds, so that the caller can push without asking /v1/status.
+            headers[.init("Roster-Clock")!] = CanonicalJSON.string(held.json)
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer))
         }
 
@@ -66,8 +71,9 @@ public enum NodeServer {
             let body = try await request.body.collect(upTo: SyncLimits.maximumBody)
             let operations = try parseOperations(Array(buffer: body))
             let outcomes = try store.receive(operations)
+            let held = try store.read { try $0.clock() }
             logger.info("push by \(peer): \(operations.count) operations")
-            return json(["results": .array(zip(operations, outcomes).map { operation, outcome in
+            return json(["clock": held.json, "results": .array(zip(operations, outcomes).map { operation, outcome in
                 var result: [String: JSON] = ["dot": .string(operation.dot.description)]
                 switch outcome {
                 case .applied: result["outcome"] = "applied"

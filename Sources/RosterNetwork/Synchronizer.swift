@@ -25,17 +25,21 @@ public enum Synchronizer {
         var report = SyncReport(agency: peer.agency)
 
         // Pull.
+        var theirs = VectorClock()
         while true {
             let before = try node.store.read { try $0.clock() }
             let request: JSON = ["clock": before.json, "limit": .integer(Int64(SyncLimits.maximumPage))]
             let response = try await client.request(.POST, "/v1/sync/pull", body: CanonicalJSON.encode(request))
             try expectSuccess(response, from: peer.agency)
-            let operations = try response.body.split(separator: 0x0A).map { line in
-                guard line.count <= SyncLimits.maximumOperation else {
-                    throw RosterError(.badInput, "\(peer.agency) sent an operation larger than \(SyncLimits.maximumOperation) bytes")
-                }
-                return try SignedOperation(parsing: line)
+            guard let clockText = response.header("Roster-Clock"), let clock = try? VectorClock(json: JSONParser.parse(clockText)) else {
+                throw RosterError(.badInput, "\(peer.agency) answered a pull without its clock (Roster-Clock)")
             }
+            theirs = clock
+            let lines = response.body.split(separator: 0x0A)
+            if let large = lines.firstIndex(where: { $0.count > SyncLimits.maximumOperation }) {
+                throw RosterError(.badInput, "\(peer.agency) sent an operation larger than \(SyncLimits.maximumOperation) bytes (line \(large + 1))")
+            }
+            let operations = try Store.parse(lines.map(Array.init))
             let outcomes = try node.store.receive(operations)
             for (operation, outcome) in zip(operations, outcomes) {
                 switch outcome {
@@ -49,22 +53,19 @@ public enum Synchronizer {
             guard response.header("Roster-More") == "true", after != before else { break }
         }
 
-        // Push, against the peer's own account of what it holds.
+        // Push, against the peer's own account of what it holds: its clock came with the
+        // last page pulled and comes back with each push, so an idle round is one request.
         while true {
-            let status = try await client.request(.GET, "/v1/status")
-            try expectSuccess(status, from: peer.agency)
-            guard let clockJSON = try JSONParser.parse(status.body)["clock"] else {
-                throw RosterError(.badInput, "\(peer.agency) answered /v1/status without a clock")
-            }
-            let theirs = try VectorClock(json: clockJSON)
             let (bodies, more) = try node.store.read { try $0.operations(missingFrom: theirs, limit: SyncLimits.maximumPage) }
             guard !bodies.isEmpty else { break }
             let response = try await client.request(.POST, "/v1/sync/push", body: Array((bodies.joined(separator: "\n") + "\n").utf8),
                                                     contentType: "application/x-ndjson")
             try expectSuccess(response, from: peer.agency)
-            guard case .array(let results)? = try JSONParser.parse(response.body)["results"] else {
-                throw RosterError(.badInput, "\(peer.agency) answered a push without results")
+            let answer = try JSONParser.parse(response.body)
+            guard case .array(let results)? = answer["results"], let clockJSON = answer["clock"] else {
+                throw RosterError(.badInput, "\(peer.agency) answered a push without results and clock")
             }
+            theirs = try VectorClock(json: clockJSON)
             var moved = 0
             for result in results {
                 switch result["outcome"]?.string {

@@ -64,6 +64,17 @@ public final class Store: Sendable {
         return (clock, digest)
     }
 
+    /// Parses lines of signed operations on every core; the first bad line throws with its number.
+    public static func parse(_ lines: [[UInt8]]) throws -> [SignedOperation] {
+        try Importer.parallelMap(Array(lines.enumerated())) { index, line in
+            do {
+                return try SignedOperation(parsing: line)
+            } catch let error as RosterError {
+                throw RosterError(error.code, "line \(index + 1): \(error.reason)")
+            }
+        }
+    }
+
     /// Closes the database files; the store is unusable afterwards.
     public func close() throws {
         try pool.close()
