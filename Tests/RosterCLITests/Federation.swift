@@ -31,17 +31,23 @@ final class FederatedNode {
         let process = Process()
         process.executableURL = RosterProcess.binary
         process.arguments = ["serve", "--listen", "127.0.0.1:\(port)", "--interval", String(interval), "--data", roster.data.path]
+        let log = roster.data.appendingPathComponent("serve.log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: log)
         try process.run()
         server = process
-        // Ready when the port accepts connections.
+        // Ready when the port accepts connections and the server is still ours.
         let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            if FederatedNode.canConnect(port) { return }
+        while Date() < deadline && process.isRunning {
+            if FederatedNode.canConnect(port) {
+                usleep(200_000)
+                if process.isRunning { return }
+            }
             usleep(50_000)
         }
-        throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: "roster serve did not start on \(port)"])
+        let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: "roster serve did not start on \(port): \(output)"])
     }
 
     func stop() {

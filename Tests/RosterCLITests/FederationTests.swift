@@ -41,7 +41,8 @@ struct FederationTests {
             }
             // A random node syncs with its peers.
             let node = nodes.randomElement(using: &rng)!
-            #expect(try node.roster.run(["sync"]).status == 0)
+            let result = try node.roster.run(["sync"])
+            #expect(result.status == 0, "\(node.agency): \(result.stderr)")
         }
         // Final full rounds: uz is the hub, so two passes reach everyone.
         for _ in 0..<2 {
