@@ -71,10 +71,13 @@ CREATE TABLE meta (
     value TEXT NOT NULL
 ) WITHOUT ROWID;
 
--- Agencies this node syncs with: the descriptor as added, its endpoint and the
--- SHA-256 of its TLS public key (SPKI), the only identity mutual TLS accepts.
+-- Nodes this node syncs with, by id: the origin of the replica that runs the node
+-- (so that two nodes of one agency are two peers), or the agency for a descriptor
+-- that names no node. The descriptor as added, its endpoint and the SHA-256 of its
+-- TLS public key (SPKI), the only identity mutual TLS accepts.
 CREATE TABLE peer (
-    agency TEXT PRIMARY KEY NOT NULL,
+    id TEXT PRIMARY KEY NOT NULL,
+    agency TEXT NOT NULL,
     descriptor TEXT NOT NULL,
     endpoint TEXT,
     tls_spki_sha256 TEXT

@@ -1,6 +1,7 @@
-/// What one agency publishes so that others accept its operations and reach its
-/// node: its replicas and their keys, its HTTPS endpoint and the SHA-256 of its TLS
-/// public key. Files of this form live in `Peers/`; exchanged out of band.
+/// What one agency's node publishes so that others accept the agency's operations
+/// and reach the node: the agency's replicas and their keys, the node's HTTPS
+/// endpoint and the SHA-256 of its TLS public key. Files of this form live in
+/// `Peers/`; exchanged out of band.
 public struct PeerDescriptor: Hashable, Sendable {
     public struct Replica: Hashable, Sendable {
         public let origin: String
@@ -12,6 +13,9 @@ public struct PeerDescriptor: Hashable, Sendable {
     }
 
     public let agency: String
+    /// The origin of the replica that runs the node at `endpoints`: two nodes of one
+    /// agency are two peers. Absent in a descriptor that only makes keys known.
+    public let node: String?
     public let name: String?
     public let jurisdiction: String?
     public let replicas: [Replica]
@@ -21,7 +25,7 @@ public struct PeerDescriptor: Hashable, Sendable {
     /// accepts this key and no other, in place of a hostname check.
     public let tlsPin: String?
 
-    public init(agency: String, name: String?, jurisdiction: String?, replicas: [Replica],
+    public init(agency: String, node: String? = nil, name: String?, jurisdiction: String?, replicas: [Replica],
                 endpoints: [String] = [], tlsPin: String? = nil) throws {
         guard Origin.isValidAgency(agency) else {
             throw RosterError(.invalidField, "agency \"\(agency)\" is not an id like kz-mvd")
@@ -30,6 +34,9 @@ public struct PeerDescriptor: Hashable, Sendable {
             throw RosterError(.invalidField, "replica \(replica.origin) is not an origin of agency \(agency)")
         }
         guard !replicas.isEmpty else { throw RosterError(.invalidField, "a peer descriptor names at least one replica") }
+        if let node, !replicas.contains(where: { $0.origin == node }) {
+            throw RosterError(.invalidField, "node \(node) is not one of the descriptor's replicas")
+        }
         for endpoint in endpoints where Endpoint(endpoint) == nil {
             throw RosterError(.invalidField, "endpoint \"\(endpoint)\" is not https://host:port")
         }
@@ -42,6 +49,7 @@ public struct PeerDescriptor: Hashable, Sendable {
         self.endpoints = endpoints
         self.tlsPin = tlsPin
         self.agency = agency
+        self.node = node
         self.name = name
         self.jurisdiction = jurisdiction
         self.replicas = replicas
@@ -52,6 +60,7 @@ public struct PeerDescriptor: Hashable, Sendable {
             "v": 1, "agency": .string(agency),
             "replicas": .array(replicas.map { ["origin": .string($0.origin), "alg": .string(Signature.ed25519), "key": .string($0.key.base64)] }),
         ]
+        if let node { members["node"] = .string(node) }
         if let name { members["name"] = .string(name) }
         if let jurisdiction { members["jurisdiction"] = .string(jurisdiction) }
         if !endpoints.isEmpty { members["endpoints"] = .array(endpoints.map(JSON.string)) }
@@ -80,7 +89,10 @@ public struct PeerDescriptor: Hashable, Sendable {
             }
             endpoints = items.compactMap(\.string)
         }
-        try self.init(agency: agency, name: json["name"]?.string, jurisdiction: json["jurisdiction"]?.string, replicas: replicas,
+        try self.init(agency: agency, node: json["node"]?.string, name: json["name"]?.string, jurisdiction: json["jurisdiction"]?.string, replicas: replicas,
                       endpoints: endpoints, tlsPin: json["tls_spki_sha256"]?.string)
     }
+
+    /// How this node is named in `peers list`, `sync --peer` and logs.
+    public var id: String { node ?? agency }
 }

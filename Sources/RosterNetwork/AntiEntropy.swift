@@ -27,17 +27,17 @@ public struct AntiEntropy: Service {
         var due: [String: Date] = [:]
         while !Task.isCancelled {
             let peers = (try? node.store.read { try $0.peers() }) ?? []
-            for peer in peers where peer.endpoint != nil && (due[peer.agency] ?? .distantPast) <= Date() {
+            for peer in peers where peer.endpoint != nil && (due[peer.id] ?? .distantPast) <= Date() {
                 do {
                     _ = try await Synchronizer.sync(node: node, with: peer, tls: tls, logger: logger)
-                    failures[peer.agency] = 0
-                    due[peer.agency] = nil
+                    failures[peer.id] = 0
+                    due[peer.id] = nil
                 } catch {
-                    let count = (failures[peer.agency] ?? 0) + 1
-                    failures[peer.agency] = count
+                    let count = (failures[peer.id] ?? 0) + 1
+                    failures[peer.id] = count
                     let delay = min(interval * pow(2, Double(count - 1)), interval * 10) * Double.random(in: 0.8...1.2)
-                    due[peer.agency] = Date().addingTimeInterval(delay)
-                    logger.warning("sync with \(peer.agency) failed (\(count) in a row), next try in \(Int(delay)) s: \(error)")
+                    due[peer.id] = Date().addingTimeInterval(delay)
+                    logger.warning("sync with \(peer.id) failed (\(count) in a row), next try in \(Int(delay)) s: \(error)")
                 }
             }
             try? await Task.sleep(for: .seconds(interval))

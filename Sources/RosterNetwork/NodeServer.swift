@@ -19,12 +19,15 @@ struct PeerRequestContext: RequestContext {
 }
 
 /// The node's HTTPS API (docs/sync.md). Sync routes answer only clients whose
-/// certificate key matches a peer descriptor's pin; `check` answers anyone.
+/// certificate key matches a peer descriptor's pin; `check` answers anyone, from
+/// an in-memory index that follows the database within half a second.
 public enum NodeServer {
     public static func application(node: Node, tls: NodeTLS, host: String, port: Int,
                                    logger: Logger) throws -> some ApplicationProtocol {
         let router = Router(context: PeerRequestContext.self)
         let store = node.store
+        let live = try LiveRoster(store: store)
+        logger.info("check index: \(live.count) live entries")
 
         router.get("/v1/status") { _, context -> Response in
             _ = try await authenticatedPeer(context, store: store)
@@ -71,6 +74,7 @@ public enum NodeServer {
             let body = try await request.body.collect(upTo: SyncLimits.maximumBody)
             let operations = try parseOperations(Array(buffer: body))
             let outcomes = try store.receive(operations)
+            try? live.catchUp()
             let held = try store.read { try $0.clock() }
             logger.info("push by \(peer): \(operations.count) operations")
             return json(["clock": held.json, "results": .array(zip(operations, outcomes).map { operation, outcome in
@@ -98,7 +102,7 @@ public enum NodeServer {
                 throw HTTPError(.badRequest, message: error.reason)
             }
             let today = CalendarDate(Timestamp.now())
-            let entries = try store.read { try $0.check(resource, today: today) }
+            let entries = try live.check(resource, today: today)
             return json(["resource": resource.json, "listed": .bool(!entries.isEmpty), "entries": .array(entries.map(\.json))])
         }
 
@@ -115,7 +119,7 @@ public enum NodeServer {
             logger: logger)
     }
 
-    /// The agency whose pinned key the client presented; 403 for anyone else.
+    /// The peer whose pinned key the client presented; 403 for anyone else.
     static func authenticatedPeer(_ context: PeerRequestContext, store: Store) async throws -> String {
         guard let certificate = try await context.channel.nioSSL_peerCertificate().get() else {
             throw HTTPError(.forbidden, message: "sync needs a client certificate whose key a peer descriptor pins")
@@ -124,7 +128,7 @@ public enum NodeServer {
         guard let peer = try store.read({ try $0.peers() }).first(where: { $0.tlsPin == pin }) else {
             throw HTTPError(.forbidden, message: "no peer descriptor pins this client key (sha256 \(pin)): add the client's descriptor with roster peers add")
         }
-        return peer.agency
+        return peer.id
     }
 
     /// NDJSON of signed operations; a line that is too long or malformed refuses the page.

@@ -19,13 +19,13 @@ public struct PeerClient: Sendable {
         }
     }
 
-    public let agency: String
+    public let peer: String
     public let endpoint: Endpoint
     public let pin: String
     let tls: NodeTLS
 
-    public init(agency: String, endpoint: Endpoint, pin: String, tls: NodeTLS) {
-        self.agency = agency
+    public init(peer: String, endpoint: Endpoint, pin: String, tls: NodeTLS) {
+        self.peer = peer
         self.endpoint = endpoint
         self.pin = pin
         self.tls = tls
@@ -35,7 +35,7 @@ public struct PeerClient: Sendable {
                         contentType: String = "application/json") async throws -> Response {
         let context = try NIOSSLContext(configuration: tls.clientConfiguration)
         let expected = pin
-        let agency = self.agency
+        let peer = self.peer
         let endpoint = self.endpoint
         let mismatch = PinMismatch()
         let group = MultiThreadedEventLoopGroup.singleton
@@ -66,10 +66,10 @@ public struct PeerClient: Sendable {
         do {
             channel = try await bootstrap.connect(host: endpoint.host, port: endpoint.port).get()
         } catch {
-            throw RosterError(.storage, "cannot reach \(agency) at \(endpoint): \(error)")
+            throw RosterError(.storage, "cannot reach \(peer) at \(endpoint): \(error)")
         }
         let timeout = channel.eventLoop.scheduleTask(in: .seconds(SyncLimits.requestTimeout)) {
-            promise.fail(RosterError(.storage, "\(agency) at \(endpoint) did not answer within \(SyncLimits.requestTimeout) s"))
+            promise.fail(RosterError(.storage, "\(peer) at \(endpoint) did not answer within \(SyncLimits.requestTimeout) s"))
             channel.close(promise: nil)
         }
         var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
@@ -89,10 +89,10 @@ public struct PeerClient: Sendable {
             channel.close(promise: nil)
             if let presented = mismatch.presented {
                 throw RosterError(.badKey,
-                    "\(agency) at \(endpoint) presented TLS key sha256 \(presented), but its descriptor pins \(expected): not syncing")
+                    "\(peer) at \(endpoint) presented TLS key sha256 \(presented), but its descriptor pins \(expected): not syncing")
             }
             if let error = error as? RosterError { throw error }
-            throw RosterError(.storage, "request to \(agency) at \(endpoint) failed: \(error)")
+            throw RosterError(.storage, "request to \(peer) at \(endpoint) failed: \(error)")
         }
     }
 }

@@ -6,7 +6,8 @@ import RosterStore
 
 /// What one round with a peer moved.
 public struct SyncReport: Sendable {
-    public let agency: String
+    /// The peer's id.
+    public let peer: String
     public var pulled = 0
     public var pushed = 0
     public var pending = 0
@@ -19,10 +20,10 @@ public struct SyncReport: Sendable {
 public enum Synchronizer {
     public static func sync(node: Node, with peer: Peer, tls: NodeTLS, logger: Logger) async throws -> SyncReport {
         guard let endpoint = peer.endpoint, let pin = peer.tlsPin else {
-            throw RosterError(.invalidField, "peer \(peer.agency) has no endpoint and TLS pin in its descriptor")
+            throw RosterError(.invalidField, "peer \(peer.id) has no endpoint and TLS pin in its descriptor")
         }
-        let client = PeerClient(agency: peer.agency, endpoint: endpoint, pin: pin, tls: tls)
-        var report = SyncReport(agency: peer.agency)
+        let client = PeerClient(peer: peer.id, endpoint: endpoint, pin: pin, tls: tls)
+        var report = SyncReport(peer: peer.id)
 
         // Pull.
         var theirs = VectorClock()
@@ -30,14 +31,14 @@ public enum Synchronizer {
             let before = try node.store.read { try $0.clock() }
             let request: JSON = ["clock": before.json, "limit": .integer(Int64(SyncLimits.maximumPage))]
             let response = try await client.request(.POST, "/v1/sync/pull", body: CanonicalJSON.encode(request))
-            try expectSuccess(response, from: peer.agency)
+            try expectSuccess(response, from: peer.id)
             guard let clockText = response.header("Roster-Clock"), let clock = try? VectorClock(json: JSONParser.parse(clockText)) else {
-                throw RosterError(.badInput, "\(peer.agency) answered a pull without its clock (Roster-Clock)")
+                throw RosterError(.badInput, "\(peer.id) answered a pull without its clock (Roster-Clock)")
             }
             theirs = clock
             let lines = response.body.split(separator: 0x0A)
             if let large = lines.firstIndex(where: { $0.count > SyncLimits.maximumOperation }) {
-                throw RosterError(.badInput, "\(peer.agency) sent an operation larger than \(SyncLimits.maximumOperation) bytes (line \(large + 1))")
+                throw RosterError(.badInput, "\(peer.id) sent an operation larger than \(SyncLimits.maximumOperation) bytes (line \(large + 1))")
             }
             let operations = try Store.parse(lines.map(Array.init))
             let outcomes = try node.store.receive(operations)
@@ -60,24 +61,24 @@ public enum Synchronizer {
             guard !bodies.isEmpty else { break }
             let response = try await client.request(.POST, "/v1/sync/push", body: Array((bodies.joined(separator: "\n") + "\n").utf8),
                                                     contentType: "application/x-ndjson")
-            try expectSuccess(response, from: peer.agency)
+            try expectSuccess(response, from: peer.id)
             let answer = try JSONParser.parse(response.body)
             guard case .array(let results)? = answer["results"], let clockJSON = answer["clock"] else {
-                throw RosterError(.badInput, "\(peer.agency) answered a push without results and clock")
+                throw RosterError(.badInput, "\(peer.id) answered a push without results and clock")
             }
             theirs = try VectorClock(json: clockJSON)
             var moved = 0
             for result in results {
                 switch result["outcome"]?.string {
                 case "applied": moved += 1
-                case "rejected": report.rejected.append("\(result["dot"]?.string ?? "?") at \(peer.agency): \(result["reason"]?.string ?? "")")
+                case "rejected": report.rejected.append("\(result["dot"]?.string ?? "?") at \(peer.id): \(result["reason"]?.string ?? "")")
                 default: break
                 }
             }
             report.pushed += moved
             guard more, moved > 0 else { break }
         }
-        logger.info("sync with \(peer.agency): pulled \(report.pulled), pushed \(report.pushed), pending \(report.pending), rejected \(report.rejected.count)")
+        logger.info("sync with \(peer.id): pulled \(report.pulled), pushed \(report.pushed), pending \(report.pending), rejected \(report.rejected.count)")
         return report
     }
 

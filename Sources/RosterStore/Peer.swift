@@ -1,39 +1,53 @@
 import GRDB
 import RosterCore
 
-/// An agency this node syncs with, as its descriptor says.
+/// A node this node syncs with, as its descriptor says.
 public struct Peer: Sendable, Equatable {
+    /// The node's replica origin, or its agency when the descriptor names no node.
+    public let id: String
     public let agency: String
     public let endpoint: Endpoint?
     public let tlsPin: String?
     public let descriptor: PeerDescriptor
+
+    /// Whether `name` (a peer id or an agency) designates this peer.
+    public func isNamed(_ name: String) -> Bool { name == id || name == agency }
 }
 
 extension DatabaseReading {
     public func peers() throws -> [Peer] {
-        try Row.fetchAll(db, sql: "SELECT descriptor FROM peer ORDER BY agency").map { row in
+        try Row.fetchAll(db, sql: "SELECT descriptor FROM peer ORDER BY id").map { row in
             let descriptor = try PeerDescriptor(json: JSONParser.parse(row[0] as String))
-            return Peer(agency: descriptor.agency, endpoint: descriptor.endpoints.first.flatMap(Endpoint.init),
+            return Peer(id: descriptor.id, agency: descriptor.agency, endpoint: descriptor.endpoints.first.flatMap(Endpoint.init),
                         tlsPin: descriptor.tlsPin, descriptor: descriptor)
         }
     }
 }
 
 extension Transaction {
-    /// Accepts a descriptor: its replicas' keys, and its endpoint and pin for sync.
+    /// Accepts a descriptor: its replicas' keys, and its node's endpoint and pin for sync.
     public func addPeer(_ descriptor: PeerDescriptor) throws {
-        for replica in descriptor.replicas { try register(origin: replica.origin, key: replica.key) }
+        try learnKeys(of: descriptor)
         try db.execute(sql: """
-            INSERT OR REPLACE INTO peer (agency, descriptor, endpoint, tls_spki_sha256) VALUES (?, ?, ?, ?)
-            """, arguments: [descriptor.agency, CanonicalJSON.string(descriptor.json), descriptor.endpoints.first, descriptor.tlsPin])
+            INSERT OR REPLACE INTO peer (id, agency, descriptor, endpoint, tls_spki_sha256) VALUES (?, ?, ?, ?, ?)
+            """, arguments: [descriptor.id, descriptor.agency, CanonicalJSON.string(descriptor.json),
+                             descriptor.endpoints.first, descriptor.tlsPin])
     }
 
-    /// Stops syncing with an agency. Its keys stay: the operations it signed remain
-    /// the truth of its entries and must still verify in an audit.
-    public func removePeer(_ agency: String) throws {
-        try db.execute(sql: "DELETE FROM peer WHERE agency = ?", arguments: [agency])
-        guard db.changesCount > 0 else {
-            throw RosterError(.invalidField, "\(agency) is not a peer: roster peers list shows them")
+    /// Accepts a descriptor's replica keys only: for this node's own descriptor, which
+    /// may name other replicas of its agency, or for an agency reached through others.
+    public func learnKeys(of descriptor: PeerDescriptor) throws {
+        for replica in descriptor.replicas { try register(origin: replica.origin, key: replica.key) }
+    }
+
+    /// Stops syncing with a node, or with every node of an agency. Their keys stay:
+    /// the operations they signed remain the truth of their entries and must still
+    /// verify in an audit.
+    public func removePeer(_ name: String) throws -> [String] {
+        let removed = try String.fetchAll(db, sql: "DELETE FROM peer WHERE id = ? OR agency = ? RETURNING id", arguments: [name, name])
+        guard !removed.isEmpty else {
+            throw RosterError(.invalidField, "\(name) is not a peer: roster peers list shows them")
         }
+        return removed.sorted()
     }
 }

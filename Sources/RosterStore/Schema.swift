@@ -12,6 +12,9 @@ enum Schema {
         migrator.registerMigration("v2") { db in
             try db.execute(sql: version2)
         }
+        migrator.registerMigration("v3") { db in
+            try db.execute(sql: version3)
+        }
         return migrator
     }
 
@@ -95,5 +98,24 @@ enum Schema {
             endpoint TEXT,
             tls_spki_sha256 TEXT
         ) WITHOUT ROWID;
+        """
+
+    static let version3 = """
+        CREATE TEMP TABLE agency_peer AS SELECT * FROM peer;
+        DROP TABLE peer;
+        -- Nodes this node syncs with, by id: the origin of the replica that runs the node
+        -- (so that two nodes of one agency are two peers), or the agency for a descriptor
+        -- that names no node. The descriptor as added, its endpoint and the SHA-256 of its
+        -- TLS public key (SPKI), the only identity mutual TLS accepts.
+        CREATE TABLE peer (
+            id TEXT PRIMARY KEY NOT NULL,
+            agency TEXT NOT NULL,
+            descriptor TEXT NOT NULL,
+            endpoint TEXT,
+            tls_spki_sha256 TEXT
+        ) WITHOUT ROWID;
+        INSERT INTO peer (id, agency, descriptor, endpoint, tls_spki_sha256)
+            SELECT agency, agency, descriptor, endpoint, tls_spki_sha256 FROM agency_peer;
+        DROP TABLE agency_peer;
         """
 }

@@ -6,7 +6,7 @@ import RosterStore
 
 struct Peers: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "The agencies whose operations this node accepts.",
+        abstract: "The nodes this node syncs with, and the agencies whose operations it accepts.",
         subcommands: [Descriptor.self, AddPeer.self, ListPeers.self, RemovePeer.self])
 
     struct Descriptor: ParsableCommand {
@@ -19,9 +19,15 @@ struct Peers: ParsableCommand {
             let opened = try node.openNode()
             let identity = opened.identity
             let tls = try NodeTLS.load(folder: opened.folder, origin: identity.origin)
+            // This replica first, then the other replicas of its agency that it knows,
+            // so that peers accept their operations when this node relays them.
+            let siblings = try opened.store.read { try $0.keys() }
+                .filter { Origin.agency(of: $0.key) == identity.agency && $0.key != identity.origin }
+                .sorted { $0.key < $1.key }
+                .map { PeerDescriptor.Replica(origin: $0.key, key: $0.value) }
             let descriptor = try PeerDescriptor(
-                agency: identity.agency, name: identity.name, jurisdiction: identity.jurisdiction,
-                replicas: [.init(origin: identity.origin, key: opened.replica.key.publicKey)],
+                agency: identity.agency, node: identity.origin, name: identity.name, jurisdiction: identity.jurisdiction,
+                replicas: [.init(origin: identity.origin, key: opened.replica.key.publicKey)] + siblings,
                 endpoints: endpoint, tlsPin: tls.pin)
             Terminal.printJSON(descriptor.json)
         }
@@ -53,28 +59,35 @@ struct Peers: ParsableCommand {
                 }
             }
             let opened = try node.openNode()
+            let ownPin = try NodeTLS.load(folder: opened.folder, origin: opened.identity.origin).pin
             // All descriptors or none: a bad one leaves the known signers as they were.
             try opened.store.write { transaction in
-                // A folder like Peers/ may hold this node's own descriptor: it is not its own peer.
-                for descriptor in descriptors where !descriptor.replicas.contains(where: { $0.origin == opened.identity.origin }) {
-                    try transaction.addPeer(descriptor)
+                for descriptor in descriptors {
+                    // A folder like Peers/ may hold this node's own descriptor: it is not its own peer.
+                    if descriptor.node == opened.identity.origin || descriptor.tlsPin == ownPin {
+                        try transaction.learnKeys(of: descriptor)
+                    } else {
+                        try transaction.addPeer(descriptor)
+                    }
                 }
             }
             for descriptor in descriptors {
-                Terminal.print("accepting \(descriptor.replicas.map(\.origin).joined(separator: ", "))")
+                let own = descriptor.node == opened.identity.origin || descriptor.tlsPin == ownPin
+                Terminal.print("\(own ? "this node; keys of" : "peer \(descriptor.id): accepting") \(descriptor.replicas.map(\.origin).joined(separator: ", "))")
             }
         }
     }
 
     struct RemovePeer: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "remove", abstract: "Stop syncing with an agency (its keys stay, so its operations still verify).")
+            commandName: "remove", abstract: "Stop syncing with a node or an agency (keys stay, so their operations still verify).")
         @OptionGroup var node: NodeOptions
-        @Argument(help: "The agency id.") var agency: String
+        @Argument(help: "A peer id (as roster peers list shows it) or an agency id, for all its nodes.") var peer: String
 
         func run() throws {
-            try node.openNode().store.write { try $0.removePeer(agency) }
-            Terminal.print("removed \(agency)")
+            for id in try node.openNode().store.write({ try $0.removePeer(peer) }) {
+                Terminal.print("removed \(id)")
+            }
         }
     }
 
@@ -87,10 +100,10 @@ struct Peers: ParsableCommand {
             let (keys, clock, peers) = try opened.store.read { (try $0.keys(), try $0.clock(), try $0.peers()) }
             for peer in peers {
                 if node.json {
-                    Terminal.printJSON(["peer": .string(peer.agency), "endpoint": peer.endpoint.map { .string($0.description) } ?? .null,
+                    Terminal.printJSON(["peer": .string(peer.id), "agency": .string(peer.agency), "endpoint": peer.endpoint.map { .string($0.description) } ?? .null,
                                         "tls_spki_sha256": peer.tlsPin.map(JSON.string) ?? .null])
                 } else {
-                    Terminal.print("peer \(peer.agency)\t\(peer.endpoint?.description ?? "(no endpoint)")\ttls sha256 \(peer.tlsPin ?? "-")")
+                    Terminal.print("peer \(peer.id)\t\(peer.endpoint?.description ?? "(no endpoint)")\ttls sha256 \(peer.tlsPin ?? "-")")
                 }
             }
             for (origin, key) in keys.sorted(by: { $0.key < $1.key }) {

@@ -43,14 +43,14 @@ struct Sync: AsyncParsableCommand {
         abstract: "One round of pull and push with every peer, or one, printing what moved. Exit 2 if a peer failed.")
 
     @OptionGroup var node: NodeOptions
-    @Option(help: "Only this agency.") var peer: String?
+    @Option(help: "Only this peer (an id from roster peers list), or the nodes of this agency.") var peer: String?
 
     func run() async throws {
         let opened = try node.openNode()
         let tls = try NodeTLS.load(folder: opened.folder, origin: opened.identity.origin)
         var logger = Logger(label: "roster.sync")
         logger.logLevel = .warning
-        let peers = try opened.store.read { try $0.peers() }.filter { peer == nil || $0.agency == peer }
+        let peers = try opened.store.read { try $0.peers() }.filter { candidate in peer.map(candidate.isNamed) ?? true }
         if let peer, peers.isEmpty { throw RosterError(.invalidField, "\(peer) is not a peer: roster peers list shows them") }
         var failed: RosterError?
         for candidate in peers where candidate.endpoint != nil {
@@ -58,11 +58,11 @@ struct Sync: AsyncParsableCommand {
                 let report = try await Synchronizer.sync(node: opened, with: candidate, tls: tls, logger: logger)
                 if node.json {
                     Terminal.printJSON([
-                        "peer": .string(report.agency), "pulled": .integer(Int64(report.pulled)), "pushed": .integer(Int64(report.pushed)),
+                        "peer": .string(report.peer), "pulled": .integer(Int64(report.pulled)), "pushed": .integer(Int64(report.pushed)),
                         "pending": .integer(Int64(report.pending)), "rejected": .array(report.rejected.map(JSON.string)),
                     ])
                 } else {
-                    Terminal.print("\(report.agency): pulled \(report.pulled), pushed \(report.pushed), pending \(report.pending), rejected \(report.rejected.count)")
+                    Terminal.print("\(report.peer): pulled \(report.pulled), pushed \(report.pushed), pending \(report.pending), rejected \(report.rejected.count)")
                     report.rejected.forEach { Terminal.print("  rejected \($0)") }
                 }
             } catch let error as RosterError {

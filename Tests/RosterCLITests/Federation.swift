@@ -4,14 +4,17 @@ import Foundation
 final class FederatedNode {
     let roster: RosterProcess
     let agency: String
+    /// The agency for its main replica, `agency-replica` for another: its folder's name.
+    let name: String
     let port: Int
     private var server: Process?
 
-    init(folder: TemporaryFolder, agency: String) throws {
+    init(folder: TemporaryFolder, agency: String, replica: String = "main") throws {
         self.agency = agency
-        roster = RosterProcess(data: folder.path(agency))
+        name = replica == "main" ? agency : "\(agency)-\(replica)"
+        roster = RosterProcess(data: folder.path(name))
         port = FederatedNode.freePort()
-        try roster.run(["init", "--agency", agency])
+        try roster.run(["init", "--agency", agency, "--replica", replica])
     }
 
     var endpoint: String { "https://127.0.0.1:\(port)" }
@@ -79,6 +82,17 @@ final class FederatedNode {
         let result = try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), arguments)
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
         return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
+    }
+
+    /// An HTTP/1.1 GET through `openssl s_client`, with this node's client certificate or none.
+    func openssl(get path: String, on other: FederatedNode, withCertificate: Bool = true) throws -> String {
+        var arguments = ["openssl", "s_client", "-quiet", "-connect", "127.0.0.1:\(other.port)"]
+        if withCertificate {
+            arguments += ["-cert", roster.data.appendingPathComponent("tls.crt").path,
+                          "-key", roster.data.appendingPathComponent("tls.key").path]
+        }
+        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        return try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), arguments, input: request).stdout
     }
 
     static func freePort() -> Int {

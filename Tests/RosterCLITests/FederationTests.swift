@@ -7,30 +7,50 @@ struct FederationTests {
 
     /// Three agencies; kz and uz sync with each other, ru syncs with uz only; kz and
     /// ru know each other's keys, so their operations travel through uz (gossip).
-    func federation(_ folder: TemporaryFolder) throws -> [FederatedNode] {
-        let nodes = try ["kz-mvd", "uz-iib", "ru-mvd"].map { try FederatedNode(folder: folder, agency: $0) }
+    /// With `secondReplica`, kz-mvd also runs an almaty node that syncs with kz and
+    /// ru (a ring): uz learns its key from kz's descriptor, which names both replicas.
+    func federation(_ folder: TemporaryFolder, secondReplica: Bool = false) throws -> [FederatedNode] {
+        var nodes = try ["kz-mvd", "uz-iib", "ru-mvd"].map { try FederatedNode(folder: folder, agency: $0) }
         let (kz, uz, ru) = (nodes[0], nodes[1], nodes[2])
-        for node in nodes { try node.descriptor(to: folder.path("\(node.agency).json")) }
+        func add(_ file: String, to node: FederatedNode) throws {
+            let result = try node.roster.run(["peers", "add", folder.path(file).path])
+            #expect(result.status == 0, "\(node.name) adds \(file): \(result.stderr)")
+        }
+        if secondReplica {
+            let almaty = try FederatedNode(folder: folder, agency: "kz-mvd", replica: "almaty")
+            nodes.append(almaty)
+            try kz.descriptor(to: folder.path("kz-main.json"))
+            try almaty.descriptor(to: folder.path("kz-mvd-almaty.json"))
+            try add("kz-main.json", to: almaty)
+            try add("kz-mvd-almaty.json", to: kz)
+        }
+        for node in nodes { try node.descriptor(to: folder.path("\(node.name).json")) }
         try kz.descriptor(to: folder.path("kz-keys.json"), reachable: false)
         try ru.descriptor(to: folder.path("ru-keys.json"), reachable: false)
-        #expect(try kz.roster.run(["peers", "add", folder.path("uz-iib.json").path]).status == 0)
-        #expect(try kz.roster.run(["peers", "add", folder.path("ru-keys.json").path]).status == 0)
-        #expect(try uz.roster.run(["peers", "add", folder.path("kz-mvd.json").path]).status == 0)
-        #expect(try uz.roster.run(["peers", "add", folder.path("ru-mvd.json").path]).status == 0)
-        #expect(try ru.roster.run(["peers", "add", folder.path("uz-iib.json").path]).status == 0)
-        #expect(try ru.roster.run(["peers", "add", folder.path("kz-keys.json").path]).status == 0)
+        try add("uz-iib.json", to: kz)
+        try add("ru-keys.json", to: kz)
+        try add("kz-mvd.json", to: uz)
+        try add("ru-mvd.json", to: uz)
+        try add("uz-iib.json", to: ru)
+        try add("kz-keys.json", to: ru)
+        if secondReplica {
+            try uz.descriptor(to: folder.path("uz-keys.json"), reachable: false)
+            try add("kz-mvd-almaty.json", to: ru)
+            try add("ru-mvd.json", to: nodes[3])
+            try add("uz-keys.json", to: nodes[3])
+        }
         for node in nodes { try node.start() }
         return nodes
     }
 
-    @Test("Concurrent adds, amends and revokes on three agencies converge after syncs in random pairs")
+    @Test("Concurrent adds, amends and revokes on three agencies, one with two replicas, converge after syncs in random pairs")
     func convergence() throws {
         let folder = try TemporaryFolder()
-        let nodes = try federation(folder)
+        let nodes = try federation(folder, secondReplica: true)
         var rng = SystemRandomNumberGenerator()
         for round in 0..<4 {
             for node in nodes {
-                let id = try node.roster.run(["add", "domain", "r\(round).\(node.agency).example"] + Self.basis).stdout
+                let id = try node.roster.run(["add", "domain", "r\(round).\(node.name).example"] + Self.basis).stdout
                     .trimmingCharacters(in: .whitespacesAndNewlines)
                 if round % 2 == 1 {
                     #expect(try node.roster.run(["amend", id, "--note", "round \(round)"]).status == 0)
@@ -42,21 +62,30 @@ struct FederationTests {
             // A random node syncs with its peers.
             let node = nodes.randomElement(using: &rng)!
             let result = try node.roster.run(["sync"])
-            #expect(result.status == 0, "\(node.agency): \(result.stderr)")
+            #expect(result.status == 0, "\(node.name): \(result.stderr)")
         }
-        // Final full rounds: uz is the hub, so two passes reach everyone.
+        // Final full rounds: the peers form a ring, so two passes reach everyone.
         for _ in 0..<2 {
             for node in nodes {
                 let result = try node.roster.run(["sync"])
-                #expect(result.status == 0, "\(node.agency): \(result.stderr)")
+                #expect(result.status == 0, "\(node.name): \(result.stderr)")
             }
         }
         let states = try nodes.map { try $0.status() }
         #expect(Set(states.map(\.digest)).count == 1, "\(states)")
         #expect(Set(states.map(\.clock)).count == 1, "\(states)")
-        #expect(states[0].clock.contains("\"kz-mvd/main\":7") && states[0].clock.contains("\"ru-mvd/main\":7"), "\(states[0].clock)")
+        for origin in ["kz-mvd/main", "kz-mvd/almaty", "uz-iib/main", "ru-mvd/main"] {
+            #expect(states[0].clock.contains("\"\(origin)\":7"), "\(origin) in \(states[0].clock)")
+        }
         for node in nodes {
-            #expect(try node.roster.run(["audit"]).status == 0, "audit on \(node.agency)")
+            #expect(try node.roster.run(["audit"]).status == 0, "audit on \(node.name)")
+        }
+        // Each server's check index followed what sync commands, other processes, applied.
+        for node in nodes {
+            let listed = try node.curl("/v1/check?resource=r0.ru-mvd.example", on: node, withCertificate: false)
+            #expect(listed.status == 200 && listed.body.contains("\"listed\":true"), "\(node.name): \(listed.body)")
+            let revoked = try node.curl("/v1/check?resource=r2.kz-mvd-almaty.example", on: node, withCertificate: false)
+            #expect(revoked.status == 200 && revoked.body.contains("\"listed\":false"), "\(node.name): \(revoked.body)")
         }
         // Graceful shutdown on SIGTERM.
         for node in nodes {
@@ -73,6 +102,12 @@ struct FederationTests {
         try kz.roster.run(["add", "domain", "a.example"] + Self.basis)
         #expect(try kz.roster.run(["sync"]).status == 0)
         let before = try uz.status()
+
+        // openssl s_client reaches the sync API with a peer's client certificate, and is refused without one.
+        let probe = try kz.openssl(get: "/v1/status", on: uz)
+        #expect(probe.hasPrefix("HTTP/1.1 200") && probe.contains(before.digest), "\(probe)")
+        let bare = try kz.openssl(get: "/v1/status", on: uz, withCertificate: false)
+        #expect(bare.hasPrefix("HTTP/1.1 403") && bare.contains("client certificate"), "\(bare)")
 
         // No client certificate, or one no descriptor pins: 403 on sync routes; check stays public.
         #expect(try kz.curl("/v1/status", on: uz, withCertificate: false).status == 403)

@@ -1,0 +1,97 @@
+import GRDB
+import RosterCore
+import Synchronization
+
+/// The roster's live entries in memory, so that a server answers `check` at
+/// resolver rates: a resource no entry lists (most of what resolvers ask) is
+/// answered without touching the database; a listed one is read from it, by the
+/// same rules as `roster check`. `catchUp` follows what other processes applied.
+public final class LiveRoster: Sendable {
+    struct State {
+        var clock = VectorClock()
+        var index = RosterIndex()
+        var indexed: [Dot: Resource] = [:]
+        var caughtUp = ContinuousClock.now
+        var catchingUp = false
+    }
+
+    let store: Store
+    private let state = Mutex(State())
+
+    /// Loads every live entry of `store`.
+    public init(store: Store) throws {
+        self.store = store
+        let loaded = try store.read { snapshot in
+            var state = State()
+            state.clock = try snapshot.clock()
+            try snapshot.entries { entry in
+                state.index.insert(entry.resource, id: entry.id)
+                state.indexed[entry.id] = entry.resource
+            }
+            return state
+        }
+        state.withLock { $0 = loaded }
+    }
+
+    public var count: Int { state.withLock { $0.index.count } }
+
+    /// Takes in the entries that operations applied since the last call added,
+    /// amended or revoked. Cheap when nothing moved: one read of the heads.
+    public func catchUp() throws {
+        let known = state.withLock { $0.clock }
+        let (clock, changed) = try store.read { snapshot in
+            let clock = try snapshot.clock()
+            return (clock, clock == known ? [] : try snapshot.entries(changedSince: known))
+        }
+        guard clock != known else { return }
+        state.withLock { state in
+            for entry in changed {
+                if let resource = state.indexed.removeValue(forKey: entry.id) { state.index.remove(resource, id: entry.id) }
+                if entry.revocation == nil {
+                    state.index.insert(entry.resource, id: entry.id)
+                    state.indexed[entry.id] = entry.resource
+                }
+            }
+            state.clock = clock
+        }
+    }
+
+    /// The live, unexpired entries that list `resource`, nearest match first; first
+    /// catches up if that was last done longer than `freshness` ago.
+    public func check(_ resource: Resource, today: CalendarDate, freshness: Duration = .milliseconds(500)) throws -> [Entry] {
+        let now = ContinuousClock.now
+        let due = state.withLock { state in
+            guard !state.catchingUp, now - state.caughtUp >= freshness else { return false }
+            state.catchingUp = true
+            return true
+        }
+        if due {
+            defer { state.withLock { $0.catchingUp = false; $0.caughtUp = now } }
+            try catchUp()
+        }
+        guard state.withLock({ !$0.index.check(resource).isEmpty }) else { return [] }
+        return try store.read { try $0.check(resource, today: today) }
+    }
+}
+
+extension DatabaseReading {
+    /// Entries that operations applied after `clock` created or changed, revoked ones included.
+    func entries(changedSince clock: VectorClock) throws -> [Entry] {
+        var ids = Set<Dot>()
+        for row in try Row.fetchAll(db, sql: "SELECT id, name, head_seq FROM origin") {
+            let (origin, head): (String, Int64) = (row[1], row[2])
+            let from = Int64(clock[origin])
+            guard head > from else { continue }
+            let changes = try Row.fetchCursor(db, sql: "SELECT seq, target FROM operation WHERE origin_id = ? AND seq > ?",
+                                              arguments: [row[0] as Int64, from])
+            while let change = try changes.next() {
+                if let target = change[1] as String? {
+                    ids.insert(try Dot(target))
+                } else {
+                    ids.insert(Dot(origin: origin, seq: UInt64(change[0] as Int64)))
+                }
+            }
+        }
+        return try ids.compactMap { try entry($0) }
+    }
+}

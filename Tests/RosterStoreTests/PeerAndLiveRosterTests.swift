@@ -1,0 +1,94 @@
+import Foundation
+@testable import RosterStore
+import GRDB
+import RosterCore
+import RosterTestSupport
+import Testing
+
+@Suite("Peers by node, and the check index that follows the database")
+struct PeerAndLiveRosterTests {
+    static let pin = String(repeating: "ab", count: 32)
+
+    func descriptor(_ replica: String, node: Bool = true, pin: String = pin) throws -> PeerDescriptor {
+        let key = ReplicaKey().publicKey
+        return try PeerDescriptor(agency: "kz-mvd", node: node ? "kz-mvd/\(replica)" : nil, name: nil, jurisdiction: "KZ",
+                                  replicas: [.init(origin: "kz-mvd/\(replica)", key: key)],
+                                  endpoints: ["https://127.0.0.1:8443"], tlsPin: pin)
+    }
+
+    @Test("Two nodes of one agency are two peers; an agency id removes both, keys stay")
+    func twoNodesOfOneAgency() throws {
+        let folder = try TemporaryFolder()
+        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "uz-iib", replica: "main"))
+        try node.store.write { transaction in
+            try transaction.addPeer(descriptor("astana-1"))
+            try transaction.addPeer(descriptor("almaty-1", pin: String(repeating: "cd", count: 32)))
+        }
+        let peers = try node.store.read { try $0.peers() }
+        #expect(peers.map(\.id) == ["kz-mvd/almaty-1", "kz-mvd/astana-1"])
+        #expect(peers.allSatisfy { $0.isNamed("kz-mvd") } && !peers[0].isNamed("kz-mvd/astana-1"))
+        #expect(try node.store.write { try $0.removePeer("kz-mvd") } == ["kz-mvd/almaty-1", "kz-mvd/astana-1"])
+        #expect(try node.store.read { try $0.peers() }.isEmpty)
+        #expect(try node.store.read { try $0.keys() }.keys.sorted() == ["kz-mvd/almaty-1", "kz-mvd/astana-1", "uz-iib/main"])
+        #expect(throws: RosterError(.invalidField, "")) { try node.store.write { try $0.removePeer("kz-mvd") } }
+    }
+
+    @Test("A database made before peers had ids keeps its peers, named by agency")
+    func upgradeFromVersion2() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path("roster.sqlite").path
+        let old = try descriptor("astana-1", node: false)
+        do {
+            let database = try DatabaseQueue(path: path)
+            try Schema.migrator.migrate(database, upTo: "v2")
+            try database.write { db in
+                try db.execute(sql: "INSERT INTO peer (agency, descriptor, endpoint, tls_spki_sha256) VALUES (?, ?, ?, ?)",
+                               arguments: ["kz-mvd", CanonicalJSON.string(old.json), old.endpoints.first, old.tlsPin])
+            }
+            try database.close()
+        }
+        let store = try Store(path: path)
+        let peers = try store.read { try $0.peers() }
+        #expect(peers.map(\.id) == ["kz-mvd"] && peers.first?.descriptor == old)
+        let ids = try store.read { try String.fetchAll($0.db, sql: "SELECT id FROM peer") }
+        #expect(ids == ["kz-mvd"])
+    }
+
+    @Test("The check index answers as the database does, and follows what another process applies")
+    func liveRosterFollowsTheDatabase() throws {
+        let folder = try TemporaryFolder()
+        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"))
+        let fields = EntryFields(category: .drugs, basis: Simulation.basis)
+        func add(_ store: Store, _ kind: Resource.Kind, _ value: String, scope: Resource.Scope? = nil) throws -> Dot {
+            try store.write { try $0.append(.add(resource: Resource(kind: kind, value: value, scope: scope), fields: fields), by: node.replica) }.dot
+        }
+        let shop = try add(node.store, .domain, "shop.example", scope: .subdomains)
+        _ = try add(node.store, .cidr, "203.0.113.0/24")
+        let live = try LiveRoster(store: node.store)
+        let today = try CalendarDate("2026-06-01")
+        let probes = try ["www.shop.example", "shop.example", "other.example", "203.0.113.9", "198.51.100.1", "new.example"]
+            .map { try Resource(inferring: $0) }
+        func agrees() throws {
+            for probe in probes {
+                let expected = try node.store.read { try $0.check(probe, today: today) }.map(\.id)
+                #expect(try live.check(probe, today: today, freshness: .seconds(3600)).map(\.id) == expected, "\(probe.value)")
+            }
+        }
+        try agrees()
+        #expect(try live.check(probes[0], today: today).map(\.id) == [shop])
+
+        // Another process (here another Store on the same file) adds and revokes.
+        let other = try Store(path: folder.path("node/roster.sqlite").path)
+        let added = try add(other, .domain, "new.example")
+        _ = try other.write { try $0.append(.revoke(target: shop, reason: "lifted"), by: node.replica) }
+        #expect(try live.check(probes[5], today: today, freshness: .seconds(3600)).isEmpty, "not caught up yet")
+        try live.catchUp()
+        #expect(try live.check(probes[5], today: today, freshness: .seconds(3600)).map(\.id) == [added])
+        #expect(try live.check(probes[0], today: today, freshness: .seconds(3600)).isEmpty)
+        try agrees()
+        // With a freshness of zero, a check catches up by itself.
+        let later = try add(other, .domain, "later.example")
+        #expect(try live.check(Resource(inferring: "later.example"), today: today, freshness: .zero).map(\.id) == [later])
+        #expect(live.count == 3)
+    }
+}
