@@ -12,6 +12,10 @@ public struct SyncReport: Sendable {
     public var pushed = 0
     public var pending = 0
     public var rejected: [String] = []
+    /// HTTP bodies sent and received, and the round's duration: what a round costs.
+    public var bytesSent = 0
+    public var bytesReceived = 0
+    public var seconds = 0.0
 }
 
 /// One round of anti-entropy with a peer: pull what this node lacks, page by page,
@@ -24,13 +28,17 @@ public enum Synchronizer {
         }
         let client = PeerClient(peer: peer.id, endpoint: endpoint, pin: pin, tls: tls)
         var report = SyncReport(peer: peer.id)
+        let started = ContinuousClock.now
 
         // Pull.
         var theirs = VectorClock()
         while true {
             let before = try node.store.read { try $0.clock() }
             let request: JSON = ["clock": before.json, "limit": .integer(Int64(SyncLimits.maximumPage))]
-            let response = try await client.request(.POST, "/v1/sync/pull", body: CanonicalJSON.encode(request))
+            let body = CanonicalJSON.encode(request)
+            let response = try await client.request(.POST, "/v1/sync/pull", body: body)
+            report.bytesSent += body.count
+            report.bytesReceived += response.body.count
             try expectSuccess(response, from: peer.id)
             guard let clockText = response.header("Roster-Clock"), let clock = try? VectorClock(json: JSONParser.parse(clockText)) else {
                 throw RosterError(.badInput, "\(peer.id) answered a pull without its clock (Roster-Clock)")
@@ -59,8 +67,10 @@ public enum Synchronizer {
         while true {
             let (bodies, more) = try node.store.read { try $0.operations(missingFrom: theirs, limit: SyncLimits.maximumPage) }
             guard !bodies.isEmpty else { break }
-            let response = try await client.request(.POST, "/v1/sync/push", body: Array((bodies.joined(separator: "\n") + "\n").utf8),
-                                                    contentType: "application/x-ndjson")
+            let body = Array((bodies.joined(separator: "\n") + "\n").utf8)
+            let response = try await client.request(.POST, "/v1/sync/push", body: body, contentType: "application/x-ndjson")
+            report.bytesSent += body.count
+            report.bytesReceived += response.body.count
             try expectSuccess(response, from: peer.id)
             let answer = try JSONParser.parse(response.body)
             guard case .array(let results)? = answer["results"], let clockJSON = answer["clock"] else {
@@ -78,6 +88,8 @@ public enum Synchronizer {
             report.pushed += moved
             guard more, moved > 0 else { break }
         }
+        let elapsed = ContinuousClock.now - started
+        report.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         logger.info("sync with \(peer.id): pulled \(report.pulled), pushed \(report.pushed), pending \(report.pending), rejected \(report.rejected.count)")
         return report
     }

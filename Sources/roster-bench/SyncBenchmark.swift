@@ -49,33 +49,65 @@ enum SyncBenchmark {
         let first = try roster(["sync"], b)
         print("first sync of \(size) operations: \(String(format: "%.1f", first.seconds)) s, \(Int(Double(size) / first.seconds)) operations/s, receiver peak \(first.peakBytes >> 20) MB, exit \(first.status)")
 
-        var rounds: [Double] = []
-        for round in 0..<7 {
+        // A delta round: one operation missing. Its own duration (from roster sync --json),
+        // the whole command's, and every byte on the loopback interface (TCP, TLS, HTTP).
+        var rounds: [Double] = [], commands: [Double] = [], wire: [Int] = [], bodies: [Int] = []
+        for round in 0..<9 {
             _ = try roster(["add", "domain", "delta-\(round).example"] + basis, a)
-            rounds.append(try roster(["sync"], b).seconds)
+            let before = loopbackBytes()
+            let outcome = try Child.run(binary.path, ["sync", "--json", "--data", b], capture: true)
+            wire.append(loopbackBytes() - before)
+            commands.append(outcome.seconds)
+            let report = outcome.stdout
+            let number = { (key: String) in
+                report.range(of: "\"\(key)\":[0-9]+", options: .regularExpression).flatMap { Int(report[$0].split(separator: ":")[1]) } ?? -1
+            }
+            rounds.append(Double(number("milliseconds")))
+            bodies.append(number("bytes_sent") + number("bytes_received"))
         }
-        let idle = try roster(["status"], b).seconds
-        print("delta round (1 operation), median of 7: \(String(format: "%.1f", rounds.sorted()[3] * 1000)) ms including process start-up (\(String(format: "%.1f", idle * 1000)) ms for roster status)")
+        let median = { (values: [Double]) in values.sorted()[values.count / 2] }
+        print("delta round (1 operation missing), median of 9: \(Int(median(rounds))) ms for the round, "
+            + "\(Int(median(commands) * 1000)) ms for the roster sync command; "
+            + "\(Int(median(wire.map(Double.init)))) bytes on loopback (TCP+TLS), \(Int(median(bodies.map(Double.init)))) bytes of HTTP bodies")
 
         if let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: FileManager.default.isExecutableFile) {
-            Benchmark.log("sync N=\(size): check under load while c syncs")
-            let syncing = Process()
-            syncing.executableURL = binary
-            syncing.arguments = ["sync", "--data", c]
-            syncing.standardOutput = FileHandle.nullDevice
-            try syncing.run()
-            let load = try Process.output(URL(fileURLWithPath: wrk), [
-                "-t2", "-c4", "-d10s", "--latency", "https://127.0.0.1:\(ports[0])/v1/check?resource=cdn.shop-10.example-10.kz",
-            ])
-            syncing.waitUntilExit()
-            for line in load.split(separator: "\n") where line.contains("Requests/sec") || line.contains(" 99%") || line.contains("Non-2xx") {
-                print("check under load during a sync: \(line.trimmingCharacters(in: .whitespaces))")
+            let listed = "cdn.shop-10.example-10.kz", unlisted = "www.not-listed.example"
+            func load(_ resource: String, during sync: Bool) throws {
+                Benchmark.log("sync N=\(size): check \(resource) under load\(sync ? " while c syncs" : "")")
+                let syncing = Process()
+                if sync {
+                    try? FileManager.default.removeItem(atPath: c)
+                    _ = try roster(["init", "--agency", "kg-mvd"], c)
+                    _ = try roster(["peers", "add", folder.appendingPathComponent("peer-0.json").path], c)
+                    syncing.executableURL = binary
+                    syncing.arguments = ["sync", "--data", c]
+                    syncing.standardOutput = FileHandle.nullDevice
+                    try syncing.run()
+                }
+                let output = try Process.output(URL(fileURLWithPath: wrk), [
+                    "-t2", "-c4", "-d10s", "--latency", "https://127.0.0.1:\(ports[0])/v1/check?resource=\(resource)",
+                ])
+                if sync { syncing.waitUntilExit() }
+                let figures = output.split(separator: "\n")
+                    .filter { $0.contains("Requests/sec") || $0.contains(" 99%") || $0.contains("Non-2xx") }
+                    .map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+                print("check \(resource == listed ? "listed" : "unlisted") resource\(sync ? " during a sync" : ", idle"): \(figures.joined(separator: ", "))")
             }
+            try load(unlisted, during: false)
+            try load(listed, during: false)
+            try load(unlisted, during: true)
+            try load(listed, during: true)
         }
         let serverPeak = (try? String(contentsOfFile: "/proc/\(server.processIdentifier)/status", encoding: .utf8))?
             .split(separator: "\n").first { $0.hasPrefix("VmHWM") }.map(String.init) ?? "VmHWM unknown"
         print("serving node peak memory: \(serverPeak.replacingOccurrences(of: "\t", with: " "))")
     }
+}
+
+/// Bytes sent on the loopback interface so far: a sync round's whole cost on the wire.
+func loopbackBytes() -> Int {
+    (try? String(contentsOfFile: "/sys/class/net/lo/statistics/tx_bytes", encoding: .utf8))
+        .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
 }
 
 extension Process {

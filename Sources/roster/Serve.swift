@@ -60,9 +60,12 @@ struct Sync: AsyncParsableCommand {
                     Terminal.printJSON([
                         "peer": .string(report.peer), "pulled": .integer(Int64(report.pulled)), "pushed": .integer(Int64(report.pushed)),
                         "pending": .integer(Int64(report.pending)), "rejected": .array(report.rejected.map(JSON.string)),
+                        "bytes_sent": .integer(Int64(report.bytesSent)), "bytes_received": .integer(Int64(report.bytesReceived)),
+                        "milliseconds": .integer(Int64((report.seconds * 1000).rounded())),
                     ])
                 } else {
-                    Terminal.print("\(report.peer): pulled \(report.pulled), pushed \(report.pushed), pending \(report.pending), rejected \(report.rejected.count)")
+                    Terminal.print("\(report.peer): pulled \(report.pulled), pushed \(report.pushed), pending \(report.pending), rejected \(report.rejected.count)"
+                        + " (\(report.bytesReceived) bytes in, \(report.bytesSent) out, \(Int((report.seconds * 1000).rounded())) ms)")
                     report.rejected.forEach { Terminal.print("  rejected \($0)") }
                 }
             } catch let error as RosterError {

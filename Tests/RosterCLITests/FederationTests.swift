@@ -71,6 +71,12 @@ struct FederationTests {
                 #expect(result.status == 0, "\(node.name): \(result.stderr)")
             }
         }
+        // An idle round: each side already holds everything; its report has its schema.
+        let idle = try nodes[0].roster.run(["sync", "--json"])
+        #expect(idle.status == 0 && idle.lines.count == 2 && idle.stdout.contains("\"pulled\":0"), "\(idle.stdout)")
+        try idle.stdout.write(to: folder.path("sync-report.ndjson"), atomically: true, encoding: .utf8)
+        let report = try RosterProcess.validate(folder.path("sync-report.ndjson"), schema: "sync-report.schema.json", lines: true)
+        #expect(report.status == 0, "\(report.stdout)")
         let states = try nodes.map { try $0.status() }
         #expect(Set(states.map(\.digest)).count == 1, "\(states)")
         #expect(Set(states.map(\.clock)).count == 1, "\(states)")
