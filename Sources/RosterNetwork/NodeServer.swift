@@ -26,8 +26,15 @@ public enum NodeServer {
                                    logger: Logger) throws -> some ApplicationProtocol {
         let router = Router(context: PeerRequestContext.self)
         let store = node.store
-        let live = try LiveRoster(store: store)
-        logger.info("check index: \(live.count) live entries")
+        let live = LiveRoster(store: store)
+        Task.detached(priority: .utility) {
+            do {
+                try live.load()
+                logger.info("check index loaded: \(live.count) live entries")
+            } catch {
+                logger.error("check index not loaded, check reads the database: \(error)")
+            }
+        }
 
         router.get("/v1/status") { _, context -> Response in
             _ = try await authenticatedPeer(context, store: store)

@@ -66,6 +66,8 @@ public struct PeerClient: Sendable {
         do {
             channel = try await bootstrap.connect(host: endpoint.host, port: endpoint.port).get()
         } catch {
+            // No channel took the promise: complete it here, or NIO reports it leaked.
+            promise.fail(error)
             throw RosterError(.storage, "cannot reach \(peer) at \(endpoint): \(error)")
         }
         let timeout = channel.eventLoop.scheduleTask(in: .seconds(SyncLimits.requestTimeout)) {

@@ -6,8 +6,10 @@ import Synchronization
 /// resolver rates: a resource no entry lists (most of what resolvers ask) is
 /// answered without touching the database; a listed one is read from it, by the
 /// same rules as `roster check`. `catchUp` follows what other processes applied.
+/// Until `load` has run, every check asks the database.
 public final class LiveRoster: Sendable {
     struct State {
+        var loaded = false
         var clock = VectorClock()
         var index = RosterIndex()
         var indexed: [Dot: Resource] = [:]
@@ -18,11 +20,17 @@ public final class LiveRoster: Sendable {
     let store: Store
     private let state = Mutex(State())
 
-    /// Loads every live entry of `store`.
-    public init(store: Store) throws {
+    /// An index not loaded yet: until `load` has run, `check` asks the database.
+    public init(store: Store) {
         self.store = store
+    }
+
+    /// Reads every live entry of the store: seconds for a million, so a server
+    /// starts answering first and loads this beside.
+    public func load() throws {
         let loaded = try store.read { snapshot in
             var state = State()
+            state.loaded = true
             state.clock = try snapshot.clock()
             try snapshot.entries { entry in
                 state.index.insert(entry.resource, id: entry.id)
@@ -38,7 +46,7 @@ public final class LiveRoster: Sendable {
     /// Takes in the entries that operations applied since the last call added,
     /// amended or revoked. Cheap when nothing moved: one read of the heads.
     public func catchUp() throws {
-        let known = state.withLock { $0.clock }
+        guard let known = state.withLock({ $0.loaded ? $0.clock : nil }) else { return }
         let (clock, changed) = try store.read { snapshot in
             let clock = try snapshot.clock()
             return (clock, clock == known ? [] : try snapshot.entries(changedSince: known))
@@ -69,7 +77,7 @@ public final class LiveRoster: Sendable {
             defer { state.withLock { $0.catchingUp = false; $0.caughtUp = now } }
             try catchUp()
         }
-        guard state.withLock({ !$0.index.check(resource).isEmpty }) else { return [] }
+        guard state.withLock({ !$0.loaded || !$0.index.check(resource).isEmpty }) else { return [] }
         return try store.read { try $0.check(resource, today: today) }
     }
 }

@@ -43,7 +43,9 @@ enum SyncBenchmark {
         server.standardError = FileHandle.nullDevice
         try server.run()
         servers.append(server)
-        Thread.sleep(forTimeInterval: 1.5)
+        let started = Date()
+        while Date().timeIntervalSince(started) < 60 && !answers(port: ports[0]) { Thread.sleep(forTimeInterval: 0.2) }
+        Benchmark.log("sync N=\(size): server answering after \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
 
         Benchmark.log("sync N=\(size): first sync")
         let first = try roster(["sync"], b)
@@ -72,13 +74,18 @@ enum SyncBenchmark {
 
         if let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: FileManager.default.isExecutableFile) {
             let listed = "cdn.shop-10.example-10.kz", unlisted = "www.not-listed.example"
+            var fresh = ["tj-mvd", "am-mvd"].makeIterator()
             func load(_ resource: String, during sync: Bool) throws {
                 Benchmark.log("sync N=\(size): check \(resource) under load\(sync ? " while c syncs" : "")")
                 let syncing = Process()
                 if sync {
+                    // A fresh node each time, so that c syncs the whole roster while wrk runs.
                     try? FileManager.default.removeItem(atPath: c)
-                    _ = try roster(["init", "--agency", "kg-mvd"], c)
+                    _ = try roster(["init", "--agency", fresh.next()!], c)
                     _ = try roster(["peers", "add", folder.appendingPathComponent("peer-0.json").path], c)
+                    let descriptor = try Process.output(binary, ["peers", "descriptor", "--data", c])
+                    try descriptor.write(toFile: folder.appendingPathComponent("peer-2.json").path, atomically: true, encoding: .utf8)
+                    _ = try roster(["peers", "add", folder.appendingPathComponent("peer-2.json").path], a)
                     syncing.executableURL = binary
                     syncing.arguments = ["sync", "--data", c]
                     syncing.standardOutput = FileHandle.nullDevice
@@ -87,7 +94,11 @@ enum SyncBenchmark {
                 let output = try Process.output(URL(fileURLWithPath: wrk), [
                     "-t2", "-c4", "-d10s", "--latency", "https://127.0.0.1:\(ports[0])/v1/check?resource=\(resource)",
                 ])
-                if sync { syncing.waitUntilExit() }
+                if sync {
+                    // Cut the sync if it is still running: it resumes safely, and the figures are taken.
+                    syncing.terminate()
+                    syncing.waitUntilExit()
+                }
                 let figures = output.split(separator: "\n")
                     .filter { $0.contains("Requests/sec") || $0.contains(" 99%") || $0.contains("Non-2xx") }
                     .map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
@@ -102,6 +113,17 @@ enum SyncBenchmark {
             .split(separator: "\n").first { $0.hasPrefix("VmHWM") }.map(String.init) ?? "VmHWM unknown"
         print("serving node peak memory: \(serverPeak.replacingOccurrences(of: "\t", with: " "))")
     }
+}
+
+/// Whether a node's HTTPS API answers `check` on `port`.
+func answers(port: Int) -> Bool {
+    let curl = Process()
+    curl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    curl.arguments = ["curl", "-skf", "-o", "/dev/null", "https://127.0.0.1:\(port)/v1/check?resource=a.example"]
+    curl.standardError = FileHandle.nullDevice
+    guard (try? curl.run()) != nil else { return false }
+    curl.waitUntilExit()
+    return curl.terminationStatus == 0
 }
 
 /// Bytes sent on the loopback interface so far: a sync round's whole cost on the wire.

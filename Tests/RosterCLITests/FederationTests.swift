@@ -105,6 +105,9 @@ struct FederationTests {
         let folder = try TemporaryFolder()
         let nodes = try federation(folder)
         let (kz, uz, ru) = (nodes[0], nodes[1], nodes[2])
+        // A copy of kz's node that will sign a second history: kz-mvd/main:1 twice.
+        try FileManager.default.copyItem(at: kz.roster.data, to: folder.path("kz-twin"))
+        let twin = RosterProcess(data: folder.path("kz-twin"))
         try kz.roster.run(["add", "domain", "a.example"] + Self.basis)
         #expect(try kz.roster.run(["sync"]).status == 0)
         let before = try uz.status()
@@ -144,6 +147,11 @@ struct FederationTests {
         try ops.write(to: folder.path("replay.ndjson"), atomically: true, encoding: .utf8)
         let replay = try kz.curl("/v1/sync/push", on: uz, data: folder.path("replay.ndjson"))
         #expect(replay.status == 200 && replay.body.contains("\"outcome\":\"known\""))
+        #expect(try twin.run(["add", "domain", "evil.example"] + Self.basis).status == 0)
+        try twin.run(["export", "--format", "ops"]).stdout.write(to: folder.path("twin.ndjson"), atomically: true, encoding: .utf8)
+        let equivocation = try kz.curl("/v1/sync/push", on: uz, data: folder.path("twin.ndjson"))
+        #expect(equivocation.status == 200 && equivocation.body.contains("\"outcome\":\"rejected\"")
+            && equivocation.body.contains("equivocating"), "\(equivocation.body)")
         let strangerOps = try stranger.roster.run(["add", "domain", "x.example"] + Self.basis)
         #expect(strangerOps.status == 0)
         try stranger.roster.run(["export", "--format", "ops"]).stdout.write(to: folder.path("unknown.ndjson"), atomically: true, encoding: .utf8)
@@ -171,9 +179,33 @@ struct FederationTests {
             #expect(valid.status == 0, "\(schema): \(valid.stdout)\(valid.stderr)")
         }
 
-        #expect(try uz.status() == before, "nothing reached the database")
-        #expect(try uz.roster.run(["audit"]).status == 0)
+        #expect(try uz.status() == before, "nothing reached the roster")
+        // The equivocation is kept as proof, not applied; audit names the origin and fails.
+        let audit = try uz.roster.run(["audit"])
+        #expect(audit.status == 1 && audit.stdout.contains("1 equivocation proofs")
+            && audit.stdout.contains("kz-mvd/main equivocated"), "\(audit.stdout)")
         _ = ru
+    }
+
+    @Test("A peer that is down is retried with back-off by anti-entropy and caught up when it returns")
+    func downPeer() throws {
+        let folder = try TemporaryFolder()
+        let nodes = try federation(folder)
+        let (kz, uz) = (nodes[0], nodes[1])
+        uz.stop()
+        kz.stop()
+        try kz.start(interval: 1)
+        #expect(try kz.roster.run(["add", "domain", "while-down.example"] + Self.basis).status == 0)
+        let log = kz.roster.data.appendingPathComponent("serve.log")
+        func logged(_ text: String) -> Bool { ((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains(text) }
+        var deadline = Date().addingTimeInterval(20)
+        while !logged("sync with uz-iib/main failed (2 in a row)") && Date() < deadline { usleep(200_000) }
+        #expect(logged("sync with uz-iib/main failed (2 in a row)"), "kz retried the peer that is down")
+        try uz.start()
+        deadline = Date().addingTimeInterval(30)
+        while try uz.status().digest != kz.status().digest && Date() < deadline { usleep(250_000) }
+        #expect(try uz.status().digest == kz.status().digest, "uz caught up once it was back")
+        #expect(try uz.roster.run(["audit"]).status == 0)
     }
 
     @Test("A sync killed with SIGKILL halfway loses nothing: audit passes and the next sync completes")

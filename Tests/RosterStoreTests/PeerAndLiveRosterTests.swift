@@ -64,7 +64,7 @@ struct PeerAndLiveRosterTests {
         }
         let shop = try add(node.store, .domain, "shop.example", scope: .subdomains)
         _ = try add(node.store, .cidr, "203.0.113.0/24")
-        let live = try LiveRoster(store: node.store)
+        let live = LiveRoster(store: node.store)
         let today = try CalendarDate("2026-06-01")
         let probes = try ["www.shop.example", "shop.example", "other.example", "203.0.113.9", "198.51.100.1", "new.example"]
             .map { try Resource(inferring: $0) }
@@ -74,6 +74,9 @@ struct PeerAndLiveRosterTests {
                 #expect(try live.check(probe, today: today, freshness: .seconds(3600)).map(\.id) == expected, "\(probe.value)")
             }
         }
+        try agrees()   // not loaded: the database answers
+        try live.load()
+        #expect(live.count == 2)
         try agrees()
         #expect(try live.check(probes[0], today: today).map(\.id) == [shop])
 
