@@ -255,4 +255,22 @@ struct CLITests {
         #expect((try FileManager.default.attributesOfItem(atPath: key)[.posixPermissions] as? NSNumber)?.intValue == 0o600)
         #expect(!status.stdout.contains("PRIVATE"))
     }
+
+    @Test("Peers/demo holds descriptors that follow the schema and that a node accepts, each as a peer")
+    func demoDescriptors() throws {
+        let demo = RosterProcess.repository.appendingPathComponent("Peers/demo")
+        let files = try FileManager.default.contentsOfDirectory(atPath: demo.path).filter { $0.hasSuffix(".json") }.sorted()
+        #expect(files == ["kg-mvd.json", "kz-mvd.json", "uz-iib.json"])
+        for file in files {
+            let valid = try RosterProcess.validate(demo.appendingPathComponent(file), schema: "peer.schema.json")
+            #expect(valid.status == 0, "\(file): \(valid.stdout)")
+        }
+        let folder = try TemporaryFolder()
+        let node = RosterProcess(data: folder.path("node"))
+        try node.run(["init", "--agency", "tj-mvd"])
+        let added = try node.run(["peers", "add", demo.path])
+        #expect(added.status == 0, "\(added.stderr)")
+        let peers = try node.run(["peers", "list"]).lines.filter { $0.hasPrefix("peer ") }.map { $0.split(separator: "\t")[0] }
+        #expect(peers == ["peer kg-mvd/main", "peer kz-mvd/main", "peer uz-iib/main"])
+    }
 }
