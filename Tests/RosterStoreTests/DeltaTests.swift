@@ -1,0 +1,52 @@
+import Foundation
+import RosterCore
+import RosterStore
+import RosterTestSupport
+import Testing
+
+@Suite("Deltas: what a holder of a clock lacks, page by page")
+struct DeltaTests {
+    func node(_ folder: TemporaryFolder, _ name: String, keys: [String: PublicKey]) throws -> Node {
+        let node = try Node.create(at: folder.path(name), identity: NodeIdentity(agency: "tj-mvd", replica: name))
+        try node.store.write { transaction in
+            for (origin, key) in keys { try transaction.register(origin: origin, key: key) }
+        }
+        return node
+    }
+
+    @Test("Paging from any held state gives each missing operation once, in an order that applies without pending",
+          arguments: [31, 32, 33] as [UInt64])
+    func paging(seed: UInt64) throws {
+        var simulation = Simulation(seed: seed)
+        simulation.run(steps: 90)
+        let folder = try TemporaryFolder()
+        let full = try node(folder, "full", keys: simulation.keys)
+        _ = try full.store.receive(simulation.all)
+        let total = try full.store.read { try $0.counts().operations }
+        #expect(total == simulation.all.count)
+
+        // The partial node holds a causal prefix: the first operations the full node applied.
+        let partial = try node(folder, "partial", keys: simulation.keys)
+        var rng = SplitMix64(seed: seed)
+        let held = Int.random(in: 0...total, using: &rng)
+        let prefix = try full.store.read { try $0.operations(missingFrom: VectorClock(), limit: max(held, 1)) }.bodies.prefix(held)
+        _ = try partial.store.receive(prefix.map { try SignedOperation(parsing: Array($0.utf8)) })
+
+        var received = 0, pages = 0
+        while true {
+            let clock = try partial.store.read { try $0.clock() }
+            let (bodies, more) = try full.store.read { try $0.operations(missingFrom: clock, limit: 7) }
+            let outcomes = try partial.store.receive(bodies.map { try SignedOperation(parsing: Array($0.utf8)) })
+            let applied = outcomes.filter { if case .applied = $0 { true } else { false } }.count
+            #expect(applied == bodies.count, "page \(pages): every operation applies at once")
+            received += bodies.count
+            pages += 1
+            guard more else { break }
+        }
+        #expect(received == total - held)
+        #expect(pages == max(1, (total - held + 6) / 7), "pages are full until the last")
+        let (fullState, partialState) = try (full.store.digest(), partial.store.digest())
+        #expect(fullState.digest == partialState.digest && fullState.clock == partialState.clock)
+        #expect(try full.store.read { try $0.operations(missingFrom: partialState.clock, limit: 7) }.bodies.isEmpty)
+    }
+}
