@@ -30,27 +30,26 @@ public enum Synchronizer {
         var report = SyncReport(peer: peer.id)
         let started = ContinuousClock.now
 
-        // Pull.
+        // Pull: the next page is fetched, parsed and verified while this one is written.
+        // It is asked for with the clock this node will hold if the page applies whole;
+        // if it does not (pending or rejected operations), that page is dropped and
+        // asked for again with the clock this node holds.
         var theirs = VectorClock()
+        var page = try await pull(from: client, holding: node.store.read { try $0.clock() }, store: node.store)
         while true {
-            let before = try node.store.read { try $0.clock() }
-            let request: JSON = ["clock": before.json, "limit": .integer(Int64(SyncLimits.maximumPage))]
-            let body = CanonicalJSON.encode(request)
-            let response = try await client.request(.POST, "/v1/sync/pull", body: body)
-            report.bytesSent += body.count
-            report.bytesReceived += response.body.count
-            try expectSuccess(response, from: peer.id)
-            guard let clockText = response.header("Roster-Clock"), let clock = try? VectorClock(json: JSONParser.parse(clockText)) else {
-                throw RosterError(.badInput, "\(peer.id) answered a pull without its clock (Roster-Clock)")
+            let expected = page.expected
+            let next = page.more ? Task { try await pull(from: client, holding: expected, store: node.store) } : nil
+            let outcomes: [CausalDelivery.Outcome]
+            do {
+                outcomes = try node.store.apply(page.verified)
+            } catch {
+                _ = try? await next?.value
+                throw error
             }
-            theirs = clock
-            let lines = response.body.split(separator: 0x0A)
-            if let large = lines.firstIndex(where: { $0.count > SyncLimits.maximumOperation }) {
-                throw RosterError(.badInput, "\(peer.id) sent an operation larger than \(SyncLimits.maximumOperation) bytes (line \(large + 1))")
-            }
-            let operations = try Store.parse(lines.map(Array.init))
-            let outcomes = try node.store.receive(operations)
-            for (operation, outcome) in zip(operations, outcomes) {
+            report.bytesSent += page.bytesSent
+            report.bytesReceived += page.bytesReceived
+            theirs = page.theirs
+            for (operation, outcome) in zip(page.operations, outcomes) {
                 switch outcome {
                 case .applied: report.pulled += 1
                 case .pending: report.pending += 1
@@ -59,7 +58,19 @@ public enum Synchronizer {
                 }
             }
             let after = try node.store.read { try $0.clock() }
-            guard response.header("Roster-More") == "true", after != before else { break }
+            guard page.more, after != page.asked else {
+                _ = try? await next?.value
+                break
+            }
+            if after == expected, let next {
+                page = try await next.value
+            } else {
+                if let dropped = try? await next?.value {
+                    report.bytesSent += dropped.bytesSent
+                    report.bytesReceived += dropped.bytesReceived
+                }
+                page = try await pull(from: client, holding: after, store: node.store)
+            }
         }
 
         // Push, against the peer's own account of what it holds: its clock came with the
@@ -92,6 +103,43 @@ public enum Synchronizer {
         report.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         logger.info("sync with \(peer.id): pulled \(report.pulled), pushed \(report.pushed), pending \(report.pending), rejected \(report.rejected.count)")
         return report
+    }
+
+    /// One page of a pull: parsed and verified, not yet written.
+    struct Page: Sendable {
+        let asked: VectorClock
+        let theirs: VectorClock
+        let more: Bool
+        let operations: [SignedOperation]
+        let verified: VerifiedBatch
+        let bytesSent: Int
+        let bytesReceived: Int
+
+        /// The clock this node holds once the page is applied, if all of it applies.
+        var expected: VectorClock {
+            var counters = asked.counters
+            for operation in verified.operations {
+                counters[operation.dot.origin] = max(counters[operation.dot.origin] ?? 0, operation.dot.seq)
+            }
+            return VectorClock(counters)
+        }
+    }
+
+    static func pull(from client: PeerClient, holding clock: VectorClock, store: Store) async throws -> Page {
+        let request: JSON = ["clock": clock.json, "limit": .integer(Int64(SyncLimits.maximumPage))]
+        let body = CanonicalJSON.encode(request)
+        let response = try await client.request(.POST, "/v1/sync/pull", body: body)
+        try expectSuccess(response, from: client.peer)
+        guard let clockText = response.header("Roster-Clock"), let theirs = try? VectorClock(json: JSONParser.parse(clockText)) else {
+            throw RosterError(.badInput, "\(client.peer) answered a pull without its clock (Roster-Clock)")
+        }
+        let lines = response.body.split(separator: 0x0A)
+        if let large = lines.firstIndex(where: { $0.count > SyncLimits.maximumOperation }) {
+            throw RosterError(.badInput, "\(client.peer) sent an operation larger than \(SyncLimits.maximumOperation) bytes (line \(large + 1))")
+        }
+        let operations = try Store.parse(lines.map(Array.init))
+        return Page(asked: clock, theirs: theirs, more: response.header("Roster-More") == "true", operations: operations,
+                    verified: try store.verify(operations), bytesSent: body.count, bytesReceived: response.body.count)
     }
 
     static func expectSuccess(_ response: PeerClient.Response, from agency: String) throws {

@@ -40,11 +40,21 @@ public final class Store: Sendable {
         }
     }
 
-    /// Applies verified operations in one transaction (see `Transaction.receive`).
+    /// Verifies and applies operations in one transaction (see `Transaction.receive`).
     public func receive(_ batch: [SignedOperation]) throws -> [CausalDelivery.Outcome] {
+        try apply(verify(batch))
+    }
+
+    /// Checks signatures on every core without writing, so that a sync can verify
+    /// the next page while the current one is written.
+    public func verify(_ batch: [SignedOperation]) throws -> VerifiedBatch {
         let keys = try read { try $0.keys() }
-        let verified = Verifier.verify(batch, keys: keys)
-        return try write { try $0.receive(verified) }
+        return VerifiedBatch(results: Verifier.verify(batch, keys: keys))
+    }
+
+    /// Applies a verified batch in one transaction: all of it lands, or none of it does.
+    public func apply(_ batch: VerifiedBatch) throws -> [CausalDelivery.Outcome] {
+        try write { try $0.receive(batch.results) }
     }
 
     /// The state digest, computed once per clock and then kept, so `status` on a

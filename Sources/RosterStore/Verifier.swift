@@ -1,6 +1,16 @@
 import Dispatch
 import RosterCore
 
+/// Operations paired with the result of checking their signatures against the
+/// keys the store held. Only `Store.verify` makes one, so nothing unverified can
+/// be applied.
+public struct VerifiedBatch: Sendable {
+    let results: [Result<SignedOperation, RosterError>]
+
+    /// The operations that verified.
+    public var operations: [SignedOperation] { results.compactMap { try? $0.get() } }
+}
+
 /// Checks signatures on every core before anything touches the database.
 enum Verifier {
     /// Pairs each operation with its verification result, in the order given.
