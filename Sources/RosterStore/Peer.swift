@@ -3,12 +3,13 @@ import RosterCore
 
 /// A node this node syncs with, as its descriptor says.
 public struct Peer: Sendable, Equatable {
-    /// The node's replica origin, or its agency when the descriptor names no node.
-    public let id: String
-    public let agency: String
-    public let endpoint: Endpoint?
-    public let tlsPin: String?
     public let descriptor: PeerDescriptor
+
+    /// The node's replica origin, or its agency when the descriptor names no node.
+    public var id: String { descriptor.id }
+    public var agency: String { descriptor.agency }
+    public var endpoint: Endpoint? { descriptor.endpoints.first.flatMap(Endpoint.init) }
+    public var tlsPin: String? { descriptor.tlsPin }
 
     /// Whether `name` (a peer id or an agency) designates this peer.
     public func isNamed(_ name: String) -> Bool { name == id || name == agency }
@@ -17,9 +18,7 @@ public struct Peer: Sendable, Equatable {
 extension DatabaseReading {
     public func peers() throws -> [Peer] {
         try Row.fetchAll(db, sql: "SELECT descriptor FROM peer ORDER BY id").map { row in
-            let descriptor = try PeerDescriptor(json: JSONParser.parse(row[0] as String))
-            return Peer(id: descriptor.id, agency: descriptor.agency, endpoint: descriptor.endpoints.first.flatMap(Endpoint.init),
-                        tlsPin: descriptor.tlsPin, descriptor: descriptor)
+            Peer(descriptor: try PeerDescriptor(json: JSONParser.parse(row[0] as String)))
         }
     }
 }

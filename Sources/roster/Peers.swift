@@ -60,11 +60,12 @@ struct Peers: ParsableCommand {
             }
             let opened = try node.openNode()
             let ownPin = try NodeTLS.load(folder: opened.folder, origin: opened.identity.origin).pin
+            // A folder like Peers/ may hold this node's own descriptor: it is not its own peer.
+            let isOwn = { (descriptor: PeerDescriptor) in descriptor.node == opened.identity.origin || descriptor.tlsPin == ownPin }
             // All descriptors or none: a bad one leaves the known signers as they were.
             try opened.store.write { transaction in
                 for descriptor in descriptors {
-                    // A folder like Peers/ may hold this node's own descriptor: it is not its own peer.
-                    if descriptor.node == opened.identity.origin || descriptor.tlsPin == ownPin {
+                    if isOwn(descriptor) {
                         try transaction.learnKeys(of: descriptor)
                     } else {
                         try transaction.addPeer(descriptor)
@@ -72,7 +73,7 @@ struct Peers: ParsableCommand {
                 }
             }
             for descriptor in descriptors {
-                let own = descriptor.node == opened.identity.origin || descriptor.tlsPin == ownPin
+                let own = isOwn(descriptor)
                 Terminal.print("\(own ? "this node; keys of" : "peer \(descriptor.id): accepting") \(descriptor.replicas.map(\.origin).joined(separator: ", "))")
             }
         }
