@@ -11,12 +11,23 @@ public struct Dot: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     /// Parses `origin:seq`, as entry ids are written.
     public init(_ text: String) throws {
-        guard let colon = text.lastIndex(of: ":"), let seq = UInt64(text[text.index(after: colon)...]), seq > 0,
+        guard let colon = text.lastIndex(of: ":"), let seq = Self.seq(text[text.index(after: colon)...]),
             Origin.isValid(String(text[..<colon]))
         else {
             throw RosterError(.invalidField, "\"\(text)\" is not an entry id like kz-mvd/astana-1:42")
         }
         self.init(origin: String(text[..<colon]), seq: seq)
+    }
+
+    /// A positive decimal without sign or leading zero that fits the store's signed
+    /// 64-bit columns, as JSON integers do: one spelling for one number.
+    static func seq(_ text: Substring) -> UInt64? {
+        let digits = Array(text.utf8)
+        guard !digits.isEmpty, digits.count <= 19, digits[0] != UInt8(ascii: "0"),
+            digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+            let value = Int64(text)
+        else { return nil }
+        return UInt64(value)
     }
 
     public var agency: String { Origin.agency(of: origin) }

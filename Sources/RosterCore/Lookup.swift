@@ -1,59 +1,37 @@
-/// What `check` asks of the roster: the keys under which a matching entry would be
-/// listed. Shared by the in-memory index and the SQL query, so both match alike.
-public struct Probe: Hashable, Sendable {
-    public let kind: Resource.Kind
-    public let value: String
-    /// Only `subdomains` entries match: the probe is a parent of the name checked.
-    public let subdomainsOnly: Bool
-
-    public func matches(kind: Resource.Kind, value: String, scope: Resource.Scope?) -> Bool {
-        kind == self.kind && value == self.value && (!subdomainsOnly || scope == .subdomains)
-    }
-}
-
 extension Resource {
-    /// A domain matches its own entries and `subdomains` entries of every parent; an
-    /// IP matches the networks that contain it; a URL matches itself and its host.
-    /// `prefixLengths` limits network probes to lengths the roster holds.
-    public func probes(prefixLengths: (v4: Set<Int>, v6: Set<Int>)? = nil) -> [Probe] {
-        var result = [Probe(kind: kind, value: value, subdomainsOnly: false)]
+    /// The values under which an entry listing this resource may be stored: the
+    /// resource itself, a name's parents, the networks that contain an address, a
+    /// URL's host. A superset, to narrow a database read; which of them match is
+    /// decided by `RosterIndex.check` alone, so that `roster check` and a server's
+    /// in-memory index can never disagree.
+    public var candidateValues: [String] {
+        var values = [value]
         switch kind {
         case .domain:
-            result += Self.domainParents(value)
+            values += DomainName.parents(of: value).map(String.init)
         case .url:
             let host = ResourceURL.host(ofNormal: value)
             if let address = try? IPAddress(host.trimmingCharacters(in: "[]")) {
-                result += Self.addressProbes(address, longest: address.bitWidth, prefixLengths)
-            } else if !host.hasSuffix(".onion") {
-                result.append(Probe(kind: .domain, value: host, subdomainsOnly: false))
-                result += Self.domainParents(host)
+                values += Self.networkValues(address, longest: address.bitWidth)
             } else {
-                result.append(Probe(kind: .onion, value: host, subdomainsOnly: false))
+                values.append(host)
+                values += DomainName.parents(of: host).map(String.init)
             }
         case .ip:
-            if let address = try? IPAddress(value) {
-                result += Self.addressProbes(address, longest: address.bitWidth, prefixLengths)
-            }
+            if let address = try? IPAddress(value) { values += Self.networkValues(address, longest: address.bitWidth) }
         case .cidr:
-            if let network = try? IPNetwork(value) {
-                result += Self.addressProbes(network.address, longest: network.length - 1, prefixLengths)
-            }
+            if let network = try? IPNetwork(value) { values += Self.networkValues(network.address, longest: network.length) }
         case .onion, .account:
             break
         }
-        return result
+        return values
     }
 
-    private static func domainParents(_ name: String) -> [Probe] {
-        DomainName.parents(of: name).map { Probe(kind: .domain, value: String($0), subdomainsOnly: true) }
-    }
-
-    private static func addressProbes(_ address: IPAddress, longest: Int,
-                                      _ prefixLengths: (v4: Set<Int>, v6: Set<Int>)?) -> [Probe] {
-        let isV4 = address.bitWidth == 32
-        let lengths = prefixLengths.map { Array(isV4 ? $0.v4 : $0.v6).filter { $0 <= longest } } ?? Array(0...max(longest, 0))
-        return lengths.filter { $0 < address.bitWidth }.map {
-            Probe(kind: .cidr, value: IPNetwork(address: address.masked(to: $0), length: $0).description, subdomainsOnly: false)
+    /// Every network of `address` up to `longest` bits; at full length, the address too.
+    private static func networkValues(_ address: IPAddress, longest: Int) -> [String] {
+        (0...max(0, min(longest, address.bitWidth))).flatMap { length in
+            let network = IPNetwork(address: address, length: length).description
+            return length == address.bitWidth ? [address.description, network] : [network]
         }
     }
 }

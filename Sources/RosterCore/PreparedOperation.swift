@@ -33,6 +33,9 @@ public struct PreparedOperation: Sendable {
         sigOffset = Self.offset(of: Array("\"sig\":\"".utf8), in: signed) + 7
     }
 
+    /// Bytes of the signed operation: the placeholders have the final lengths.
+    public var size: Int { signed.count }
+
     /// Fills in the chain link and signs; the result is byte for byte what
     /// `SignedOperation.sign` gives for the same operation.
     public func sign(prev: [UInt8]?, with key: ReplicaKey) -> SignedOperation {

@@ -12,9 +12,20 @@ public struct SignedOperation: Hashable, Sendable {
 
     public var dot: Dot { operation.dot }
 
+    /// Largest operation in bytes of canonical JSON, made or read: a node never makes
+    /// what its peers would refuse, and a reader refuses before it parses.
+    public static let maximumSize = 64 << 10
+
     public static func sign(_ operation: Operation, with key: ReplicaKey) -> SignedOperation {
         let signature = key.sign(operation.canonicalBytes())
         return SignedOperation(operation: operation, signature: signature, bytes: operation.canonicalBytes(signature: signature))
+    }
+
+    /// Refuses to make an operation larger than peers accept, naming what to shorten.
+    public static func checkSize(_ size: Int, line: Int? = nil) throws {
+        guard size > maximumSize else { return }
+        throw RosterError(.invalidField, (line.map { "line \($0): " } ?? "")
+            + "the operation would be \(size) bytes, more than the \(maximumSize) peers accept: shorten the value, note or evidence")
     }
 
     /// For bytes already known to be the canonical encoding (see `PreparedOperation`).
@@ -32,6 +43,9 @@ public struct SignedOperation: Hashable, Sendable {
     }
 
     init(parsingBytes text: [UInt8]) throws {
+        guard text.count <= Self.maximumSize else {
+            throw RosterError(.malformedOperation, "an operation is \(text.count) bytes, more than the \(Self.maximumSize) an operation may have")
+        }
         let json = try JSONParser.parse(text)
         guard let signature = json["sig"]?.string.flatMap(Base64.decode), signature.count == 64 else {
             throw RosterError(.malformedOperation, "sig must be standard base64 of a 64-byte signature")

@@ -3,22 +3,26 @@ import Foundation
 /// An RFC 3339 UTC instant (`2026-11-23T10:00:00Z`). Informational only: the one
 /// merge decision that reads it is the tie-break between concurrent amends.
 public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible {
-    /// Nanoseconds since 1970-01-01T00:00:00Z, so that comparison never depends
-    /// on how many fraction digits a writer chose.
-    public let nanoseconds: Int64
+    /// Seconds since 1970-01-01T00:00:00Z and the fraction in nanoseconds, kept apart
+    /// so that every year RFC 3339 can write (0000 to 9999) fits without overflow and
+    /// comparison never depends on how many fraction digits a writer chose.
+    public let seconds: Int64
+    public let nanoseconds: Int32
     public let text: String
 
     public init(_ text: String) throws {
-        guard let nanoseconds = Self.parse(text) else {
-            throw RosterError(.invalidField, "time \"\(text)\" is not an RFC 3339 UTC time like 2026-11-23T10:00:00Z")
+        guard let (seconds, nanoseconds) = Self.parse(Array(text.utf8)) else {
+            throw RosterError(.invalidField, "time \"\(text.prefix(64))\" is not an RFC 3339 UTC time like 2026-11-23T10:00:00Z")
         }
+        self.seconds = seconds
         self.nanoseconds = nanoseconds
         self.text = text
     }
 
     public init(_ date: Date) {
         let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
-        self.nanoseconds = seconds * 1_000_000_000
+        self.seconds = seconds
+        self.nanoseconds = 0
         let day = CalendarDate(daysSinceEpoch: Int(seconds.floorDivided(by: 86_400)))
         let second = Int(seconds - seconds.floorDivided(by: 86_400) * 86_400)
         self.text = "\(day)T\(Self.pad(second / 3600)):\(Self.pad(second / 60 % 60)):\(Self.pad(second % 60))Z"
@@ -28,34 +32,62 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 
     public var description: String { text }
 
-    public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
-    public static func == (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.nanoseconds == rhs.nanoseconds }
-    public func hash(into hasher: inout Hasher) { hasher.combine(nanoseconds) }
+    public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {
+        (lhs.seconds, lhs.nanoseconds) < (rhs.seconds, rhs.nanoseconds)
+    }
+    public static func == (lhs: Timestamp, rhs: Timestamp) -> Bool {
+        lhs.seconds == rhs.seconds && lhs.nanoseconds == rhs.nanoseconds
+    }
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(seconds)
+        hasher.combine(nanoseconds)
+    }
 
     static func pad(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
 
-    private static func parse(_ text: String) -> Int64? {
-        let bytes = Array(text.utf8)
-        guard bytes.count >= 20, bytes.last == UInt8(ascii: "Z"),
+    /// `YYYY-MM-DDTHH:MM:SS[.fraction]Z` with ASCII digits only: no signs, no leap
+    /// second, one to nine fraction digits. Every number is at most four digits, so
+    /// nothing here can overflow whatever the text.
+    private static func parse(_ bytes: [UInt8]) -> (Int64, Int32)? {
+        guard bytes.count >= 20, bytes.count <= 30, bytes[bytes.count - 1] == UInt8(ascii: "Z"),
             bytes[10] == UInt8(ascii: "T"), bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
-            let day = try? CalendarDate(String(decoding: bytes[0..<10], as: UTF8.self)),
-            let hour = Int(String(decoding: bytes[11..<13], as: UTF8.self)), hour < 24,
-            let minute = Int(String(decoding: bytes[14..<16], as: UTF8.self)), minute < 60,
-            let second = Int(String(decoding: bytes[17..<19], as: UTF8.self)), second < 60
+            let day = CalendarDate(bytes[0..<10]),
+            let hour = Digits.value(bytes[11..<13]), hour < 24,
+            let minute = Digits.value(bytes[14..<16]), minute < 60,
+            let second = Digits.value(bytes[17..<19]), second < 60
         else { return nil }
-        var fraction: Int64 = 0
+        var fraction: Int32 = 0
         let rest = bytes[19..<(bytes.count - 1)]
         if !rest.isEmpty {
             guard rest.first == UInt8(ascii: "."), rest.count >= 2, rest.count <= 10 else { return nil }
-            var scale: Int64 = 100_000_000
+            var scale: Int32 = 100_000_000
             for byte in rest.dropFirst() {
-                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
-                fraction += Int64(byte - UInt8(ascii: "0")) * scale
+                guard let digit = Digits.value(byte) else { return nil }
+                fraction += Int32(digit) * scale
                 scale /= 10
             }
         }
         let seconds = Int64(day.daysSinceEpoch) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
-        return seconds * 1_000_000_000 + fraction
+        return (seconds, fraction)
+    }
+}
+
+/// ASCII decimal digits, and nothing else: Swift's `Int("+5")` takes a sign, which
+/// would let two texts name one date.
+enum Digits {
+    static func value(_ byte: UInt8) -> Int? {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) ? Int(byte - UInt8(ascii: "0")) : nil
+    }
+
+    /// At most four digits, so the value always fits.
+    static func value(_ bytes: ArraySlice<UInt8>) -> Int? {
+        guard !bytes.isEmpty, bytes.count <= 4 else { return nil }
+        var result = 0
+        for byte in bytes {
+            guard let digit = value(byte) else { return nil }
+            result = result * 10 + digit
+        }
+        return result
     }
 }
 
@@ -64,21 +96,18 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
     public let year: Int, month: Int, day: Int
 
     public init(_ text: String) throws {
-        let bytes = Array(text.utf8)
-        func number(_ range: Range<Int>) -> Int? {
-            var value = 0
-            for index in range {
-                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) else { return nil }
-                value = value * 10 + Int(bytes[index] - UInt8(ascii: "0"))
-            }
-            return value
+        guard let date = CalendarDate(Array(text.utf8)[...]) else {
+            throw RosterError(.invalidField, "date \"\(text.prefix(64))\" is not a calendar date like 2026-11-23")
         }
+        self = date
+    }
+
+    init?(_ bytes: ArraySlice<UInt8>) {
+        let bytes = Array(bytes)
         guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
-            let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+            let year = Digits.value(bytes[0..<4]), let month = Digits.value(bytes[5..<7]), let day = Digits.value(bytes[8..<10]),
             (1...12).contains(month), day >= 1, day <= Self.days(inMonth: month, year: year)
-        else {
-            throw RosterError(.invalidField, "date \"\(text)\" is not a calendar date like 2026-11-23")
-        }
+        else { return nil }
         (self.year, self.month, self.day) = (year, month, day)
     }
 
@@ -130,6 +159,6 @@ extension Int64 {
 extension CalendarDate {
     /// The UTC day of a moment: what "today" means for expiry.
     public init(_ time: Timestamp) {
-        self.init(daysSinceEpoch: Int(time.nanoseconds.floorDivided(by: 86_400 * 1_000_000_000)))
+        self.init(daysSinceEpoch: Int(time.seconds.floorDivided(by: 86_400)))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
@@ -60,7 +61,7 @@ public enum NodeServer {
             let limit = min(Int(document["limit"]?.integer ?? Int64(SyncLimits.maximumPage)), SyncLimits.maximumPage)
             guard limit > 0 else { throw HTTPError(.badRequest, message: "limit must be positive") }
             let (bodies, more, held) = try store.read { snapshot in
-                let (bodies, more) = try snapshot.operations(missingFrom: clock, limit: limit)
+                let (bodies, more) = try snapshot.operations(missingFrom: clock, limit: limit, bytes: SyncLimits.maximumPageBytes)
                 return (bodies, more, try snapshot.clock())
             }
             logger.info("pull by \(peer): \(bodies.count) operations\(more ? ", more to come" : "")")
@@ -117,12 +118,13 @@ public enum NodeServer {
         configuration.certificateVerification = .optionalVerification
         return Application(
             router: router,
-            server: try .tls(.http1(), configuration: TLSChannelConfiguration(
+            server: try .tls(.http1(configuration: .init(idleTimeout: .seconds(SyncLimits.idleTimeout))), configuration: TLSChannelConfiguration(
                 tlsConfiguration: configuration,
                 // Any presented certificate is accepted here; the sync routes then
                 // compare its key with the peers' pins and answer 403 to strangers.
                 customAsyncVerificationCallback: { _ in .certificateVerified })),
-            configuration: .init(address: .hostname(host, port: port), serverName: "roster"),
+            configuration: .init(address: .hostname(host, port: port), serverName: "roster",
+                                 availableConnectionsDelegate: MaximumAvailableConnections(SyncLimits.connections())),
             logger: logger)
     }
 
@@ -163,11 +165,14 @@ public enum NodeServer {
 
 extension NodeTLS {
     var serverConfiguration: TLSConfiguration {
-        TLSConfiguration.makeServerConfiguration(certificateChain: [.certificate(certificate)], privateKey: .privateKey(privateKey))
+        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: [.certificate(certificate)], privateKey: .privateKey(privateKey))
+        configuration.minimumTLSVersion = SyncLimits.minimumTLSVersion
+        return configuration
     }
 
     var clientConfiguration: TLSConfiguration {
         var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.minimumTLSVersion = SyncLimits.minimumTLSVersion
         // The peer's pin, checked in the verification callback, replaces the hostname check.
         configuration.certificateVerification = .noHostnameVerification
         configuration.certificateChain = [.certificate(certificate)]

@@ -1,5 +1,8 @@
 import Crypto
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOSSL
 import RosterCore
 import X509
@@ -20,9 +23,10 @@ public struct NodeTLS: Sendable {
     public static func load(folder: URL, origin: String, certificatePath: String? = nil, keyPath: String? = nil) throws -> NodeTLS {
         let certificateURL = certificatePath.map { URL(fileURLWithPath: $0) } ?? folder.appendingPathComponent(certificateFile)
         let keyURL = keyPath.map { URL(fileURLWithPath: $0) } ?? folder.appendingPathComponent(keyFile)
-        if certificatePath == nil && keyPath == nil && !FileManager.default.fileExists(atPath: certificateURL.path) {
-            try create(certificateURL: certificateURL, keyURL: keyURL, origin: origin)
+        if certificatePath == nil && keyPath == nil {
+            try createIfMissing(certificateURL: certificateURL, keyURL: keyURL, origin: origin)
         }
+        try checkMode(of: keyURL)
         do {
             let certificate = try NIOSSLCertificate(file: certificateURL.path, format: .pem)
             let privateKey = try NIOSSLPrivateKey(file: keyURL.path, format: .pem)
@@ -38,8 +42,45 @@ public struct NodeTLS: Sendable {
         Hex.encode(SHA256.hash(data: try certificate.extractPublicKey().toSPKIBytes()))
     }
 
-    static func create(certificateURL: URL, keyURL: URL, origin: String) throws {
-        let key = P256.Signing.PrivateKey()
+    /// A TLS key readable by others is refused, as the replica key is.
+    static func checkMode(of keyURL: URL) throws {
+        var status = stat()
+        guard stat(keyURL.path, &status) == 0 else {
+            throw RosterError(.badKey, "cannot read the TLS key \(keyURL.path): \(String(cString: strerror(errno)))")
+        }
+        guard status.st_mode & 0o077 == 0 else {
+            throw RosterError(.badKey, "the TLS key \(keyURL.path) is readable by others (mode \(String(status.st_mode & 0o777, radix: 8))): run chmod 600 on it")
+        }
+    }
+
+    /// Makes the node's key and certificate under temporary names and renames them
+    /// into place, key first: a crash leaves both, neither, or a key without a
+    /// certificate, which the next start completes with a certificate for that key,
+    /// so the pin peers hold stays valid.
+    static func createIfMissing(certificateURL: URL, keyURL: URL, origin: String) throws {
+        let manager = FileManager.default
+        let hasKey = manager.fileExists(atPath: keyURL.path)
+        let hasCertificate = manager.fileExists(atPath: certificateURL.path)
+        switch (hasKey, hasCertificate) {
+        case (true, true):
+            return
+        case (false, true):
+            throw RosterError(.badKey, "\(certificateURL.path) has no key beside it: remove it to make a new TLS identity (peers will need the new pin from roster peers descriptor)")
+        case (true, false):
+            try checkMode(of: keyURL)
+            guard let pem = try? String(contentsOf: keyURL, encoding: .utf8), let key = try? P256.Signing.PrivateKey(pemRepresentation: pem) else {
+                throw RosterError(.badKey, "cannot read the TLS key \(keyURL.path): remove it and tls.crt to make a new TLS identity")
+            }
+            try writeFile(certificatePEM(for: key, origin: origin), to: certificateURL, mode: 0o644)
+        case (false, false):
+            let key = P256.Signing.PrivateKey()
+            let certificate = try certificatePEM(for: key, origin: origin)
+            try writeFile(key.pemRepresentation + "\n", to: keyURL, mode: 0o600)
+            try writeFile(certificate, to: certificateURL, mode: 0o644)
+        }
+    }
+
+    static func certificatePEM(for key: P256.Signing.PrivateKey, origin: String) throws -> String {
         let name = try DistinguishedName {
             OrganizationName("Roster")
             CommonName(origin)
@@ -54,14 +95,23 @@ public struct NodeTLS: Sendable {
                 SubjectAlternativeNames([.dnsName("localhost")])
             },
             issuerPrivateKey: .init(key))
-        let keyPEM = key.pemRepresentation + "\n"
-        let descriptor = open(keyURL.path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard descriptor >= 0 else { throw RosterError(.storage, "cannot create \(keyURL.path): \(String(cString: strerror(errno)))") }
-        defer { close(descriptor) }
-        let bytes = Array(keyPEM.utf8)
-        guard write(descriptor, bytes, bytes.count) == bytes.count else {
-            throw RosterError(.storage, "cannot write \(keyURL.path)")
+        return try certificate.serializeAsPEM().pemString + "\n"
+    }
+
+    /// Writes a file whole under a temporary name (created with `mode`, never
+    /// following a link) and renames it into place.
+    static func writeFile(_ text: String, to url: URL, mode: mode_t) throws {
+        let temporary = url.path + ".\(getpid()).tmp"
+        unlink(temporary)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode)
+        guard descriptor >= 0 else { throw RosterError(.storage, "cannot create \(temporary): \(String(cString: strerror(errno)))") }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+        let synced = fsync(descriptor) == 0
+        close(descriptor)
+        guard written == bytes.count, synced, rename(temporary, url.path) == 0 else {
+            unlink(temporary)
+            throw RosterError(.storage, "cannot write \(url.path): \(String(cString: strerror(errno)))")
         }
-        try (try certificate.serializeAsPEM().pemString + "\n").write(to: certificateURL, atomically: true, encoding: .utf8)
     }
 }

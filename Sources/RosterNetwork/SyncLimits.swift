@@ -1,12 +1,48 @@
+import Foundation
+import NIOSSL
+import RosterCore
+
 /// What a node accepts and sends in one exchange: bounded, so that no peer can make
 /// it buffer without limit, and documented in docs/sync.md.
 public enum SyncLimits {
     /// Largest request body: a push page or a pull request.
     public static let maximumBody = 8 << 20
-    /// Largest signed operation, in bytes of canonical JSON.
-    public static let maximumOperation = 64 << 10
-    /// Operations per pull page, at most (a caller may ask for fewer).
+    /// Largest signed operation, in bytes of canonical JSON: the one limit that
+    /// `add`, `amend` and `import` apply when they make an operation.
+    public static let maximumOperation = SignedOperation.maximumSize
+    /// Operations per pull or push page, at most (a caller may ask for fewer).
     public static let maximumPage = 5000
+    /// Bytes of operations per page, at most: half a body, so that a page of
+    /// operations at their largest still fits any peer's body limit.
+    public static let maximumPageBytes = maximumBody / 2
     /// Seconds before an outgoing request is given up.
     public static let requestTimeout: Int64 = 30
+    /// Seconds a connection may stay silent, in the TLS handshake, while sending a
+    /// request or between requests, before the server closes it.
+    public static let idleTimeout: Int64 = 20
+    /// Connections served at once, at most; past it the server stops accepting
+    /// until one closes, so a flood of idle connections cannot exhaust descriptors.
+    public static let maximumConnections = 2000
+    /// No TLS 1.0 or 1.1; TLS 1.3 is preferred where both sides have it.
+    public static let minimumTLSVersion = TLSVersion.tlsv12
+
+    /// The connection cap for this process: `maximumConnections`, after raising the
+    /// soft descriptor limit to the hard one, or fewer if the hard limit is lower,
+    /// keeping 64 descriptors for the database and outgoing syncs.
+    public static func connections() -> Int {
+        #if os(Linux)
+        let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+        #else
+        let resource = RLIMIT_NOFILE
+        #endif
+        var limit = rlimit()
+        guard getrlimit(resource, &limit) == 0 else { return 256 }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(resource, &raised) == 0 { limit = raised }
+        }
+        let available = limit.rlim_cur > 1_000_000 ? 1_000_000 : Int(limit.rlim_cur)
+        return max(16, min(maximumConnections, available - 64))
+    }
 }

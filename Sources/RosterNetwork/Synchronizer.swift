@@ -76,7 +76,7 @@ public enum Synchronizer {
         // Push, against the peer's own account of what it holds: its clock came with the
         // last page pulled and comes back with each push, so an idle round is one request.
         while true {
-            let (bodies, more) = try node.store.read { try $0.operations(missingFrom: theirs, limit: SyncLimits.maximumPage) }
+            let (bodies, more) = try node.store.read { try $0.operations(missingFrom: theirs, limit: SyncLimits.maximumPage, bytes: SyncLimits.maximumPageBytes) }
             guard !bodies.isEmpty else { break }
             let body = Array((bodies.joined(separator: "\n") + "\n").utf8)
             let response = try await client.request(.POST, "/v1/sync/push", body: body, contentType: "application/x-ndjson")

@@ -14,34 +14,64 @@ public struct AuditReport: Sendable {
 }
 
 /// Re-derives everything from the signed operations and compares: trusts no derived
-/// row, no head and no earlier verification.
+/// row, no head and no earlier verification. The database is read as other people's
+/// bytes: any cell may have been edited to any type, so every read goes through the
+/// checked cell accessors, and whatever does not hold is a finding, never a trap.
 public enum Auditor {
     public static func audit(_ store: Store, progress: (Int, Int) -> Void = { _, _ in }) throws -> AuditReport {
         try store.read { snapshot in try run(snapshot, progress: progress) }
     }
 
+    /// One stored operation row, as read.
+    typealias Stored = (origin: String, seq: Int64, position: Int64, target: String?, body: String)
+
     static func run(_ snapshot: Snapshot, progress: (Int, Int) -> Void) throws -> AuditReport {
         let db = snapshot.db
         var report = AuditReport()
-        let keys = try snapshot.keys()
-        let recordedHeads = try snapshot.heads()
+        let origins = try OriginRows(db, report: &report)
+        let keys = origins.keys
         let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM operation") ?? 0
+
+        // The highest seq stored per origin, so that a dependency on a later origin in
+        // dot order can be checked as the stream goes by.
+        var finalSeq: [String: UInt64] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT origin_id, max(seq) FROM operation GROUP BY origin_id") {
+            guard let id = row.integer(0), let name = origins.names[id] else {
+                report.findings.append("operations name origin id \(row[0] as DatabaseValue), which is not in the origin table")
+                continue
+            }
+            guard let seq = row.seq(1) else {
+                report.findings.append("operations of \(name) have a seq that is not a positive integer")
+                continue
+            }
+            finalSeq[name] = seq
+        }
 
         // Changes (amends, revokes) are few next to adds: hold them in memory by target.
         var changes: [Dot: [Operation]] = [:]
-        var finalSeq: [String: UInt64] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT origin.name, max(seq) FROM operation JOIN origin ON origin.id = origin_id GROUP BY origin_id") {
-            finalSeq[row[0]] = UInt64(row[1] as Int64)
+        for row in try Row.fetchAll(db, sql: "SELECT body FROM operation WHERE target IS NOT NULL") {
+            if let body = row.text(0), let operation = try? SignedOperation(parsing: Array(body.utf8)), let target = operation.operation.target {
+                changes[target, default: []].append(operation.operation)
+            }
         }
 
         // Entries are compared by a merge join: both sides stream in dot order.
         let derived = try Row.fetchCursor(db, sql: "SELECT \(EntryRow.columns) FROM entry ORDER BY origin, seq")
-        var nextDerived = try derived.next().map { row in Result { try EntryRow.entry(row) } }
+        func nextEntry() throws -> Result<Entry, Error>? { try derived.next().map { row in Result { try EntryRow.entry(row) } } }
+        var nextDerived = try nextEntry()
         var digest = StateDigest()
-        var pendingAdds: [(Operation, Dot)] = []
+        var lastDigested: Dot?
+        var pendingAdds: [Operation] = []
         var nonAdds: Set<Dot> = []
 
         func compare(_ expected: Entry) throws {
+            // A row holding another row's operation can bring a dot twice or out of
+            // order; the digest is defined in dot order, so such an entry is a finding.
+            if let lastDigested, !(lastDigested < expected.id) {
+                report.findings.append("operation \(expected.id) is stored out of its place or twice: the operation table was edited")
+                return
+            }
+            lastDigested = expected.id
             digest.add(expected)
             report.entries += 1
             while let current = nextDerived {
@@ -49,20 +79,20 @@ public enum Auditor {
                 switch current {
                 case .success(let entry): id = entry.id
                 case .failure(let error):
-                    report.findings.append((error as? RosterError)?.reason ?? "\(error)")
-                    nextDerived = try derived.next().map { row in Result { try EntryRow.entry(row) } }
+                    report.findings.append((error as? RosterError)?.reason ?? "an entry row is unreadable: \(error)")
+                    nextDerived = try nextEntry()
                     continue
                 }
                 if id < expected.id {
                     report.findings.append("entry \(id) is in the entry table but no operation adds it")
-                    nextDerived = try derived.next().map { row in Result { try EntryRow.entry(row) } }
+                    nextDerived = try nextEntry()
                     continue
                 }
                 if id == expected.id {
                     if case .success(let entry) = current, entry != expected {
                         report.findings.append("entry \(id) in the entry table differs from its signed operations: run roster audit --rebuild")
                     }
-                    nextDerived = try derived.next().map { row in Result { try EntryRow.entry(row) } }
+                    nextDerived = try nextEntry()
                 } else {
                     report.findings.append("entry \(expected.id) is missing from the entry table: run roster audit --rebuild")
                 }
@@ -71,22 +101,22 @@ public enum Auditor {
             report.findings.append("entry \(expected.id) is missing from the entry table: run roster audit --rebuild")
         }
 
-        for row in try Row.fetchAll(db, sql: "SELECT body FROM operation WHERE target IS NOT NULL") {
-            if let operation = try? SignedOperation(parsing: Array((row[0] as String).utf8)), let target = operation.operation.target {
-                changes[target, default: []].append(operation.operation)
-            }
-        }
-
         // Operations in dot order: chains are per origin, so each is checked as it streams by.
         let rows = try Row.fetchCursor(db, sql: """
-            SELECT origin.name, seq, target, body FROM origin JOIN operation ON origin_id = origin.id ORDER BY origin.name, seq
+            SELECT origin.name, operation.seq, operation.position, operation.target, operation.body, operation.origin_id
+            FROM operation LEFT JOIN origin ON origin_id = origin.id ORDER BY origin.name, operation.seq
             """)
-        var batch: [(origin: String, seq: Int64, target: String?, body: String)] = []
+        var batch: [Stored] = []
         var chainOrigin = ""
         var chainHead: CausalDelivery.Head?
+        var chainPosition: Int64 = 0
+        var chainClock = VectorClock()
+        // Where each operation sits in the applied order, and what each must follow:
+        // checked at the end, since dependencies may come later in dot order.
+        var positions: [String: [Int64]] = [:]
+        var dependencies: [(on: Dot, by: Dot, position: Int64)] = []
 
-        func process(_ batch: [(origin: String, seq: Int64, target: String?, body: String)],
-                     _ parsed: [Result<SignedOperation, RosterError>]) throws {
+        func process(_ batch: [Stored], _ parsed: [Result<SignedOperation, RosterError>]) throws {
             for (index, result) in parsed.enumerated() {
                 let stored = batch[index]
                 report.operations += 1
@@ -99,46 +129,59 @@ public enum Auditor {
                 let op = operation.operation
                 if op.origin != stored.origin || Int64(op.seq) != stored.seq || op.target?.description != stored.target {
                     report.findings.append("operation row \(stored.origin):\(stored.seq) holds operation \(op.dot): the row was edited")
+                    continue
                 }
                 if op.origin != chainOrigin {
                     if !chainOrigin.isEmpty { checkHead(chainOrigin, chainHead) }
                     chainOrigin = op.origin
                     chainHead = nil
+                    chainClock = VectorClock()
                 }
                 if op.seq != (chainHead?.seq ?? 0) + 1 {
                     report.findings.append("\(op.origin) jumps from seq \(chainHead?.seq ?? 0) to \(op.seq): an operation is missing")
                 } else if op.prev ?? [] != chainHead?.hash ?? [] {
                     report.findings.append("operation \(op.dot) does not chain to \(op.origin):\(op.seq - 1) (prev hash differs)")
+                } else if chainHead != nil && stored.position <= chainPosition {
+                    report.findings.append("operation \(op.dot) is stored before \(op.origin):\(op.seq - 1) in the applied order: the order was edited")
                 }
                 chainHead = CausalDelivery.Head(seq: op.seq, hash: operation.hash)
-                for (origin, seq) in op.clock.counters where origin != op.origin && (finalSeq[origin] ?? 0) < seq {
-                    report.findings.append("operation \(op.dot) depends on \(origin):\(seq), which this node does not hold")
+                chainPosition = stored.position
+                if positions[op.origin, default: []].count == Int(op.seq) - 1 { positions[op.origin]?.append(stored.position) }
+                for (origin, seq) in op.clock.counters where origin != op.origin {
+                    if (finalSeq[origin] ?? 0) < seq {
+                        report.findings.append("operation \(op.dot) depends on \(origin):\(seq), which this node does not hold")
+                    } else if chainClock[origin] != seq {
+                        // Clocks only grow along a chain, so a dependency the previous
+                        // operation already had is already checked.
+                        dependencies.append((Dot(origin: origin, seq: seq), op.dot, stored.position))
+                    }
                 }
+                chainClock = op.clock
                 if let target = op.target {
                     nonAdds.insert(op.dot)
                     if (finalSeq[target.origin] ?? 0) < target.seq {
                         report.findings.append("operation \(op.dot) targets \(target), which this node does not hold")
                     }
                 } else {
-                    pendingAdds.append((op, op.dot))
+                    pendingAdds.append(op)
                 }
             }
-            for (add, dot) in pendingAdds {
-                try compare(Entry.resolve(add: add, changes: changes[dot] ?? []))
+            for add in pendingAdds {
+                try compare(Entry.resolve(add: add, changes: changes[add.dot] ?? []))
             }
             pendingAdds.removeAll(keepingCapacity: true)
             progress(report.operations, total)
         }
 
         func checkHead(_ origin: String, _ head: CausalDelivery.Head?) {
-            if recordedHeads[origin] != head {
+            if origins.heads[origin] != head {
                 report.findings.append("the recorded head of \(origin) does not match its last operation: run roster audit --rebuild")
             }
         }
 
         // Signatures of one batch are checked on every core while this thread
         // checks chains and entries of the batch before.
-        var inFlight: (batch: [(origin: String, seq: Int64, target: String?, body: String)], work: VerificationWork)?
+        var inFlight: (batch: [Stored], work: VerificationWork)?
         func dispatch() throws {
             let work = VerificationWork(bodies: batch.map(\.body), keys: keys)
             if let previous = inFlight { try process(previous.batch, previous.work.wait()) }
@@ -146,42 +189,167 @@ public enum Auditor {
             batch.removeAll(keepingCapacity: true)
         }
         while let row = try rows.next() {
-            batch.append((row[0], row[1], row[2], row[3]))
+            guard let origin = row.text(0) else {
+                report.findings.append("an operation row names origin id \(row[5] as DatabaseValue), which is not in the origin table")
+                continue
+            }
+            guard let seq = row.integer(1), let position = row.integer(2), let body = row.text(4), row.isNull(3) || row.text(3) != nil else {
+                report.findings.append("an operation row of \(origin) has a cell of the wrong type: the operation table was edited")
+                continue
+            }
+            batch.append((origin, seq, position, row.text(3), body))
             if batch.count == 4096 { try dispatch() }
         }
         try dispatch()
         if let previous = inFlight { try process(previous.batch, previous.work.wait()) }
         if !chainOrigin.isEmpty { checkHead(chainOrigin, chainHead) }
-        for (origin, _) in recordedHeads where finalSeq[origin] == nil {
+        for (origin, _) in origins.heads where finalSeq[origin] == nil {
             report.findings.append("the recorded head of \(origin) names operations this node does not hold")
+        }
+        for dependency in dependencies {
+            let index = Int(dependency.on.seq) - 1
+            if let chain = positions[dependency.on.origin], index < chain.count, chain[index] >= dependency.position {
+                report.findings.append("operation \(dependency.by) is stored before \(dependency.on), which it depends on: the order was edited")
+            }
         }
         for target in changes.keys where nonAdds.contains(target) {
             report.findings.append("operations target \(target), which is not an add")
         }
         while let current = nextDerived {
-            if case .success(let entry) = current {
-                report.findings.append("entry \(entry.id) is in the entry table but no operation adds it")
+            switch current {
+            case .success(let entry): report.findings.append("entry \(entry.id) is in the entry table but no operation adds it")
+            case .failure(let error): report.findings.append((error as? RosterError)?.reason ?? "an entry row is unreadable: \(error)")
             }
-            nextDerived = try derived.next().map { row in Result { try EntryRow.entry(row) } }
+            nextDerived = try nextEntry()
         }
         report.digest = digest.finalize()
+        try auditDigestCache(db, clock: VectorClock(origins.heads.mapValues(\.seq)), digest: report.digest, report: &report)
+        try auditPending(db, keys: keys, heads: origins.heads, report: &report)
+        try auditEquivocations(db, keys: keys, origins: origins, report: &report)
+        try auditPeers(db, report: &report)
+        return report
+    }
 
-        // Pending operations must still verify; equivocation proofs must prove something.
-        for operation in try snapshot.pendingOperations() {
+    /// The origin table: names, keys and heads, each row checked on its own.
+    struct OriginRows {
+        var names: [Int64: String] = [:]
+        var keys: [String: PublicKey] = [:]
+        var heads: [String: CausalDelivery.Head] = [:]
+        var equivocating: Set<String> = []
+
+        init(_ db: Database, report: inout AuditReport) throws {
+            for row in try Row.fetchAll(db, sql: "SELECT id, name, public_key, alg, head_seq, head_hash, equivocating FROM origin") {
+                guard let id = row.integer(0), let name = row.text(1), Origin.isValid(name) else {
+                    report.findings.append("an origin row has an id or name that is not valid: the origin table was edited")
+                    continue
+                }
+                names[id] = name
+                if let raw = row.blob(2), let key = try? PublicKey(raw: raw) {
+                    keys[name] = key
+                } else {
+                    report.findings.append("the key of \(name) is not a 32-byte Ed25519 key: the origin table was edited")
+                }
+                if row.text(3) != Signature.ed25519 {
+                    report.findings.append("the algorithm of \(name) is not \(Signature.ed25519): the origin table was edited")
+                }
+                switch (row.integer(4), row.isNull(5) ? nil : row.blob(5)) {
+                case (0?, nil) where row.isNull(5): break
+                case (let seq?, let hash?) where seq > 0 && hash.count == 32: heads[name] = CausalDelivery.Head(seq: UInt64(seq), hash: hash)
+                default: report.findings.append("the recorded head of \(name) is not a seq and a hash: run roster audit --rebuild")
+                }
+                switch row.integer(6) {
+                case 0?: break
+                case 1?: equivocating.insert(name)
+                default: report.findings.append("the equivocation flag of \(name) is neither 0 nor 1: the origin table was edited")
+                }
+            }
+        }
+    }
+
+    /// The digest `status` shows is a cache: taken at the clock the node holds, it must be the digest.
+    static func auditDigestCache(_ db: Database, clock: VectorClock, digest: String, report: inout AuditReport) throws {
+        let rows = try Row.fetchAll(db, sql: "SELECT key, value FROM meta")
+        let meta = Dictionary(rows.compactMap { row in row.text(0).map { ($0, row.text(1)) } }, uniquingKeysWith: { first, _ in first })
+        if rows.count != meta.count || meta.contains(where: { !["digest", "digest.clock"].contains($0.key) || $0.value == nil }) {
+            report.findings.append("the meta table holds rows the node never writes: run roster audit --rebuild")
+        }
+        guard let cachedClock = meta["digest.clock"] ?? nil, let cachedDigest = meta["digest"] ?? nil else { return }
+        // A cache taken at an earlier clock is stale and harmless; one that names
+        // operations this node does not hold, or is not a digest, was written by someone else.
+        guard let taken = try? VectorClock(json: JSONParser.parse(cachedClock)), taken.counters.allSatisfy({ clock[$0.key] >= $0.value }),
+            Hex.isSHA256(cachedDigest), cachedClock != CanonicalJSON.string(clock.json) || cachedDigest == digest
+        else {
+            report.findings.append("the state digest kept for status is not the digest of the operations: run roster audit --rebuild")
+            return
+        }
+    }
+
+    /// Pending operations must still verify, sit under their own dot and not be applied yet.
+    static func auditPending(_ db: Database, keys: [String: PublicKey], heads: [String: CausalDelivery.Head],
+                             report: inout AuditReport) throws {
+        for row in try Row.fetchAll(db, sql: "SELECT origin, seq, body FROM pending") {
             report.pending += 1
+            guard let body = row.text(2), let operation = try? SignedOperation(parsing: Array(body.utf8)) else {
+                report.findings.append("a pending operation does not parse: the pending table was edited")
+                continue
+            }
             if case .failure(let error) = Verifier.check(operation, keys: keys) {
                 report.findings.append("pending \(error.reason)")
             }
+            if row.text(0) != operation.operation.origin || row.integer(1) != Int64(operation.operation.seq) {
+                report.findings.append("pending row \(row[0] as DatabaseValue):\(row[1] as DatabaseValue) holds operation \(operation.dot): the row was edited")
+            }
+            if let head = heads[operation.operation.origin], head.seq >= operation.operation.seq {
+                report.findings.append("pending operation \(operation.dot) is already applied")
+            }
         }
-        for row in try Row.fetchAll(db, sql: "SELECT body FROM equivocation") {
+    }
+
+    /// Each proof must be signed by its origin, differ from the applied operation at
+    /// its dot, and the origin must be marked; a mark without a proof is a finding too.
+    static func auditEquivocations(_ db: Database, keys: [String: PublicKey], origins: OriginRows,
+                                   report: inout AuditReport) throws {
+        var proven: Set<String> = []
+        for row in try Row.fetchAll(db, sql: "SELECT origin, seq, body FROM equivocation") {
             report.equivocations += 1
-            let proof = try SignedOperation(parsing: Array((row[0] as String).utf8))
+            guard let body = row.text(2), let proof = try? SignedOperation(parsing: Array(body.utf8)) else {
+                report.findings.append("an equivocation proof does not parse: the equivocation table was edited")
+                continue
+            }
             if case .failure(let error) = Verifier.check(proof, keys: keys) {
                 report.findings.append("equivocation proof \(error.reason)")
             }
+            if row.text(0) != proof.operation.origin || row.integer(1) != Int64(proof.operation.seq) {
+                report.findings.append("equivocation row \(row[0] as DatabaseValue):\(row[1] as DatabaseValue) holds operation \(proof.dot): the row was edited")
+            }
+            let applied = try Row.fetchOne(db, sql: """
+                SELECT body FROM operation WHERE origin_id = (SELECT id FROM origin WHERE name = ?) AND seq = ?
+                """, arguments: [proof.operation.origin, Int64(proof.operation.seq)])?.text(0)
+            if applied == proof.text {
+                report.findings.append("equivocation proof \(proof.dot) is the applied operation itself: it proves nothing")
+            }
+            proven.insert(proof.operation.origin)
             report.findings.append("\(proof.operation.origin) equivocated: two different operations are both numbered \(proof.dot)")
         }
-        return report
+        for origin in origins.equivocating.symmetricDifference(proven).sorted() {
+            report.findings.append("\(origin) is \(proven.contains(origin) ? "not " : "")marked as equivocating, "
+                + "but \(proven.contains(origin) ? "a" : "no") proof is kept: the origin table was edited")
+        }
+    }
+
+    /// A peer row's columns are derived from its descriptor and must agree with it.
+    static func auditPeers(_ db: Database, report: inout AuditReport) throws {
+        for row in try Row.fetchAll(db, sql: "SELECT id, agency, descriptor, endpoint, tls_spki_sha256 FROM peer") {
+            guard let text = row.text(2), let json = try? JSONParser.parse(text), let descriptor = try? PeerDescriptor(json: json) else {
+                report.findings.append("the descriptor of peer \(row[0] as DatabaseValue) does not parse: the peer table was edited")
+                continue
+            }
+            let endpoint = row.isNull(3) ? nil : row.text(3) ?? "?"
+            let pin = row.isNull(4) ? nil : row.text(4) ?? "?"
+            if row.text(0) != descriptor.id || row.text(1) != descriptor.agency || endpoint != descriptor.endpoints.first || pin != descriptor.tlsPin {
+                report.findings.append("peer \(descriptor.id) has columns that differ from its descriptor: the peer table was edited")
+            }
+        }
     }
 
     /// A batch being verified in the background.

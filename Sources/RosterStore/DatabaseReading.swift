@@ -12,7 +12,9 @@ extension DatabaseReading {
     public func keys() throws -> [String: PublicKey] {
         var keys: [String: PublicKey] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT name, public_key FROM origin") {
-            keys[row[0]] = try PublicKey(raw: Array(row[1] as Data))
+            let name = try row.requireText(0, "an origin's name")
+            guard let raw = row.blob(1), let key = try? PublicKey(raw: raw) else { throw Cell.unreadable("the key of \(name)") }
+            keys[name] = key
         }
         return keys
     }
@@ -20,7 +22,9 @@ extension DatabaseReading {
     public func heads() throws -> [String: CausalDelivery.Head] {
         var heads: [String: CausalDelivery.Head] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT name, head_seq, head_hash FROM origin WHERE head_seq > 0") {
-            heads[row[0]] = CausalDelivery.Head(seq: UInt64(row[1] as Int64), hash: Array((row[2] as Data?) ?? Data()))
+            let name = try row.requireText(0, "an origin's name")
+            guard let seq = row.seq(1), let hash = row.blob(2) else { throw Cell.unreadable("the head of \(name)") }
+            heads[name] = CausalDelivery.Head(seq: seq, hash: hash)
         }
         return heads
     }

@@ -7,23 +7,32 @@ extension DatabaseReading {
     /// first operation the holder lacks; the walk in applied order starts there and
     /// stops after `limit`, so a page costs what it returns, not what the roster
     /// holds, and paging through a first sync stays linear.
-    public func operations(missingFrom clock: VectorClock, limit: Int) throws -> (bodies: [String], more: Bool) {
-        var lacking: [(origin: Int64, from: Int64)] = []
+    public func operations(missingFrom clock: VectorClock, limit: Int, bytes: Int = Int.max) throws -> (bodies: [String], more: Bool) {
+        var from: [Int64: Int64] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT id, name, head_seq FROM origin") {
-            let from = Int64(clock[row[1] as String])
-            if (row[2] as Int64) > from { lacking.append((row[0], from)) }
+            guard let id = row.integer(0), let name = row.text(1), let head = row.integer(2) else {
+                throw Cell.unreadable("an origin row")
+            }
+            let held = Int64(clock[name])
+            if head > held { from[id] = held }
         }
         let first = try db.cachedStatement(sql: "SELECT position FROM operation WHERE origin_id = ? AND seq > ? ORDER BY seq LIMIT 1")
-        let start = try lacking.compactMap { try Int64.fetchOne(first, arguments: [$0.origin, $0.from]) }.min()
+        let start = try from.compactMap { try Int64.fetchOne(first, arguments: [$0.key, $0.value]) }.min()
         guard let start else { return ([], false) }
-        // `+origin_id` keeps SQLite on the walk in position order rather than the index.
-        let conditions = Array(repeating: "(+origin_id = ? AND seq > ?)", count: lacking.count).joined(separator: " OR ")
-        var arguments: StatementArguments = [start]
-        for (origin, from) in lacking { arguments += [origin, from] }
-        arguments += [limit + 1]
-        let bodies = try String.fetchAll(db, sql: """
-            SELECT body FROM operation WHERE position >= ? AND (\(conditions)) ORDER BY position LIMIT ?
-            """, arguments: arguments)
-        return (Array(bodies.prefix(limit)), bodies.count > limit)
+        // The walk filters in Swift rather than in SQL: an OR term per origin would
+        // pass SQLite's expression depth in a federation of a thousand replicas.
+        var bodies: [String] = []
+        var size = 0
+        let rows = try Row.fetchCursor(db, sql: "SELECT origin_id, seq, body FROM operation WHERE position >= ? ORDER BY position",
+                                       arguments: [start])
+        while let row = try rows.next() {
+            guard let origin = row.integer(0), let seq = row.integer(1), let held = from[origin], seq > held else { continue }
+            guard let body = row.text(2) else { throw Cell.unreadable("an operation's body") }
+            // A page holds at least one operation, so that paging always advances.
+            if bodies.count == limit || (!bodies.isEmpty && size + body.utf8.count + 1 > bytes) { return (bodies, true) }
+            size += body.utf8.count + 1
+            bodies.append(body)
+        }
+        return (bodies, false)
     }
 }

@@ -21,24 +21,29 @@ enum EntryRow {
 
     /// Reads a row back; a row edited into something invalid is reported, not trusted.
     static func entry(_ row: Row) throws -> Entry {
-        let origin: String = row[0]
-        let seq: Int64 = row[1]
-        let id = Dot(origin: origin, seq: UInt64(seq))
+        guard let origin = row.text(0), let seq = row.seq(1) else { throw Cell.unreadable("an entry's id") }
+        let id = Dot(origin: origin, seq: seq)
         do {
-            guard let kind = Resource.Kind(rawValue: row[2]) else {
+            let what = "a field of entry \(id)"
+            guard let kind = Resource.Kind(rawValue: try row.requireText(2, what)) else {
                 throw RosterError(.storage, "unknown kind")
             }
-            let scope = (row[4] as String?).flatMap(Resource.Scope.init(rawValue:))
-            let basis = LegalBasis(unchecked: row[6], reference: row[7], decided: try CalendarDate(row[8]), statute: row[9])
+            let scope = try row.optionalText(4, what).flatMap(Resource.Scope.init(rawValue:))
+            let basis = LegalBasis(unchecked: try row.requireText(6, what), reference: try row.requireText(7, what),
+                                   decided: try CalendarDate(try row.requireText(8, what)), statute: try row.optionalText(9, what))
             let fields = EntryFields(
-                category: try Category(parsing: row[5]), basis: basis, jurisdiction: row[10],
-                expires: try (row[11] as String?).map(CalendarDate.init), evidence: row[12], note: row[13])
+                category: try Category(parsing: try row.requireText(5, what)), basis: basis, jurisdiction: try row.optionalText(10, what),
+                expires: try row.optionalText(11, what).map(CalendarDate.init), evidence: try row.optionalText(12, what),
+                note: try row.optionalText(13, what))
             var revocation: Entry.Revocation?
-            if let by: String = row[14] {
-                revocation = Entry.Revocation(dot: try Dot(by), reason: row[15] ?? "", time: try Timestamp(row[16] ?? ""))
+            if let by = try row.optionalText(14, what) {
+                revocation = Entry.Revocation(dot: try Dot(by), reason: try row.requireText(15, what),
+                                              time: try Timestamp(try row.requireText(16, what)))
+            } else if !row.isNull(15) || !row.isNull(16) {
+                throw RosterError(.storage, "a revocation reason or time without a revoke")
             }
-            return Entry(id: id, resource: Resource(verified: kind, value: row[3], scope: scope), fields: fields,
-                         revocation: revocation)
+            return Entry(id: id, resource: Resource(verified: kind, value: try row.requireText(3, what), scope: scope),
+                         fields: fields, revocation: revocation)
         } catch let error as RosterError {
             throw RosterError(.storage, "entry \(id) in the database is unreadable (\(error.reason)): run roster audit")
         }

@@ -218,13 +218,23 @@ public enum Importer {
                 while let chunk = rows.take() {
                     let fresh = chunk.filter { listed.value.insert($0.resource.key).inserted }
                     counts.skipped += chunk.count - fresh.count
-                    let batch = fresh.map { row in
+                    var batch: [PreparedOperation] = []
+                    for row in fresh {
                         seq += 1
                         var context = clock
                         context[replica.origin] = seq - 1
-                        return PreparedOperation(Operation(
+                        let operation = PreparedOperation(Operation(
                             origin: replica.origin, seq: seq, prev: nil, clock: context, time: time,
                             payload: .add(resource: row.resource, fields: row.fields)))
+                        do {
+                            try SignedOperation.checkSize(operation.size, line: row.line)
+                        } catch {
+                            failure.set(error)
+                            rows.cancel()
+                            prepared.finish()
+                            return
+                        }
+                        batch.append(operation)
                     }
                     guard prepared.put(batch) else { rows.cancel(); return }
                 }

@@ -87,16 +87,19 @@ extension DatabaseReading {
     func entries(changedSince clock: VectorClock) throws -> [Entry] {
         var ids = Set<Dot>()
         for row in try Row.fetchAll(db, sql: "SELECT id, name, head_seq FROM origin") {
-            let (origin, head): (String, Int64) = (row[1], row[2])
+            guard let id = row.integer(0), let origin = row.text(1), let head = row.integer(2) else {
+                throw Cell.unreadable("an origin row")
+            }
             let from = Int64(clock[origin])
             guard head > from else { continue }
             let changes = try Row.fetchCursor(db, sql: "SELECT seq, target FROM operation WHERE origin_id = ? AND seq > ?",
-                                              arguments: [row[0] as Int64, from])
+                                              arguments: [id, from])
             while let change = try changes.next() {
-                if let target = change[1] as String? {
+                if let target = try change.optionalText(1, "an operation's target") {
                     ids.insert(try Dot(target))
                 } else {
-                    ids.insert(Dot(origin: origin, seq: UInt64(change[0] as Int64)))
+                    guard let seq = change.seq(0) else { throw Cell.unreadable("an operation's seq") }
+                    ids.insert(Dot(origin: origin, seq: seq))
                 }
             }
         }

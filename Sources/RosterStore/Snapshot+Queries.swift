@@ -49,24 +49,22 @@ extension DatabaseReading {
         while let row = try rows.next() { try each(try EntryRow.entry(row)) }
     }
 
-    /// The live, unexpired entries that list `resource`: a handful of indexed probes,
-    /// so a command answers without loading the roster.
+    /// The live, unexpired entries that list `resource`, nearest match first: the
+    /// candidates are read by value through an index, and `RosterIndex` decides
+    /// which match, the one definition the server's in-memory index uses too.
     public func check(_ resource: Resource, today: CalendarDate) throws -> [Entry] {
-        let probes = resource.probes()
-        let values = Array(Set(probes.map(\.value)))
+        let values = Array(Set(resource.candidateValues))
         let placeholders = Array(repeating: "?", count: values.count).joined(separator: ", ")
         let rows = try Row.fetchAll(db, sql: """
             SELECT \(EntryRow.columns) FROM entry WHERE value IN (\(placeholders)) AND revoked_by IS NULL ORDER BY origin, seq
             """, arguments: StatementArguments(values))
-        let entries = try rows.map(EntryRow.entry).filter { entry in
-            !entry.isExpired(on: today)
-                && probes.contains { $0.matches(kind: entry.resource.kind, value: entry.resource.value, scope: entry.resource.scope) }
+        var index = RosterIndex()
+        var candidates: [Dot: Entry] = [:]
+        for entry in try rows.map(EntryRow.entry) where !entry.isExpired(on: today) {
+            index.insert(entry.resource, id: entry.id)
+            candidates[entry.id] = entry
         }
-        // Nearest match first: the probe order is the resource itself, then its parents.
-        return entries.sorted { a, b in
-            let rank = { (entry: Entry) in probes.firstIndex { $0.value == entry.resource.value } ?? probes.count }
-            return (rank(a), a.id) < (rank(b), b.id)
-        }
+        return index.check(resource).compactMap { candidates[$0] }
     }
 
     public func counts() throws -> Counts {
@@ -123,8 +121,11 @@ extension DatabaseReading {
             SELECT kind, value, scope FROM entry WHERE revoked_by IS NULL AND origin LIKE ? ESCAPE '\\'
             """, arguments: [agency.replacingOccurrences(of: "_", with: "\\_") + "/%"])
         while let row = try rows.next() {
-            keys.insert(Resource(verified: Resource.Kind(rawValue: row[0]) ?? .domain, value: row[1],
-                                 scope: (row[2] as String?).flatMap(Resource.Scope.init(rawValue:))).key)
+            guard let kind = row.text(0).flatMap(Resource.Kind.init(rawValue:)), let value = row.text(1) else {
+                throw Cell.unreadable("an entry's resource")
+            }
+            keys.insert(Resource(verified: kind, value: value,
+                                 scope: try row.optionalText(2, "an entry's scope").flatMap(Resource.Scope.init(rawValue:))).key)
         }
         return keys
     }

@@ -74,6 +74,7 @@ public struct Transaction: DatabaseReading {
         let heads = try heads()
         let clock = VectorClock(heads.mapValues(\.seq))
         let operation = replica.make(payload, after: heads[replica.origin], clock: clock, time: time)
+        try SignedOperation.checkSize(operation.bytes.count)
         try apply(operation)
         return operation
     }

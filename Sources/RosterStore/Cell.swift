@@ -1,0 +1,46 @@
+import GRDB
+import RosterCore
+
+/// Cells read without trusting their type. GRDB's `row[i] as String` traps on a NULL
+/// or an integer, and SQLite lets a column hold any type; the database file is
+/// other people's bytes when someone edits it behind the node's back, so every read
+/// that the audit or the node depends on goes through these and throws instead.
+extension Row {
+    func text(_ index: Int) -> String? {
+        if case .string(let value) = (self[index] as DatabaseValue).storage { return value }
+        return nil
+    }
+
+    func integer(_ index: Int) -> Int64? {
+        if case .int64(let value) = (self[index] as DatabaseValue).storage { return value }
+        return nil
+    }
+
+    func blob(_ index: Int) -> [UInt8]? {
+        if case .blob(let value) = (self[index] as DatabaseValue).storage { return Array(value) }
+        return nil
+    }
+
+    func isNull(_ index: Int) -> Bool { (self[index] as DatabaseValue).isNull }
+
+    /// A positive sequence number, as every `seq` column holds.
+    func seq(_ index: Int) -> UInt64? {
+        integer(index).flatMap { $0 > 0 ? UInt64($0) : nil }
+    }
+
+    func requireText(_ index: Int, _ what: @autoclosure () -> String) throws -> String {
+        guard let value = text(index) else { throw Cell.unreadable(what()) }
+        return value
+    }
+
+    func optionalText(_ index: Int, _ what: @autoclosure () -> String) throws -> String? {
+        if isNull(index) { return nil }
+        return try requireText(index, what())
+    }
+}
+
+enum Cell {
+    static func unreadable(_ what: String) -> RosterError {
+        RosterError(.storage, "\(what) in the database is not what the node wrote: run roster audit")
+    }
+}
