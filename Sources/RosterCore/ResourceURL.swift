@@ -53,6 +53,9 @@ public enum ResourceURL {
         } else if let colon = authority.lastIndex(of: ":") {
             hostText = authority[..<colon]
             portText = authority[authority.index(after: colon)...]
+            guard !hostText.contains(":") else {
+                throw RosterError(.invalidResource, "\"\(original)\" has an IPv6 host without brackets: write it as http://[2001:db8::1]/")
+            }
         }
         var port: Int?
         if let portText, !portText.isEmpty {

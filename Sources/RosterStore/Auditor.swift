@@ -89,7 +89,7 @@ public enum Auditor {
                     continue
                 }
                 if id == expected.id {
-                    if case .success(let entry) = current, entry != expected {
+                    if case .success(let entry) = current, entry.canonicalBytes() != expected.canonicalBytes() {
                         report.findings.append("entry \(id) in the entry table differs from its signed operations: run roster audit --rebuild")
                     }
                     nextDerived = try nextEntry()
@@ -146,7 +146,7 @@ public enum Auditor {
                 }
                 chainHead = CausalDelivery.Head(seq: op.seq, hash: operation.hash)
                 chainPosition = stored.position
-                if positions[op.origin, default: []].count == Int(op.seq) - 1 { positions[op.origin]?.append(stored.position) }
+                if positions[op.origin, default: []].count == Int(op.seq) - 1 { positions[op.origin, default: []].append(stored.position) }
                 for (origin, seq) in op.clock.counters where origin != op.origin {
                     if (finalSeq[origin] ?? 0) < seq {
                         report.findings.append("operation \(op.dot) depends on \(origin):\(seq), which this node does not hold")

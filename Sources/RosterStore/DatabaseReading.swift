@@ -64,7 +64,15 @@ extension DatabaseReading {
     func resolveEntry(_ id: Dot) throws -> Entry? {
         let operations = try history(id)
         guard let add = operations.first(where: { $0.dot == id }) else { return nil }
-        return Entry.resolve(add: add.operation, changes: operations.filter { $0.dot != id }.map(\.operation))
+        // The target column is a derived copy: trust the signed operations only.
+        guard case .add = add.operation.payload else {
+            throw RosterError(.storage, "operation \(id) is not an add, yet operations target it: run roster audit")
+        }
+        let changes = operations.filter { $0.dot != id }
+        guard changes.allSatisfy({ $0.operation.target == id }) else {
+            throw RosterError(.storage, "the operation table's target column disagrees with the operations on \(id): run roster audit")
+        }
+        return Entry.resolve(add: add.operation, changes: changes.map(\.operation))
     }
 }
 

@@ -227,6 +227,7 @@ public enum Importer {
                             origin: replica.origin, seq: seq, prev: nil, clock: context, time: time,
                             payload: .add(resource: row.resource, fields: row.fields)))
                         do {
+                            guard seq < UInt64(Int64.max) else { throw Cell.unreadable("the head of \(replica.origin)") }
                             try SignedOperation.checkSize(operation.size, line: row.line)
                         } catch {
                             failure.set(error)

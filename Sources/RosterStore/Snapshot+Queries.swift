@@ -104,13 +104,19 @@ extension DatabaseReading {
         let cached = try Row.fetchOne(db, sql: """
             SELECT (SELECT value FROM meta WHERE key = 'digest'), (SELECT value FROM meta WHERE key = 'digest.clock')
             """)
-        guard let cached, let digest: String = cached[0], cached[1] == clockText else { return nil }
+        guard let cached, let digest = cached.text(0), cached.text(1) == clockText else { return nil }
         return digest
     }
 
     func computedDigest() throws -> String {
         var digest = StateDigest()
-        try entries(EntryFilter(includeRevoked: true)) { digest.add($0) }
+        var last: Dot?
+        try entries(EntryFilter(includeRevoked: true)) { entry in
+            // The table is ordered by its primary key; a file edited to break that is not ours.
+            if let last, !(last < entry.id) { throw Cell.unreadable("the order of the entry table") }
+            last = entry.id
+            digest.add(entry)
+        }
         return digest.finalize()
     }
 

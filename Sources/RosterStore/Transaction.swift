@@ -33,8 +33,8 @@ public struct Transaction: DatabaseReading {
             """)
         let plan = try CausalDelivery.plan(incoming: valid, pending: pending, heads: heads()) { dot in
             guard let row = try Row.fetchOne(lookup, arguments: [dot.origin, Int64(dot.seq)]) else { return nil }
-            let body: String = row[0]
-            return CausalDelivery.Applied(hash: SHA256Digest.of(Array(body.utf8)), isAdd: row[1])
+            guard let body = row.text(0), let isAdd = row.integer(1) else { throw Cell.unreadable("operation \(dot)") }
+            return CausalDelivery.Applied(hash: SHA256Digest.of(Array(body.utf8)), isAdd: isAdd == 1)
         }
         for operation in plan.apply { try apply(operation) }
         try db.execute(sql: "DELETE FROM pending")
@@ -72,6 +72,7 @@ public struct Transaction: DatabaseReading {
             }
         }
         let heads = try heads()
+        guard (heads[replica.origin]?.seq ?? 0) < UInt64(Int64.max) else { throw Cell.unreadable("the head of \(replica.origin)") }
         let clock = VectorClock(heads.mapValues(\.seq))
         let operation = replica.make(payload, after: heads[replica.origin], clock: clock, time: time)
         try SignedOperation.checkSize(operation.bytes.count)

@@ -114,3 +114,64 @@ extension String {
         split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }
+
+/// Vectors kept as data, with their sources and licences in `Vectors/README.md`.
+@Suite("Third-party vectors")
+struct ThirdPartyVectorTests {
+    @Test("Wycheproof Ed25519: every valid signature verifies, every invalid one is refused")
+    func wycheproof() throws {
+        guard case .array(let vectors) = try Vectors.load("wycheproof-ed25519") else { Issue.record("no vectors"); return }
+        #expect(vectors.count > 100)
+        for vector in vectors {
+            let id = vector["tcId"]?.integer ?? -1
+            let key = try PublicKey(raw: try require(Hex.decode(vector["key"]?.string ?? "")))
+            let message = try require(Hex.decode(vector["msg"]?.string ?? ""))
+            let signature = try require(Hex.decode(vector["sig"]?.string ?? ""))
+            let verifies = signature.count == 64 && key.isValidSignature(signature, for: message)
+            switch vector["result"]?.string {
+            case "valid": #expect(verifies, "tcId \(id) should verify")
+            case "invalid": #expect(!verifies, "tcId \(id) should be refused: \(vector["comment"]?.string ?? "")")
+            default: break
+            }
+        }
+    }
+
+    @Test("JSONTestSuite: y_ documents parse, n_ documents are refused")
+    func jsonTestSuite() throws {
+        guard case .array(let vectors) = try Vectors.load("jsontestsuite") else { Issue.record("no vectors"); return }
+        for vector in vectors {
+            let name = vector["name"]?.string ?? "?"
+            let bytes = try require(Hex.decode(vector["input_hex"]?.string ?? ""))
+            let parsed = Result { try JSONParser.parse(bytes) }
+            if vector["expect"]?.string == "accept" {
+                #expect(throws: Never.self, "\(name)") { try parsed.get() }
+            } else {
+                #expect(throws: RosterError.self, "\(name)") { try parsed.get() }
+            }
+        }
+    }
+
+    @Test("RFC 3339: our UTC profile takes the valid times and refuses every negative")
+    func rfc3339() throws {
+        let vectors = try Vectors.load("rfc3339")
+        guard case .array(let valid) = vectors["valid"], case .array(let invalid) = vectors["invalid"] else { Issue.record("no vectors"); return }
+        for text in valid.compactMap(\.string) {
+            #expect(throws: Never.self, "\(text)") { try Timestamp(text) }
+        }
+        for vector in invalid {
+            let text = vector["text"]?.string ?? ""
+            #expect(throws: RosterError.self, "\(text): \(vector["why"]?.string ?? "")") { try Timestamp(text) }
+        }
+    }
+
+    @Test("RFC 5952: IPv6 addresses are written in the recommended form")
+    func rfc5952() throws {
+        guard case .array(let vectors) = try Vectors.load("rfc5952") else { Issue.record("no vectors"); return }
+        for vector in vectors {
+            let input = try require(vector["input"]?.string)
+            let canonical = try require(vector["canonical"]?.string)
+            #expect(try IPAddress(input).description == canonical, "RFC 5952 \(vector["section"]?.string ?? ""): \(input)")
+            #expect(try Resource(kind: .ip, value: input).value == canonical)
+        }
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import GRDB
+import Testing
+
+/// Rows of the hardening issue's table, replayed against real processes: each
+/// once crashed, stalled or lost data, and must now be a clear refusal.
+@Suite("Hostile input against real processes", .serialized)
+struct HostileInputTests {
+    static let basis = ["--category", "drugs", "--authority", "Court", "--reference", "R-1", "--decided", "2026-01-01"]
+
+    @Test("An ops line dated 2300 is refused with its line number, by import and by a running server")
+    func farFutureTime() throws {
+        let folder = try TemporaryFolder()
+        let node = try FederatedNode(folder: folder, agency: "uz-iib")
+        let peer = try FederatedNode(folder: folder, agency: "kz-mvd")
+        try peer.descriptor(to: folder.path("kz.json"))
+        #expect(try node.roster.run(["peers", "add", folder.path("kz.json").path]).status == 0)
+        // A real operation of the peer, its time moved to 2300: the signature no longer holds.
+        try peer.roster.run(["add", "domain", "a.example"] + Self.basis)
+        try peer.roster.run(["export", "--format", "ops", "-o", folder.path("kz.ops").path])
+        let line = try String(contentsOf: folder.path("kz.ops"), encoding: .utf8)
+            .replacingOccurrences(of: #""time":"[^"]*""#, with: #""time":"2300-01-01T00:00:00Z""#, options: .regularExpression)
+        #expect(line.contains("2300-01-01"))
+        try line.write(to: folder.path("future.ops"), atomically: true, encoding: .utf8)
+        let imported = try node.roster.run(["import", folder.path("future.ops").path, "--format", "ops"])
+        #expect(imported.status == 2, "\(imported.stderr)")
+        #expect(imported.stderr.hasPrefix("roster: line 1: ") && imported.stderr.contains("signature"), "\(imported.stderr)")
+
+        try node.start()
+        let pushed = try peer.curl("/v1/sync/push", on: node, data: folder.path("future.ops"))
+        #expect(pushed.status == 200 && pushed.body.contains("rejected"), "\(pushed)")
+        #expect(node.serverStatus == -1, "the server is still running")
+        #expect(try peer.curl("/v1/status", on: node).status == 200)
+        node.stop()
+        #expect(node.serverStatus == 0)
+    }
+
+    @Test("export -o onto a directory is refused and the directory is kept; onto a file, the file is replaced whole")
+    func exportOntoDirectory() throws {
+        let folder = try TemporaryFolder()
+        let node = RosterProcess(data: folder.path("node"))
+        try node.run(["init", "--agency", "kz-mvd"])
+        try node.run(["add", "domain", "shop.example"] + Self.basis)
+        let directory = folder.path("zones")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try "keep me".write(to: directory.appendingPathComponent("other.rpz"), atomically: true, encoding: .utf8)
+
+        let refused = try node.run(["export", "--format", "rpz", "-o", directory.path])
+        #expect(refused.status == 2 && refused.stderr.contains("is a directory"), "\(refused.stderr)")
+        #expect(try String(contentsOf: directory.appendingPathComponent("other.rpz"), encoding: .utf8) == "keep me")
+
+        let file = directory.appendingPathComponent("roster.rpz")
+        try "old zone".write(to: file, atomically: true, encoding: .utf8)
+        #expect(try node.run(["export", "--format", "rpz", "-o", file.path]).status == 0)
+        #expect(try String(contentsOf: file, encoding: .utf8).contains("shop.example CNAME ."))
+        // A symlink planted where the export goes is replaced, never followed.
+        let target = folder.path("victim")
+        try "do not touch".write(to: target, atomically: true, encoding: .utf8)
+        let link = directory.appendingPathComponent("linked.rpz")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: target)
+        #expect(try node.run(["export", "--format", "hosts", "-o", link.path]).status == 0)
+        #expect(try String(contentsOf: target, encoding: .utf8) == "do not touch")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["linked.rpz", "other.rpz", "roster.rpz"])
+    }
+
+    @Test("check matches a URL whose host is a listed IPv4 or IPv6 address")
+    func checkURLWithAddressHost() throws {
+        let folder = try TemporaryFolder()
+        let node = RosterProcess(data: folder.path("node"))
+        try node.run(["init", "--agency", "kz-mvd"])
+        try node.run(["add", "ip", "192.0.2.1"] + Self.basis)
+        try node.run(["add", "ip", "2001:db8::1"] + Self.basis)
+        #expect(try node.run(["check", "http://192.0.2.1/x"]).status == 0)
+        #expect(try node.run(["check", "http://[2001:db8::1]:8080/x"]).status == 0)
+        #expect(try node.run(["check", "http://192.0.2.2/x"]).status == 1)
+    }
+
+    @Test("A node never makes an operation its peers would refuse: a 70 KiB URL is refused by add")
+    func oversizedOperation() throws {
+        let folder = try TemporaryFolder()
+        let node = RosterProcess(data: folder.path("node"))
+        try node.run(["init", "--agency", "kz-mvd"])
+        let url = "https://shop.example/" + String(repeating: "a", count: 70 << 10)
+        let refused = try node.run(["add", "url", url] + Self.basis)
+        #expect(refused.status == 2 && refused.stderr.contains("peers accept"), "\(refused.stderr)")
+        let csv = "value,kind\nok.example,domain\n\(url),url\n"
+        try csv.write(to: folder.path("big.csv"), atomically: true, encoding: .utf8)
+        let imported = try node.run(["import", folder.path("big.csv").path, "--format", "csv"] + Self.basis)
+        #expect(imported.status == 2 && imported.stderr.contains("line 3"), "\(imported.stderr)")
+        #expect(try node.run(["list"]).lines.isEmpty, "nothing of the import landed")
+    }
+
+    @Test("audit names swapped operation bodies and exits 1, instead of crashing")
+    func auditOfSwappedBodies() throws {
+        let folder = try TemporaryFolder()
+        let node = RosterProcess(data: folder.path("node"))
+        try node.run(["init", "--agency", "kz-mvd"])
+        for name in ["a", "b", "c"] { try node.run(["add", "domain", "\(name).example"] + Self.basis) }
+        let database = try DatabaseQueue(path: folder.path("node/roster.sqlite").path)
+        try database.write { db in
+            try db.execute(sql: """
+                UPDATE operation SET body = CASE seq WHEN 1 THEN (SELECT body FROM operation WHERE seq = 2)
+                                                     ELSE (SELECT body FROM operation WHERE seq = 1) END WHERE seq IN (1, 2)
+                """)
+        }
+        try database.close()
+        let audit = try node.run(["audit"])
+        #expect(audit.status == 1, "\(audit.stdout)\(audit.stderr)")
+        #expect(audit.stdout.contains("kz-mvd/main:1") && audit.stdout.contains("edited"), "\(audit.stdout)")
+    }
+
+    @Test("A TLS key readable by others is refused; TLS 1.0 and 1.1 are refused; a silent connection is closed")
+    func tlsPolicy() throws {
+        let folder = try TemporaryFolder()
+        let node = try FederatedNode(folder: folder, agency: "kz-mvd")
+        try node.start()
+        // SECLEVEL=0 so that OpenSSL's client really offers the old versions.
+        for version in ["-tls1", "-tls1_1"] {
+            let old = try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), [
+                "openssl", "s_client", version, "-cipher", "DEFAULT@SECLEVEL=0", "-connect", "127.0.0.1:\(node.port)",
+            ], input: "")
+            #expect(old.status != 0 && old.stdout.contains("Cipher is (NONE)"), "\(version) negotiated: \(old.stdout)")
+            #expect(old.stderr.contains("protocol version"), "\(old.stderr)")
+        }
+        for (version, expected) in [("-tls1_2", "New, TLSv1.2, Cipher is ECDHE"), ("-tls1_3", "New, TLSv1.3")] {
+            let modern = try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), [
+                "openssl", "s_client", version, "-connect", "127.0.0.1:\(node.port)",
+            ], input: "")
+            #expect(modern.stdout.contains(expected), "\(modern.stdout)")
+        }
+
+        // A connection that never speaks is closed after the idle timeout.
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(node.port).bigEndian
+        let connected = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        #expect(connected == 0)
+        var timeout = timeval(tv_sec: 40, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let started = Date()
+        var byte: UInt8 = 0
+        let read = recv(descriptor, &byte, 1, 0)
+        #expect(read == 0, "the server closed the silent connection")
+        #expect(Date().timeIntervalSince(started) < 35)
+        node.stop()
+
+        chmod(node.roster.data.appendingPathComponent("tls.key").path, 0o644)
+        let refused = try node.roster.run(["serve", "--listen", "127.0.0.1:\(FederatedNode.freePort())"])
+        #expect(refused.status == 3 && refused.stderr.contains("chmod 600"), "\(refused.stderr)")
+    }
+}
