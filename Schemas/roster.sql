@@ -1,4 +1,4 @@
--- Roster SQLite schema (GRDB migrations v1 and v2). Generated from Sources/RosterStore/Schema.swift;
+-- Roster SQLite schema (GRDB migrations v1 to v4). Generated from Sources/RosterStore/Schema.swift;
 -- a test keeps the two equal. Signed operations are the truth; entry and the
 -- head columns of origin are derived and rebuilt by `roster audit --rebuild`.
 
@@ -26,12 +26,45 @@ CREATE TABLE operation (
 );
 CREATE INDEX operation_target ON operation(target) WHERE target IS NOT NULL;
 
--- Verified operations waiting for what they depend on: never dropped.
+-- Verified operations waiting for what they depend on, by the dot each waits for
+-- (the next dot of the origin it lacks), so that applying a dot touches only what
+-- it unblocks. source is who delivered it: a peer id, import or upgrade. Bounded by
+-- PendingLimits (docs/sync.md); an accepted pending operation is never dropped.
 CREATE TABLE pending (
     origin TEXT NOT NULL,
     seq INTEGER NOT NULL,
+    waits_origin TEXT,
+    waits_seq INTEGER,
+    source TEXT NOT NULL,
     body TEXT NOT NULL,
     PRIMARY KEY (origin, seq)
+) WITHOUT ROWID;
+CREATE INDEX pending_waits ON pending(waits_origin, waits_seq);
+CREATE INDEX pending_source ON pending(source);
+
+-- Operations and bytes pending per origin, per source and in total ('*'), kept
+-- by SQLite itself, so that the bounds are checked without scanning the table.
+CREATE TABLE pending_usage (
+    scope TEXT PRIMARY KEY NOT NULL,
+    operations INTEGER NOT NULL,
+    bytes INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TRIGGER pending_added AFTER INSERT ON pending BEGIN
+    INSERT INTO pending_usage (scope, operations, bytes)
+        VALUES ('*', 1, length(NEW.body)), ('origin ' || NEW.origin, 1, length(NEW.body)), ('source ' || NEW.source, 1, length(NEW.body))
+        ON CONFLICT (scope) DO UPDATE SET operations = operations + 1, bytes = bytes + excluded.bytes;
+END;
+CREATE TRIGGER pending_removed AFTER DELETE ON pending BEGIN
+    UPDATE pending_usage SET operations = operations - 1, bytes = bytes - length(OLD.body)
+        WHERE scope IN ('*', 'origin ' || OLD.origin, 'source ' || OLD.source);
+    DELETE FROM pending_usage WHERE operations <= 0;
+END;
+
+-- Operations refused because a pending bound was reached, per origin.
+CREATE TABLE pending_refused (
+    origin TEXT PRIMARY KEY NOT NULL,
+    operations INTEGER NOT NULL,
+    reason TEXT NOT NULL
 ) WITHOUT ROWID;
 
 -- The second operation of each equivocating pair, kept as proof.
@@ -41,6 +74,8 @@ CREATE TABLE equivocation (
     seq INTEGER NOT NULL,
     body TEXT NOT NULL UNIQUE
 );
+-- One proof per dot: a second operation at a dot proves the fork; more prove nothing new.
+CREATE UNIQUE INDEX equivocation_dot ON equivocation(origin, seq);
 
 -- Derived: every entry as its add and the changes targeting it resolve.
 CREATE TABLE entry (

@@ -1,7 +1,7 @@
 /// Decides which operations can be applied now, in what order, and which must
 /// wait: an operation is applied only after its origin's previous operation
 /// (matching `prev`) and every operation its clock names. Pure: the caller
-/// supplies what is already applied and persists the plan in one transaction.
+/// supplies what is applied and pending, and persists the plan in one transaction.
 public struct CausalDelivery {
     /// The last applied operation of an origin.
     public struct Head: Hashable, Sendable {
@@ -32,11 +32,27 @@ public struct CausalDelivery {
         case rejected(RosterError)
     }
 
+    /// An operation kept until the dot it waits for is applied.
+    public struct Waiting: Sendable {
+        public var operation: SignedOperation
+        /// The next dot of the origin it lacks: applied one at a time, so this is
+        /// the one event after which it is worth looking at the operation again.
+        public var waitsFor: Dot
+        public init(operation: SignedOperation, waitsFor: Dot) {
+            self.operation = operation
+            self.waitsFor = waitsFor
+        }
+    }
+
     public struct Plan: Sendable {
         /// In an order that respects causality: apply them in this order.
         public var apply: [SignedOperation] = []
-        /// Everything still waiting, old and new.
-        public var pending: [SignedOperation] = []
+        /// Incoming operations that wait, each with the dot it waits for.
+        public var waiting: [Waiting] = []
+        /// Stored pending operations that still wait, now for another dot.
+        public var moved: [Waiting] = []
+        /// Stored pending operations that leave the pending set: applied or rejected.
+        public var released: [Dot] = []
         /// The second operation of each equivocating pair, kept as proof.
         public var equivocations: [SignedOperation] = []
         /// One per incoming operation, in the order given.
@@ -44,76 +60,104 @@ public struct CausalDelivery {
         public var heads: [String: Head] = [:]
     }
 
+    /// What `operation` waits for before it can be applied: the next dot of its own
+    /// origin, or of the first origin its clock names beyond what is held; nil when
+    /// its causal past is held.
+    public static func missing(_ operation: Operation, heads: [String: Head]) -> Dot? {
+        let own = heads[operation.origin]?.seq ?? 0
+        if own + 1 < operation.seq { return Dot(origin: operation.origin, seq: own + 1) }
+        for (origin, seq) in operation.clock.counters.sorted(by: { $0.key < $1.key }) where origin != operation.origin {
+            let held = heads[origin]?.seq ?? 0
+            if held < seq { return Dot(origin: origin, seq: held + 1) }
+        }
+        return nil
+    }
+
+    /// Plans one batch against what is stored, touching only what the batch can
+    /// unblock: each applied dot wakes the operations waiting for it, so a batch
+    /// costs what it moves, not the size of the pending set.
     /// - Parameters:
     ///   - incoming: operations whose signatures have been verified.
-    ///   - pending: operations already waiting.
     ///   - heads: every origin's last applied operation.
     ///   - applied: looks up an applied operation by its dot.
+    ///   - stored: looks up a pending operation by its dot.
+    ///   - waitingFor: the stored pending operations that wait for a dot.
     public static func plan(
-        incoming: [SignedOperation], pending: [SignedOperation], heads: [String: Head],
-        applied: (Dot) throws -> Applied?
+        incoming: [SignedOperation], heads: [String: Head],
+        applied: (Dot) throws -> Applied?,
+        stored: (Dot) throws -> SignedOperation?,
+        waitingFor: (Dot) throws -> [SignedOperation]
     ) throws -> Plan {
         var plan = Plan()
         plan.heads = heads
-        var pool: [Dot: SignedOperation] = [:]
-        var order: [Dot] = []
-        for operation in pending where pool[operation.dot] == nil {
-            pool[operation.dot] = operation
-            order.append(operation.dot)
-        }
-        var incomingState: [Outcome?] = []
+        var state: [Outcome?] = []
+        var fresh: [Dot: SignedOperation] = [:]
+        var queue: [(operation: SignedOperation, isStored: Bool)] = []
         for operation in incoming {
             if let target = operation.operation.target, !operation.operation.clock.contains(target) {
-                incomingState.append(.rejected(RosterError(.malformedOperation,
+                state.append(.rejected(RosterError(.malformedOperation,
                     "operation \(operation.dot) targets \(target), which is not in its clock: it cannot have seen that entry")))
             } else if let known = try applied(operation.dot) {
-                incomingState.append(known.hash == operation.hash ? .duplicate : equivocation(operation, &plan))
-            } else if let waiting = pool[operation.dot] {
-                incomingState.append(waiting.hash == operation.hash ? .duplicate : equivocation(operation, &plan))
+                state.append(known.hash == operation.hash ? .duplicate : equivocation(operation, &plan))
+            } else if let other = try fresh[operation.dot] ?? stored(operation.dot) {
+                state.append(other.hash == operation.hash ? .duplicate : equivocation(operation, &plan))
             } else {
-                pool[operation.dot] = operation
-                order.append(operation.dot)
-                incomingState.append(nil)
+                fresh[operation.dot] = operation
+                queue.append((operation, false))
+                state.append(nil)
             }
         }
 
+        var waiting: [Dot: [(operation: SignedOperation, isStored: Bool)]] = [:]
+        var woken: Set<Dot> = []
         var rejected: [Dot: RosterError] = [:]
+        var appliedNow: Set<Dot> = []
         var plannedAdds: Set<Dot> = []
-        var progress = true
-        while progress {
-            progress = false
-            for dot in order {
-                guard let operation = pool[dot] else { continue }
-                let op = operation.operation
-                let head = plan.heads[op.origin]
-                guard (head?.seq ?? 0) == op.seq - 1,
-                    op.clock.counters.allSatisfy({ $0.key == op.origin || (plan.heads[$0.key]?.seq ?? 0) >= $0.value })
-                else { continue }
-                pool[dot] = nil
-                progress = true
-                if let head, head.hash != (op.prev ?? []) {
-                    rejected[dot] = RosterError(.equivocation,
-                        "operation \(dot) follows a different \(op.origin):\(op.seq - 1) than this node holds: the origin signed two histories")
-                    plan.equivocations.append(operation)
+        var next = 0
+        while next < queue.count {
+            let (operation, isStored) = queue[next]
+            next += 1
+            let op = operation.operation
+            if let wait = missing(op, heads: plan.heads) {
+                waiting[wait, default: []].append((operation, isStored))
+                continue
+            }
+            if isStored { plan.released.append(operation.dot) }
+            if let head = plan.heads[op.origin], head.hash != (op.prev ?? []) {
+                rejected[operation.dot] = RosterError(.equivocation,
+                    "operation \(operation.dot) follows a different \(op.origin):\(op.seq - 1) than this node holds: the origin signed two histories")
+                plan.equivocations.append(operation)
+                continue
+            }
+            if let target = op.target {
+                let isAdd = try plannedAdds.contains(target) || (applied(target)?.isAdd ?? false)
+                guard isAdd else {
+                    rejected[operation.dot] = RosterError(.unknownEntry, "operation \(operation.dot) targets \(target), which is not an entry")
                     continue
                 }
-                if let target = op.target {
-                    let isAdd = try plannedAdds.contains(target) || (applied(target)?.isAdd ?? false)
-                    guard isAdd else {
-                        rejected[dot] = RosterError(.unknownEntry, "operation \(dot) targets \(target), which is not an entry")
-                        continue
-                    }
-                }
-                if case .add = op.payload { plannedAdds.insert(dot) }
-                plan.apply.append(operation)
-                plan.heads[op.origin] = Head(seq: op.seq, hash: operation.hash)
+            }
+            if case .add = op.payload { plannedAdds.insert(operation.dot) }
+            plan.apply.append(operation)
+            appliedNow.insert(operation.dot)
+            plan.heads[op.origin] = Head(seq: op.seq, hash: operation.hash)
+            // Wake what waited for this dot, in this batch or in store; a stored
+            // operation is taken from store once, then followed here.
+            queue += waiting.removeValue(forKey: operation.dot) ?? []
+            for sleeper in try waitingFor(operation.dot) where woken.insert(sleeper.dot).inserted {
+                queue.append((sleeper, true))
             }
         }
-        plan.pending = order.compactMap { pool[$0] }
-        plan.outcomes = zip(incoming, incomingState).map { operation, state in
+        for (dot, sleepers) in waiting {
+            for sleeper in sleepers {
+                let entry = Waiting(operation: sleeper.operation, waitsFor: dot)
+                if sleeper.isStored { plan.moved.append(entry) } else { plan.waiting.append(entry) }
+            }
+        }
+        plan.waiting.sort { $0.operation.dot < $1.operation.dot }
+        plan.outcomes = zip(incoming, state).map { operation, state in
             if let state { return state }
             if let reason = rejected[operation.dot] { return .rejected(reason) }
-            return pool[operation.dot] == nil ? .applied : .pending
+            return appliedNow.contains(operation.dot) ? .applied : .pending
         }
         return plan
     }

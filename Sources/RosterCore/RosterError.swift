@@ -17,6 +17,7 @@ public struct RosterError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let unknownEntry = Code(rawValue: "unknown-entry")
         public static let revokedEntry = Code(rawValue: "revoked-entry")
         public static let equivocation = Code(rawValue: "equivocation")
+        public static let pendingFull = Code(rawValue: "pending-full")
         public static let nodeExists = Code(rawValue: "node-exists")
         public static let noNode = Code(rawValue: "no-node")
         public static let badKey = Code(rawValue: "bad-key")

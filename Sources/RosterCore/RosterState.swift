@@ -4,7 +4,10 @@
 public struct RosterState: Sendable {
     public private(set) var keys: [String: PublicKey]
     public private(set) var applied: [SignedOperation] = []
-    public private(set) var pending: [SignedOperation] = []
+    /// Waiting operations by dot, and by the dot each waits for.
+    private var pendingByDot: [Dot: SignedOperation] = [:]
+    private var pendingByWait: [Dot: Set<Dot>] = [:]
+    private var waitOf: [Dot: Dot] = [:]
     public private(set) var equivocations: [SignedOperation] = []
     public private(set) var heads: [String: CausalDelivery.Head] = [:]
     private var byDot: [Dot: SignedOperation] = [:]
@@ -34,19 +37,35 @@ public struct RosterState: Sendable {
                 outcomes.append(.rejected(error))
             }
         }
-        let plan = try CausalDelivery.plan(incoming: verified, pending: pending, heads: heads) { dot in
-            byDot[dot].map { CausalDelivery.Applied(hash: $0.hash, isAdd: $0.operation.target == nil) }
+        let plan = try CausalDelivery.plan(
+            incoming: verified, heads: heads,
+            applied: { dot in byDot[dot].map { CausalDelivery.Applied(hash: $0.hash, isAdd: $0.operation.target == nil) } },
+            stored: { pendingByDot[$0] },
+            waitingFor: { dot in (pendingByWait[dot] ?? []).sorted().compactMap { pendingByDot[$0] } })
+        for dot in plan.released { unpend(dot) }
+        for waiting in plan.moved + plan.waiting {
+            unpend(waiting.operation.dot)
+            pendingByDot[waiting.operation.dot] = waiting.operation
+            pendingByWait[waiting.waitsFor, default: []].insert(waiting.operation.dot)
+            waitOf[waiting.operation.dot] = waiting.waitsFor
         }
         for operation in plan.apply {
             applied.append(operation)
             byDot[operation.dot] = operation
             if let target = operation.operation.target { changes[target, default: []].append(operation.operation) }
         }
-        pending = plan.pending
         equivocations += plan.equivocations
         heads = plan.heads
         var planned = plan.outcomes.makeIterator()
         return outcomes.map { $0 ?? planned.next()! }
+    }
+
+    /// Operations waiting for their causal past, in dot order.
+    public var pending: [SignedOperation] { pendingByDot.values.sorted { $0.dot < $1.dot } }
+
+    private mutating func unpend(_ dot: Dot) {
+        pendingByDot[dot] = nil
+        if let wait = waitOf.removeValue(forKey: dot) { pendingByWait[wait]?.remove(dot) }
     }
 
     public var entries: [Entry] {

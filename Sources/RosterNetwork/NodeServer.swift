@@ -81,7 +81,7 @@ public enum NodeServer {
             let peer = try await authenticatedPeer(context, store: store)
             let body = try await request.body.collect(upTo: SyncLimits.maximumBody)
             let operations = try parseOperations(Array(buffer: body))
-            let outcomes = try store.receive(operations)
+            let outcomes = try store.receive(operations, from: peer)
             try? live.catchUp()
             let held = try store.read { try $0.clock() }
             logger.info("push by \(peer): \(operations.count) operations")

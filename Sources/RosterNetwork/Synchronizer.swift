@@ -41,7 +41,7 @@ public enum Synchronizer {
             let next = page.more ? Task { try await pull(from: client, holding: expected, store: node.store) } : nil
             let outcomes: [CausalDelivery.Outcome]
             do {
-                outcomes = try node.store.apply(page.verified)
+                outcomes = try node.store.apply(page.verified, from: peer.id)
             } catch {
                 _ = try? await next?.value
                 throw error

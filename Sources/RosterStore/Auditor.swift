@@ -284,24 +284,48 @@ public enum Auditor {
         }
     }
 
-    /// Pending operations must still verify, sit under their own dot and not be applied yet.
+    /// Pending operations must still verify, sit under their own dot, not be applied
+    /// yet, wait for what they lack; the usage counters must count what is there.
     static func auditPending(_ db: Database, keys: [String: PublicKey], heads: [String: CausalDelivery.Head],
                              report: inout AuditReport) throws {
-        for row in try Row.fetchAll(db, sql: "SELECT origin, seq, body FROM pending") {
+        var usage: [String: (operations: Int64, bytes: Int64)] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT origin, seq, waits_origin, waits_seq, source, body FROM pending") {
             report.pending += 1
-            guard let body = row.text(2), let operation = try? SignedOperation(parsing: Array(body.utf8)) else {
+            guard let body = row.text(5), let operation = try? SignedOperation(parsing: Array(body.utf8)) else {
                 report.findings.append("a pending operation does not parse: the pending table was edited")
                 continue
+            }
+            let op = operation.operation
+            for scope in ["*", "origin " + (row.text(0) ?? "?"), "source " + (row.text(4) ?? "?")] {
+                usage[scope, default: (0, 0)].operations += 1
+                usage[scope, default: (0, 0)].bytes += Int64(body.utf8.count)
             }
             if case .failure(let error) = Verifier.check(operation, keys: keys) {
                 report.findings.append("pending \(error.reason)")
             }
-            if row.text(0) != operation.operation.origin || row.integer(1) != Int64(operation.operation.seq) {
+            if row.text(0) != op.origin || row.integer(1) != Int64(op.seq) {
                 report.findings.append("pending row \(row[0] as DatabaseValue):\(row[1] as DatabaseValue) holds operation \(operation.dot): the row was edited")
             }
-            if let head = heads[operation.operation.origin], head.seq >= operation.operation.seq {
+            if let head = heads[op.origin], head.seq >= op.seq {
                 report.findings.append("pending operation \(operation.dot) is already applied")
+            } else if let wait = CausalDelivery.missing(op, heads: heads) {
+                if row.text(2) != wait.origin || row.integer(3) != Int64(wait.seq) {
+                    report.findings.append("pending operation \(operation.dot) is filed as waiting for \(row[2] as DatabaseValue):\(row[3] as DatabaseValue), but waits for \(wait)")
+                }
+            } else {
+                report.findings.append("pending operation \(operation.dot) lacks nothing, yet waits")
             }
+        }
+        var counted: [String: (operations: Int64, bytes: Int64)] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT scope, operations, bytes FROM pending_usage") {
+            guard let scope = row.text(0), let operations = row.integer(1), let bytes = row.integer(2) else {
+                report.findings.append("a pending_usage row has a cell of the wrong type: the table was edited")
+                continue
+            }
+            counted[scope] = (operations, bytes)
+        }
+        if counted.count != usage.count || usage.contains(where: { counted[$0.key]?.operations != $0.value.operations || counted[$0.key]?.bytes != $0.value.bytes }) {
+            report.findings.append("the pending counters do not count the pending operations: the pending tables were edited")
         }
     }
 

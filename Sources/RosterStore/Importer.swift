@@ -300,7 +300,7 @@ public enum Importer {
                 for (result, line) in zip(verified, numbers) {
                     if case .failure(let error) = result { throw RosterError(error.code, "line \(line): \(error.reason)") }
                 }
-                for (outcome, line) in zip(try transaction.receive(verified), numbers) {
+                for (outcome, line) in zip(try transaction.receive(verified, from: "import"), numbers) {
                     switch outcome {
                     case .applied: summary.applied += 1
                     case .duplicate: summary.duplicates += 1

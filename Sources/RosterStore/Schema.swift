@@ -15,6 +15,9 @@ enum Schema {
         migrator.registerMigration("v3") { db in
             try db.execute(sql: version3)
         }
+        migrator.registerMigration("v4") { db in
+            try db.execute(sql: version4)
+        }
         return migrator
     }
 
@@ -117,5 +120,62 @@ enum Schema {
         INSERT INTO peer (id, agency, descriptor, endpoint, tls_spki_sha256)
             SELECT agency, agency, descriptor, endpoint, tls_spki_sha256 FROM agency_peer;
         DROP TABLE agency_peer;
+        """
+
+    static let version4 = """
+        CREATE TEMP TABLE old_pending AS SELECT * FROM pending;
+        DROP TABLE pending;
+        -- Verified operations waiting for what they depend on, by the dot each waits for
+        -- (the next dot of the origin it lacks), so that applying a dot touches only what
+        -- it unblocks. source is who delivered it: a peer id, import or upgrade. Rows
+        -- brought over from v3 have no wait yet; the store places them when it opens.
+        CREATE TABLE pending (
+            origin TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            waits_origin TEXT,
+            waits_seq INTEGER,
+            source TEXT NOT NULL,
+            body TEXT NOT NULL,
+            PRIMARY KEY (origin, seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX pending_waits ON pending(waits_origin, waits_seq);
+        CREATE INDEX pending_source ON pending(source);
+        INSERT INTO pending (origin, seq, source, body) SELECT origin, seq, 'upgrade', body FROM old_pending;
+        DROP TABLE old_pending;
+
+        -- Operations and bytes pending per origin, per source and in total ('*'), kept
+        -- by SQLite itself, so that the bounds are checked without scanning the table.
+        CREATE TABLE pending_usage (
+            scope TEXT PRIMARY KEY NOT NULL,
+            operations INTEGER NOT NULL,
+            bytes INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        INSERT INTO pending_usage (scope, operations, bytes)
+            SELECT '*', count(*), total(length(body)) FROM pending WHERE true
+            UNION ALL SELECT 'origin ' || origin, count(*), total(length(body)) FROM pending GROUP BY origin
+            UNION ALL SELECT 'source ' || source, count(*), total(length(body)) FROM pending GROUP BY source;
+        DELETE FROM pending_usage WHERE operations = 0;
+        CREATE TRIGGER pending_added AFTER INSERT ON pending BEGIN
+            INSERT INTO pending_usage (scope, operations, bytes)
+                VALUES ('*', 1, length(NEW.body)), ('origin ' || NEW.origin, 1, length(NEW.body)), ('source ' || NEW.source, 1, length(NEW.body))
+                ON CONFLICT (scope) DO UPDATE SET operations = operations + 1, bytes = bytes + excluded.bytes;
+        END;
+        CREATE TRIGGER pending_removed AFTER DELETE ON pending BEGIN
+            UPDATE pending_usage SET operations = operations - 1, bytes = bytes - length(OLD.body)
+                WHERE scope IN ('*', 'origin ' || OLD.origin, 'source ' || OLD.source);
+            DELETE FROM pending_usage WHERE operations <= 0;
+        END;
+
+        -- Operations refused because a pending bound was reached, per origin: shown by
+        -- status and roster pending, so that an operator sees what did not wait.
+        CREATE TABLE pending_refused (
+            origin TEXT PRIMARY KEY NOT NULL,
+            operations INTEGER NOT NULL,
+            reason TEXT NOT NULL
+        ) WITHOUT ROWID;
+
+        -- One proof per dot: a second operation at a dot proves the fork; more prove nothing new.
+        DELETE FROM equivocation WHERE id NOT IN (SELECT min(id) FROM equivocation GROUP BY origin, seq);
+        CREATE UNIQUE INDEX equivocation_dot ON equivocation(origin, seq);
         """
 }

@@ -19,7 +19,13 @@ public final class Store: Sendable {
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            let upgradesPending = try pool.read { db in
+                let applied = try Schema.migrator.appliedIdentifiers(db)
+                return applied.contains("v3") && !applied.contains("v4")
+            }
             try Schema.migrator.migrate(pool)
+            // Once, on the upgrade to v4: pending rows of v3 name no wait yet.
+            if upgradesPending { try pool.write { db in try Transaction(db: db, logger: logger).placeUnplacedPending() } }
         } catch let error as DatabaseError {
             throw RosterError(.storage, "cannot open database \(path): \(error.message ?? "\(error)")")
         }
@@ -41,8 +47,8 @@ public final class Store: Sendable {
     }
 
     /// Verifies and applies operations in one transaction (see `Transaction.receive`).
-    public func receive(_ batch: [SignedOperation]) throws -> [CausalDelivery.Outcome] {
-        try apply(verify(batch))
+    public func receive(_ batch: [SignedOperation], from source: String = "local") throws -> [CausalDelivery.Outcome] {
+        try apply(verify(batch), from: source)
     }
 
     /// Checks signatures on every core without writing, so that a sync can verify
@@ -53,8 +59,8 @@ public final class Store: Sendable {
     }
 
     /// Applies a verified batch in one transaction: all of it lands, or none of it does.
-    public func apply(_ batch: VerifiedBatch) throws -> [CausalDelivery.Outcome] {
-        try write { try $0.receive(batch.results) }
+    public func apply(_ batch: VerifiedBatch, from source: String) throws -> [CausalDelivery.Outcome] {
+        try write { try $0.receive(batch.results, from: source) }
     }
 
     /// The state digest, computed once per clock and then kept, so `status` on a

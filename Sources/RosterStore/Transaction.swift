@@ -24,37 +24,95 @@ public struct Transaction: DatabaseReading {
     }
 
     /// Takes operations whose signatures were checked (failures stay rejected), applies
-    /// those whose causal past is held, and keeps the rest pending.
-    public func receive(_ verified: [Result<SignedOperation, RosterError>]) throws -> [CausalDelivery.Outcome] {
+    /// those whose causal past is held with whatever they unblock, and keeps the rest
+    /// pending within `PendingLimits`. Reads only the pending operations that an
+    /// applied dot wakes, so a batch costs what it moves, not what waits.
+    public func receive(_ verified: [Result<SignedOperation, RosterError>], from source: String) throws -> [CausalDelivery.Outcome] {
         let valid = verified.compactMap { try? $0.get() }
-        let pending = try String.fetchAll(db, sql: "SELECT body FROM pending").map { try SignedOperation(parsing: Array($0.utf8)) }
         let lookup = try db.cachedStatement(sql: """
             SELECT body, target IS NULL FROM operation WHERE origin_id = (SELECT id FROM origin WHERE name = ?) AND seq = ?
             """)
-        let plan = try CausalDelivery.plan(incoming: valid, pending: pending, heads: heads()) { dot in
-            guard let row = try Row.fetchOne(lookup, arguments: [dot.origin, Int64(dot.seq)]) else { return nil }
-            guard let body = row.text(0), let isAdd = row.integer(1) else { throw Cell.unreadable("operation \(dot)") }
-            return CausalDelivery.Applied(hash: SHA256Digest.of(Array(body.utf8)), isAdd: isAdd == 1)
-        }
+        let pendingByDot = try db.cachedStatement(sql: "SELECT body FROM pending WHERE origin = ? AND seq = ?")
+        let pendingByWait = try db.cachedStatement(sql: "SELECT body FROM pending WHERE waits_origin = ? AND waits_seq = ?")
+        let plan = try CausalDelivery.plan(
+            incoming: valid, heads: heads(),
+            applied: { dot in
+                guard let row = try Row.fetchOne(lookup, arguments: [dot.origin, Int64(dot.seq)]) else { return nil }
+                guard let body = row.text(0), let isAdd = row.integer(1) else { throw Cell.unreadable("operation \(dot)") }
+                return CausalDelivery.Applied(hash: SHA256Digest.of(Array(body.utf8)), isAdd: isAdd == 1)
+            },
+            stored: { dot in
+                guard let row = try Row.fetchOne(pendingByDot, arguments: [dot.origin, Int64(dot.seq)]) else { return nil }
+                guard let body = row.text(0), let operation = try? SignedOperation(parsing: Array(body.utf8)) else {
+                    throw Cell.unreadable("pending operation \(dot)")
+                }
+                return operation
+            },
+            waitingFor: { dot in
+                try Row.fetchAll(pendingByWait, arguments: [dot.origin, Int64(dot.seq)]).compactMap { row in
+                    // A row edited into garbage waits on; audit names it.
+                    guard let body = row.text(0), let operation = try? SignedOperation(parsing: Array(body.utf8)) else {
+                        logger.warning("a pending operation waiting for \(dot) does not parse: run roster audit")
+                        return nil
+                    }
+                    return operation
+                }
+            })
         for operation in plan.apply { try apply(operation) }
-        try db.execute(sql: "DELETE FROM pending")
-        for operation in plan.pending {
-            try db.execute(sql: "INSERT INTO pending (origin, seq, body) VALUES (?, ?, ?)",
-                           arguments: [operation.operation.origin, Int64(operation.operation.seq), operation.text])
+        let release = try db.cachedStatement(sql: "DELETE FROM pending WHERE origin = ? AND seq = ?")
+        for dot in plan.released { try release.execute(arguments: [dot.origin, Int64(dot.seq)]) }
+        let move = try db.cachedStatement(sql: "UPDATE pending SET waits_origin = ?, waits_seq = ? WHERE origin = ? AND seq = ?")
+        for waiting in plan.moved {
+            try move.execute(arguments: [waiting.waitsFor.origin, Int64(waiting.waitsFor.seq),
+                                         waiting.operation.operation.origin, Int64(waiting.operation.operation.seq)])
         }
+        var refused: [Dot: RosterError] = [:]
+        if !plan.waiting.isEmpty {
+            var usage = try PendingUsage(db, origins: Set(plan.waiting.map(\.operation.operation.origin)), source: source)
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO pending (origin, seq, waits_origin, waits_seq, source, body) VALUES (?, ?, ?, ?, ?, ?)
+                """)
+            let count = try db.cachedStatement(sql: """
+                INSERT INTO pending_refused (origin, operations, reason) VALUES (?, 1, ?)
+                ON CONFLICT (origin) DO UPDATE SET operations = operations + 1, reason = excluded.reason
+                """)
+            for waiting in plan.waiting {
+                let operation = waiting.operation
+                if let reason = usage.admit(operation, waitingFor: waiting.waitsFor, source: source) {
+                    refused[operation.dot] = reason
+                    try count.execute(arguments: [operation.operation.origin, reason.reason])
+                    continue
+                }
+                try insert.execute(arguments: [operation.operation.origin, Int64(operation.operation.seq), waiting.waitsFor.origin,
+                                               Int64(waiting.waitsFor.seq), source, operation.text])
+            }
+            if !refused.isEmpty { logger.warning("\(refused.count) operations from \(source) refused: the pending set is at its bound") }
+        }
+        let proof = try db.cachedStatement(sql: "INSERT OR IGNORE INTO equivocation (origin, seq, body) VALUES (?, ?, ?)")
         for operation in plan.equivocations {
-            try db.execute(sql: "INSERT OR IGNORE INTO equivocation (origin, seq, body) VALUES (?, ?, ?)",
-                           arguments: [operation.operation.origin, Int64(operation.operation.seq), operation.text])
+            try proof.execute(arguments: [operation.operation.origin, Int64(operation.operation.seq), operation.text])
             try db.execute(sql: "UPDATE origin SET equivocating = 1 WHERE name = ?", arguments: [operation.operation.origin])
             logger.warning("equivocation by \(operation.operation.origin) at \(operation.dot): both operations kept as proof")
         }
         var outcomes = plan.outcomes.makeIterator()
         return verified.map { result in
             switch result {
-            case .success: return outcomes.next()!
+            case .success(let operation):
+                guard let outcome = outcomes.next() else { preconditionFailure("the plan has one outcome per valid operation") }
+                if outcome == .pending, let reason = refused[operation.dot] { return .rejected(reason) }
+                return outcome
             case .failure(let error): return .rejected(error)
             }
         }
+    }
+
+    /// Places pending rows brought over from schema v3, which name no wait yet.
+    func placeUnplacedPending() throws {
+        let rows = try Row.fetchAll(db, sql: "SELECT body, source FROM pending WHERE waits_origin IS NULL")
+        guard !rows.isEmpty else { return }
+        try db.execute(sql: "DELETE FROM pending WHERE waits_origin IS NULL")
+        let operations = rows.compactMap { $0.text(0).flatMap { try? SignedOperation(parsing: Array($0.utf8)) } }
+        _ = try receive(operations.map { .success($0) }, from: "upgrade")
     }
 
     /// Makes, signs and applies this replica's next operation.

@@ -58,7 +58,8 @@ struct AuditMutationTests {
     static let columns: [String: [String]] = [
         "origin": ["id", "name", "public_key", "alg", "head_seq", "head_hash", "equivocating"],
         "operation": ["origin_id", "seq", "target", "body"],
-        "pending": ["origin", "seq", "body"],
+        "pending": ["origin", "seq", "waits_origin", "waits_seq", "source", "body"],
+        "pending_usage": ["scope", "operations", "bytes"],
         "equivocation": ["origin", "seq", "body"],
         "entry": EntryRow.columns.components(separatedBy: ", "),
         "meta": ["key", "value"],
@@ -83,7 +84,7 @@ struct AuditMutationTests {
     /// it, or the new value equals the old).
     static func mutate(_ db: Database, using rng: inout SplitMix64) throws -> String? {
         let table = columns.keys.sorted().randomElement(using: &rng)!
-        let key = ["entry": "origin, seq", "pending": "origin, seq", "meta": "key", "peer": "id"][table]
+        let key = ["entry": "origin, seq", "pending": "origin, seq", "pending_usage": "scope", "meta": "key", "peer": "id"][table]
         let keys = try Row.fetchAll(db, sql: key.map { "SELECT \($0) FROM \(table)" } ?? "SELECT rowid FROM \(table)")
         guard let picked = keys.randomElement(using: &rng) else { return nil }
         let names = key?.components(separatedBy: ", ") ?? ["rowid"]

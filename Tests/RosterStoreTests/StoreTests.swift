@@ -186,8 +186,17 @@ struct StoreTests {
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let file = try String(contentsOf: repository.appendingPathComponent("Schemas/roster.sql"), encoding: .utf8)
         let normalise = { (sql: String) in sql.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
-        let fileStatements = file.components(separatedBy: "\n").filter { !$0.hasPrefix("--") }.joined(separator: "\n")
-            .components(separatedBy: ";").map(normalise).filter { !$0.isEmpty }
+        // Statements end with a semicolon at the end of a line, but for those inside a trigger's BEGIN … END.
+        var fileStatements: [String] = []
+        var statement = ""
+        for line in file.components(separatedBy: "\n") where !line.hasPrefix("--") {
+            statement += line + "\n"
+            let text = normalise(statement)
+            if text.hasSuffix(";") && (!text.contains(" BEGIN ") || text.hasSuffix("END;")) {
+                fileStatements.append(String(text.dropLast()))
+                statement = ""
+            }
+        }
         #expect(Set(fileStatements) == Set(created.map(normalise)))
     }
 }

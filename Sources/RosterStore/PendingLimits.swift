@@ -1,0 +1,56 @@
+import GRDB
+import RosterCore
+
+/// How much may wait for its causal past. An honest sync delivers in causal order
+/// and leaves almost nothing pending; these bounds are for the peer that sends
+/// operations whose past never comes. Past a bound an operation is refused with a
+/// reason and counted (`roster pending`, `status`); an operation once accepted as
+/// pending is never dropped. The numbers are documented in docs/sync.md.
+public enum PendingLimits {
+    /// Operations of one origin.
+    public static let perOrigin = 10_000
+    /// Operations delivered by one peer (or by `import`).
+    public static let perSource = 50_000
+    /// Operations in all, and their bytes.
+    public static let total = 100_000
+    public static let totalBytes = 256 << 20
+}
+
+/// The pending counters a batch checks, read once from `pending_usage` (which
+/// triggers keep) and carried forward as the batch adds to them.
+struct PendingUsage {
+    private var operations: [String: Int] = [:]
+    private var bytes = 0
+
+    init(_ db: Database, origins: Set<String>, source: String) throws {
+        let scopes = ["*", "source " + source] + origins.map { "origin " + $0 }
+        let placeholders = Array(repeating: "?", count: scopes.count).joined(separator: ", ")
+        for row in try Row.fetchAll(db, sql: "SELECT scope, operations, bytes FROM pending_usage WHERE scope IN (\(placeholders))",
+                                    arguments: StatementArguments(scopes)) {
+            guard let scope = row.text(0), let count = row.integer(1), let size = row.integer(2) else { throw Cell.unreadable("pending_usage") }
+            operations[scope] = Int(clamping: count)
+            if scope == "*" { bytes = Int(clamping: size) }
+        }
+    }
+
+    /// Why `operation` may not wait, or nil if it may; counts it if it may.
+    mutating func admit(_ operation: SignedOperation, waitingFor dot: Dot, source: String) -> RosterError? {
+        let origin = operation.operation.origin
+        let bounds = [
+            ("origin " + origin, PendingLimits.perOrigin, "of \(origin)"),
+            ("source " + source, PendingLimits.perSource, "from \(source)"),
+            ("*", PendingLimits.total, "in all"),
+        ]
+        for (scope, bound, what) in bounds where operations[scope, default: 0] >= bound {
+            return RosterError(.pendingFull, "operation \(operation.dot) waits for \(dot), but \(bound) operations \(what) already wait: "
+                + "refused, send it again once \(dot) has arrived")
+        }
+        guard bytes + operation.bytes.count <= PendingLimits.totalBytes else {
+            return RosterError(.pendingFull, "operation \(operation.dot) waits for \(dot), but \(PendingLimits.totalBytes >> 20) MiB of operations already wait: "
+                + "refused, send it again once \(dot) has arrived")
+        }
+        for (scope, _, _) in bounds { operations[scope, default: 0] += 1 }
+        bytes += operation.bytes.count
+        return nil
+    }
+}

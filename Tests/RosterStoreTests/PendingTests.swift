@@ -1,0 +1,116 @@
+import Foundation
+@testable import RosterStore
+import GRDB
+import RosterCore
+import RosterTestSupport
+import Testing
+
+/// A peer that sends operations whose past never comes must not fill the node:
+/// the pending set is bounded, refusals are counted, and what was accepted waits
+/// until its past arrives.
+@Suite("Pending operations: indexed by what they wait for, and bounded")
+struct PendingTests {
+    static let fields = EntryFields(category: .drugs, basis: Simulation.basis)
+
+    /// `count` operations of one replica, in order.
+    static func chain(_ replica: Replica, count: Int) throws -> [SignedOperation] {
+        var head: CausalDelivery.Head?
+        var operations: [SignedOperation] = []
+        let time = try Timestamp("2026-11-01T10:00:00Z")
+        for number in 0..<count {
+            let operation = replica.make(.add(resource: try Resource(kind: .domain, value: "n\(number).example"), fields: fields),
+                                         after: head, clock: VectorClock(), time: time)
+            head = CausalDelivery.Head(seq: operation.operation.seq, hash: operation.hash)
+            operations.append(operation)
+        }
+        return operations
+    }
+
+    @Test("Past the per-origin bound operations are refused with a reason and counted; the accepted ones apply when their past comes")
+    func perOriginBound() throws {
+        let folder = try TemporaryFolder()
+        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"))
+        let replica = Replica(origin: "kz-mvd/x", key: ReplicaKey())
+        try node.store.write { try $0.register(origin: replica.origin, key: replica.key.publicKey) }
+        let operations = try Self.chain(replica, count: PendingLimits.perOrigin + 102)
+        let withheld = operations[0]
+        var outcomes: [CausalDelivery.Outcome] = []
+        var start = 1
+        while start < operations.count {
+            let page = Array(operations[start..<min(operations.count, start + 5000)])
+            outcomes += try node.store.receive(page, from: "kz-mvd/x")
+            start += page.count
+        }
+        let pending = outcomes.filter { $0 == .pending }.count
+        let refused = outcomes.filter { $0 == .rejected(RosterError(.pendingFull, "")) }
+        #expect(pending == PendingLimits.perOrigin)
+        #expect(refused.count == 101)
+        if case .rejected(let reason) = refused.first {
+            #expect(reason.reason.contains("waits for kz-mvd/x:1") && reason.reason.contains("send it again"), "\(reason.reason)")
+        }
+        let counted = try node.store.read { snapshot in
+            try Row.fetchOne(snapshot.db, sql: "SELECT operations FROM pending_refused WHERE origin = 'kz-mvd/x'")?.integer(0)
+        }
+        #expect(counted == 101)
+        #expect(try Auditor.audit(node.store).findings.isEmpty)
+
+        // The withheld operation arrives: everything accepted applies; the refused wait for a resend.
+        #expect(try node.store.receive([withheld], from: "kz-mvd/x") == [.applied])
+        #expect(try node.store.read { try $0.clock() }["kz-mvd/x"] == UInt64(PendingLimits.perOrigin + 1))
+        #expect(try node.store.read { try $0.counts().pending } == 0)
+        let resent = try node.store.receive(Array(operations[(PendingLimits.perOrigin + 1)...]), from: "kz-mvd/x")
+        #expect(resent.allSatisfy { $0 == .applied })
+        let report = try Auditor.audit(node.store)
+        #expect(report.findings.isEmpty && report.operations == operations.count, "\(report.findings.prefix(3))")
+    }
+
+    @Test("An operation waiting on another origin is woken by that origin's operation, across batches and a reopen")
+    func crossOriginWait() throws {
+        var simulation = Simulation(seed: 31)
+        simulation.run(steps: 80)
+        var reference = RosterState(keys: simulation.keys)
+        try reference.receive(simulation.all)
+        let folder = try TemporaryFolder()
+        var node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"))
+        try node.store.write { transaction in
+            for (origin, key) in simulation.keys { try transaction.register(origin: origin, key: key) }
+        }
+        // Reversed, one at a time: almost everything waits, then unwinds at the end.
+        for (index, operation) in simulation.all.reversed().enumerated() {
+            _ = try node.store.receive([operation], from: "peer")
+            if index % 25 == 0 {
+                #expect(try Auditor.audit(node.store).findings.isEmpty)
+                try node.store.close()
+                node = try Node.open(at: folder.path("node"))
+            }
+        }
+        #expect(try node.store.read { try $0.counts().pending } == 0)
+        #expect(try node.store.read { try $0.digest() } == reference.digest)
+    }
+
+    @Test("Pending rows of a v3 database are filed by what they wait for on upgrade, and apply when it comes")
+    func upgradeFromVersion3() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path("roster.sqlite").path
+        let replica = Replica(origin: "kz-mvd/x", key: ReplicaKey())
+        let operations = try Self.chain(replica, count: 3)
+        do {
+            let database = try DatabaseQueue(path: path)
+            try Schema.migrator.migrate(database, upTo: "v3")
+            try database.write { db in
+                try db.execute(sql: "INSERT INTO origin (name, public_key) VALUES (?, ?)", arguments: [replica.origin, Data(replica.key.publicKey.raw)])
+                for operation in operations.dropFirst() {
+                    try db.execute(sql: "INSERT INTO pending (origin, seq, body) VALUES (?, ?, ?)",
+                                   arguments: [replica.origin, Int64(operation.operation.seq), operation.text])
+                }
+            }
+            try database.close()
+        }
+        let store = try Store(path: path)
+        let filed = try store.read { try Row.fetchAll($0.db, sql: "SELECT waits_origin, waits_seq, source FROM pending ORDER BY seq") }
+        #expect(filed.map { $0.text(0) } == ["kz-mvd/x", "kz-mvd/x"] && filed.map { $0.integer(1) } == [1, 1])
+        #expect(try store.receive([operations[0]]) == [.applied])
+        #expect(try store.read { try $0.clock() } == VectorClock(["kz-mvd/x": 3]))
+        #expect(try store.read { try $0.counts().pending } == 0)
+    }
+}
