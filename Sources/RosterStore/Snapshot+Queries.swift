@@ -21,6 +21,8 @@ public struct Counts: Sendable, Equatable {
     public var revoked = 0
     public var operations = 0
     public var pending = 0
+    /// Operations refused since a bound on pending was reached (see `PendingLimits`).
+    public var refused = 0
     public var equivocations = 0
     public var origins = 0
 }
@@ -73,6 +75,7 @@ extension DatabaseReading {
         counts.revoked = try Int.fetchOne(db, sql: "SELECT count(*) FROM entry WHERE revoked_by IS NOT NULL") ?? 0
         counts.operations = try Int.fetchOne(db, sql: "SELECT count(*) FROM operation") ?? 0
         counts.pending = try Int.fetchOne(db, sql: "SELECT count(*) FROM pending") ?? 0
+        counts.refused = try Int.fetchOne(db, sql: "SELECT CAST(total(operations) AS INTEGER) FROM pending_refused") ?? 0
         counts.equivocations = try Int.fetchOne(db, sql: "SELECT count(*) FROM equivocation") ?? 0
         counts.origins = try Int.fetchOne(db, sql: "SELECT count(*) FROM origin") ?? 0
         return counts

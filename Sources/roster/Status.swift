@@ -23,6 +23,7 @@ struct Status: ParsableCommand {
                 "clock": clock.json, "digest": .string(digest),
                 "entries": ["live": .integer(Int64(counts.live)), "revoked": .integer(Int64(counts.revoked))],
                 "operations": .integer(Int64(counts.operations)), "pending": .integer(Int64(counts.pending)),
+                "refused": .integer(Int64(counts.refused)),
                 "equivocating": .array(equivocating.map(JSON.string)), "data": .string(node.folder.path),
             ]
             if let name = identity.name { members["name"] = .string(name) }
@@ -36,7 +37,8 @@ struct Status: ParsableCommand {
         Terminal.print("clock:       \(clock.counters.isEmpty ? "(no operations yet)" : clock.description)")
         Terminal.print("digest:      \(digest)")
         Terminal.print("entries:     \(counts.live) live, \(counts.revoked) revoked")
-        Terminal.print("operations:  \(counts.operations) applied, \(counts.pending) pending")
+        Terminal.print("operations:  \(counts.operations) applied, \(counts.pending) pending"
+            + (counts.refused > 0 ? ", \(counts.refused) refused past the pending bounds (roster pending)" : ""))
         if !equivocating.isEmpty {
             Terminal.print("warning:     equivocation by \(equivocating.joined(separator: ", ")): run roster audit")
         }

@@ -153,4 +153,32 @@ struct HostileInputTests {
         let refused = try node.roster.run(["serve", "--listen", "127.0.0.1:\(FederatedNode.freePort())"])
         #expect(refused.status == 3 && refused.stderr.contains("chmod 600"), "\(refused.stderr)")
     }
+
+    @Test("Operations whose past never comes wait, are listed by roster pending, and an operator can purge them")
+    func pendingListedAndPurged() throws {
+        let folder = try TemporaryFolder()
+        let node = try FederatedNode(folder: folder, agency: "uz-iib")
+        let peer = try FederatedNode(folder: folder, agency: "kz-mvd")
+        try peer.descriptor(to: folder.path("kz.json"))
+        #expect(try node.roster.run(["peers", "add", folder.path("kz.json").path]).status == 0)
+        for name in ["a", "b", "c"] { try peer.roster.run(["add", "domain", "\(name).example"] + Self.basis) }
+        try peer.roster.run(["export", "--format", "ops", "-o", folder.path("kz.ops").path])
+        let lines = try String(contentsOf: folder.path("kz.ops"), encoding: .utf8).split(separator: "\n")
+        try (lines.dropFirst().joined(separator: "\n") + "\n").write(to: folder.path("late.ops"), atomically: true, encoding: .utf8)
+        try node.start()
+        let pushed = try peer.curl("/v1/sync/push", on: node, data: folder.path("late.ops"))
+        #expect(pushed.status == 200 && pushed.body.components(separatedBy: "\"pending\"").count == 3, "\(pushed.body)")
+
+        let listed = try node.roster.run(["pending", "--json"])
+        try listed.stdout.write(to: folder.path("pending.json"), atomically: true, encoding: .utf8)
+        let valid = try RosterProcess.validate(folder.path("pending.json"), schema: "pending.schema.json")
+        #expect(valid.status == 0, "\(valid.stdout)")
+        #expect(listed.stdout.contains(#""waits_for":["kz-mvd/main:1"]"#), "\(listed.stdout)")
+        #expect(try node.roster.run(["status"]).stdout.contains("2 pending"))
+        let purged = try node.roster.run(["pending", "--purge", "kz-mvd/main"])
+        #expect(purged.stdout.contains("purged 2"), "\(purged.stdout)\(purged.stderr)")
+        #expect(try node.roster.run(["pending"]).stdout.contains("nothing pending"))
+        #expect(try node.roster.run(["audit"]).status == 0)
+        node.stop()
+    }
 }

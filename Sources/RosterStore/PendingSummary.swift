@@ -1,0 +1,48 @@
+import GRDB
+import RosterCore
+
+/// What waits, and what was refused, for one origin: what `roster pending` shows an
+/// operator deciding whether to wait for a peer or purge.
+public struct PendingOrigin: Sendable, Equatable {
+    public var origin: String
+    public var operations = 0
+    public var bytes = 0
+    /// The dots this origin's operations wait for, fewest first.
+    public var waitsFor: [Dot] = []
+    public var refused = 0
+    public var lastRefusal: String?
+}
+
+extension DatabaseReading {
+    public func pendingByOrigin() throws -> [PendingOrigin] {
+        var summary: [String: PendingOrigin] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT origin, count(*), CAST(total(length(body)) AS INTEGER), waits_origin, waits_seq FROM pending GROUP BY origin, waits_origin, waits_seq
+            """) {
+            guard let origin = row.text(0), let count = row.integer(1) else { throw Cell.unreadable("a pending row") }
+            summary[origin, default: PendingOrigin(origin: origin)].operations += Int(clamping: count)
+            summary[origin, default: PendingOrigin(origin: origin)].bytes += Int(clamping: row.integer(2) ?? 0)
+            if let waits = row.text(3), let seq = row.seq(4) {
+                summary[origin, default: PendingOrigin(origin: origin)].waitsFor.append(Dot(origin: waits, seq: seq))
+            }
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT origin, operations, reason FROM pending_refused") {
+            guard let origin = row.text(0), let count = row.integer(1) else { throw Cell.unreadable("a pending_refused row") }
+            summary[origin, default: PendingOrigin(origin: origin)].refused = Int(clamping: count)
+            summary[origin, default: PendingOrigin(origin: origin)].lastRefusal = row.text(2)
+        }
+        return summary.values.sorted { $0.origin < $1.origin }
+    }
+}
+
+extension Transaction {
+    /// Drops what an origin has pending and its refusal count: the operator's decision
+    /// when a peer will never send the past those operations wait for. Returns how many.
+    public func purgePending(origin: String) throws -> Int {
+        let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM pending WHERE origin = ?", arguments: [origin]) ?? 0
+        try db.execute(sql: "DELETE FROM pending WHERE origin = ?", arguments: [origin])
+        try db.execute(sql: "DELETE FROM pending_refused WHERE origin = ?", arguments: [origin])
+        logger.notice("purged \(count) pending operations of \(origin)")
+        return count
+    }
+}

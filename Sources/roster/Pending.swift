@@ -1,0 +1,52 @@
+import ArgumentParser
+import RosterCore
+import RosterStore
+
+struct Pending: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "What waits for operations not yet received, and what was refused past the pending bounds.",
+        discussion: """
+            Operations wait until the operation they follow arrives; a peer sends it on a later
+            sync. If it never will (a peer that lies, or a replica that is gone), --purge drops
+            what that origin has pending. Bounds: \(PendingLimits.perOrigin) per origin, \
+            \(PendingLimits.perSource) per peer, \(PendingLimits.total) in all.
+            """)
+
+    @OptionGroup var node: NodeOptions
+    @Option(help: "Drop every pending operation of this origin (like kz-mvd/astana-1).") var purge: String?
+
+    func run() throws {
+        let opened = try node.openNode()
+        if let purge {
+            guard Origin.isValid(purge) else {
+                throw RosterError(.invalidField, "\"\(purge)\" is not an origin like kz-mvd/astana-1: roster pending lists them")
+            }
+            let count = try opened.store.write { try $0.purgePending(origin: purge) }
+            Terminal.print("purged \(count) pending operations of \(purge)")
+            return
+        }
+        let origins = try opened.store.read { try $0.pendingByOrigin() }
+        if node.json {
+            Terminal.printJSON(.array(origins.map { origin in
+                var members: [String: JSON] = [
+                    "origin": .string(origin.origin), "operations": .integer(Int64(origin.operations)),
+                    "bytes": .integer(Int64(origin.bytes)), "waits_for": .array(origin.waitsFor.map { .string($0.description) }),
+                    "refused": .integer(Int64(origin.refused)),
+                ]
+                if let reason = origin.lastRefusal { members["last_refusal"] = .string(reason) }
+                return .object(members)
+            }))
+            return
+        }
+        if origins.isEmpty { Terminal.print("nothing pending") }
+        for origin in origins {
+            var line = "\(origin.origin): \(origin.operations) pending (\(origin.bytes) bytes)"
+            if !origin.waitsFor.isEmpty {
+                line += ", waiting for " + origin.waitsFor.prefix(3).map(\.description).joined(separator: ", ")
+                    + (origin.waitsFor.count > 3 ? " and \(origin.waitsFor.count - 3) more" : "")
+            }
+            if origin.refused > 0 { line += "; \(origin.refused) refused: \(origin.lastRefusal ?? "")" }
+            Terminal.print(line)
+        }
+    }
+}
