@@ -24,6 +24,11 @@ public enum JSON: Hashable, Sendable {
         return nil
     }
 
+    public var array: [JSON]? {
+        if case .array(let elements) = self { return elements }
+        return nil
+    }
+
     public var object: [String: JSON]? {
         if case .object(let members) = self { return members }
         return nil

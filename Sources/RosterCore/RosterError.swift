@@ -23,6 +23,11 @@ public struct RosterError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let badKey = Code(rawValue: "bad-key")
         public static let badInput = Code(rawValue: "bad-input")
         public static let storage = Code(rawValue: "storage")
+        /// A peer that cannot be reached, does not answer in time, refuses, or is not the pinned key.
+        public static let unreachable = Code(rawValue: "unreachable")
+        public static let timeout = Code(rawValue: "timeout")
+        public static let peerRefused = Code(rawValue: "peer-refused")
+        public static let pinMismatch = Code(rawValue: "pin-mismatch")
     }
 
     public var code: Code

@@ -3,8 +3,10 @@ import Logging
 import RosterStore
 import ServiceLifecycle
 
-/// Syncs with every peer on an interval while the server runs. An unreachable
-/// peer is retried with exponential back-off and jitter, up to ten intervals.
+/// Syncs with every peer on an interval while the server runs, up to
+/// `SyncLimits.concurrentPeers` at once, so one slow or lying peer never holds up
+/// the others. An unreachable peer is retried with exponential back-off and
+/// jitter, up to ten intervals. Shutdown cancels every round at once.
 public struct AntiEntropy: Service {
     let node: Node
     let tls: NodeTLS
@@ -22,25 +24,58 @@ public struct AntiEntropy: Service {
         try await cancelWhenGracefulShutdown { await loop() }
     }
 
+    /// What a finished child of the loop reports: a round with a peer, or a tick.
+    enum Event: Sendable {
+        case tick
+        case round(peer: String, failure: String?)
+    }
+
     func loop() async {
-        var failures: [String: Int] = [:]
-        var due: [String: Date] = [:]
-        while !Task.isCancelled {
-            let peers = (try? node.store.read { try $0.peers() }) ?? []
-            for peer in peers where peer.endpoint != nil && (due[peer.id] ?? .distantPast) <= Date() {
-                do {
-                    _ = try await Synchronizer.sync(node: node, with: peer, tls: tls, logger: logger)
-                    failures[peer.id] = 0
-                    due[peer.id] = nil
-                } catch {
-                    let count = (failures[peer.id] ?? 0) + 1
-                    failures[peer.id] = count
+        await withTaskGroup(of: Event.self) { group in
+            var running: Set<String> = []
+            var failures: [String: Int] = [:]
+            var due: [String: ContinuousClock.Instant] = [:]
+            var ticking = false
+            while !Task.isCancelled {
+                let peers = (try? await node.store.read { try $0.peers() }) ?? []
+                let now = ContinuousClock.now
+                for peer in peers where peer.endpoint != nil && !running.contains(peer.id) && due[peer.id].map({ $0 <= now }) ?? true {
+                    guard running.count < SyncLimits.concurrentPeers else { break }
+                    running.insert(peer.id)
+                    group.addTask { [node, tls, logger] in
+                        do {
+                            _ = try await Synchronizer.sync(node: node, with: peer, tls: tls, logger: logger)
+                            return .round(peer: peer.id, failure: nil)
+                        } catch {
+                            return .round(peer: peer.id, failure: "\(error)")
+                        }
+                    }
+                }
+                if !ticking {
+                    ticking = true
+                    group.addTask { [interval] in
+                        try? await Task.sleep(for: .seconds(interval))
+                        return .tick
+                    }
+                }
+                guard let event = await group.next() else { break }
+                switch event {
+                case .tick:
+                    ticking = false
+                case .round(let peer, nil):
+                    running.remove(peer)
+                    failures[peer] = 0
+                    due[peer] = ContinuousClock.now + .seconds(interval)
+                case .round(let peer, let failure?):
+                    running.remove(peer)
+                    let count = (failures[peer] ?? 0) + 1
+                    failures[peer] = count
                     let delay = min(interval * pow(2, Double(count - 1)), interval * 10) * Double.random(in: 0.8...1.2)
-                    due[peer.id] = Date().addingTimeInterval(delay)
-                    logger.warning("sync with \(peer.id) failed (\(count) in a row), next try in \(Int(delay)) s: \(error)")
+                    due[peer] = ContinuousClock.now + .seconds(delay)
+                    logger.warning("sync with \(peer) failed (\(count) in a row), next try in \(Int(delay)) s: \(failure)")
                 }
             }
-            try? await Task.sleep(for: .seconds(interval))
+            group.cancelAll()
         }
     }
 }

@@ -28,9 +28,10 @@ public enum NodeServer {
         let router = Router(context: PeerRequestContext.self)
         let store = node.store
         let live = LiveRoster(store: store)
-        Task.detached(priority: .utility) {
+        // Loads on a reader thread beside the starting server; until then check reads SQLite.
+        Task(priority: .utility) {
             do {
-                try live.load()
+                try await live.load()
                 logger.info("check index loaded: \(live.count) live entries")
             } catch {
                 logger.error("check index not loaded, check reads the database: \(error)")
@@ -39,7 +40,7 @@ public enum NodeServer {
 
         router.get("/v1/status") { _, context -> Response in
             _ = try await authenticatedPeer(context, store: store)
-            let (clock, digest) = try store.digest()
+            let (clock, digest) = try await store.digest()
             return json([
                 "agency": .string(node.identity.agency), "origin": .string(node.identity.origin),
                 "clock": clock.json, "digest": .string(digest),
@@ -60,8 +61,17 @@ public enum NodeServer {
             }
             let limit = min(Int(document["limit"]?.integer ?? Int64(SyncLimits.maximumPage)), SyncLimits.maximumPage)
             guard limit > 0 else { throw HTTPError(.badRequest, message: "limit must be positive") }
-            let (bodies, more, held) = try store.read { snapshot in
-                let (bodies, more) = try snapshot.operations(missingFrom: clock, limit: limit, bytes: SyncLimits.maximumPageBytes)
+            var origins: Set<String>?
+            if let accepted = document["origins"] {
+                let names = accepted.array?.compactMap(\.string).filter(Origin.isValid) ?? []
+                guard names.count == accepted.array?.count, names.count <= SyncLimits.maximumOrigins else {
+                    throw HTTPError(.badRequest, message: "origins must be a list of at most \(SyncLimits.maximumOrigins) origins like kz-mvd/astana-1")
+                }
+                origins = Set(names)
+            }
+            let (bodies, more, held) = try await store.read { [origins] snapshot in
+                let (bodies, more) = try snapshot.operations(missingFrom: clock, limit: limit, bytes: SyncLimits.maximumPageBytes,
+                                                             origins: origins)
                 return (bodies, more, try snapshot.clock())
             }
             logger.info("pull by \(peer): \(bodies.count) operations\(more ? ", more to come" : "")")
@@ -80,10 +90,10 @@ public enum NodeServer {
         router.post("/v1/sync/push") { request, context -> Response in
             let peer = try await authenticatedPeer(context, store: store)
             let body = try await request.body.collect(upTo: SyncLimits.maximumBody)
-            let operations = try parseOperations(Array(buffer: body))
-            let outcomes = try store.receive(operations, from: peer)
-            try? live.catchUp()
-            let held = try store.read { try $0.clock() }
+            let operations = try await CPUWork.run { try parseOperations(Array(buffer: body)) }
+            let outcomes = try await store.receive(operations, from: peer)
+            try? await live.catchUp()
+            let held = try await store.read { try $0.clock() }
             logger.info("push by \(peer): \(operations.count) operations")
             return json(["clock": held.json, "results": .array(zip(operations, outcomes).map { operation, outcome in
                 var result: [String: JSON] = ["dot": .string(operation.dot.description)]
@@ -110,7 +120,7 @@ public enum NodeServer {
                 throw HTTPError(.badRequest, message: error.reason)
             }
             let today = CalendarDate(Timestamp.now())
-            let entries = try live.check(resource, today: today)
+            let entries = try await live.check(resource, today: today)
             return json(["resource": resource.json, "listed": .bool(!entries.isEmpty), "entries": .array(entries.map(\.json))])
         }
 
@@ -134,7 +144,7 @@ public enum NodeServer {
             throw HTTPError(.forbidden, message: "sync needs a client certificate whose key a peer descriptor pins")
         }
         let pin = try NodeTLS.pin(of: certificate)
-        guard let peer = try store.read({ try $0.peers() }).first(where: { $0.tlsPin == pin }) else {
+        guard let peer = try await store.read({ try $0.peers() }).first(where: { $0.tlsPin == pin }) else {
             throw HTTPError(.forbidden, message: "no peer descriptor pins this client key (sha256 \(pin)): add the client's descriptor with roster peers add")
         }
         return peer.id
@@ -143,7 +153,11 @@ public enum NodeServer {
     /// NDJSON of signed operations; a line that is too long or malformed refuses the page.
     static func parseOperations(_ bytes: [UInt8]) throws -> [SignedOperation] {
         var operations: [SignedOperation] = []
-        for (index, line) in bytes.split(separator: 0x0A).enumerated() where !line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) {
+        let lines = bytes.split(separator: 0x0A).filter { !$0.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) }
+        guard lines.count <= SyncLimits.maximumPage else {
+            throw HTTPError(.contentTooLarge, message: "a push carries at most \(SyncLimits.maximumPage) operations, this one \(lines.count): send pages")
+        }
+        for (index, line) in lines.enumerated() {
             guard line.count <= SyncLimits.maximumOperation else {
                 throw HTTPError(.badRequest, message: "line \(index + 1): an operation is larger than \(SyncLimits.maximumOperation) bytes")
             }

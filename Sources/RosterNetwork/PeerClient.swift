@@ -68,10 +68,10 @@ public struct PeerClient: Sendable {
         } catch {
             // No channel took the promise: complete it here, or NIO reports it leaked.
             promise.fail(error)
-            throw RosterError(.storage, "cannot reach \(peer) at \(endpoint): \(error)")
+            throw RosterError(.unreachable, "cannot reach \(peer) at \(endpoint): \(error); check that it runs and the endpoint in its descriptor")
         }
         let timeout = channel.eventLoop.scheduleTask(in: .seconds(SyncLimits.requestTimeout)) {
-            promise.fail(RosterError(.storage, "\(peer) at \(endpoint) did not answer within \(SyncLimits.requestTimeout) s"))
+            promise.fail(RosterError(.timeout, "\(peer) at \(endpoint) did not answer within \(SyncLimits.requestTimeout) s"))
             channel.close(promise: nil)
         }
         var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
@@ -83,18 +83,25 @@ public struct PeerClient: Sendable {
         channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: body))), promise: nil)
         channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
         do {
-            let response = try await promise.futureResult.get()
+            // A cancelled round (shutdown) closes the connection at once.
+            let response = try await withTaskCancellationHandler {
+                try await promise.futureResult.get()
+            } onCancel: {
+                promise.fail(CancellationError())
+                channel.close(promise: nil)
+            }
             timeout.cancel()
             return response
         } catch {
             timeout.cancel()
             channel.close(promise: nil)
             if let presented = mismatch.presented {
-                throw RosterError(.badKey,
+                throw RosterError(.pinMismatch,
                     "\(peer) at \(endpoint) presented TLS key sha256 \(presented), but its descriptor pins \(expected): not syncing")
             }
+            if error is CancellationError { throw error }
             if let error = error as? RosterError { throw error }
-            throw RosterError(.storage, "request to \(peer) at \(endpoint) failed: \(error)")
+            throw RosterError(.unreachable, "request to \(peer) at \(endpoint) failed: \(error)")
         }
     }
 }
@@ -145,6 +152,6 @@ final class ResponseCollector: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        promise.fail(RosterError(.storage, "the peer closed the connection before answering"))
+        promise.fail(RosterError(.unreachable, "the peer closed the connection before answering"))
     }
 }

@@ -15,6 +15,15 @@ public enum SyncLimits {
     /// Bytes of operations per page, at most: half a body, so that a page of
     /// operations at their largest still fits any peer's body limit.
     public static let maximumPageBytes = maximumBody / 2
+    /// Origins a pull request may name as the ones the caller accepts.
+    public static let maximumOrigins = 10_000
+    /// One round with one peer ends after this many seconds or pulled pages, whatever
+    /// the peer says: a peer that always has "more" cannot hold a node in one round.
+    /// A first sync of a million operations takes 200 pages; the next round resumes.
+    public static let roundSeconds: Double = 600
+    public static let roundPages = 1_000
+    /// Peers synced at once by `serve`: one slow peer never holds up the others.
+    public static let concurrentPeers = 4
     /// Seconds before an outgoing request is given up.
     public static let requestTimeout: Int64 = 30
     /// Seconds a connection may stay silent, in the TLS handshake, while sending a

@@ -16,11 +16,16 @@ public struct SyncReport: Sendable {
     public var bytesSent = 0
     public var bytesReceived = 0
     public var seconds = 0.0
+    /// False when the round stopped at its budget with more to move: the next round goes on.
+    public var complete = true
 }
 
 /// One round of anti-entropy with a peer: pull what this node lacks, page by page,
 /// each page committed in one transaction; then push what the peer lacks. Clocks
 /// advance only with what was committed, so a round cut anywhere resumes cleanly.
+/// A round ends when the peer has nothing more, when nothing moved, or when its
+/// budget (`SyncLimits.roundSeconds`, `roundPages`) is spent; it stops at once
+/// when its task is cancelled.
 public enum Synchronizer {
     public static func sync(node: Node, with peer: Peer, tls: NodeTLS, logger: Logger) async throws -> SyncReport {
         guard let endpoint = peer.endpoint, let pin = peer.tlsPin else {
@@ -29,23 +34,27 @@ public enum Synchronizer {
         let client = PeerClient(peer: peer.id, endpoint: endpoint, pin: pin, tls: tls)
         var report = SyncReport(peer: peer.id)
         let started = ContinuousClock.now
+        let deadline = started + .seconds(SyncLimits.roundSeconds)
+        var pages = 0
+        func budgetLeft() -> Bool { pages < SyncLimits.roundPages && ContinuousClock.now < deadline }
+
+        // Only what this node accepts is asked for, so refused operations are not sent again and again.
+        let accepted = try await node.store.read { try $0.keys().keys.sorted() }
+        let origins = accepted.count <= SyncLimits.maximumOrigins ? accepted : nil
 
         // Pull: the next page is fetched, parsed and verified while this one is written.
         // It is asked for with the clock this node will hold if the page applies whole;
         // if it does not (pending or rejected operations), that page is dropped and
         // asked for again with the clock this node holds.
         var theirs = VectorClock()
-        var page = try await pull(from: client, holding: node.store.read { try $0.clock() }, store: node.store)
+        var page = try await pull(from: client, holding: node.store.read { try $0.clock() }, origins: origins, store: node.store)
+        pages += 1
         while true {
             let expected = page.expected
-            let next = page.more ? Task { try await pull(from: client, holding: expected, store: node.store) } : nil
-            let outcomes: [CausalDelivery.Outcome]
-            do {
-                outcomes = try node.store.apply(page.verified, from: peer.id)
-            } catch {
-                _ = try? await next?.value
-                throw error
-            }
+            let prefetch = page.more && budgetLeft()
+            let store = node.store
+            async let prefetched = prefetch ? pull(from: client, holding: expected, origins: origins, store: store) : nil
+            let outcomes = try await node.store.apply(page.verified, from: peer.id)
             report.bytesSent += page.bytesSent
             report.bytesReceived += page.bytesReceived
             theirs = page.theirs
@@ -57,37 +66,53 @@ public enum Synchronizer {
                 case .rejected(let error): report.rejected.append("\(operation.dot): \(error.reason)")
                 }
             }
-            let after = try node.store.read { try $0.clock() }
-            guard page.more, after != page.asked else {
-                _ = try? await next?.value
+            let after = try await node.store.read { try $0.clock() }
+            // A page that moved nothing ends the round: asking again would bring the same.
+            guard page.more, after != page.asked else { break }
+            guard budgetLeft() else {
+                report.complete = false
                 break
             }
-            if after == expected, let next {
-                page = try await next.value
+            pages += 1
+            if after == expected, let next = try await prefetched {
+                page = next
             } else {
-                if let dropped = try? await next?.value {
+                if let dropped = try? await prefetched {
                     report.bytesSent += dropped.bytesSent
                     report.bytesReceived += dropped.bytesReceived
                 }
-                page = try await pull(from: client, holding: after, store: node.store)
+                page = try await pull(from: client, holding: after, origins: origins, store: node.store)
             }
         }
 
         // Push, against the peer's own account of what it holds: its clock came with the
         // last page pulled and comes back with each push, so an idle round is one request.
+        // A peer that claims to apply what it was sent must show it in its clock, or the
+        // round stops: otherwise a lying peer would be sent the same page for ever.
         while true {
-            let (bodies, more) = try node.store.read { try $0.operations(missingFrom: theirs, limit: SyncLimits.maximumPage, bytes: SyncLimits.maximumPageBytes) }
+            try Task.checkCancellation()
+            let held = theirs
+            let (bodies, more) = try await node.store.read {
+                try $0.operations(missingFrom: held, limit: SyncLimits.maximumPage, bytes: SyncLimits.maximumPageBytes)
+            }
             guard !bodies.isEmpty else { break }
+            guard budgetLeft() else {
+                report.complete = false
+                break
+            }
+            pages += 1
             let body = Array((bodies.joined(separator: "\n") + "\n").utf8)
             let response = try await client.request(.POST, "/v1/sync/push", body: body, contentType: "application/x-ndjson")
             report.bytesSent += body.count
             report.bytesReceived += response.body.count
             try expectSuccess(response, from: peer.id)
             let answer = try JSONParser.parse(response.body)
-            guard case .array(let results)? = answer["results"], let clockJSON = answer["clock"] else {
+            guard let results = answer["results"]?.array, let clockJSON = answer["clock"], let answered = try? VectorClock(json: clockJSON) else {
                 throw RosterError(.badInput, "\(peer.id) answered a push without results and clock")
             }
-            theirs = try VectorClock(json: clockJSON)
+            guard results.count == bodies.count else {
+                throw RosterError(.badInput, "\(peer.id) answered \(results.count) results for \(bodies.count) operations pushed")
+            }
             var moved = 0
             for result in results {
                 switch result["outcome"]?.string {
@@ -96,12 +121,18 @@ public enum Synchronizer {
                 default: break
                 }
             }
+            let advanced = answered.counters.contains { $0.value > held[$0.key] }
+            if moved > 0 && !advanced {
+                throw RosterError(.badInput, "\(peer.id) says it applied \(moved) operations, but its clock did not advance: stopping this round")
+            }
+            theirs = answered
             report.pushed += moved
             guard more, moved > 0 else { break }
         }
         let elapsed = ContinuousClock.now - started
         report.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        logger.info("sync with \(peer.id): pulled \(report.pulled), pushed \(report.pushed), pending \(report.pending), rejected \(report.rejected.count)")
+        let cut = report.complete ? "" : "; the round's budget is spent, the next round goes on"
+        logger.info("sync with \(peer.id): pulled \(report.pulled), pushed \(report.pushed), pending \(report.pending), rejected \(report.rejected.count)\(cut)")
         return report
     }
 
@@ -125,9 +156,10 @@ public enum Synchronizer {
         }
     }
 
-    static func pull(from client: PeerClient, holding clock: VectorClock, store: Store) async throws -> Page {
-        let request: JSON = ["clock": clock.json, "limit": .integer(Int64(SyncLimits.maximumPage))]
-        let body = CanonicalJSON.encode(request)
+    static func pull(from client: PeerClient, holding clock: VectorClock, origins: [String]?, store: Store) async throws -> Page {
+        var request: [String: JSON] = ["clock": clock.json, "limit": .integer(Int64(SyncLimits.maximumPage))]
+        if let origins { request["origins"] = .array(origins.map(JSON.string)) }
+        let body = CanonicalJSON.encode(.object(request))
         let response = try await client.request(.POST, "/v1/sync/pull", body: body)
         try expectSuccess(response, from: client.peer)
         guard let clockText = response.header("Roster-Clock"), let theirs = try? VectorClock(json: JSONParser.parse(clockText)) else {
@@ -137,15 +169,25 @@ public enum Synchronizer {
         if let large = lines.firstIndex(where: { $0.count > SyncLimits.maximumOperation }) {
             throw RosterError(.badInput, "\(client.peer) sent an operation larger than \(SyncLimits.maximumOperation) bytes (line \(large + 1))")
         }
-        let operations = try Store.parse(lines.map(Array.init))
+        guard lines.count <= SyncLimits.maximumPage else {
+            throw RosterError(.badInput, "\(client.peer) sent \(lines.count) operations in one page, more than the \(SyncLimits.maximumPage) asked for")
+        }
+        let peer = client.peer
+        let operations = try await CPUWork.run {
+            do {
+                return try Store.parse(lines.map(Array.init))
+            } catch let error as RosterError {
+                throw RosterError(error.code, "\(peer) sent a page that does not parse: \(error.reason)")
+            }
+        }
         return Page(asked: clock, theirs: theirs, more: response.header("Roster-More") == "true", operations: operations,
-                    verified: try store.verify(operations), bytesSent: body.count, bytesReceived: response.body.count)
+                    verified: try await store.verify(operations), bytesSent: body.count, bytesReceived: response.body.count)
     }
 
     static func expectSuccess(_ response: PeerClient.Response, from agency: String) throws {
         guard response.status == 200 else {
             let message = String(decoding: response.body.prefix(500), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw RosterError(.badInput, "\(agency) refused (HTTP \(response.status)): \(message)")
+            throw RosterError(.peerRefused, "\(agency) refused (HTTP \(response.status)): \(message)")
         }
     }
 }

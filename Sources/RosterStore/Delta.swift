@@ -7,12 +7,16 @@ extension DatabaseReading {
     /// first operation the holder lacks; the walk in applied order starts there and
     /// stops after `limit`, so a page costs what it returns, not what the roster
     /// holds, and paging through a first sync stays linear.
-    public func operations(missingFrom clock: VectorClock, limit: Int, bytes: Int = Int.max) throws -> (bodies: [String], more: Bool) {
+    /// `origins`, when given, are the only origins the holder accepts: a node is
+    /// never sent, page after page, what it would refuse.
+    public func operations(missingFrom clock: VectorClock, limit: Int, bytes: Int = Int.max,
+                           origins: Set<String>? = nil) throws -> (bodies: [String], more: Bool) {
         var from: [Int64: Int64] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT id, name, head_seq FROM origin") {
             guard let id = row.integer(0), let name = row.text(1), let head = row.integer(2) else {
                 throw Cell.unreadable("an origin row")
             }
+            if let origins, !origins.contains(name) { continue }
             let held = Int64(clock[name])
             if head > held { from[id] = held }
         }

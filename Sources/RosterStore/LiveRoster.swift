@@ -27,8 +27,8 @@ public final class LiveRoster: Sendable {
 
     /// Reads every live entry of the store: seconds for a million, so a server
     /// starts answering first and loads this beside.
-    public func load() throws {
-        let loaded = try store.read { snapshot in
+    public func load() async throws {
+        let loaded = try await store.read { snapshot in
             var state = State()
             state.loaded = true
             state.clock = try snapshot.clock()
@@ -45,9 +45,9 @@ public final class LiveRoster: Sendable {
 
     /// Takes in the entries that operations applied since the last call added,
     /// amended or revoked. Cheap when nothing moved: one read of the heads.
-    public func catchUp() throws {
+    public func catchUp() async throws {
         guard let known = state.withLock({ $0.loaded ? $0.clock : nil }) else { return }
-        let (clock, changed) = try store.read { snapshot in
+        let (clock, changed) = try await store.read { snapshot in
             let clock = try snapshot.clock()
             return (clock, clock == known ? [] : try snapshot.entries(changedSince: known))
         }
@@ -66,7 +66,7 @@ public final class LiveRoster: Sendable {
 
     /// The live, unexpired entries that list `resource`, nearest match first; first
     /// catches up if that was last done longer than `freshness` ago.
-    public func check(_ resource: Resource, today: CalendarDate, freshness: Duration = .milliseconds(500)) throws -> [Entry] {
+    public func check(_ resource: Resource, today: CalendarDate, freshness: Duration = .milliseconds(500)) async throws -> [Entry] {
         let now = ContinuousClock.now
         let due = state.withLock { state in
             guard !state.catchingUp, now - state.caughtUp >= freshness else { return false }
@@ -75,10 +75,10 @@ public final class LiveRoster: Sendable {
         }
         if due {
             defer { state.withLock { $0.catchingUp = false; $0.caughtUp = now } }
-            try catchUp()
+            try await catchUp()
         }
         guard state.withLock({ !$0.loaded || !$0.index.check(resource).isEmpty }) else { return [] }
-        return try store.read { try $0.check(resource, today: today) }
+        return try await store.read { try $0.check(resource, today: today) }
     }
 }
 

@@ -46,6 +46,36 @@ public final class Store: Sendable {
         }
     }
 
+    /// The same write from async code: it waits on the database's own serial queue,
+    /// so the caller's cooperative thread is free for other requests meanwhile.
+    public func write<T: Sendable>(_ body: @Sendable (Transaction) throws -> T) async throws -> T {
+        let logger = self.logger
+        return try await storageErrors {
+            try await pool.write { db in try body(Transaction(db: db, logger: logger)) }
+        }
+    }
+
+    /// The same read from async code, on one of the database's reader threads.
+    public func read<T: Sendable>(_ body: @Sendable (Snapshot) throws -> T) async throws -> T {
+        try await storageErrors {
+            try await pool.read { db in try body(Snapshot(db: db)) }
+        }
+    }
+
+    /// Verifies on every core, off the cooperative pool, then applies in one transaction.
+    public func receive(_ batch: [SignedOperation], from source: String) async throws -> [CausalDelivery.Outcome] {
+        try await apply(verify(batch), from: source)
+    }
+
+    public func verify(_ batch: [SignedOperation]) async throws -> VerifiedBatch {
+        let keys = try await read { try $0.keys() }
+        return await CPUWork.run { VerifiedBatch(results: Verifier.verify(batch, keys: keys)) }
+    }
+
+    public func apply(_ batch: VerifiedBatch, from source: String) async throws -> [CausalDelivery.Outcome] {
+        try await write { try $0.receive(batch.results, from: source) }
+    }
+
     /// Verifies and applies operations in one transaction (see `Transaction.receive`).
     public func receive(_ batch: [SignedOperation], from source: String = "local") throws -> [CausalDelivery.Outcome] {
         try apply(verify(batch), from: source)
@@ -80,6 +110,22 @@ public final class Store: Sendable {
         return (clock, digest)
     }
 
+    /// The state digest from async code: computed on a reader thread, kept once computed.
+    public func digest() async throws -> (clock: VectorClock, digest: String) {
+        let (clock, cached, digest) = try await read { snapshot in
+            let cached = try snapshot.cachedDigest()
+            return (try snapshot.clock(), cached, try cached ?? snapshot.computedDigest())
+        }
+        if cached == nil {
+            _ = try? await write { transaction in
+                guard try transaction.clock() == clock else { return }
+                try transaction.db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('digest', ?), ('digest.clock', ?)",
+                                           arguments: [digest, CanonicalJSON.string(clock.json)])
+            }
+        }
+        return (clock, digest)
+    }
+
     /// Parses lines of signed operations on every core; the first bad line throws with its number.
     public static func parse(_ lines: [[UInt8]]) throws -> [SignedOperation] {
         try Importer.parallelMap(Array(lines.enumerated())) { index, line in
@@ -102,17 +148,29 @@ func storageErrors<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let error as DatabaseError {
-        switch error.resultCode {
-        case .SQLITE_FULL:
-            throw RosterError(.storage, "the disk is full: free space and run the command again; nothing was changed")
-        case .SQLITE_BUSY, .SQLITE_LOCKED:
-            throw RosterError(.storage, "the database is busy with another roster process: try again when it finishes")
-        case .SQLITE_READONLY:
-            throw RosterError(.storage, "the database is read-only: check the data folder's permissions")
-        case .SQLITE_CORRUPT, .SQLITE_NOTADB:
-            throw RosterError(.storage, "the database file is damaged: restore it from a backup or re-import an ops export")
-        default:
-            throw RosterError(.storage, "database error: \(error.message ?? "\(error.resultCode)")")
-        }
+        throw storageError(error)
+    }
+}
+
+func storageErrors<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as DatabaseError {
+        throw storageError(error)
+    }
+}
+
+private func storageError(_ error: DatabaseError) -> RosterError {
+    switch error.resultCode {
+    case .SQLITE_FULL:
+        return RosterError(.storage, "the disk is full: free space and run the command again; nothing was changed")
+    case .SQLITE_BUSY, .SQLITE_LOCKED:
+        return RosterError(.storage, "the database is busy with another roster process: try again when it finishes")
+    case .SQLITE_READONLY:
+        return RosterError(.storage, "the database is read-only: check the data folder's permissions")
+    case .SQLITE_CORRUPT, .SQLITE_NOTADB:
+        return RosterError(.storage, "the database file is damaged: restore it from a backup or re-import an ops export")
+    default:
+        return RosterError(.storage, "database error: \(error.message ?? "\(error.resultCode)")")
     }
 }

@@ -22,6 +22,12 @@ struct Serve: AsyncParsableCommand {
             throw RosterError(.invalidField, "--listen takes HOST:PORT, like 127.0.0.1:8443")
         }
         let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        guard interval == 0 || (0.1...86_400).contains(interval) else {
+            throw RosterError(.invalidField, "--interval takes seconds from 0.1 to 86400, or 0 for never")
+        }
+        guard (1...65_535).contains(port), listen[listen.index(after: colon)...].allSatisfy({ ("0"..."9").contains($0) }) else {
+            throw RosterError(.invalidField, "--listen takes HOST:PORT with a port from 1 to 65535, like 127.0.0.1:8443")
+        }
         guard (tlsCert == nil) == (tlsKey == nil) else {
             throw RosterError(.invalidField, "give --tls-cert and --tls-key together")
         }
@@ -40,7 +46,7 @@ struct Serve: AsyncParsableCommand {
 
 struct Sync: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "One round of pull and push with every peer, or one, printing what moved. Exit 2 if a peer failed.")
+        abstract: "One round of pull and push with every peer, or one, printing what moved. Exit 3 if a peer failed.")
 
     @OptionGroup var node: NodeOptions
     @Option(help: "Only this peer (an id from roster peers list), or the nodes of this agency.") var peer: String?
@@ -50,7 +56,7 @@ struct Sync: AsyncParsableCommand {
         let tls = try NodeTLS.load(folder: opened.folder, origin: opened.identity.origin)
         var logger = Logger(label: "roster.sync")
         logger.logLevel = .warning
-        let peers = try opened.store.read { try $0.peers() }.filter { candidate in peer.map(candidate.isNamed) ?? true }
+        let peers = try await opened.store.read { try $0.peers() }.filter { candidate in peer.map(candidate.isNamed) ?? true }
         if let peer, peers.isEmpty { throw RosterError(.invalidField, "\(peer) is not a peer: roster peers list shows them") }
         var failed: RosterError?
         for candidate in peers where candidate.endpoint != nil {
@@ -61,12 +67,13 @@ struct Sync: AsyncParsableCommand {
                         "peer": .string(report.peer), "pulled": .integer(Int64(report.pulled)), "pushed": .integer(Int64(report.pushed)),
                         "pending": .integer(Int64(report.pending)), "rejected": .array(report.rejected.map(JSON.string)),
                         "bytes_sent": .integer(Int64(report.bytesSent)), "bytes_received": .integer(Int64(report.bytesReceived)),
-                        "milliseconds": .integer(Int64((report.seconds * 1000).rounded())),
+                        "milliseconds": .integer(Int64((report.seconds * 1000).rounded())), "complete": .bool(report.complete),
                     ])
                 } else {
                     Terminal.print("\(report.peer): pulled \(report.pulled), pushed \(report.pushed), pending \(report.pending), rejected \(report.rejected.count)"
                         + " (\(report.bytesReceived) bytes in, \(report.bytesSent) out, \(Int((report.seconds * 1000).rounded())) ms)")
                     report.rejected.forEach { Terminal.print("  rejected \($0)") }
+                    if !report.complete { Terminal.print("  the round's budget is spent with more to move: run roster sync again") }
                 }
             } catch let error as RosterError {
                 Terminal.error(error.reason)

@@ -34,30 +34,32 @@ struct CheckPropertyTests {
 
     @Test("Random rosters and questions: roster check, the index and the server's LiveRoster give the same entries",
           arguments: [1, 2, 3] as [UInt64])
-    func agree(seed: UInt64) throws {
+    func agree(seed: UInt64) async throws {
         var rng = SplitMix64(seed: seed)
         let folder = try TemporaryFolder()
         let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "kz-mvd", replica: "a"))
         let fields = EntryFields(category: .drugs, basis: Simulation.basis)
-        var index = RosterIndex()
-        try node.store.write { transaction in
-            var listed: Set<String> = []
-            for _ in 0..<80 {
-                let resource = try Self.randomResource(using: &rng)
-                guard listed.insert(resource.key).inserted else { continue }
-                let operation = try transaction.append(.add(resource: resource, fields: fields), by: node.replica)
-                index.insert(resource, id: operation.dot)
-            }
+        var resources: [Resource] = []
+        var listed: Set<String> = []
+        for _ in 0..<80 {
+            let resource = try Self.randomResource(using: &rng)
+            if listed.insert(resource.key).inserted { resources.append(resource) }
         }
+        let replica = node.replica
+        let added = try await node.store.write { [resources] transaction in
+            try resources.map { try transaction.append(.add(resource: $0, fields: fields), by: replica).dot }
+        }
+        var index = RosterIndex()
+        for (resource, id) in zip(resources, added) { index.insert(resource, id: id) }
         let live = LiveRoster(store: node.store)
-        try live.load()
+        try await live.load()
         let today = try CalendarDate("2026-11-23")
         var listedAnswers = 0
         for _ in 0..<400 {
             let question = try Self.randomResource(using: &rng)
-            let fromDatabase = try node.store.read { try $0.check(question, today: today) }.map(\.id)
+            let fromDatabase = try await node.store.read { try $0.check(question, today: today) }.map(\.id)
             #expect(fromDatabase == index.check(question), "\(question.kind) \(question.value)")
-            #expect(try live.check(question, today: today).map(\.id) == fromDatabase, "\(question.kind) \(question.value)")
+            #expect(try await live.check(question, today: today).map(\.id) == fromDatabase, "\(question.kind) \(question.value)")
             if !fromDatabase.isEmpty { listedAnswers += 1 }
         }
         #expect(listedAnswers > 40, "the questions hit the roster often enough to mean something")

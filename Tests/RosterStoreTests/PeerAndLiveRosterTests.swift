@@ -55,7 +55,7 @@ struct PeerAndLiveRosterTests {
     }
 
     @Test("The check index answers as the database does, and follows what another process applies")
-    func liveRosterFollowsTheDatabase() throws {
+    func liveRosterFollowsTheDatabase() async throws {
         let folder = try TemporaryFolder()
         let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"))
         let fields = EntryFields(category: .drugs, basis: Simulation.basis)
@@ -68,30 +68,31 @@ struct PeerAndLiveRosterTests {
         let today = try CalendarDate("2026-06-01")
         let probes = try ["www.shop.example", "shop.example", "other.example", "203.0.113.9", "198.51.100.1", "new.example"]
             .map { try Resource(inferring: $0) }
-        func agrees() throws {
+        func agrees() async throws {
             for probe in probes {
-                let expected = try node.store.read { try $0.check(probe, today: today) }.map(\.id)
-                #expect(try live.check(probe, today: today, freshness: .seconds(3600)).map(\.id) == expected, "\(probe.value)")
+                let expected = try await node.store.read { try $0.check(probe, today: today) }.map(\.id)
+                #expect(try await live.check(probe, today: today, freshness: .seconds(3600)).map(\.id) == expected, "\(probe.value)")
             }
         }
-        try agrees()   // not loaded: the database answers
-        try live.load()
+        try await agrees()   // not loaded: the database answers
+        try await live.load()
         #expect(live.count == 2)
-        try agrees()
-        #expect(try live.check(probes[0], today: today).map(\.id) == [shop])
+        try await agrees()
+        #expect(try await live.check(probes[0], today: today).map(\.id) == [shop])
 
         // Another process (here another Store on the same file) adds and revokes.
         let other = try Store(path: folder.path("node/roster.sqlite").path)
         let added = try add(other, .domain, "new.example")
-        _ = try other.write { try $0.append(.revoke(target: shop, reason: "lifted"), by: node.replica) }
-        #expect(try live.check(probes[5], today: today, freshness: .seconds(3600)).isEmpty, "not caught up yet")
-        try live.catchUp()
-        #expect(try live.check(probes[5], today: today, freshness: .seconds(3600)).map(\.id) == [added])
-        #expect(try live.check(probes[0], today: today, freshness: .seconds(3600)).isEmpty)
-        try agrees()
+        let replica = node.replica
+        _ = try await other.write { try $0.append(.revoke(target: shop, reason: "lifted"), by: replica) }
+        #expect(try await live.check(probes[5], today: today, freshness: .seconds(3600)).isEmpty, "not caught up yet")
+        try await live.catchUp()
+        #expect(try await live.check(probes[5], today: today, freshness: .seconds(3600)).map(\.id) == [added])
+        #expect(try await live.check(probes[0], today: today, freshness: .seconds(3600)).isEmpty)
+        try await agrees()
         // With a freshness of zero, a check catches up by itself.
         let later = try add(other, .domain, "later.example")
-        #expect(try live.check(Resource(inferring: "later.example"), today: today, freshness: .zero).map(\.id) == [later])
+        #expect(try await live.check(Resource(inferring: "later.example"), today: today, freshness: .zero).map(\.id) == [later])
         #expect(live.count == 3)
     }
 }
