@@ -28,6 +28,9 @@ public struct RosterError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let timeout = Code(rawValue: "timeout")
         public static let peerRefused = Code(rawValue: "peer-refused")
         public static let pinMismatch = Code(rawValue: "pin-mismatch")
+        /// A peer that answered, but not as the protocol says (a clock that does not follow, a page too large).
+        public static let badAnswer = Code(rawValue: "bad-answer")
+        public static let syncIncomplete = Code(rawValue: "sync-incomplete")
     }
 
     public var code: Code

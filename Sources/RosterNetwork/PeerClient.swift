@@ -135,7 +135,7 @@ final class ResponseCollector: ChannelInboundHandler, RemovableChannelHandler {
         case .body(let buffer):
             body += buffer.readableBytesView
             if body.count > SyncLimits.maximumBody + (1 << 20) {
-                promise.fail(RosterError(.badInput, "the peer's answer is larger than \(SyncLimits.maximumBody) bytes"))
+                promise.fail(RosterError(.badAnswer, "the peer's answer is larger than \(SyncLimits.maximumBody) bytes"))
                 context.close(promise: nil)
             }
         case .end:

@@ -108,10 +108,10 @@ public enum Synchronizer {
             try expectSuccess(response, from: peer.id)
             let answer = try JSONParser.parse(response.body)
             guard let results = answer["results"]?.array, let clockJSON = answer["clock"], let answered = try? VectorClock(json: clockJSON) else {
-                throw RosterError(.badInput, "\(peer.id) answered a push without results and clock")
+                throw RosterError(.badAnswer, "\(peer.id) answered a push without results and clock")
             }
             guard results.count == bodies.count else {
-                throw RosterError(.badInput, "\(peer.id) answered \(results.count) results for \(bodies.count) operations pushed")
+                throw RosterError(.badAnswer, "\(peer.id) answered \(results.count) results for \(bodies.count) operations pushed")
             }
             var moved = 0
             for result in results {
@@ -123,7 +123,7 @@ public enum Synchronizer {
             }
             let advanced = answered.counters.contains { $0.value > held[$0.key] }
             if moved > 0 && !advanced {
-                throw RosterError(.badInput, "\(peer.id) says it applied \(moved) operations, but its clock did not advance: stopping this round")
+                throw RosterError(.badAnswer, "\(peer.id) says it applied \(moved) operations, but its clock did not advance: stopping this round")
             }
             theirs = answered
             report.pushed += moved
@@ -163,14 +163,14 @@ public enum Synchronizer {
         let response = try await client.request(.POST, "/v1/sync/pull", body: body)
         try expectSuccess(response, from: client.peer)
         guard let clockText = response.header("Roster-Clock"), let theirs = try? VectorClock(json: JSONParser.parse(clockText)) else {
-            throw RosterError(.badInput, "\(client.peer) answered a pull without its clock (Roster-Clock)")
+            throw RosterError(.badAnswer, "\(client.peer) answered a pull without its clock (Roster-Clock)")
         }
         let lines = response.body.split(separator: 0x0A)
         if let large = lines.firstIndex(where: { $0.count > SyncLimits.maximumOperation }) {
-            throw RosterError(.badInput, "\(client.peer) sent an operation larger than \(SyncLimits.maximumOperation) bytes (line \(large + 1))")
+            throw RosterError(.badAnswer, "\(client.peer) sent an operation larger than \(SyncLimits.maximumOperation) bytes (line \(large + 1))")
         }
         guard lines.count <= SyncLimits.maximumPage else {
-            throw RosterError(.badInput, "\(client.peer) sent \(lines.count) operations in one page, more than the \(SyncLimits.maximumPage) asked for")
+            throw RosterError(.badAnswer, "\(client.peer) sent \(lines.count) operations in one page, more than the \(SyncLimits.maximumPage) asked for")
         }
         let peer = client.peer
         let operations = try await CPUWork.run {

@@ -46,7 +46,8 @@ struct NegativeAnswer: Error {
 extension RosterError {
     var exitCode: Int32 {
         switch code {
-        case .storage, .noNode, .nodeExists, .badKey, .unreachable, .timeout, .peerRefused, .pinMismatch: return 3
+        case .storage, .noNode, .nodeExists, .badKey, .unreachable, .timeout, .peerRefused, .pinMismatch,
+             .badAnswer, .syncIncomplete: return 3
         default: return 2
         }
     }

@@ -58,7 +58,7 @@ struct Sync: AsyncParsableCommand {
         logger.logLevel = .warning
         let peers = try await opened.store.read { try $0.peers() }.filter { candidate in peer.map(candidate.isNamed) ?? true }
         if let peer, peers.isEmpty { throw RosterError(.invalidField, "\(peer) is not a peer: roster peers list shows them") }
-        var failed: RosterError?
+        var failed = false
         for candidate in peers where candidate.endpoint != nil {
             do {
                 let report = try await Synchronizer.sync(node: opened, with: candidate, tls: tls, logger: logger)
@@ -77,9 +77,9 @@ struct Sync: AsyncParsableCommand {
                 }
             } catch let error as RosterError {
                 Terminal.error(error.reason)
-                failed = error
+                failed = true
             }
         }
-        if let failed { throw RosterError(failed.code, "sync did not complete with every peer") }
+        if failed { throw RosterError(.syncIncomplete, "sync did not complete with every peer: see the lines above") }
     }
 }
