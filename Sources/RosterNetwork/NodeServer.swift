@@ -26,6 +26,7 @@ public enum NodeServer {
     public static func application(node: Node, tls: NodeTLS, host: String, port: Int,
                                    logger: Logger) throws -> some ApplicationProtocol {
         let router = Router(context: PeerRequestContext.self)
+        router.add(middleware: ErrorBodyMiddleware())
         let store = node.store
         let live = LiveRoster(store: store)
         // Loads on a reader thread beside the starting server; until then check reads SQLite.

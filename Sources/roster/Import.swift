@@ -15,10 +15,7 @@ struct Import: ParsableCommand {
     @OptionGroup var fields: FieldOptions
 
     func run() throws {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw RosterError(.badInput, "cannot read \(file): check the path")
-        }
-        let bytes = Array(data)
+        let bytes = try InputFile.read(file)
         let opened = try node.openNode()
         var defaults = fields.values
         if let scope { defaults["scope"] = scope }

@@ -50,10 +50,7 @@ struct Peers: ParsableCommand {
                 : [path]
             let descriptors = try files.map { file in
                 do {
-                    guard let data = FileManager.default.contents(atPath: file) else {
-                        throw RosterError(.badInput, "cannot read the file")
-                    }
-                    return try PeerDescriptor(json: JSONParser.parse(Array(data)))
+                    return try PeerDescriptor(json: JSONParser.parse(InputFile.read(file, limit: InputFile.descriptorLimit)))
                 } catch let error as RosterError {
                     throw RosterError(error.code, "\(file): \(error.reason)")
                 }

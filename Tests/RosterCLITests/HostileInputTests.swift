@@ -181,4 +181,32 @@ struct HostileInputTests {
         #expect(try node.roster.run(["audit"]).status == 0)
         node.stop()
     }
+
+    @Test("Every route of a running server, fuzzed from a fixed seed: 2xx or 4xx with an error body, nothing changed, still answering",
+          arguments: [1, 2] as [Int])
+    func fuzzRoutes(seed: Int) throws {
+        let folder = try TemporaryFolder()
+        let node = try FederatedNode(folder: folder, agency: "uz-iib")
+        let peer = try FederatedNode(folder: folder, agency: "kz-mvd")
+        for name in ["a", "b", "c"] { try peer.roster.run(["add", "domain", "\(name).example"] + Self.basis) }
+        try peer.roster.run(["amend", "kz-mvd/main:1", "--note", "amended"])
+        try peer.roster.run(["export", "--format", "ops", "-o", folder.path("kz.ops").path])
+        try peer.descriptor(to: folder.path("kz.json"))
+        #expect(try node.roster.run(["peers", "add", folder.path("kz.json").path]).status == 0)
+        #expect(try node.roster.run(["import", folder.path("kz.ops").path, "--format", "ops"]).status == 0)
+        try node.roster.run(["add", "ip", "192.0.2.1"] + Self.basis)
+        let before = try node.status()
+        try node.start()
+        let script = RosterProcess.repository.appendingPathComponent("Tests/RosterCLITests/fuzz_routes.py")
+        let fuzz = try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), [
+            "python3", script.path, String(node.port), peer.roster.data.appendingPathComponent("tls.crt").path,
+            peer.roster.data.appendingPathComponent("tls.key").path, folder.path("kz.ops").path, String(seed), "600",
+        ])
+        #expect(fuzz.status == 0, "\(fuzz.stdout)\(fuzz.stderr)")
+        #expect(node.serverStatus == -1, "the server still runs")
+        #expect(try peer.curl("/v1/status", on: node).status == 200)
+        #expect(try node.status() == before, "the fuzz changed nothing")
+        #expect(try node.roster.run(["audit"]).status == 0)
+        node.stop()
+    }
 }
