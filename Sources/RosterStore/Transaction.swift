@@ -34,6 +34,9 @@ public struct Transaction: DatabaseReading {
             """)
         let pendingByDot = try db.cachedStatement(sql: "SELECT body FROM pending WHERE origin = ? AND seq = ?")
         let pendingByWait = try db.cachedStatement(sql: "SELECT body FROM pending WHERE waits_origin = ? AND waits_seq = ?")
+        // Most batches meet an empty pending set (a sync in causal order): then no
+        // operation costs two more lookups.
+        let anyPending = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM pending)") ?? true
         let plan = try CausalDelivery.plan(
             incoming: valid, heads: heads(),
             applied: { dot in
@@ -42,6 +45,7 @@ public struct Transaction: DatabaseReading {
                 return CausalDelivery.Applied(hash: SHA256Digest.of(Array(body.utf8)), isAdd: isAdd == 1)
             },
             stored: { dot in
+                guard anyPending else { return nil }
                 guard let row = try Row.fetchOne(pendingByDot, arguments: [dot.origin, Int64(dot.seq)]) else { return nil }
                 guard let body = row.text(0), let operation = try? SignedOperation(parsing: Array(body.utf8)) else {
                     throw Cell.unreadable("pending operation \(dot)")
@@ -49,7 +53,8 @@ public struct Transaction: DatabaseReading {
                 return operation
             },
             waitingFor: { dot in
-                try Row.fetchAll(pendingByWait, arguments: [dot.origin, Int64(dot.seq)]).compactMap { row in
+                guard anyPending else { return [] }
+                return try Row.fetchAll(pendingByWait, arguments: [dot.origin, Int64(dot.seq)]).compactMap { row in
                     // A row edited into garbage waits on; audit names it.
                     guard let body = row.text(0), let operation = try? SignedOperation(parsing: Array(body.utf8)) else {
                         logger.warning("a pending operation waiting for \(dot) does not parse: run roster audit")
@@ -152,11 +157,26 @@ public struct Transaction: DatabaseReading {
             let row = try db.cachedStatement(sql: EntryRow.insertSQL)
             try row.execute(arguments: EntryRow.arguments(Entry(id: op.dot, resource: resource, fields: fields)))
         case .amend(let target, _), .revoke(let target, _):
-            guard let entry = try resolveEntry(target) else {
+            guard let entry = try entry(target).flatMap({ try $0.applying(op, after: latestChanges(of: target, besides: op.dot)) })
+                ?? resolveEntry(target)
+            else {
                 throw RosterError(.unknownEntry, "operation \(op.dot) targets \(target), which this node does not hold")
             }
             try db.execute(sql: "DELETE FROM entry WHERE origin = ? AND seq = ?", arguments: [target.origin, Int64(target.seq)])
             try db.execute(sql: EntryRow.insertSQL, arguments: EntryRow.arguments(entry))
+        }
+    }
+
+    /// The last change of each origin that changed `target`, from the target index:
+    /// what a new change must follow for `Entry.applying` to hold.
+    func latestChanges(of target: Dot, besides dot: Dot) throws -> [Dot] {
+        let rows = try db.cachedStatement(sql: """
+            SELECT origin.name, max(seq) FROM operation JOIN origin ON origin.id = origin_id
+            WHERE target = ? AND NOT (origin.name = ? AND seq = ?) GROUP BY origin_id
+            """)
+        return try Row.fetchAll(rows, arguments: [target.description, dot.origin, Int64(dot.seq)]).map { row in
+            guard let origin = row.text(0), let seq = row.seq(1) else { throw Cell.unreadable("a change of \(target)") }
+            return Dot(origin: origin, seq: seq)
         }
     }
 

@@ -37,6 +37,36 @@ struct MergePropertyTests {
         }
     }
 
+    @Test("Applying a change that follows every earlier one gives what resolving them all gives", arguments: 0..<6)
+    func incrementalChanges(seed: UInt64) throws {
+        var simulation = Simulation(seed: seed)
+        simulation.run(steps: 120)
+        var reference = RosterState(keys: simulation.keys)
+        try reference.receive(simulation.all)
+        var changes: [Dot: [Operation]] = [:]
+        var adds: [Dot: Operation] = [:]
+        var incremental = 0
+        // In the applied order, a causal order, as a node applies them.
+        for operation in reference.applied.map(\.operation) {
+            guard let target = operation.target else {
+                adds[operation.dot] = operation
+                continue
+            }
+            let add = try #require(adds[target])
+            let before = changes[target, default: []]
+            let current = Entry.resolve(add: add, changes: before)
+            let latest = Dictionary(grouping: before.map(\.dot), by: \.origin).values.compactMap { $0.max() }
+            changes[target, default: []].append(operation)
+            let resolved = Entry.resolve(add: add, changes: changes[target]!)
+            if let applied = current.applying(operation, after: latest) {
+                incremental += 1
+                #expect(applied == resolved, "\(operation.dot) on \(target)")
+                #expect(applied.canonicalBytes() == resolved.canonicalBytes())
+            }
+        }
+        #expect(incremental > 0, "some changes follow every earlier one")
+    }
+
     @Test("An operation whose causal past is missing waits, then applies when it arrives")
     func pendingUntilDependenciesArrive() throws {
         var simulation = Simulation(seed: 7, origins: ["kz-mvd/astana-1"])
