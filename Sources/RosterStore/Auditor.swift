@@ -131,6 +131,9 @@ public enum Auditor {
                     report.findings.append("operation row \(stored.origin):\(stored.seq) holds operation \(op.dot): the row was edited")
                     continue
                 }
+                if operation.text != stored.body {
+                    report.findings.append("operation \(op.dot) is not stored in its canonical bytes: the row was edited")
+                }
                 if op.origin != chainOrigin {
                     if !chainOrigin.isEmpty { checkHead(chainOrigin, chainHead) }
                     chainOrigin = op.origin

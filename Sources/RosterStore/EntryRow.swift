@@ -28,7 +28,9 @@ enum EntryRow {
             guard let kind = Resource.Kind(rawValue: try row.requireText(2, what)) else {
                 throw RosterError(.storage, "unknown kind")
             }
-            let scope = try row.optionalText(4, what).flatMap(Resource.Scope.init(rawValue:))
+            let scopeText = try row.optionalText(4, what)
+            let scope = scopeText.flatMap(Resource.Scope.init(rawValue:))
+            guard (scopeText == nil) == (scope == nil) else { throw RosterError(.storage, "unknown scope") }
             let basis = LegalBasis(unchecked: try row.requireText(6, what), reference: try row.requireText(7, what),
                                    decided: try CalendarDate(try row.requireText(8, what)), statute: try row.optionalText(9, what))
             let fields = EntryFields(

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Logging
 import RosterCore
 
@@ -97,7 +98,11 @@ public final class Node: Sendable {
         }
         let key = try ReplicaKey(pem: pem)
         let store = try Store(path: folder.appendingPathComponent(databaseFile).path, logger: logger)
-        guard try store.read({ try $0.keys()[identity.origin] }) == key.publicKey else {
+        // Only this node's own key row: another edited row must not keep audit from running.
+        let registered = try store.read { snapshot in
+            try Row.fetchOne(snapshot.db, sql: "SELECT public_key FROM origin WHERE name = ?", arguments: [identity.origin])?.blob(0)
+        }
+        guard registered == key.publicKey.raw else {
             throw RosterError(.badKey, "the private key in \(folder.path) does not match the key registered for \(identity.origin)")
         }
         return Node(folder: folder, identity: identity, replica: Replica(origin: identity.origin, key: key), store: store)

@@ -63,6 +63,18 @@ struct HostileInputTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["linked.rpz", "other.rpz", "roster.rpz"])
     }
 
+    @Test("A full disk behind stdout ends a command with one line and exit 3, not a trap")
+    func fullStdout() throws {
+        let folder = try TemporaryFolder()
+        let node = RosterProcess(data: folder.path("node"))
+        try node.run(["init", "--agency", "kz-mvd"])
+        let result = try RosterProcess.execute(URL(fileURLWithPath: "/bin/sh"), [
+            "-c", "\"$0\" status --data \"$1\" > /dev/full", RosterProcess.binary.path, folder.path("node").path,
+        ])
+        #expect(result.status == 3, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("roster: cannot write the output: No space left on device"), "\(result.stderr)")
+    }
+
     @Test("check matches a URL whose host is a listed IPv4 or IPv6 address")
     func checkURLWithAddressHost() throws {
         let folder = try TemporaryFolder()
@@ -107,6 +119,25 @@ struct HostileInputTests {
         let audit = try node.run(["audit"])
         #expect(audit.status == 1, "\(audit.stdout)\(audit.stderr)")
         #expect(audit.stdout.contains("kz-mvd/main:1") && audit.stdout.contains("edited"), "\(audit.stdout)")
+    }
+
+    @Test("audit runs and names a peer's key edited into text, where every other command refuses with a line")
+    func auditOfEditedKey() throws {
+        let folder = try TemporaryFolder()
+        let node = RosterProcess(data: folder.path("node"))
+        let peer = RosterProcess(data: folder.path("peer"))
+        try node.run(["init", "--agency", "uz-iib"])
+        try peer.run(["init", "--agency", "kz-mvd"])
+        try peer.run(["peers", "descriptor"]).stdout.write(to: folder.path("kz.json"), atomically: true, encoding: .utf8)
+        #expect(try node.run(["peers", "add", folder.path("kz.json").path]).status == 0)
+        let database = try DatabaseQueue(path: folder.path("node/roster.sqlite").path)
+        try database.write { try $0.execute(sql: "UPDATE origin SET public_key = '0123456789abcdef0123456789abcdef' WHERE name = 'kz-mvd/main'") }
+        try database.close()
+        let audit = try node.run(["audit"])
+        #expect(audit.status == 1 && audit.stdout.contains("the key of kz-mvd/main"), "\(audit.stdout)\(audit.stderr)")
+        try "\n".write(to: folder.path("empty.ops"), atomically: true, encoding: .utf8)
+        let imported = try node.run(["import", folder.path("empty.ops").path, "--format", "ops"])
+        #expect(imported.status == 3 && imported.stderr.contains("run roster audit"), "\(imported.stderr)")
     }
 
     @Test("A TLS key readable by others is refused; TLS 1.0 and 1.1 are refused; a silent connection is closed")

@@ -95,6 +95,10 @@ struct AuditMutationTests {
         case 0 where ["operation", "entry", "equivocation", "origin"].contains(table):
             try db.execute(sql: "DELETE FROM \(table) WHERE \(condition)", arguments: arguments)
             return "deleted a row of \(table)"
+        case 2:
+            // A body re-spelled: the same operation, no longer in its canonical bytes.
+            try db.execute(sql: "UPDATE operation SET body = body || ' ' WHERE position = (SELECT position FROM operation ORDER BY random() LIMIT 1)")
+            return "re-spelled an operation body"
         case 1:
             // Two operations of one origin trade places in the applied order.
             guard let pair = try Row.fetchOne(db, sql: """
