@@ -18,7 +18,10 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
             host = rest[..<colon]
             portText = rest[rest.index(after: colon)...]
         }
-        guard !host.isEmpty, !host.contains("/"), let port = Int(portText), (1...65535).contains(port) else { return nil }
+        // Digits only, no leading zero: one text for one endpoint (Int() takes "+443").
+        guard !host.isEmpty, !host.contains("/"), !portText.hasPrefix("0"), portText.utf8.allSatisfy({ (48...57).contains($0) }),
+            let port = Int(portText), (1...65535).contains(port)
+        else { return nil }
         self.host = String(host)
         self.port = port
     }

@@ -44,7 +44,13 @@ enum EntryRow {
             } else if !row.isNull(15) || !row.isNull(16) {
                 throw RosterError(.storage, "a revocation reason or time without a revoke")
             }
-            return Entry(id: id, resource: Resource(verified: kind, value: try row.requireText(3, what), scope: scope),
+            // Exports write values into zone and hosts files line by line: a value edited
+            // to hold a space or a control character would inject records there.
+            let value = try row.requireText(3, what)
+            guard !value.isEmpty, value.utf8.allSatisfy({ $0 > 0x20 && $0 != 0x7F }) else {
+                throw RosterError(.storage, "a value with a space or a control character")
+            }
+            return Entry(id: id, resource: Resource(verified: kind, value: value, scope: scope),
                          fields: fields, revocation: revocation)
         } catch let error as RosterError {
             throw RosterError(.storage, "entry \(id) in the database is unreadable (\(error.reason)): run roster audit")

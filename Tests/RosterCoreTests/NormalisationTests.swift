@@ -54,4 +54,13 @@ struct NormalisationTests {
     func infers(input: String, kind: Resource.Kind) throws {
         #expect(try Resource(inferring: input).kind == kind)
     }
+
+    @Test("A peer endpoint has one spelling: https, a host, a port of digits without sign or leading zero", arguments: [
+        ("https://kz.example:8443", true), ("https://[2001:db8::1]:443/", true), ("https://kz.example:+443", false),
+        ("https://kz.example:0443", false), ("https://kz.example:0", false), ("https://kz.example:65536", false),
+        ("http://kz.example:8443", false), ("https://kz.example", false), ("https://:443", false),
+    ])
+    func endpoints(text: String, valid: Bool) {
+        #expect((Endpoint(text) != nil) == valid, "\(text)")
+    }
 }
