@@ -136,6 +136,10 @@ public enum NodeServer {
                 customAsyncVerificationCallback: { _ in .certificateVerified })),
             configuration: .init(address: .hostname(host, port: port), serverName: "roster",
                                  availableConnectionsDelegate: MaximumAvailableConnections(SyncLimits.connections())),
+            // The port bound, which `--listen HOST:0` leaves to the system: tests read it here.
+            onServerRunning: { channel in
+                logger.notice("listening on https://\(host):\(channel.localAddress?.port ?? port)")
+            },
             logger: logger)
     }
 

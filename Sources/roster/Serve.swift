@@ -12,7 +12,7 @@ struct Serve: AsyncParsableCommand {
         abstract: "Run the node's HTTPS API for peers and consumers, and sync with every peer on an interval.")
 
     @OptionGroup var node: NodeOptions
-    @Option(help: "Address and port to listen on.") var listen = "127.0.0.1:8443"
+    @Option(help: "Address and port to listen on; port 0 takes a free one, logged as 'listening on'.") var listen = "127.0.0.1:8443"
     @Option(help: "PEM certificate to serve instead of the node's own self-signed one.") var tlsCert: String?
     @Option(help: "PEM private key of --tls-cert.") var tlsKey: String?
     @Option(help: "Seconds between anti-entropy rounds with each peer (0: never).") var interval: Double = 30
@@ -25,8 +25,8 @@ struct Serve: AsyncParsableCommand {
         guard interval == 0 || (0.1...86_400).contains(interval) else {
             throw RosterError(.invalidField, "--interval takes seconds from 0.1 to 86400, or 0 for never")
         }
-        guard (1...65_535).contains(port), listen[listen.index(after: colon)...].allSatisfy({ ("0"..."9").contains($0) }) else {
-            throw RosterError(.invalidField, "--listen takes HOST:PORT with a port from 1 to 65535, like 127.0.0.1:8443")
+        guard (0...65_535).contains(port), listen[listen.index(after: colon)...].allSatisfy({ ("0"..."9").contains($0) }) else {
+            throw RosterError(.invalidField, "--listen takes HOST:PORT with a port from 0 to 65535, like 127.0.0.1:8443")
         }
         guard (tlsCert == nil) == (tlsKey == nil) else {
             throw RosterError(.invalidField, "give --tls-cert and --tls-key together")

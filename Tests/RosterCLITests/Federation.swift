@@ -1,26 +1,34 @@
 import Foundation
 
 /// A node of a test federation: its folder, its port, and its `roster serve` process.
+/// The server binds port 0 and the port is read back from its log, so no two
+/// tests can race for a port; a restarted server takes the same port again.
 final class FederatedNode {
     let roster: RosterProcess
     let agency: String
     /// The agency for its main replica, `agency-replica` for another: its folder's name.
     let name: String
-    let port: Int
+    /// 0 until the node first serves (or a stand-in server took a port for it).
+    private(set) var port = 0
     private var server: Process?
+    private var interval = 0
 
     init(folder: TemporaryFolder, agency: String, replica: String = "main") throws {
         self.agency = agency
         name = replica == "main" ? agency : "\(agency)-\(replica)"
         roster = RosterProcess(data: folder.path(name))
-        port = FederatedNode.freePort()
         try roster.run(["init", "--agency", agency, "--replica", replica])
     }
 
     var endpoint: String { "https://127.0.0.1:\(port)" }
 
-    /// Writes this node's descriptor, with or without its endpoint.
+    /// A port taken by another server that answers for this node (a hostile stand-in).
+    func adopt(port: Int) { self.port = port }
+
+    /// Writes this node's descriptor, with or without its endpoint; an endpoint
+    /// needs a port, so a node that has none yet starts serving first.
     func descriptor(to url: URL, reachable: Bool = true) throws {
+        if reachable && port == 0 { try start() }
         let arguments = reachable ? ["peers", "descriptor", "--endpoint", endpoint] : ["peers", "descriptor"]
         var text = try roster.run(arguments).stdout
         if !reachable {
@@ -30,7 +38,13 @@ final class FederatedNode {
         try text.write(to: url, atomically: true, encoding: .utf8)
     }
 
+    /// Serves with anti-entropy every `interval` seconds (0: never); a server already
+    /// running with another interval is restarted on the same port.
     func start(interval: Int = 0) throws {
+        if let server, server.isRunning {
+            if interval == self.interval { return }
+            stop()
+        }
         let process = Process()
         process.executableURL = RosterProcess.binary
         process.arguments = ["serve", "--listen", "127.0.0.1:\(port)", "--interval", String(interval), "--data", roster.data.path]
@@ -40,17 +54,20 @@ final class FederatedNode {
         process.standardError = try FileHandle(forWritingTo: log)
         try process.run()
         server = process
-        // Ready when the port accepts connections and the server is still ours.
+        self.interval = interval
+        // Ready when the server logs the port it bound, and answers on it.
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline && process.isRunning {
-            if FederatedNode.canConnect(port) {
-                usleep(200_000)
-                if process.isRunning { return }
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            if let match = text.firstMatch(of: /listening on https:\/\/127\.0\.0\.1:(\d+)/), let bound = Int(match.1),
+                FederatedNode.canConnect(bound) {
+                port = bound
+                return
             }
             usleep(50_000)
         }
         let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-        throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: "roster serve did not start on \(port): \(output)"])
+        throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: "roster serve did not start: \(output)"])
     }
 
     func stop() {
@@ -93,23 +110,6 @@ final class FederatedNode {
         }
         let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
         return try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), arguments, input: request).stdout
-    }
-
-    static func freePort() -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
-        }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     static func canConnect(_ port: Int) -> Bool {

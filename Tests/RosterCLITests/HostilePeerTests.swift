@@ -18,14 +18,18 @@ struct HostilePeerTests {
             let script = RosterProcess.repository.appendingPathComponent("Tests/RosterCLITests/fake_peer.py")
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["python3", script.path, mode, node.roster.data.appendingPathComponent("tls.crt").path,
-                                 node.roster.data.appendingPathComponent("tls.key").path, String(node.port)] + (page.map { [$0.path] } ?? [])
+                                 node.roster.data.appendingPathComponent("tls.key").path, "0"] + (page.map { [$0.path] } ?? [])
             let log = folder.path("\(agency).log")
             _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             process.standardOutput = try FileHandle(forWritingTo: log)
             process.standardError = try FileHandle(forWritingTo: log)
             try process.run()
+            // It binds port 0 and prints the port: the node's descriptor then names it.
             let deadline = Date().addingTimeInterval(10)
-            while !FederatedNode.canConnect(node.port) && Date() < deadline { usleep(50_000) }
+            while node.port == 0 && Date() < deadline {
+                let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+                if let match = text.firstMatch(of: /ready (\d+)/), let port = Int(match.1) { node.adopt(port: port) } else { usleep(50_000) }
+            }
         }
 
         deinit {

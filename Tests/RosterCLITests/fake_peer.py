@@ -5,7 +5,7 @@ real node's certificate, and lies in the way its mode says.
   more   answers every pull with the same page and 'Roster-More: true'
   hang   accepts requests and never answers
 
-Usage: fake_peer.py MODE CERT KEY PORT [PAGE]
+Usage: fake_peer.py MODE CERT KEY PORT [PAGE]   (PORT 0: a free one, printed as 'ready PORT')
 """
 import http.server, json, ssl, sys, time
 
@@ -51,5 +51,5 @@ server.daemon_threads = True
 context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 context.load_cert_chain(certificate, key)
 server.socket = context.wrap_socket(server.socket, server_side=True)
-print('ready', flush=True)
+print('ready', server.server_address[1], flush=True)
 server.serve_forever()
