@@ -36,15 +36,26 @@ public struct AntiEntropy: Service {
             var failures: [String: Int] = [:]
             var due: [String: ContinuousClock.Instant] = [:]
             var ticking = false
+            // One client per peer, kept across rounds with its open connection; made
+            // anew when the peer's endpoint or pin changes, dropped with the peer.
+            var clients: [String: PeerClient] = [:]
+            defer { clients.values.forEach { $0.close() } }
             while !Task.isCancelled {
-                let peers = (try? await node.store.read { try $0.peers() }) ?? []
+                let peers = (try? await node.store.peers()) ?? []
+                for gone in Set(clients.keys).subtracting(peers.map(\.id)) { clients.removeValue(forKey: gone)?.close() }
                 let now = ContinuousClock.now
                 for peer in peers where peer.endpoint != nil && !running.contains(peer.id) && due[peer.id].map({ $0 <= now }) ?? true {
                     guard running.count < SyncLimits.concurrentPeers else { break }
+                    if let client = clients[peer.id], client.endpoint != peer.endpoint || client.pin != peer.tlsPin {
+                        client.close()
+                        clients[peer.id] = nil
+                    }
+                    guard let client = try? clients[peer.id] ?? Synchronizer.client(for: peer, tls: tls) else { continue }
+                    clients[peer.id] = client
                     running.insert(peer.id)
-                    group.addTask { [node, tls, logger] in
+                    group.addTask { [node, logger] in
                         do {
-                            _ = try await Synchronizer.sync(node: node, with: peer, tls: tls, logger: logger)
+                            _ = try await Synchronizer.sync(node: node, with: peer, over: client, logger: logger)
                             return .round(peer: peer.id, failure: nil)
                         } catch {
                             return .round(peer: peer.id, failure: "\(error)")

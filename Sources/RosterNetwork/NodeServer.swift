@@ -70,11 +70,8 @@ public enum NodeServer {
                 }
                 origins = Set(names)
             }
-            let (bodies, more, held) = try await store.read { [origins] snapshot in
-                let (bodies, more) = try snapshot.operations(missingFrom: clock, limit: limit, bytes: SyncLimits.maximumPageBytes,
-                                                             origins: origins)
-                return (bodies, more, try snapshot.clock())
-            }
+            let delta = try await store.delta(missingFrom: clock, limit: limit, bytes: SyncLimits.maximumPageBytes, origins: origins)
+            let (bodies, more, held) = (delta.bodies, delta.more, delta.clock)
             logger.info("pull by \(peer): \(bodies.count) operations\(more ? ", more to come" : "")")
             var buffer = ByteBuffer()
             for text in bodies {
@@ -92,9 +89,9 @@ public enum NodeServer {
             let peer = try await authenticatedPeer(context, store: store)
             let body = try await request.body.collect(upTo: SyncLimits.maximumBody)
             let operations = try await CPUWork.run { try parseOperations(Array(buffer: body)) }
-            let outcomes = try await store.receive(operations, from: peer)
+            let receipt = try await store.receive(operations, from: peer)
             try? await live.catchUp()
-            let held = try await store.read { try $0.clock() }
+            let (outcomes, held) = (receipt.outcomes, receipt.clock)
             logger.info("push by \(peer): \(operations.count) operations")
             return json(["clock": held.json, "results": .array(zip(operations, outcomes).map { operation, outcome in
                 var result: [String: JSON] = ["dot": .string(operation.dot.description)]
@@ -129,7 +126,8 @@ public enum NodeServer {
         configuration.certificateVerification = .optionalVerification
         return Application(
             router: router,
-            server: try .tls(.http1(configuration: .init(idleTimeout: .seconds(SyncLimits.idleTimeout))), configuration: TLSChannelConfiguration(
+            server: try .tls(.http1(configuration: .init(additionalChannelHandlers: [FirstRequestDeadline()],
+                                                        idleTimeout: .seconds(SyncLimits.idleTimeout))), configuration: TLSChannelConfiguration(
                 tlsConfiguration: configuration,
                 // Any presented certificate is accepted here; the sync routes then
                 // compare its key with the peers' pins and answer 403 to strangers.
@@ -149,7 +147,7 @@ public enum NodeServer {
             throw HTTPError(.forbidden, message: "sync needs a client certificate whose key a peer descriptor pins")
         }
         let pin = try NodeTLS.pin(of: certificate)
-        guard let peer = try await store.read({ try $0.peers() }).first(where: { $0.tlsPin == pin }) else {
+        guard let peer = try await store.peers().first(where: { $0.tlsPin == pin }) else {
             throw HTTPError(.forbidden, message: "no peer descriptor pins this client key (sha256 \(pin)): add the client's descriptor with roster peers add")
         }
         return peer.id

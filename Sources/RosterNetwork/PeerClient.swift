@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -7,8 +8,10 @@ import RosterCore
 
 /// HTTPS requests to one peer over mutual TLS: this node presents its certificate,
 /// and accepts the server only if its key matches the pin of the peer it meant to
-/// reach. One request per connection keeps failure handling simple.
-public struct PeerClient: Sendable {
+/// reach. The connection is kept open between requests and between rounds (HTTP/1.1
+/// keep-alive), so a round after the first costs neither a TCP nor a TLS handshake;
+/// one that the peer closed is opened again on the next request.
+public final class PeerClient: Sendable {
     public struct Response: Sendable {
         public let status: Int
         public let headers: [(String, String)]
@@ -23,6 +26,10 @@ public struct PeerClient: Sendable {
     public let endpoint: Endpoint
     public let pin: String
     let tls: NodeTLS
+    /// The open connection waiting for the next request, if any.
+    private let idle = NIOLockedValueBox<Connection?>(nil)
+    /// Connections opened so far: a round that opened none reused one.
+    private let opened = NIOLockedValueBox(0)
 
     public init(peer: String, endpoint: Endpoint, pin: String, tls: NodeTLS) {
         self.peer = peer
@@ -31,16 +38,52 @@ public struct PeerClient: Sendable {
         self.tls = tls
     }
 
+    deinit {
+        idle.withLockedValue { $0?.channel.close(promise: nil) }
+    }
+
+    /// How many connections this client has opened.
+    public var connections: Int { opened.withLockedValue { $0 } }
+
+    /// Closes the kept connection; the next request opens a new one.
+    public func close() {
+        idle.withLockedValue { connection in
+            connection?.channel.close(promise: nil)
+            connection = nil
+        }
+    }
+
     public func request(_ method: HTTPMethod, _ path: String, body: [UInt8] = [],
                         contentType: String = "application/json") async throws -> Response {
+        // A kept connection the peer closed while it was idle fails before any answer:
+        // the request is sent once more on a new one. Pulls and pushes are idempotent.
+        let kept = idle.withLockedValue { connection in
+            defer { connection = nil }
+            return connection
+        }
+        if let kept {
+            do {
+                return try await send(method, path, body: body, contentType: contentType, on: kept)
+            } catch let error as RosterError where error.code == .unreachable && kept.collector.answeredNothing {
+                // fall through to a new connection
+            }
+        }
+        return try await send(method, path, body: body, contentType: contentType, on: connect())
+    }
+
+    /// An open connection and the handler that collects its answers.
+    struct Connection: Sendable {
+        let channel: Channel
+        let collector: ResponseCollector
+        let mismatch: PinMismatch
+    }
+
+    private func connect() async throws -> Connection {
         let context = try NIOSSLContext(configuration: tls.clientConfiguration)
         let expected = pin
-        let peer = self.peer
-        let endpoint = self.endpoint
         let mismatch = PinMismatch()
-        let group = MultiThreadedEventLoopGroup.singleton
-        let promise = group.next().makePromise(of: Response.self)
-        let bootstrap = ClientBootstrap(group: group)
+        let collector = ResponseCollector()
+        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(10))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -59,29 +102,38 @@ public struct PeerClient: Sendable {
                     }
                     try channel.pipeline.syncOperations.addHandler(verification)
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(ResponseCollector(promise: promise))
+                    try channel.pipeline.syncOperations.addHandler(collector)
                 }
             }
-        let channel: Channel
         do {
-            channel = try await bootstrap.connect(host: endpoint.host, port: endpoint.port).get()
+            let channel = try await bootstrap.connect(host: endpoint.host, port: endpoint.port).get()
+            opened.withLockedValue { $0 += 1 }
+            return Connection(channel: channel, collector: collector, mismatch: mismatch)
         } catch {
-            // No channel took the promise: complete it here, or NIO reports it leaked.
-            promise.fail(error)
             throw RosterError(.unreachable, "cannot reach \(peer) at \(endpoint): \(error); check that it runs and the endpoint in its descriptor")
         }
-        let timeout = channel.eventLoop.scheduleTask(in: .seconds(SyncLimits.requestTimeout)) {
-            promise.fail(RosterError(.timeout, "\(peer) at \(endpoint) did not answer within \(SyncLimits.requestTimeout) s"))
-            channel.close(promise: nil)
-        }
+    }
+
+    private func send(_ method: HTTPMethod, _ path: String, body: [UInt8], contentType: String,
+                      on connection: Connection) async throws -> Response {
+        let channel = connection.channel
+        let promise = channel.eventLoop.makePromise(of: Response.self)
         var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
         head.headers.add(name: "Host", value: "\(endpoint.host):\(endpoint.port)")
         head.headers.add(name: "Content-Type", value: contentType)
         head.headers.add(name: "Content-Length", value: String(body.count))
-        head.headers.add(name: "Connection", value: "close")
-        channel.write(HTTPClientRequestPart.head(head), promise: nil)
-        channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: body))), promise: nil)
-        channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+        let request = head
+        let collector = connection.collector
+        channel.eventLoop.execute {
+            collector.expect(promise, on: channel)
+            channel.write(HTTPClientRequestPart.head(request), promise: nil)
+            channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: body))), promise: nil)
+            channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+        }
+        let timeout = channel.eventLoop.scheduleTask(in: .seconds(SyncLimits.requestTimeout)) {
+            promise.fail(RosterError(.timeout, "\(self.peer) at \(self.endpoint) did not answer within \(SyncLimits.requestTimeout) s"))
+            channel.close(promise: nil)
+        }
         do {
             // A cancelled round (shutdown) closes the connection at once.
             let response = try await withTaskCancellationHandler {
@@ -91,67 +143,105 @@ public struct PeerClient: Sendable {
                 channel.close(promise: nil)
             }
             timeout.cancel()
+            keep(connection, after: response)
             return response
         } catch {
             timeout.cancel()
             channel.close(promise: nil)
-            if let presented = mismatch.presented {
+            if let presented = connection.mismatch.presented {
                 throw RosterError(.pinMismatch,
-                    "\(peer) at \(endpoint) presented TLS key sha256 \(presented), but its descriptor pins \(expected): not syncing")
+                    "\(peer) at \(endpoint) presented TLS key sha256 \(presented), but its descriptor pins \(pin): not syncing")
             }
             if error is CancellationError { throw error }
             if let error = error as? RosterError { throw error }
             throw RosterError(.unreachable, "request to \(peer) at \(endpoint) failed: \(error)")
         }
     }
+
+    /// Keeps the connection for the next request, unless the peer asked to close it
+    /// or another connection is already kept.
+    private func keep(_ connection: Connection, after response: Response) {
+        guard response.header("Connection")?.lowercased() != "close", connection.channel.isActive else {
+            connection.channel.close(promise: nil)
+            return
+        }
+        let extra = idle.withLockedValue { kept -> Connection? in
+            guard kept == nil else { return connection }
+            kept = connection
+            return nil
+        }
+        extra?.channel.close(promise: nil)
+    }
 }
 
 /// Set from the TLS callback when the server's key is not the pinned one.
-final class PinMismatch: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: String?
+final class PinMismatch: Sendable {
+    private let value = NIOLockedValueBox<String?>(nil)
     var presented: String? {
-        get { lock.withLock { value } }
-        set { lock.withLock { value = newValue } }
+        get { value.withLockedValue { $0 } }
+        set { value.withLockedValue { $0 = newValue } }
     }
 }
 
-/// Collects one HTTP response, up to the body limit, and completes the promise.
-final class ResponseCollector: ChannelInboundHandler, RemovableChannelHandler {
+/// Collects one HTTP response at a time, up to the body limit, and completes the
+/// promise of the request that is waiting for it. Runs on the channel's event loop.
+final class ResponseCollector: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
     typealias InboundIn = HTTPClientResponsePart
 
-    private let promise: EventLoopPromise<PeerClient.Response>
+    private var promise: EventLoopPromise<PeerClient.Response>?
     private var head: HTTPResponseHead?
     private var body: [UInt8] = []
+    /// Whether the request now waiting has had no byte of an answer yet.
+    private let silent = NIOLockedValueBox(true)
 
-    init(promise: EventLoopPromise<PeerClient.Response>) {
+    var answeredNothing: Bool { silent.withLockedValue { $0 } }
+
+    /// The next answer on `channel` completes `promise`.
+    func expect(_ promise: EventLoopPromise<PeerClient.Response>, on channel: Channel) {
         self.promise = promise
+        head = nil
+        body = []
+        silent.withLockedValue { $0 = true }
+        // A connection that closed while idle fails the request at once.
+        if !channel.isActive { fail(RosterError(.unreachable, "the peer closed the connection before answering")) }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        silent.withLockedValue { $0 = false }
         switch unwrapInboundIn(data) {
         case .head(let head):
             self.head = head
         case .body(let buffer):
             body += buffer.readableBytesView
             if body.count > SyncLimits.maximumBody + (1 << 20) {
-                promise.fail(RosterError(.badAnswer, "the peer's answer is larger than \(SyncLimits.maximumBody) bytes"))
+                fail(RosterError(.badAnswer, "the peer's answer is larger than \(SyncLimits.maximumBody) bytes"))
                 context.close(promise: nil)
             }
         case .end:
-            guard let head else { return }
+            guard let head, let promise else {
+                // An answer nobody asked for: the connection is out of step.
+                context.close(promise: nil)
+                return
+            }
+            self.promise = nil
             promise.succeed(PeerClient.Response(status: Int(head.status.code),
                                                 headers: head.headers.map { ($0.name, $0.value) }, body: body))
-            context.close(promise: nil)
+            body = []
         }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        promise.fail(error)
+        fail(error)
         context.close(promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        promise.fail(RosterError(.unreachable, "the peer closed the connection before answering"))
+        fail(RosterError(.unreachable, "the peer closed the connection before answering"))
+        context.fireChannelInactive()
+    }
+
+    private func fail(_ error: Error) {
+        promise?.fail(error)
+        promise = nil
     }
 }

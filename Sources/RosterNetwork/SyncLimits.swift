@@ -26,9 +26,13 @@ public enum SyncLimits {
     public static let concurrentPeers = 4
     /// Seconds before an outgoing request is given up.
     public static let requestTimeout: Int64 = 30
-    /// Seconds a connection may stay silent, in the TLS handshake, while sending a
-    /// request or between requests, before the server closes it.
-    public static let idleTimeout: Int64 = 20
+    /// Seconds a new connection has to finish its TLS handshake and send a request
+    /// head, before the server closes it: a stranger's silent connection goes soon.
+    public static let firstRequestTimeout: Int64 = 10
+    /// Seconds a connection may then stay silent, while sending a request or between
+    /// requests, before the server closes it: longer than the default interval of
+    /// anti-entropy rounds (30 s), so a peer's connection is kept from round to round.
+    public static let idleTimeout: Int64 = 75
     /// Connections served at once, at most; past it the server stops accepting
     /// until one closes, so a flood of idle connections cannot exhaust descriptors.
     public static let maximumConnections = 2000

@@ -18,6 +18,8 @@ public struct SyncReport: Sendable {
     public var seconds = 0.0
     /// False when the round stopped at its budget with more to move: the next round goes on.
     public var complete = true
+    /// Connections the round opened: none when it ran over the one kept from the last round.
+    public var connections = 0
 }
 
 /// One round of anti-entropy with a peer: pull what this node lacks, page by page,
@@ -28,10 +30,22 @@ public struct SyncReport: Sendable {
 /// when its task is cancelled.
 public enum Synchronizer {
     public static func sync(node: Node, with peer: Peer, tls: NodeTLS, logger: Logger) async throws -> SyncReport {
+        let client = try client(for: peer, tls: tls)
+        defer { client.close() }
+        return try await sync(node: node, with: peer, over: client, logger: logger)
+    }
+
+    /// A client for the peer's endpoint and pin, to keep across rounds.
+    public static func client(for peer: Peer, tls: NodeTLS) throws -> PeerClient {
         guard let endpoint = peer.endpoint, let pin = peer.tlsPin else {
             throw RosterError(.invalidField, "peer \(peer.id) has no endpoint and TLS pin in its descriptor")
         }
-        let client = PeerClient(peer: peer.id, endpoint: endpoint, pin: pin, tls: tls)
+        return PeerClient(peer: peer.id, endpoint: endpoint, pin: pin, tls: tls)
+    }
+
+    /// One round over `client`, whose connection stays open for the next round.
+    public static func sync(node: Node, with peer: Peer, over client: PeerClient, logger: Logger) async throws -> SyncReport {
+        let connectionsBefore = client.connections
         var report = SyncReport(peer: peer.id)
         let started = ContinuousClock.now
         let deadline = started + .seconds(SyncLimits.roundSeconds)
@@ -39,7 +53,7 @@ public enum Synchronizer {
         func budgetLeft() -> Bool { pages < SyncLimits.roundPages && ContinuousClock.now < deadline }
 
         // Only what this node accepts is asked for, so refused operations are not sent again and again.
-        let accepted = try await node.store.read { try $0.keys().keys.sorted() }
+        let accepted = try await node.store.keys().keys.sorted()
         let origins = accepted.count <= SyncLimits.maximumOrigins ? accepted : nil
 
         // Pull: the next page is fetched, parsed and verified while this one is written.
@@ -47,18 +61,18 @@ public enum Synchronizer {
         // if it does not (pending or rejected operations), that page is dropped and
         // asked for again with the clock this node holds.
         var theirs = VectorClock()
-        var page = try await pull(from: client, holding: node.store.read { try $0.clock() }, origins: origins, store: node.store)
+        var page = try await pull(from: client, holding: node.store.clock(), origins: origins, store: node.store)
         pages += 1
         while true {
             let expected = page.expected
             let prefetch = page.more && budgetLeft()
             let store = node.store
             async let prefetched = prefetch ? pull(from: client, holding: expected, origins: origins, store: store) : nil
-            let outcomes = try await node.store.apply(page.verified, from: peer.id)
+            let receipt = try await node.store.receive(page.verified, from: peer.id)
             report.bytesSent += page.bytesSent
             report.bytesReceived += page.bytesReceived
             theirs = page.theirs
-            for (operation, outcome) in zip(page.operations, outcomes) {
+            for (operation, outcome) in zip(page.operations, receipt.outcomes) {
                 switch outcome {
                 case .applied: report.pulled += 1
                 case .pending: report.pending += 1
@@ -66,7 +80,7 @@ public enum Synchronizer {
                 case .rejected(let error): report.rejected.append("\(operation.dot): \(error.reason)")
                 }
             }
-            let after = try await node.store.read { try $0.clock() }
+            let after = receipt.clock
             // A page that moved nothing ends the round: asking again would bring the same.
             guard page.more, after != page.asked else { break }
             guard budgetLeft() else {
@@ -92,9 +106,8 @@ public enum Synchronizer {
         while true {
             try Task.checkCancellation()
             let held = theirs
-            let (bodies, more) = try await node.store.read {
-                try $0.operations(missingFrom: held, limit: SyncLimits.maximumPage, bytes: SyncLimits.maximumPageBytes)
-            }
+            let delta = try await node.store.delta(missingFrom: held, limit: SyncLimits.maximumPage, bytes: SyncLimits.maximumPageBytes)
+            let (bodies, more) = (delta.bodies, delta.more)
             guard !bodies.isEmpty else { break }
             guard budgetLeft() else {
                 report.complete = false
@@ -131,8 +144,10 @@ public enum Synchronizer {
         }
         let elapsed = ContinuousClock.now - started
         report.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        report.connections = client.connections - connectionsBefore
         let cut = report.complete ? "" : "; the round's budget is spent, the next round goes on"
-        logger.info("sync with \(peer.id): pulled \(report.pulled), pushed \(report.pushed), pending \(report.pending), rejected \(report.rejected.count)\(cut)")
+        let over = report.connections == 0 ? "over the kept connection" : "over \(report.connections) new connection\(report.connections == 1 ? "" : "s")"
+        logger.info("sync with \(peer.id): pulled \(report.pulled), pushed \(report.pushed), pending \(report.pending), rejected \(report.rejected.count), \(over)\(cut)")
         return report
     }
 

@@ -3,13 +3,13 @@ import GRDB
 import RosterCore
 
 /// Reads shared by snapshots and write transactions.
-public protocol DatabaseReading {
+protocol DatabaseReading {
     var db: Database { get }
 }
 
 extension DatabaseReading {
     /// Every signer this node accepts, by origin.
-    public func keys() throws -> [String: PublicKey] {
+    func keys() throws -> [String: PublicKey] {
         var keys: [String: PublicKey] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT name, public_key FROM origin") {
             let name = try row.requireText(0, "an origin's name")
@@ -19,7 +19,7 @@ extension DatabaseReading {
         return keys
     }
 
-    public func heads() throws -> [String: CausalDelivery.Head] {
+    func heads() throws -> [String: CausalDelivery.Head] {
         var heads: [String: CausalDelivery.Head] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT name, head_seq, head_hash FROM origin WHERE head_seq > 0") {
             let name = try row.requireText(0, "an origin's name")
@@ -30,7 +30,7 @@ extension DatabaseReading {
     }
 
     /// What this node holds: the node's causal context.
-    public func clock() throws -> VectorClock {
+    func clock() throws -> VectorClock {
         VectorClock(try heads().mapValues(\.seq))
     }
 
@@ -39,20 +39,20 @@ extension DatabaseReading {
     }
 
     /// An applied operation by its dot.
-    public func operation(_ dot: Dot) throws -> SignedOperation? {
+    func operation(_ dot: Dot) throws -> SignedOperation? {
         guard let body = try String.fetchOne(db, sql: Self.operationByDot,
                                              arguments: [dot.origin, Int64(dot.seq)])
         else { return nil }
         return try SignedOperation(parsing: Array(body.utf8))
     }
 
-    public func entry(_ id: Dot) throws -> Entry? {
+    func entry(_ id: Dot) throws -> Entry? {
         try Row.fetchOne(db, sql: "SELECT \(EntryRow.columns) FROM entry WHERE origin = ? AND seq = ?",
                          arguments: [id.origin, Int64(id.seq)]).map(EntryRow.entry)
     }
 
     /// The add and every operation that targets the entry, in the order they were applied.
-    public func history(_ id: Dot) throws -> [SignedOperation] {
+    func history(_ id: Dot) throws -> [SignedOperation] {
         let bodies = try String.fetchAll(db, sql: """
             SELECT body FROM operation
             WHERE (origin_id = (SELECT id FROM origin WHERE name = ?) AND seq = ?) OR target = ? ORDER BY position
@@ -77,6 +77,6 @@ extension DatabaseReading {
 }
 
 /// A consistent read-only view of the database.
-public struct Snapshot: DatabaseReading {
-    public let db: Database
+struct Snapshot: DatabaseReading {
+    let db: Database
 }

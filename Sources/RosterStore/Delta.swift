@@ -9,7 +9,7 @@ extension DatabaseReading {
     /// holds, and paging through a first sync stays linear.
     /// `origins`, when given, are the only origins the holder accepts: a node is
     /// never sent, page after page, what it would refuse.
-    public func operations(missingFrom clock: VectorClock, limit: Int, bytes: Int = Int.max,
+    func operations(missingFrom clock: VectorClock, limit: Int, bytes: Int = Int.max,
                            origins: Set<String>? = nil) throws -> (bodies: [String], more: Bool) {
         var from: [Int64: Int64] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT id, name, head_seq FROM origin") {

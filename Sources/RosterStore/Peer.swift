@@ -16,7 +16,7 @@ public struct Peer: Sendable, Equatable {
 }
 
 extension DatabaseReading {
-    public func peers() throws -> [Peer] {
+    func peers() throws -> [Peer] {
         try Row.fetchAll(db, sql: "SELECT descriptor FROM peer ORDER BY id").map { row in
             Peer(descriptor: try PeerDescriptor(json: JSONParser.parse(try row.requireText(0, "a peer descriptor"))))
         }
@@ -25,7 +25,7 @@ extension DatabaseReading {
 
 extension Transaction {
     /// Accepts a descriptor: its replicas' keys, and its node's endpoint and pin for sync.
-    public func addPeer(_ descriptor: PeerDescriptor) throws {
+    func addPeer(_ descriptor: PeerDescriptor) throws {
         try learnKeys(of: descriptor)
         try db.execute(sql: """
             INSERT OR REPLACE INTO peer (id, agency, descriptor, endpoint, tls_spki_sha256) VALUES (?, ?, ?, ?, ?)
@@ -35,14 +35,14 @@ extension Transaction {
 
     /// Accepts a descriptor's replica keys only: for this node's own descriptor, which
     /// may name other replicas of its agency, or for an agency reached through others.
-    public func learnKeys(of descriptor: PeerDescriptor) throws {
+    func learnKeys(of descriptor: PeerDescriptor) throws {
         for replica in descriptor.replicas { try register(origin: replica.origin, key: replica.key) }
     }
 
     /// Stops syncing with a node, or with every node of an agency. Their keys stay:
     /// the operations they signed remain the truth of their entries and must still
     /// verify in an audit.
-    public func removePeer(_ name: String) throws -> [String] {
+    func removePeer(_ name: String) throws -> [String] {
         let removed = try String.fetchAll(db, sql: "DELETE FROM peer WHERE id = ? OR agency = ? RETURNING id", arguments: [name, name])
         guard !removed.isEmpty else {
             throw RosterError(.invalidField, "\(name) is not a peer: roster peers list shows them")

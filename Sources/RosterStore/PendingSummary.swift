@@ -14,7 +14,7 @@ public struct PendingOrigin: Sendable, Equatable {
 }
 
 extension DatabaseReading {
-    public func pendingByOrigin() throws -> [PendingOrigin] {
+    func pendingByOrigin() throws -> [PendingOrigin] {
         var summary: [String: PendingOrigin] = [:]
         for row in try Row.fetchAll(db, sql: """
             SELECT origin, count(*), CAST(total(length(body)) AS INTEGER), waits_origin, waits_seq FROM pending GROUP BY origin, waits_origin, waits_seq
@@ -38,7 +38,7 @@ extension DatabaseReading {
 extension Transaction {
     /// Drops what an origin has pending and its refusal count: the operator's decision
     /// when a peer will never send the past those operations wait for. Returns how many.
-    public func purgePending(origin: String) throws -> Int {
+    func purgePending(origin: String) throws -> Int {
         let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM pending WHERE origin = ?", arguments: [origin]) ?? 0
         try db.execute(sql: "DELETE FROM pending WHERE origin = ?", arguments: [origin])
         try db.execute(sql: "DELETE FROM pending_refused WHERE origin = ?", arguments: [origin])

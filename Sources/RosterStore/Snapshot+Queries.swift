@@ -29,7 +29,7 @@ public struct Counts: Sendable, Equatable {
 
 extension DatabaseReading {
     /// Streams entries in dot order, so a million-entry export needs no million-entry array.
-    public func entries(_ filter: EntryFilter = EntryFilter(), each: (Entry) throws -> Void) throws {
+    func entries(_ filter: EntryFilter = EntryFilter(), each: (Entry) throws -> Void) throws {
         var conditions: [String] = []
         var arguments: StatementArguments = []
         if !filter.includeRevoked { conditions.append("revoked_by IS NULL") }
@@ -54,7 +54,7 @@ extension DatabaseReading {
     /// The live, unexpired entries that list `resource`, nearest match first: the
     /// candidates are read by value through an index, and `RosterIndex` decides
     /// which match, the one definition the server's in-memory index uses too.
-    public func check(_ resource: Resource, today: CalendarDate) throws -> [Entry] {
+    func check(_ resource: Resource, today: CalendarDate) throws -> [Entry] {
         let values = Array(Set(resource.candidateValues))
         let placeholders = Array(repeating: "?", count: values.count).joined(separator: ", ")
         let rows = try Row.fetchAll(db, sql: """
@@ -69,7 +69,7 @@ extension DatabaseReading {
         return index.check(resource).compactMap { candidates[$0] }
     }
 
-    public func counts() throws -> Counts {
+    func counts() throws -> Counts {
         var counts = Counts()
         counts.live = try Int.fetchOne(db, sql: "SELECT count(*) FROM entry WHERE revoked_by IS NULL") ?? 0
         counts.revoked = try Int.fetchOne(db, sql: "SELECT count(*) FROM entry WHERE revoked_by IS NOT NULL") ?? 0
@@ -82,23 +82,23 @@ extension DatabaseReading {
     }
 
     /// Signed operations in the order they were applied: a causal order, as `ops` exports need.
-    public func operationTexts(each: (String) throws -> Void) throws {
+    func operationTexts(each: (String) throws -> Void) throws {
         let bodies = try String.fetchCursor(db, sql: "SELECT body FROM operation ORDER BY position")
         while let body = try bodies.next() { try each(body) }
     }
 
-    public func pendingOperations() throws -> [SignedOperation] {
+    func pendingOperations() throws -> [SignedOperation] {
         try String.fetchAll(db, sql: "SELECT body FROM pending ORDER BY origin, seq").map { try SignedOperation(parsing: Array($0.utf8)) }
     }
 
-    public func equivocatingOrigins() throws -> [String] {
+    func equivocatingOrigins() throws -> [String] {
         try String.fetchAll(db, sql: "SELECT name FROM origin WHERE equivocating = 1 ORDER BY name")
     }
 
     /// The state digest of the derived table (see `StateDigest`). The roster is a
     /// function of the applied operations, which the clock names exactly, so a digest
     /// cached at the same clock is the digest.
-    public func digest() throws -> String {
+    func digest() throws -> String {
         try cachedDigest() ?? computedDigest()
     }
 
@@ -124,7 +124,7 @@ extension DatabaseReading {
     }
 
     /// Live resources an agency lists, as `kind value scope` keys: what an import skips.
-    public func listedKeys(agency: String) throws -> Set<String> {
+    func listedKeys(agency: String) throws -> Set<String> {
         var keys: Set<String> = []
         let rows = try Row.fetchCursor(db, sql: """
             SELECT kind, value, scope FROM entry WHERE revoked_by IS NULL AND origin LIKE ? ESCAPE '\\'

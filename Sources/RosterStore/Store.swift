@@ -3,9 +3,11 @@ import GRDB
 import Logging
 import RosterCore
 
-/// The node's SQLite database: signed operations as truth, entries and heads derived
-/// from them. Every batch is applied in one transaction, so a crash or a bad
-/// operation leaves the database as it was before the batch.
+/// The one owner of the node's SQLite database: signed operations as truth, entries
+/// and heads derived from them. Its methods are the node's intentions (sign an add,
+/// receive a verified batch, accept a peer, read for an export), each one
+/// transaction that keeps every invariant, so a crash or a bad operation leaves the
+/// database as it was; nothing outside this module composes writes or sees SQL.
 public final class Store: Sendable {
     let pool: DatabasePool
     let logger: Logger
@@ -32,15 +34,17 @@ public final class Store: Sendable {
         self.logger = logger
     }
 
+    // MARK: Transactions, for this module only
+
     /// Runs `body` in one write transaction: all of it lands, or none of it does.
-    public func write<T>(_ body: (Transaction) throws -> T) throws -> T {
+    func write<T>(_ body: (Transaction) throws -> T) throws -> T {
         try storageErrors {
             try pool.write { db in try body(Transaction(db: db, logger: logger)) }
         }
     }
 
     /// A consistent snapshot for reading, even while another process writes.
-    public func read<T>(_ body: (Snapshot) throws -> T) throws -> T {
+    func read<T>(_ body: (Snapshot) throws -> T) throws -> T {
         try storageErrors {
             try pool.read { db in try body(Snapshot(db: db)) }
         }
@@ -48,7 +52,7 @@ public final class Store: Sendable {
 
     /// The same write from async code: it waits on the database's own serial queue,
     /// so the caller's cooperative thread is free for other requests meanwhile.
-    public func write<T: Sendable>(_ body: @Sendable (Transaction) throws -> T) async throws -> T {
+    func write<T: Sendable>(_ body: @Sendable (Transaction) throws -> T) async throws -> T {
         let logger = self.logger
         return try await storageErrors {
             try await pool.write { db in try body(Transaction(db: db, logger: logger)) }
@@ -56,41 +60,181 @@ public final class Store: Sendable {
     }
 
     /// The same read from async code, on one of the database's reader threads.
-    public func read<T: Sendable>(_ body: @Sendable (Snapshot) throws -> T) async throws -> T {
+    func read<T: Sendable>(_ body: @Sendable (Snapshot) throws -> T) async throws -> T {
         try await storageErrors {
             try await pool.read { db in try body(Snapshot(db: db)) }
         }
     }
 
-    /// Verifies on every core, off the cooperative pool, then applies in one transaction.
-    public func receive(_ batch: [SignedOperation], from source: String) async throws -> [CausalDelivery.Outcome] {
-        try await apply(verify(batch), from: source)
+    // MARK: What this node's own replica signs
+
+    /// Signs and applies this replica's add of `resource`.
+    public func add(_ resource: Resource, fields: EntryFields, by replica: Replica) throws -> SignedOperation {
+        try write { try $0.append(.add(resource: resource, fields: fields), by: replica) }
     }
 
+    /// Signs and applies an amend of one of this agency's live entries; `changes` sees
+    /// the entry as it stands in the same transaction, so nothing moves in between.
+    public func amend(_ target: Dot, by replica: Replica, changes: (Entry) throws -> FieldChanges) throws -> SignedOperation {
+        try write { transaction in
+            guard let entry = try transaction.entry(target) else {
+                throw RosterError(.unknownEntry, "no entry \(target): roster list shows the ids")
+            }
+            return try transaction.append(.amend(target: target, changes: changes(entry)), by: replica)
+        }
+    }
+
+    /// Signs and applies the revoke of one of this agency's entries: final.
+    public func revoke(_ target: Dot, reason: String, by replica: Replica) throws -> SignedOperation {
+        try write { try $0.append(.revoke(target: target, reason: reason), by: replica) }
+    }
+
+    // MARK: What other replicas signed
+
+    /// What a batch did, and the clock held right after it, read in the same transaction.
+    public struct Receipt: Sendable {
+        public let outcomes: [CausalDelivery.Outcome]
+        public let clock: VectorClock
+    }
+
+    /// Checks signatures on every core, off the cooperative pool, without writing, so
+    /// that a sync can verify the next page while the current one is written.
     public func verify(_ batch: [SignedOperation]) async throws -> VerifiedBatch {
         let keys = try await read { try $0.keys() }
         return await CPUWork.run { VerifiedBatch(results: Verifier.verify(batch, keys: keys)) }
     }
 
-    public func apply(_ batch: VerifiedBatch, from source: String) async throws -> [CausalDelivery.Outcome] {
-        try await write { try $0.receive(batch.results, from: source) }
+    /// Applies a verified batch in one transaction (see `Transaction.receive`): all of
+    /// it lands, or none of it does.
+    public func receive(_ batch: VerifiedBatch, from source: String) async throws -> Receipt {
+        try await write { transaction in
+            Receipt(outcomes: try transaction.receive(batch.results, from: source), clock: try transaction.clock())
+        }
     }
 
-    /// Verifies and applies operations in one transaction (see `Transaction.receive`).
+    /// Verifies, then applies.
+    public func receive(_ batch: [SignedOperation], from source: String) async throws -> Receipt {
+        try await receive(verify(batch), from: source)
+    }
+
+    /// Verifies on every core and applies in one transaction, from synchronous code.
     public func receive(_ batch: [SignedOperation], from source: String = "local") throws -> [CausalDelivery.Outcome] {
-        try apply(verify(batch), from: source)
-    }
-
-    /// Checks signatures on every core without writing, so that a sync can verify
-    /// the next page while the current one is written.
-    public func verify(_ batch: [SignedOperation]) throws -> VerifiedBatch {
         let keys = try read { try $0.keys() }
-        return VerifiedBatch(results: Verifier.verify(batch, keys: keys))
+        let results = Verifier.verify(batch, keys: keys)
+        return try write { try $0.receive(results, from: source) }
     }
 
-    /// Applies a verified batch in one transaction: all of it lands, or none of it does.
-    public func apply(_ batch: VerifiedBatch, from source: String) throws -> [CausalDelivery.Outcome] {
-        try write { try $0.receive(batch.results, from: source) }
+    // MARK: Peers and what waits
+
+    /// Accepts descriptors, all or none: a bad one leaves the known signers as they
+    /// were. A descriptor `isOwn` names this node (a folder like Peers/ may hold it):
+    /// only its keys are learnt, since a node is not its own peer.
+    public func addPeers(_ descriptors: [PeerDescriptor], isOwn: (PeerDescriptor) -> Bool) throws {
+        try write { transaction in
+            for descriptor in descriptors {
+                if isOwn(descriptor) {
+                    try transaction.learnKeys(of: descriptor)
+                } else {
+                    try transaction.addPeer(descriptor)
+                }
+            }
+        }
+    }
+
+    /// Stops syncing with a node, or every node of an agency; returns the peer ids removed.
+    public func removePeer(_ name: String) throws -> [String] {
+        try write { try $0.removePeer(name) }
+    }
+
+    /// Drops what an origin has pending (see `Transaction.purgePending`); returns how many.
+    public func purgePending(origin: String) throws -> Int {
+        try write { try $0.purgePending(origin: origin) }
+    }
+
+    /// Replays every applied operation into fresh derived tables.
+    public func rebuild(progress: (Int) -> Void = { _ in }) throws {
+        try write { try $0.rebuild(progress: progress) }
+    }
+
+    // MARK: Reads, by purpose
+
+    /// Every signer this node accepts, by origin.
+    public func keys() throws -> [String: PublicKey] { try read { try $0.keys() } }
+    public func keys() async throws -> [String: PublicKey] { try await read { try $0.keys() } }
+
+    /// What this node holds: the node's causal context.
+    public func clock() throws -> VectorClock { try read { try $0.clock() } }
+    public func clock() async throws -> VectorClock { try await read { try $0.clock() } }
+
+    /// The nodes this node syncs with.
+    public func peers() throws -> [Peer] { try read { try $0.peers() } }
+    public func peers() async throws -> [Peer] { try await read { try $0.peers() } }
+
+    /// An entry and its signed history (the add, then every change in applied order).
+    public func entry(_ id: Dot) throws -> (entry: Entry, history: [SignedOperation])? {
+        try read { snapshot in
+            guard let entry = try snapshot.entry(id) else { return nil }
+            return (entry, try snapshot.history(id))
+        }
+    }
+
+    /// Streams entries in dot order from one snapshot.
+    public func entries(_ filter: EntryFilter = EntryFilter(), each: (Entry) throws -> Void) throws {
+        try read { try $0.entries(filter, each: each) }
+    }
+
+    /// The live, unexpired entries that list `resource`, nearest match first.
+    public func check(_ resource: Resource, today: CalendarDate) throws -> [Entry] {
+        try read { try $0.check(resource, today: today) }
+    }
+
+    /// What pending operations wait for, per origin, and what was refused.
+    public func pending() throws -> [PendingOrigin] { try read { try $0.pendingByOrigin() } }
+
+    /// The node's clock, digest, counts and equivocating origins.
+    public struct Status: Sendable {
+        public let clock: VectorClock
+        public let digest: String
+        public let counts: Counts
+        public let equivocating: [String]
+    }
+
+    public func status() throws -> Status {
+        let (clock, digest) = try digest()
+        let (counts, equivocating) = try read { (try $0.counts(), try $0.equivocatingOrigins()) }
+        return Status(clock: clock, digest: digest, counts: counts, equivocating: equivocating)
+    }
+
+    /// An export from one snapshot: `header` gets the clock the entries that follow
+    /// add up to, and their digest on demand (computing it reads every entry), then
+    /// `each` gets them in dot order.
+    public func export(_ filter: EntryFilter = EntryFilter(), header: (VectorClock, () throws -> String) throws -> Void,
+                       each: (Entry) throws -> Void) throws {
+        try read { snapshot in
+            try header(try snapshot.clock(), { try snapshot.digest() })
+            try snapshot.entries(filter, each: each)
+        }
+    }
+
+    /// Signed operations in the order they were applied, from one snapshot: a causal
+    /// order, as `ops` exports need.
+    public func exportOperations(each: (String) throws -> Void) throws {
+        try read { try $0.operationTexts(each: each) }
+    }
+
+    /// A page of what a holder of `clock` lacks (see `DatabaseReading.operations(missingFrom:)`),
+    /// with the clock this node held when it was read.
+    public struct Delta: Sendable {
+        public let bodies: [String]
+        public let more: Bool
+        public let clock: VectorClock
+    }
+
+    public func delta(missingFrom clock: VectorClock, limit: Int, bytes: Int, origins: Set<String>? = nil) async throws -> Delta {
+        try await read { snapshot in
+            let (bodies, more) = try snapshot.operations(missingFrom: clock, limit: limit, bytes: bytes, origins: origins)
+            return Delta(bodies: bodies, more: more, clock: try snapshot.clock())
+        }
     }
 
     /// The state digest, computed once per clock and then kept, so `status` on a
@@ -100,13 +244,7 @@ public final class Store: Sendable {
             let cached = try snapshot.cachedDigest()
             return (try snapshot.clock(), cached, try cached ?? snapshot.computedDigest())
         }
-        if cached == nil {
-            try? write { transaction in
-                guard try transaction.clock() == clock else { return }
-                try transaction.db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('digest', ?), ('digest.clock', ?)",
-                                           arguments: [digest, CanonicalJSON.string(clock.json)])
-            }
-        }
+        if cached == nil { try? write { try $0.keep(digest: digest, at: clock) } }
         return (clock, digest)
     }
 
@@ -116,13 +254,7 @@ public final class Store: Sendable {
             let cached = try snapshot.cachedDigest()
             return (try snapshot.clock(), cached, try cached ?? snapshot.computedDigest())
         }
-        if cached == nil {
-            _ = try? await write { transaction in
-                guard try transaction.clock() == clock else { return }
-                try transaction.db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('digest', ?), ('digest.clock', ?)",
-                                           arguments: [digest, CanonicalJSON.string(clock.json)])
-            }
-        }
+        if cached == nil { _ = try? await write { try $0.keep(digest: digest, at: clock) } }
         return (clock, digest)
     }
 

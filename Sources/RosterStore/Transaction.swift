@@ -4,13 +4,13 @@ import Logging
 import RosterCore
 
 /// One write transaction: operations applied here land together or not at all.
-public struct Transaction: DatabaseReading {
-    public let db: Database
+struct Transaction: DatabaseReading {
+    let db: Database
     let logger: Logger
 
     /// Accepts a signer; an origin already known with another key is refused, since
     /// replacing a key silently would let anyone rewrite that origin's history.
-    public func register(origin: String, key: PublicKey) throws {
+    func register(origin: String, key: PublicKey) throws {
         guard Origin.isValid(origin) else {
             throw RosterError(.invalidField, "\"\(origin)\" is not an origin like kz-mvd/astana-1")
         }
@@ -27,7 +27,7 @@ public struct Transaction: DatabaseReading {
     /// those whose causal past is held with whatever they unblock, and keeps the rest
     /// pending within `PendingLimits`. Reads only the pending operations that an
     /// applied dot wakes, so a batch costs what it moves, not what waits.
-    public func receive(_ verified: [Result<SignedOperation, RosterError>], from source: String) throws -> [CausalDelivery.Outcome] {
+    func receive(_ verified: [Result<SignedOperation, RosterError>], from source: String) throws -> [CausalDelivery.Outcome] {
         let valid = verified.compactMap { try? $0.get() }
         let lookup = try db.cachedStatement(sql: """
             SELECT body, target IS NULL FROM operation WHERE origin_id = (SELECT id FROM origin WHERE name = ?) AND seq = ?
@@ -111,6 +111,13 @@ public struct Transaction: DatabaseReading {
         }
     }
 
+    /// Keeps the digest computed at `clock`, unless the roster moved on meanwhile.
+    func keep(digest: String, at clock: VectorClock) throws {
+        guard try self.clock() == clock else { return }
+        try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('digest', ?), ('digest.clock', ?)",
+                       arguments: [digest, CanonicalJSON.string(clock.json)])
+    }
+
     /// Places pending rows brought over from schema v3, which name no wait yet.
     func placeUnplacedPending() throws {
         let rows = try Row.fetchAll(db, sql: "SELECT body, source FROM pending WHERE waits_origin IS NULL")
@@ -122,7 +129,7 @@ public struct Transaction: DatabaseReading {
 
     /// Makes, signs and applies this replica's next operation.
     @discardableResult
-    public func append(_ payload: RosterCore.Operation.Payload, by replica: Replica, time: Timestamp = .now()) throws -> SignedOperation {
+    func append(_ payload: RosterCore.Operation.Payload, by replica: Replica, time: Timestamp = .now()) throws -> SignedOperation {
         if let target = payload.target {
             guard let entry = try entry(target) else {
                 throw RosterError(.unknownEntry, "no entry \(target): roster list shows the ids")
@@ -200,7 +207,7 @@ public struct Transaction: DatabaseReading {
     }
 
     /// Replays every applied operation into fresh derived tables.
-    public func rebuild(progress: (Int) -> Void = { _ in }) throws {
+    func rebuild(progress: (Int) -> Void = { _ in }) throws {
         try db.execute(sql: "DELETE FROM entry; DELETE FROM meta; UPDATE origin SET head_seq = 0, head_hash = NULL")
         let bodies = try String.fetchCursor(db, sql: "SELECT body FROM operation ORDER BY position")
         var changed: Set<Dot> = []

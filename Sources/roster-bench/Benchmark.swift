@@ -74,9 +74,7 @@ struct Benchmark {
         log("N=\(size): check in process")
         let node = try Node.open(at: URL(fileURLWithPath: data))
         var index = RosterIndex()
-        try node.store.read { snapshot in
-            try snapshot.entries { index.insert($0.resource, id: $0.id) }
-        }
+        try node.store.entries { index.insert($0.resource, id: $0.id) }
         let probes = try (0..<1000).map { number -> Resource in
             switch number % 4 {
             case 0: return try Resource(kind: .domain, value: "shop-\(number * 997 % size).example-\(number * 997 % size % 97).kz")

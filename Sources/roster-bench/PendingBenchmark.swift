@@ -15,9 +15,11 @@ enum PendingBenchmark {
         let node = try Node.create(at: folder, identity: NodeIdentity(agency: "ru-mvd", replica: "bench"))
         let honest = Replica(origin: "kz-mvd/honest", key: ReplicaKey())
         let flooders = (0..<10).map { Replica(origin: "xx-flood/r\($0)", key: ReplicaKey()) }
-        try node.store.write { transaction in
-            for replica in [honest] + flooders { try transaction.register(origin: replica.origin, key: replica.key.publicKey) }
+        let descriptors = try ([honest] + flooders).map { replica in
+            try PeerDescriptor(agency: Origin.agency(of: replica.origin), name: nil, jurisdiction: nil,
+                               replicas: [.init(origin: replica.origin, key: replica.key.publicKey)])
         }
+        try node.store.addPeers(descriptors, isOwn: { _ in true })
         let fields = EntryFields(category: .drugs, basis: try LegalBasis(authority: "A", reference: "R", decided: CalendarDate("2026-01-01")))
         let time = Timestamp.now()
         var honestHead: CausalDelivery.Head?

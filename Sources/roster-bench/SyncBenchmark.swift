@@ -72,6 +72,33 @@ enum SyncBenchmark {
             + "\(Int(median(commands) * 1000)) ms for the roster sync command; "
             + "\(Int(median(wire.map(Double.init)))) bytes on loopback (TCP+TLS), \(Int(median(bodies.map(Double.init)))) bytes of HTTP bodies")
 
+        // The same round in `roster serve`, over the connection kept from the round
+        // before: b syncs with a every second, and the bytes on loopback are counted
+        // from an add on a until b holds it (an idle round may fall in the window too).
+        let keeper = Process()
+        keeper.executableURL = binary
+        keeper.arguments = ["serve", "--listen", "127.0.0.1:\(ports[1])", "--interval", "1", "--data", b]
+        keeper.standardError = FileHandle.nullDevice
+        try keeper.run()
+        servers.append(keeper)
+        Thread.sleep(forTimeInterval: 3)
+        func operations(_ data: String) throws -> Int {
+            let status = try Child.run(binary.path, ["status", "--json", "--data", data], capture: true).stdout
+            return status.range(of: "\"operations\":[0-9]+", options: .regularExpression)
+                .flatMap { Int(status[$0].split(separator: ":")[1]) } ?? -1
+        }
+        var kept: [Int] = []
+        for round in 0..<9 {
+            let held = try operations(b)
+            let before = loopbackBytes()
+            _ = try roster(["add", "domain", "kept-\(round).example"] + basis, a)
+            let deadline = Date().addingTimeInterval(10)
+            while try operations(b) == held && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+            kept.append(loopbackBytes() - before)
+        }
+        print("delta round (1 operation missing) in roster serve over the kept connection, median of 9: "
+            + "\(Int(median(kept.map(Double.init)))) bytes on loopback")
+
         if let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: FileManager.default.isExecutableFile) {
             let listed = "cdn.shop-10.example-10.kz", unlisted = "www.not-listed.example"
             var fresh = ["tj-mvd", "am-mvd"].makeIterator()

@@ -19,9 +19,7 @@ struct Add: ParsableCommand {
         if let scope { values["scope"] = scope }
         let row = try Importer.row(values)
         let opened = try node.openNode()
-        let operation = try opened.store.write { transaction in
-            try transaction.append(.add(resource: row.resource, fields: row.fields), by: opened.replica)
-        }
+        let operation = try opened.store.add(row.resource, fields: row.fields, by: opened.replica)
         if node.json {
             Terminal.printJSON(["id": .string(operation.dot.description), "resource": row.resource.json])
         } else {

@@ -15,13 +15,7 @@ struct Amend: ParsableCommand {
     func run() throws {
         let target = try Dot(id)
         let opened = try node.openNode()
-        let operation = try opened.store.write { transaction in
-            guard let entry = try transaction.entry(target) else {
-                throw RosterError(.unknownEntry, "no entry \(target): roster list shows the ids")
-            }
-            let changes = try changes(from: entry)
-            return try transaction.append(.amend(target: target, changes: changes), by: opened.replica)
-        }
+        let operation = try opened.store.amend(target, by: opened.replica, changes: changes(from:))
         if node.json {
             Terminal.printJSON(["id": .string(target.description), "operation": .string(operation.dot.description)])
         } else {
@@ -69,9 +63,7 @@ struct Revoke: ParsableCommand {
         let target = try Dot(id)
         let reason = try Text.required(reason, field: "reason")
         let opened = try node.openNode()
-        let operation = try opened.store.write { transaction in
-            try transaction.append(.revoke(target: target, reason: reason), by: opened.replica)
-        }
+        let operation = try opened.store.revoke(target, reason: reason, by: opened.replica)
         if node.json {
             Terminal.printJSON(["id": .string(target.description), "operation": .string(operation.dot.description)])
         } else {

@@ -12,7 +12,7 @@ struct Audit: ParsableCommand {
     func run() throws {
         let opened = try node.openNode()
         if rebuild {
-            try opened.store.write { try $0.rebuild(progress: { Terminal.progress("replaying")($0, $0) }) }
+            try opened.store.rebuild(progress: { Terminal.progress("replaying")($0, $0) })
         }
         let report = try Auditor.audit(opened.store, progress: Terminal.progress("verifying"))
         if node.json {

@@ -23,7 +23,7 @@ struct Check: ParsableCommand {
         }
         let opened = try node.openNode()
         let today = CalendarDate(Timestamp.now())
-        let matches = try opened.store.read { try $0.check(parsed, today: today) }
+        let matches = try opened.store.check(parsed, today: today)
         if node.json {
             Terminal.printJSON([
                 "resource": parsed.json, "listed": .bool(!matches.isEmpty), "entries": .array(matches.map(\.json)),

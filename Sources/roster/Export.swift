@@ -20,16 +20,19 @@ struct Export: ParsableCommand {
         let out = try OutputStream(path: output)
         let today = CalendarDate(Timestamp.now())
         let origin = opened.identity.origin
-        try opened.store.read { snapshot in
-            let clock = try snapshot.clock()
+        if format == .ops {
+            try opened.store.exportOperations { try out.write($0 + "\n") }
+            try out.finish()
+            return
+        }
+        var first = true
+        try opened.store.export(header: { clock, digest in
             switch format {
-            case .ops:
-                try snapshot.operationTexts { try out.write($0 + "\n") }
-                return
+            case .ops: break
             case .json:
                 let header: JSON = [
                     "format": "roster-entries", "v": 1, "node": .string(origin), "generated": .string(Timestamp.now().text),
-                    "clock": clock.json, "digest": .string(try snapshot.digest()),
+                    "clock": clock.json, "digest": .string(try digest()),
                 ]
                 var text = String(decoding: CanonicalJSON.encode(header), as: UTF8.self)
                 text.removeLast()
@@ -41,21 +44,19 @@ struct Export: ParsableCommand {
             case .rpz:
                 try out.write(RPZExport.header(zone: zone, serial: RPZExport.serial(of: clock), node: origin))
             }
-            var first = true
-            try snapshot.entries { entry in
-                guard format.includes(entry, today: today) else { return }
-                switch format {
-                case .json:
-                    try out.write(bytes: (first ? [] : Array(",\n".utf8)) + entry.canonicalBytes())
-                case .csv: try out.write(CSVExport.row(entry))
-                case .hosts: try out.write(HostsExport.line(entry))
-                case .rpz: try out.write(RPZExport.records(entry))
-                case .ops: break
-                }
-                first = false
+        }, each: { entry in
+            guard format.includes(entry, today: today) else { return }
+            switch format {
+            case .json:
+                try out.write(bytes: (first ? [] : Array(",\n".utf8)) + entry.canonicalBytes())
+            case .csv: try out.write(CSVExport.row(entry))
+            case .hosts: try out.write(HostsExport.line(entry))
+            case .rpz: try out.write(RPZExport.records(entry))
+            case .ops: break
             }
-            if format == .json { try out.write("]}\n") }
-        }
+            first = false
+        })
+        if format == .json { try out.write("]}\n") }
         try out.finish()
     }
 }

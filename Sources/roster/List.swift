@@ -21,13 +21,11 @@ struct List: ParsableCommand {
         }
         filter.category = try category.map(Category.init(parsing:))
         let opened = try node.openNode()
-        try opened.store.read { snapshot in
-            try snapshot.entries(filter) { entry in
-                if node.json {
-                    Terminal.printJSON(bytes: entry.canonicalBytes())
-                } else {
-                    Terminal.print(EntryText.line(entry))
-                }
+        try opened.store.entries(filter) { entry in
+            if node.json {
+                Terminal.printJSON(bytes: entry.canonicalBytes())
+            } else {
+                Terminal.print(EntryText.line(entry))
             }
         }
     }

@@ -21,7 +21,7 @@ struct Peers: ParsableCommand {
             let tls = try NodeTLS.load(folder: opened.folder, origin: identity.origin)
             // This replica first, then the other replicas of its agency that it knows,
             // so that peers accept their operations when this node relays them.
-            let siblings = try opened.store.read { try $0.keys() }
+            let siblings = try opened.store.keys()
                 .filter { Origin.agency(of: $0.key) == identity.agency && $0.key != identity.origin }
                 .sorted { $0.key < $1.key }
                 .map { PeerDescriptor.Replica(origin: $0.key, key: $0.value) }
@@ -59,16 +59,7 @@ struct Peers: ParsableCommand {
             let ownPin = try NodeTLS.load(folder: opened.folder, origin: opened.identity.origin).pin
             // A folder like Peers/ may hold this node's own descriptor: it is not its own peer.
             let isOwn = { (descriptor: PeerDescriptor) in descriptor.node == opened.identity.origin || descriptor.tlsPin == ownPin }
-            // All descriptors or none: a bad one leaves the known signers as they were.
-            try opened.store.write { transaction in
-                for descriptor in descriptors {
-                    if isOwn(descriptor) {
-                        try transaction.learnKeys(of: descriptor)
-                    } else {
-                        try transaction.addPeer(descriptor)
-                    }
-                }
-            }
+            try opened.store.addPeers(descriptors, isOwn: isOwn)
             for descriptor in descriptors {
                 let own = isOwn(descriptor)
                 Terminal.print("\(own ? "this node; keys of" : "peer \(descriptor.id): accepting") \(descriptor.replicas.map(\.origin).joined(separator: ", "))")
@@ -83,7 +74,7 @@ struct Peers: ParsableCommand {
         @Argument(help: "A peer id (as roster peers list shows it) or an agency id, for all its nodes.") var peer: String
 
         func run() throws {
-            for id in try node.openNode().store.write({ try $0.removePeer(peer) }) {
+            for id in try node.openNode().store.removePeer(peer) {
                 Terminal.print("removed \(id)")
             }
         }
@@ -95,7 +86,7 @@ struct Peers: ParsableCommand {
 
         func run() throws {
             let opened = try node.openNode()
-            let (keys, clock, peers) = try opened.store.read { (try $0.keys(), try $0.clock(), try $0.peers()) }
+            let (keys, clock, peers) = (try opened.store.keys(), try opened.store.clock(), try opened.store.peers())
             for peer in peers {
                 if node.json {
                     Terminal.printJSON(["peer": .string(peer.id), "agency": .string(peer.agency), "endpoint": peer.endpoint.map { .string($0.description) } ?? .null,

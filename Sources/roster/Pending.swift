@@ -21,11 +21,11 @@ struct Pending: ParsableCommand {
             guard Origin.isValid(purge) else {
                 throw RosterError(.invalidField, "\"\(purge)\" is not an origin like kz-mvd/astana-1: roster pending lists them")
             }
-            let count = try opened.store.write { try $0.purgePending(origin: purge) }
+            let count = try opened.store.purgePending(origin: purge)
             Terminal.print("purged \(count) pending operations of \(purge)")
             return
         }
-        let origins = try opened.store.read { try $0.pendingByOrigin() }
+        let origins = try opened.store.pending()
         if node.json {
             Terminal.printJSON(.array(origins.map { origin in
                 var members: [String: JSON] = [

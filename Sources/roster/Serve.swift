@@ -56,7 +56,7 @@ struct Sync: AsyncParsableCommand {
         let tls = try NodeTLS.load(folder: opened.folder, origin: opened.identity.origin)
         var logger = Logger(label: "roster.sync")
         logger.logLevel = .warning
-        let peers = try await opened.store.read { try $0.peers() }.filter { candidate in peer.map(candidate.isNamed) ?? true }
+        let peers = try await opened.store.peers().filter { candidate in peer.map(candidate.isNamed) ?? true }
         if let peer, peers.isEmpty { throw RosterError(.invalidField, "\(peer) is not a peer: roster peers list shows them") }
         var failed = false
         for candidate in peers where candidate.endpoint != nil {

@@ -11,10 +11,9 @@ struct Show: ParsableCommand {
     func run() throws {
         let target = try Dot(id)
         let opened = try node.openNode()
-        let (entry, history) = try opened.store.read { snapshot -> (Entry?, [SignedOperation]) in
-            (try snapshot.entry(target), try snapshot.history(target))
+        guard let (entry, history) = try opened.store.entry(target) else {
+            throw RosterError(.unknownEntry, "no entry \(target): roster list shows the ids")
         }
-        guard let entry else { throw RosterError(.unknownEntry, "no entry \(target): roster list shows the ids") }
         let conflicts = Entry.conflicts(among: history.filter { $0.dot != target }.map(\.operation))
         if node.json {
             let operations: [JSON] = history.map { operation in

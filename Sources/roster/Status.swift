@@ -11,10 +11,8 @@ struct Status: ParsableCommand {
 
     func run() throws {
         let opened = try node.openNode()
-        let (clock, digest) = try opened.store.digest()
-        let (counts, equivocating) = try opened.store.read { snapshot in
-            (try snapshot.counts(), try snapshot.equivocatingOrigins())
-        }
+        let status = try opened.store.status()
+        let (clock, digest, counts, equivocating) = (status.clock, status.digest, status.counts, status.equivocating)
         let identity = opened.identity
         if node.json {
             var members: [String: JSON] = [

@@ -208,6 +208,35 @@ struct FederationTests {
         #expect(try uz.roster.run(["audit"]).status == 0)
     }
 
+    @Test("Anti-entropy keeps its connection to a peer from round to round, and opens a new one when the peer restarted")
+    func keptConnection() throws {
+        let folder = try TemporaryFolder()
+        let nodes = try federation(folder)
+        let (kz, uz) = (nodes[0], nodes[1])
+        kz.stop()
+        try kz.start(interval: 1)
+        let log = kz.roster.data.appendingPathComponent("serve.log")
+        func rounds(_ text: String) -> Int {
+            ((try? String(contentsOf: log, encoding: .utf8)) ?? "").components(separatedBy: "\n")
+                .filter { $0.contains("sync with uz-iib/main: pulled") && $0.contains(text) }.count
+        }
+        func wait(until condition: () throws -> Bool) rethrows {
+            let deadline = Date().addingTimeInterval(30)
+            while try !condition() && Date() < deadline { usleep(200_000) }
+        }
+        try wait { rounds("over the kept connection") >= 3 }
+        #expect(rounds("over 1 new connection") == 1, "one connection for the first round")
+        #expect(rounds("over the kept connection") >= 3, "later rounds reuse it")
+
+        // The peer restarts: the kept connection is gone, and the next round opens another.
+        uz.stop()
+        try uz.start()
+        #expect(try kz.roster.run(["add", "domain", "after-restart.example"] + Self.basis).status == 0)
+        try wait { try uz.status().digest == kz.status().digest }
+        #expect(try uz.status().digest == kz.status().digest, "uz got the operation over a new connection")
+        #expect(rounds("over 1 new connection") >= 2)
+    }
+
     @Test("A sync killed with SIGKILL halfway loses nothing: audit passes and the next sync completes")
     func killedSync() throws {
         let folder = try TemporaryFolder()

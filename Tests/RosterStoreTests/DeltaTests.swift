@@ -1,6 +1,6 @@
 import Foundation
 import RosterCore
-import RosterStore
+@testable import RosterStore
 import RosterTestSupport
 import Testing
 
