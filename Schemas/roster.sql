@@ -1,4 +1,4 @@
--- Roster SQLite schema (GRDB migrations v1 to v4). Generated from Sources/RosterStore/Schema.swift;
+-- Roster SQLite schema (GRDB migrations v1 to v5). Generated from Sources/RosterStore/Schema.swift;
 -- a test keeps the two equal. Signed operations are the truth; entry and the
 -- head columns of origin are derived and rebuilt by `roster audit --rebuild`.
 
@@ -104,6 +104,16 @@ CREATE INDEX entry_value ON entry(value);
 CREATE TABLE meta (
     key TEXT PRIMARY KEY NOT NULL,
     value TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- The digest of every chunk of entries (1,024 seqs of one origin, see StateDigest),
+-- taken at the clock kept in meta as 'digest.clock': a digest at a later clock
+-- rehashes only the chunks changed since.
+CREATE TABLE digest_chunk (
+    origin TEXT NOT NULL,
+    chunk INTEGER NOT NULL,
+    digest BLOB NOT NULL,
+    PRIMARY KEY (origin, chunk)
 ) WITHOUT ROWID;
 
 -- Nodes this node syncs with, by id: the origin of the replica that runs the node

@@ -1,27 +1,99 @@
 import Crypto
 
-/// One hash that two nodes compare to know they hold the same roster: SHA-256 over
-/// the canonical JSON of every entry, revoked ones included, in dot order, one per line.
-/// Expiry does not enter it, so the digest does not depend on the day it is taken.
-public struct StateDigest {
-    private var hasher = SHA256()
-    private var last: Dot?
+/// One hash that two nodes compare to know they hold the same roster. It is built in
+/// three levels so that a node keeps it current by rehashing only what changed, never
+/// the whole roster:
+///
+/// - a **chunk**: the entries of one origin whose seq falls in one run of
+///   `chunkSize` seqs (chunk `k` holds seqs `k·1024+1 … (k+1)·1024`): SHA-256 over
+///   their canonical JSON, one per line, in seq order; a chunk with no entry is absent;
+/// - an **origin**: SHA-256 over the 32-byte digests of its chunks, in chunk order;
+/// - a **roster** (every origin, or one agency's): SHA-256 over a line
+///   `origin SP hex(origin digest) LF` per origin holding entries, in byte order of origin.
+///
+/// Revoked entries are included with their `revoked` member. Expiry does not enter
+/// it, so the digest does not depend on the day it is taken.
+public enum StateDigest {
+    public static let chunkSize: UInt64 = 1024
 
-    public init() {}
+    /// The chunk an entry falls in.
+    public static func chunk(of seq: UInt64) -> Int64 { Int64((max(seq, 1) - 1) / chunkSize) }
 
-    /// Entries must come in dot order; the order is part of the definition.
-    public mutating func add(_ entry: Entry) {
-        precondition(last.map { $0 < entry.id } ?? true, "entries enter the digest in dot order")
-        last = entry.id
-        hasher.update(data: entry.canonicalBytes())
-        hasher.update(data: [0x0A])
+    /// The seqs of chunk `chunk`, first and last.
+    public static func seqs(of chunk: Int64) -> ClosedRange<UInt64> {
+        let first = UInt64(max(chunk, 0)) * chunkSize + 1
+        return first...(first + chunkSize - 1)
     }
 
-    public func finalize() -> String { Hex.encode(Array(hasher.finalize())) }
+    /// A chunk's digest from its entries in seq order.
+    public static func chunkDigest(_ entries: some Sequence<Entry>) -> [UInt8] {
+        var hasher = SHA256()
+        for entry in entries {
+            hasher.update(data: entry.canonicalBytes())
+            hasher.update(data: [0x0A])
+        }
+        return Array(hasher.finalize())
+    }
 
+    /// An origin's digest from its chunks' digests in chunk order.
+    public static func originDigest(_ chunks: some Sequence<[UInt8]>) -> [UInt8] {
+        var hasher = SHA256()
+        for chunk in chunks { hasher.update(data: chunk) }
+        return Array(hasher.finalize())
+    }
+
+    /// A roster's digest from its origins' digests; the order is fixed here.
+    public static func rosterDigest(_ origins: [String: [UInt8]]) -> String {
+        var hasher = SHA256()
+        for origin in origins.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            hasher.update(data: Array("\(origin) \(Hex.encode(origins[origin] ?? []))\n".utf8))
+        }
+        return Hex.encode(Array(hasher.finalize()))
+    }
+
+    /// The digest of a set of entries, in any order.
     public static func of(_ entries: some Sequence<Entry>) -> String {
-        var digest = StateDigest()
-        for entry in entries.sorted(by: { $0.id < $1.id }) { digest.add(entry) }
-        return digest.finalize()
+        var builder = Builder()
+        for entry in entries.sorted(by: { $0.id < $1.id }) { builder.add(entry) }
+        return builder.finalize()
+    }
+
+    /// Takes entries in dot order, one at a time, so a million need no array, and
+    /// gives the digest with the chunk digests it was made of.
+    public struct Builder {
+        private var last: Dot?
+        private var hasher = SHA256()
+        private var chunk: (origin: String, index: Int64)?
+        private var chunkDigests: [String: [(index: Int64, digest: [UInt8])]] = [:]
+
+        public init() {}
+
+        /// Entries must come in dot order; the order is part of the definition.
+        public mutating func add(_ entry: Entry) {
+            precondition(last.map { $0 < entry.id } ?? true, "entries enter the digest in dot order")
+            last = entry.id
+            let index = StateDigest.chunk(of: entry.id.seq)
+            if let chunk, chunk != (entry.id.origin, index) { close() }
+            if chunk == nil { chunk = (entry.id.origin, index) }
+            hasher.update(data: entry.canonicalBytes())
+            hasher.update(data: [0x0A])
+        }
+
+        private mutating func close() {
+            guard let chunk else { return }
+            chunkDigests[chunk.origin, default: []].append((chunk.index, Array(hasher.finalize())))
+            hasher = SHA256()
+            self.chunk = nil
+        }
+
+        /// Every chunk digest, by origin, in chunk order.
+        public mutating func chunks() -> [String: [(index: Int64, digest: [UInt8])]] {
+            close()
+            return chunkDigests
+        }
+
+        public mutating func finalize() -> String {
+            StateDigest.rosterDigest(chunks().mapValues { StateDigest.originDigest($0.map(\.digest)) })
+        }
     }
 }

@@ -59,7 +59,7 @@ public enum Auditor {
         let derived = try Row.fetchCursor(db, sql: "SELECT \(EntryRow.columns) FROM entry ORDER BY origin, seq")
         func nextEntry() throws -> Result<Entry, Error>? { try derived.next().map { row in Result { try EntryRow.entry(row) } } }
         var nextDerived = try nextEntry()
-        var digest = StateDigest()
+        var digest = StateDigest.Builder()
         var lastDigested: Dot?
         var pendingAdds: [Operation] = []
         var nonAdds: Set<Dot> = []
@@ -276,13 +276,25 @@ public enum Auditor {
         if rows.count != meta.count || meta.contains(where: { !["digest", "digest.clock"].contains($0.key) || $0.value == nil }) {
             report.findings.append("the meta table holds rows the node never writes: run roster audit --rebuild")
         }
-        guard let cachedClock = meta["digest.clock"] ?? nil, let cachedDigest = meta["digest"] ?? nil else { return }
+        guard let cachedClock = meta["digest.clock"] ?? nil, let cachedDigest = meta["digest"] ?? nil else {
+            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM digest_chunk)") ?? false {
+                report.findings.append("chunk digests are kept without the clock they were taken at: run roster audit --rebuild")
+            }
+            return
+        }
+        let wrong = "the state digest kept for status is not the digest of the operations: run roster audit --rebuild"
         // A cache taken at an earlier clock is stale and harmless; one that names
         // operations this node does not hold, or is not a digest, was written by someone else.
-        guard let taken = try? VectorClock(json: JSONParser.parse(cachedClock)), taken.counters.allSatisfy({ clock[$0.key] >= $0.value }),
-            Hex.isSHA256(cachedDigest), cachedClock != CanonicalJSON.string(clock.json) || cachedDigest == digest
+        guard let taken = try? VectorClock(json: JSONParser.parse(cachedClock)), clock.dominates(taken), Hex.isSHA256(cachedDigest),
+            cachedClock != CanonicalJSON.string(clock.json) || cachedDigest == digest
         else {
-            report.findings.append("the state digest kept for status is not the digest of the operations: run roster audit --rebuild")
+            report.findings.append(wrong)
+            return
+        }
+        // What status would show, built on the kept chunks: each of them must be right.
+        let snapshot = Snapshot(db: db)
+        guard let fromChunks = try? snapshot.keptDigest(trustingRoot: false), fromChunks.digest == digest, !fromChunks.full else {
+            report.findings.append(wrong)
             return
         }
     }

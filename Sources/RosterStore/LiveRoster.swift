@@ -85,24 +85,6 @@ public final class LiveRoster: Sendable {
 extension DatabaseReading {
     /// Entries that operations applied after `clock` created or changed, revoked ones included.
     func entries(changedSince clock: VectorClock) throws -> [Entry] {
-        var ids = Set<Dot>()
-        for row in try Row.fetchAll(db, sql: "SELECT id, name, head_seq FROM origin") {
-            guard let id = row.integer(0), let origin = row.text(1), let head = row.integer(2) else {
-                throw Cell.unreadable("an origin row")
-            }
-            let from = Int64(clock[origin])
-            guard head > from else { continue }
-            let changes = try Row.fetchCursor(db, sql: "SELECT seq, target FROM operation WHERE origin_id = ? AND seq > ?",
-                                              arguments: [id, from])
-            while let change = try changes.next() {
-                if let target = try change.optionalText(1, "an operation's target") {
-                    ids.insert(try Dot(target))
-                } else {
-                    guard let seq = change.seq(0) else { throw Cell.unreadable("an operation's seq") }
-                    ids.insert(Dot(origin: origin, seq: seq))
-                }
-            }
-        }
-        return try ids.compactMap { try entry($0) }
+        try changedEntryIDs(since: clock).compactMap { try entry($0) }
     }
 }

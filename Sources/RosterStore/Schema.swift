@@ -18,6 +18,9 @@ enum Schema {
         migrator.registerMigration("v4") { db in
             try db.execute(sql: version4)
         }
+        migrator.registerMigration("v5") { db in
+            try db.execute(sql: version5)
+        }
         return migrator
     }
 
@@ -177,5 +180,19 @@ enum Schema {
         -- One proof per dot: a second operation at a dot proves the fork; more prove nothing new.
         DELETE FROM equivocation WHERE id NOT IN (SELECT min(id) FROM equivocation GROUP BY origin, seq);
         CREATE UNIQUE INDEX equivocation_dot ON equivocation(origin, seq);
+        """
+
+    static let version5 = """
+        -- The digest of every chunk of entries (1,024 seqs of one origin, see StateDigest),
+        -- taken at the clock kept in meta as 'digest.clock': a digest at a later clock
+        -- rehashes only the chunks changed since. Digests kept by v4 follow an earlier
+        -- definition and are dropped.
+        CREATE TABLE digest_chunk (
+            origin TEXT NOT NULL,
+            chunk INTEGER NOT NULL,
+            digest BLOB NOT NULL,
+            PRIMARY KEY (origin, chunk)
+        ) WITHOUT ROWID;
+        DELETE FROM meta WHERE key IN ('digest', 'digest.clock');
         """
 }

@@ -95,32 +95,15 @@ extension DatabaseReading {
         try String.fetchAll(db, sql: "SELECT name FROM origin WHERE equivocating = 1 ORDER BY name")
     }
 
-    /// The state digest of the derived table (see `StateDigest`). The roster is a
-    /// function of the applied operations, which the clock names exactly, so a digest
-    /// cached at the same clock is the digest.
+    /// The state digest of the derived table (see `StateDigest`), from the kept
+    /// chunk digests and those that changed since they were kept.
     func digest() throws -> String {
-        try cachedDigest() ?? computedDigest()
+        try keptDigest().digest
     }
 
-    func cachedDigest() throws -> String? {
-        let clockText = CanonicalJSON.string(try clock().json)
-        let cached = try Row.fetchOne(db, sql: """
-            SELECT (SELECT value FROM meta WHERE key = 'digest'), (SELECT value FROM meta WHERE key = 'digest.clock')
-            """)
-        guard let cached, let digest = cached.text(0), cached.text(1) == clockText else { return nil }
-        return digest
-    }
-
+    /// The state digest hashed from every entry, trusting nothing kept.
     func computedDigest() throws -> String {
-        var digest = StateDigest()
-        var last: Dot?
-        try entries(EntryFilter(includeRevoked: true)) { entry in
-            // The table is ordered by its primary key; a file edited to break that is not ours.
-            if let last, !(last < entry.id) { throw Cell.unreadable("the order of the entry table") }
-            last = entry.id
-            digest.add(entry)
-        }
-        return digest.finalize()
+        try fullDigest(base: nil, clock: clock()).digest
     }
 
     /// Live resources an agency lists, as `kind value scope` keys: what an import skips.

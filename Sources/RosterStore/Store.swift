@@ -237,25 +237,20 @@ public final class Store: Sendable {
         }
     }
 
-    /// The state digest, computed once per clock and then kept, so `status` on a
-    /// large roster answers at once. A failure to keep it is not an error.
+    /// The state digest, from the chunk digests kept at an earlier clock and those
+    /// the operations applied since then changed (see `DigestCache`); what was
+    /// hashed is kept for next time. A failure to keep it is not an error.
     public func digest() throws -> (clock: VectorClock, digest: String) {
-        let (clock, cached, digest) = try read { snapshot in
-            let cached = try snapshot.cachedDigest()
-            return (try snapshot.clock(), cached, try cached ?? snapshot.computedDigest())
-        }
-        if cached == nil { try? write { try $0.keep(digest: digest, at: clock) } }
-        return (clock, digest)
+        let cache = try read { try $0.keptDigest() }
+        if cache.isNew { try? write { try $0.keep(cache) } }
+        return (cache.clock, cache.digest)
     }
 
-    /// The state digest from async code: computed on a reader thread, kept once computed.
+    /// The state digest from async code: hashed on a reader thread, kept once hashed.
     public func digest() async throws -> (clock: VectorClock, digest: String) {
-        let (clock, cached, digest) = try await read { snapshot in
-            let cached = try snapshot.cachedDigest()
-            return (try snapshot.clock(), cached, try cached ?? snapshot.computedDigest())
-        }
-        if cached == nil { _ = try? await write { try $0.keep(digest: digest, at: clock) } }
-        return (clock, digest)
+        let cache = try await read { try $0.keptDigest() }
+        if cache.isNew { _ = try? await write { try $0.keep(cache) } }
+        return (cache.clock, cache.digest)
     }
 
     /// Parses lines of signed operations on every core; the first bad line throws with its number.

@@ -111,13 +111,6 @@ struct Transaction: DatabaseReading {
         }
     }
 
-    /// Keeps the digest computed at `clock`, unless the roster moved on meanwhile.
-    func keep(digest: String, at clock: VectorClock) throws {
-        guard try self.clock() == clock else { return }
-        try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('digest', ?), ('digest.clock', ?)",
-                       arguments: [digest, CanonicalJSON.string(clock.json)])
-    }
-
     /// Places pending rows brought over from schema v3, which name no wait yet.
     func placeUnplacedPending() throws {
         let rows = try Row.fetchAll(db, sql: "SELECT body, source FROM pending WHERE waits_origin IS NULL")
@@ -208,7 +201,7 @@ struct Transaction: DatabaseReading {
 
     /// Replays every applied operation into fresh derived tables.
     func rebuild(progress: (Int) -> Void = { _ in }) throws {
-        try db.execute(sql: "DELETE FROM entry; DELETE FROM meta; UPDATE origin SET head_seq = 0, head_hash = NULL")
+        try db.execute(sql: "DELETE FROM entry; DELETE FROM meta; DELETE FROM digest_chunk; UPDATE origin SET head_seq = 0, head_hash = NULL")
         let bodies = try String.fetchCursor(db, sql: "SELECT body FROM operation ORDER BY position")
         var changed: Set<Dot> = []
         var count = 0

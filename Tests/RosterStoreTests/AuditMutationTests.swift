@@ -63,6 +63,7 @@ struct AuditMutationTests {
         "equivocation": ["origin", "seq", "body"],
         "entry": EntryRow.columns.components(separatedBy: ", "),
         "meta": ["key", "value"],
+        "digest_chunk": ["origin", "chunk", "digest"],
         "peer": ["id", "agency", "descriptor", "endpoint", "tls_spki_sha256"],
     ]
 
@@ -84,7 +85,8 @@ struct AuditMutationTests {
     /// it, or the new value equals the old).
     static func mutate(_ db: Database, using rng: inout SplitMix64) throws -> String? {
         let table = columns.keys.sorted().randomElement(using: &rng)!
-        let key = ["entry": "origin, seq", "pending": "origin, seq", "pending_usage": "scope", "meta": "key", "peer": "id"][table]
+        let key = ["entry": "origin, seq", "pending": "origin, seq", "pending_usage": "scope", "meta": "key", "peer": "id",
+                   "digest_chunk": "origin, chunk"][table]
         let keys = try Row.fetchAll(db, sql: key.map { "SELECT \($0) FROM \(table)" } ?? "SELECT rowid FROM \(table)")
         guard let picked = keys.randomElement(using: &rng) else { return nil }
         let names = key?.components(separatedBy: ", ") ?? ["rowid"]

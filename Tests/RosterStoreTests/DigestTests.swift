@@ -1,0 +1,66 @@
+import Foundation
+import GRDB
+@testable import RosterStore
+import RosterCore
+import RosterTestSupport
+import Testing
+
+@Suite("The state digest kept current by rehashing only what changed")
+struct DigestTests {
+    @Test("After every change the kept digest is the digest hashed from scratch, and one change rehashes one chunk",
+          arguments: [21, 22] as [UInt64])
+    func keptDigestFollowsChanges(seed: UInt64) throws {
+        let folder = try TemporaryFolder()
+        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "kz-mvd", replica: "main"))
+        let fields = EntryFields(category: .drugs, basis: Simulation.basis)
+        // Three chunks of this origin: seqs 1…1024, 1025…2048, 2049…
+        let rows = try (0..<2_100).map { Importer.Row(line: $0 + 1, resource: try Resource(kind: .domain, value: "shop-\($0).example"), fields: fields) }
+        _ = try Importer.add(rows, to: node)
+        let first = try node.store.digest()
+        #expect(try node.store.read { try $0.keptChunks() }.values.map(\.count) == [3])
+        #expect(first.digest == (try node.store.read { try $0.computedDigest() }))
+
+        var rng = SplitMix64(seed: seed)
+        var live = Array(1...UInt64(2_100)).map { Dot(origin: "kz-mvd/main", seq: $0) }
+        for step in 0..<40 {
+            let change = Int.random(in: 0..<3, using: &rng)
+            let target = live.randomElement(using: &rng)!
+            switch change {
+            case 0:
+                _ = try node.store.amend(target, by: node.replica) { _ in FieldChanges(note: .some("step \(step)")) }
+            case 1:
+                _ = try node.store.revoke(target, reason: "lifted at step \(step)", by: node.replica)
+                live.removeAll { $0 == target }
+            default:
+                let added = try node.store.add(Resource(kind: .domain, value: "new-\(step).example"), fields: fields, by: node.replica)
+                live.append(added.dot)
+            }
+            let pending = try node.store.read { try $0.keptDigest() }
+            #expect(pending.changed.count == 1 && !pending.full, "one change, one chunk rehashed")
+            let kept = try node.store.digest()
+            #expect(kept.digest == (try node.store.read { try $0.computedDigest() }), "step \(step)")
+            #expect(try node.store.read { try $0.keptDigest() }.isNew == false, "kept once taken")
+        }
+        let report = try Auditor.audit(node.store)
+        #expect(report.findings.isEmpty, "\(report.findings)")
+        #expect(report.digest == (try node.store.digest().digest))
+    }
+
+    @Test("A digest taken from an older base does not replace one kept since")
+    func staleSaveIsDropped() throws {
+        let folder = try TemporaryFolder()
+        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "kz-mvd", replica: "main"))
+        let fields = EntryFields(category: .drugs, basis: Simulation.basis)
+        let a = try node.store.add(Resource(kind: .domain, value: "a.example"), fields: fields, by: node.replica)
+        _ = try node.store.digest()
+        _ = try node.store.add(Resource(kind: .domain, value: "b.example"), fields: fields, by: node.replica)
+        let stale = try node.store.read { try $0.keptDigest() }
+        _ = try node.store.revoke(a.dot, reason: "lifted", by: node.replica)
+        let latest = try node.store.digest()
+        try node.store.write { try $0.keep(stale) }
+        let keptClock = try node.store.read { try String.fetchOne($0.db, sql: "SELECT value FROM meta WHERE key = 'digest.clock'") }
+        #expect(keptClock == CanonicalJSON.string(latest.clock.json), "the newer digest stays kept")
+        #expect(try node.store.digest().digest == (try node.store.read { try $0.computedDigest() }))
+        #expect(try Auditor.audit(node.store).findings.isEmpty)
+    }
+}
