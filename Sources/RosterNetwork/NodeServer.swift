@@ -153,24 +153,21 @@ public enum NodeServer {
         return peer.id
     }
 
-    /// NDJSON of signed operations; a line that is too long or malformed refuses the page.
+    /// NDJSON of signed operations, parsed on the bulk threads; a line that is too
+    /// long or malformed refuses the page.
     static func parseOperations(_ bytes: [UInt8]) throws -> [SignedOperation] {
-        var operations: [SignedOperation] = []
         let lines = bytes.split(separator: 0x0A).filter { !$0.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) }
         guard lines.count <= SyncLimits.maximumPage else {
             throw HTTPError(.contentTooLarge, message: "a push carries at most \(SyncLimits.maximumPage) operations, this one \(lines.count): send pages")
         }
-        for (index, line) in lines.enumerated() {
-            guard line.count <= SyncLimits.maximumOperation else {
-                throw HTTPError(.badRequest, message: "line \(index + 1): an operation is larger than \(SyncLimits.maximumOperation) bytes")
-            }
-            do {
-                operations.append(try SignedOperation(parsing: line))
-            } catch let error as RosterError {
-                throw HTTPError(.badRequest, message: "line \(index + 1): \(error.reason)")
-            }
+        if let index = lines.firstIndex(where: { $0.count > SyncLimits.maximumOperation }) {
+            throw HTTPError(.badRequest, message: "line \(index + 1): an operation is larger than \(SyncLimits.maximumOperation) bytes")
         }
-        return operations
+        do {
+            return try Store.parse(lines.map(Array.init))
+        } catch let error as RosterError {
+            throw HTTPError(.badRequest, message: error.reason)
+        }
     }
 
     static func json(_ value: JSON, status: HTTPResponse.Status = .ok) -> Response {

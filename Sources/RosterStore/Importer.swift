@@ -120,15 +120,13 @@ public enum Importer {
 
     /// Maps on every core, keeping order; the first error by position wins, so a
     /// bad line is reported by the same number whatever the scheduling.
-    static func parallelMap<T: Sendable, U>(_ items: [T], _ transform: (T) throws -> U) throws -> [U] {
+    /// Maps on the bulk threads (see `BulkWork`), keeping the order.
+    static func parallelMap<T: Sendable, U>(_ items: [T], _ transform: @escaping @Sendable (T) throws -> U) throws -> [U] {
         let results = UnsafeResults<Result<U, Error>>(count: items.count)
         let chunk = 512
-        withoutActuallyEscaping(transform) { transform in
-            let work = UncheckedBox(transform)
-            DispatchQueue.concurrentPerform(iterations: (items.count + chunk - 1) / chunk) { index in
-                for position in index * chunk..<min(items.count, (index + 1) * chunk) {
-                    results.set(position, Result { try work.value(items[position]) })
-                }
+        BulkWork.shared.perform(iterations: (items.count + chunk - 1) / chunk) { index in
+            for position in index * chunk..<min(items.count, (index + 1) * chunk) {
+                results.set(position, Result { try transform(items[position]) })
             }
         }
         return try results.values.map { try $0!.get() }

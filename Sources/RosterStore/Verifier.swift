@@ -18,7 +18,7 @@ enum Verifier {
         let results = UnsafeResults<Result<SignedOperation, RosterError>>(count: batch.count)
         let chunk = 256
         let chunks = (batch.count + chunk - 1) / chunk
-        DispatchQueue.concurrentPerform(iterations: chunks) { index in
+        BulkWork.shared.perform(iterations: chunks) { index in
             for position in index * chunk..<min(batch.count, (index + 1) * chunk) {
                 results.set(position, check(batch[position], keys: keys))
             }

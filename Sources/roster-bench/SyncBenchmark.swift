@@ -135,6 +135,48 @@ enum SyncBenchmark {
             try load(listed, during: false)
             try load(unlisted, during: true)
             try load(listed, during: true)
+
+            // A hostile peer pushing as fast as it can: two curl loops post pages of
+            // 5,000 operations over and over, each of which the server parses and
+            // verifies before it finds them known.
+            let d = folder.appendingPathComponent("d").path
+            _ = try roster(["init", "--agency", "xx-flood"], d)
+            var flood = "value\n"
+            for index in 0..<5000 { flood += "flood-\(index).example\n" }
+            try flood.write(toFile: folder.appendingPathComponent("flood.csv").path, atomically: false, encoding: .utf8)
+            _ = try roster(["import", folder.appendingPathComponent("flood.csv").path, "--format", "csv"] + basis, d)
+            _ = try roster(["export", "--format", "ops", "-o", folder.appendingPathComponent("flood.ops").path], d)
+            let descriptor = try Process.output(binary, ["peers", "descriptor", "--data", d])
+            try descriptor.write(toFile: folder.appendingPathComponent("peer-3.json").path, atomically: true, encoding: .utf8)
+            _ = try roster(["peers", "add", folder.appendingPathComponent("peer-3.json").path], a)
+            let pushers = (0..<2).map { _ in (Process(), Pipe()) }
+            for (pusher, pipe) in pushers {
+                pusher.executableURL = URL(fileURLWithPath: "/bin/sh")
+                pusher.arguments = ["-c", """
+                    end=$(($(date +%s) + 12)); n=0
+                    while [ $(date +%s) -lt $end ]; do
+                      curl -sk -o /dev/null --cert \(d)/tls.crt --key \(d)/tls.key -H 'Content-Type: application/x-ndjson' \\
+                        --data-binary @\(folder.appendingPathComponent("flood.ops").path) https://127.0.0.1:\(ports[0])/v1/sync/push; n=$((n+1))
+                    done; echo $n
+                    """]
+                pusher.standardOutput = pipe
+                try pusher.run()
+            }
+            Thread.sleep(forTimeInterval: 1)
+            Benchmark.log("sync N=\(size): check under a push flood")
+            let output = try Process.output(URL(fileURLWithPath: wrk), [
+                "-t2", "-c4", "-d10s", "--latency", "https://127.0.0.1:\(ports[0])/v1/check?resource=\(listed)",
+            ])
+            let pushes = pushers.map { pusher, pipe in
+                let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                pusher.waitUntilExit()
+                return Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+            }.reduce(0, +)
+            let figures = output.split(separator: "\n")
+                .filter { $0.contains("Requests/sec") || $0.contains(" 99%") || $0.contains("Non-2xx") }
+                .map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+            print("check listed resource while a peer pushes pages of 5,000 operations as fast as it can "
+                + "(\(pushes) pushes in 12 s): \(figures.joined(separator: ", "))")
         }
         let serverPeak = (try? String(contentsOfFile: "/proc/\(server.processIdentifier)/status", encoding: .utf8))?
             .split(separator: "\n").first { $0.hasPrefix("VmHWM") }.map(String.init) ?? "VmHWM unknown"
