@@ -56,8 +56,8 @@ public enum Auditor {
         }
 
         // Entries are compared by a merge join: both sides stream in dot order.
-        let derived = try Row.fetchCursor(db, sql: "SELECT \(EntryRow.columns) FROM entry ORDER BY origin, seq")
-        func nextEntry() throws -> Result<Entry, Error>? { try derived.next().map { row in Result { try EntryRow.entry(row) } } }
+        let derived = try Row.fetchCursor(db, sql: "SELECT \(EntryRecord.columns) FROM entry ORDER BY origin, seq")
+        func nextEntry() throws -> Result<Entry, Error>? { try derived.next().map { row in Result { try EntryRecord(row: row).entry } } }
         var nextDerived = try nextEntry()
         var digest = StateDigest.Builder()
         var lastDigested: Dot?
@@ -89,7 +89,7 @@ public enum Auditor {
                     continue
                 }
                 if id == expected.id {
-                    if case .success(let entry) = current, entry.canonicalBytes() != expected.canonicalBytes() {
+                    if case .success(let entry) = current, entry != expected {
                         report.findings.append("entry \(id) in the entry table differs from its signed operations: run roster audit --rebuild")
                     }
                     nextDerived = try nextEntry()

@@ -14,9 +14,7 @@ final class BulkWork: @unchecked Sendable {
 
     private init(threads: Int) {
         for _ in 0..<threads {
-            let thread = Thread { [self] in run() }
-            thread.name = "roster-bulk"
-            thread.start()
+            Thread { [self] in run() }.start()
         }
     }
 
@@ -25,6 +23,7 @@ final class BulkWork: @unchecked Sendable {
         // On Linux the nice value is per thread: this one only.
         _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
         #endif
+        Thread.current.name = "roster-bulk"
         while true {
             condition.lock()
             while jobs.isEmpty { condition.wait() }

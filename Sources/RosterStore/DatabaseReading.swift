@@ -47,8 +47,8 @@ extension DatabaseReading {
     }
 
     func entry(_ id: Dot) throws -> Entry? {
-        try Row.fetchOne(db, sql: "SELECT \(EntryRow.columns) FROM entry WHERE origin = ? AND seq = ?",
-                         arguments: [id.origin, Int64(id.seq)]).map(EntryRow.entry)
+        try EntryRecord.fetchOne(db.cachedStatement(sql: "SELECT \(EntryRecord.columns) FROM entry WHERE origin = ? AND seq = ?"),
+                                 arguments: [id.origin, Int64(id.seq)])?.entry
     }
 
     /// The add and every operation that targets the entry, in the order they were applied.

@@ -93,9 +93,9 @@ extension DatabaseReading {
     /// The entries of one chunk, in seq order, through the primary key.
     func entries(in chunk: DigestCache.Chunk) throws -> [Entry] {
         let seqs = StateDigest.seqs(of: chunk.index)
-        return try Row.fetchAll(db, sql: "SELECT \(EntryRow.columns) FROM entry WHERE origin = ? AND seq BETWEEN ? AND ? ORDER BY seq",
-                                arguments: [chunk.origin, Int64(clamping: seqs.lowerBound), Int64(clamping: seqs.upperBound)])
-            .map(EntryRow.entry)
+        return try EntryRecord.fetchAll(db, sql: "SELECT \(EntryRecord.columns) FROM entry WHERE origin = ? AND seq BETWEEN ? AND ? ORDER BY seq",
+                                        arguments: [chunk.origin, Int64(clamping: seqs.lowerBound), Int64(clamping: seqs.upperBound)])
+            .map(\.entry)
     }
 
     /// Entries that operations applied after `clock` added, amended or revoked.

@@ -46,9 +46,9 @@ extension DatabaseReading {
             arguments += [agency, agency.replacingOccurrences(of: "_", with: "\\_") + "/%"]
         }
         let condition = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let rows = try Row.fetchCursor(db, sql: "SELECT \(EntryRow.columns) FROM entry \(condition) ORDER BY origin, seq",
-                                       arguments: arguments)
-        while let row = try rows.next() { try each(try EntryRow.entry(row)) }
+        let records = try EntryRecord.fetchCursor(db, sql: "SELECT \(EntryRecord.columns) FROM entry \(condition) ORDER BY origin, seq",
+                                                  arguments: arguments)
+        while let record = try records.next() { try each(record.entry) }
     }
 
     /// The live, unexpired entries that list `resource`, nearest match first: the
@@ -57,12 +57,12 @@ extension DatabaseReading {
     func check(_ resource: Resource, today: CalendarDate) throws -> [Entry] {
         let values = Array(Set(resource.candidateValues))
         let placeholders = Array(repeating: "?", count: values.count).joined(separator: ", ")
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT \(EntryRow.columns) FROM entry WHERE value IN (\(placeholders)) AND revoked_by IS NULL ORDER BY origin, seq
+        let records = try EntryRecord.fetchAll(db, sql: """
+            SELECT \(EntryRecord.columns) FROM entry WHERE value IN (\(placeholders)) AND revoked_by IS NULL ORDER BY origin, seq
             """, arguments: StatementArguments(values))
         var index = RosterIndex()
         var candidates: [Dot: Entry] = [:]
-        for entry in try rows.map(EntryRow.entry) where !entry.isExpired(on: today) {
+        for entry in records.map(\.entry) where !entry.isExpired(on: today) {
             index.insert(entry.resource, id: entry.id)
             candidates[entry.id] = entry
         }

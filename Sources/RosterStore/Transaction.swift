@@ -154,8 +154,8 @@ struct Transaction: DatabaseReading {
         try head.execute(arguments: [Int64(op.seq), Data(operation.hash), op.origin])
         switch op.payload {
         case .add(let resource, let fields):
-            let row = try db.cachedStatement(sql: EntryRow.insertSQL)
-            try row.execute(arguments: EntryRow.arguments(Entry(id: op.dot, resource: resource, fields: fields)))
+            let row = try db.cachedStatement(sql: EntryRecord.insertSQL)
+            try row.execute(arguments: EntryRecord.arguments(Entry(id: op.dot, resource: resource, fields: fields)))
         case .amend(let target, _), .revoke(let target, _):
             guard let entry = try entry(target).flatMap({ try $0.applying(op, after: latestChanges(of: target, besides: op.dot)) })
                 ?? resolveEntry(target)
@@ -163,7 +163,7 @@ struct Transaction: DatabaseReading {
                 throw RosterError(.unknownEntry, "operation \(op.dot) targets \(target), which this node does not hold")
             }
             try db.execute(sql: "DELETE FROM entry WHERE origin = ? AND seq = ?", arguments: [target.origin, Int64(target.seq)])
-            try db.execute(sql: EntryRow.insertSQL, arguments: EntryRow.arguments(entry))
+            try db.execute(sql: EntryRecord.insertSQL, arguments: EntryRecord.arguments(entry))
         }
     }
 
@@ -186,14 +186,14 @@ struct Transaction: DatabaseReading {
         guard let last = operations.last else { return }
         let originID = try Int64.fetchOne(db, sql: "SELECT id FROM origin WHERE name = ?", arguments: [last.operation.origin])
         let insert = try db.cachedStatement(sql: "INSERT INTO operation (origin_id, seq, target, body) VALUES (?, ?, NULL, ?)")
-        let row = try db.cachedStatement(sql: EntryRow.insertSQL)
+        let row = try db.cachedStatement(sql: EntryRecord.insertSQL)
         for operation in operations {
             let op = operation.operation
             guard case .add(let resource, let fields) = op.payload, op.origin == last.operation.origin else {
                 preconditionFailure("one replica's own adds only")
             }
             try insert.execute(arguments: [originID, Int64(op.seq), operation.text])
-            try row.execute(arguments: EntryRow.arguments(Entry(id: op.dot, resource: resource, fields: fields)))
+            try row.execute(arguments: EntryRecord.arguments(Entry(id: op.dot, resource: resource, fields: fields)))
         }
         try db.execute(sql: "UPDATE origin SET head_seq = ?, head_hash = ? WHERE name = ?",
                        arguments: [Int64(last.operation.seq), Data(last.hash), last.operation.origin])
@@ -206,14 +206,14 @@ struct Transaction: DatabaseReading {
         var changed: Set<Dot> = []
         var count = 0
         let head = try db.makeStatement(sql: "UPDATE origin SET head_seq = ?, head_hash = ? WHERE name = ?")
-        let row = try db.makeStatement(sql: EntryRow.insertSQL)
+        let row = try db.makeStatement(sql: EntryRecord.insertSQL)
         while let body = try bodies.next() {
             let operation = try SignedOperation(parsing: Array(body.utf8))
             let op = operation.operation
             try head.execute(arguments: [Int64(op.seq), Data(operation.hash), op.origin])
             switch op.payload {
             case .add(let resource, let fields):
-                try row.execute(arguments: EntryRow.arguments(Entry(id: op.dot, resource: resource, fields: fields)))
+                try row.execute(arguments: EntryRecord.arguments(Entry(id: op.dot, resource: resource, fields: fields)))
             case .amend(let target, _), .revoke(let target, _):
                 changed.insert(target)
             }
@@ -223,7 +223,7 @@ struct Transaction: DatabaseReading {
         for id in changed {
             guard let entry = try resolveEntry(id) else { continue }
             try db.execute(sql: "DELETE FROM entry WHERE origin = ? AND seq = ?", arguments: [id.origin, Int64(id.seq)])
-            try db.execute(sql: EntryRow.insertSQL, arguments: EntryRow.arguments(entry))
+            try db.execute(sql: EntryRecord.insertSQL, arguments: EntryRecord.arguments(entry))
         }
         progress(count)
     }

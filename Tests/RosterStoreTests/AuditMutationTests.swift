@@ -61,7 +61,7 @@ struct AuditMutationTests {
         "pending": ["origin", "seq", "waits_origin", "waits_seq", "source", "body"],
         "pending_usage": ["scope", "operations", "bytes"],
         "equivocation": ["origin", "seq", "body"],
-        "entry": EntryRow.columns.components(separatedBy: ", "),
+        "entry": EntryRecord.columns.components(separatedBy: ", "),
         "meta": ["key", "value"],
         "digest_chunk": ["origin", "chunk", "digest"],
         "peer": ["id", "agency", "descriptor", "endpoint", "tls_spki_sha256"],
