@@ -1,4 +1,4 @@
--- Roster SQLite schema (GRDB migrations v1 to v5). Generated from Sources/RosterStore/Schema.swift;
+-- Roster SQLite schema (GRDB migrations v1 to v6). Generated from Sources/RosterStore/Schema.swift;
 -- a test keeps the two equal. Signed operations are the truth; entry and the
 -- head columns of origin are derived and rebuilt by `roster audit --rebuild`.
 
@@ -96,6 +96,7 @@ CREATE TABLE entry (
     revoked_by TEXT,
     revoked_reason TEXT,
     revoked_time TEXT,
+    broad INTEGER NOT NULL DEFAULT 0 CHECK (broad IN (0, 1)),
     PRIMARY KEY (origin, seq)
 ) WITHOUT ROWID;
 CREATE INDEX entry_value ON entry(value);

@@ -30,6 +30,13 @@ public enum DomainName {
         return ascii
     }
 
+    /// A name or a single label in lower-case A-labels, or nil if it is not valid
+    /// IDNA: for rules of lists that write names in Unicode (the public suffix list).
+    static func asciiForm(_ text: String) -> String? {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return text.isEmpty ? nil : text.lowercased() }
+        return try? toASCII(text, original: text)
+    }
+
     /// UTS 46 non-transitional processing (IDNA2008), as browsers resolve names today.
     private static func toASCII(_ name: String, original: String) throws -> String {
         var output: UnsafeMutablePointer<CChar>?

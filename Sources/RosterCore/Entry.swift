@@ -157,6 +157,7 @@ extension Entry {
         out.append(contentsOf: ",\"reference\":".utf8); string(basis.reference)
         if let statute = basis.statute { out.append(contentsOf: ",\"statute\":".utf8); string(statute) }
         out.append(UInt8(ascii: "}"))
+        if fields.broad { out.append(contentsOf: ",\"broad\":true".utf8) }
         member("category", fields.category.rawValue)
         member("evidence", fields.evidence)
         member("expires", fields.expires?.description)

@@ -75,15 +75,19 @@ public struct EntryFields: Hashable, Sendable {
     /// SHA-256 of an evidence package kept elsewhere: never the evidence itself.
     public var evidence: String?
     public var note: String?
+    /// The agency listed a resource it knew to be broad (see `BroadEntries`): set
+    /// by the add, never by an amend, so an auditor sees it was meant from the start.
+    public var broad: Bool
 
     public init(category: Category, basis: LegalBasis, jurisdiction: String? = nil, expires: CalendarDate? = nil,
-                evidence: String? = nil, note: String? = nil) {
+                evidence: String? = nil, note: String? = nil, broad: Bool = false) {
         self.category = category
         self.basis = basis
         self.jurisdiction = jurisdiction
         self.expires = expires
         self.evidence = evidence
         self.note = note
+        self.broad = broad
     }
 
     func write(to members: inout [String: JSON]) {
@@ -93,6 +97,7 @@ public struct EntryFields: Hashable, Sendable {
         if let expires { members["expires"] = .string(expires.description) }
         if let evidence { members["evidence"] = .string(evidence) }
         if let note { members["note"] = .string(note) }
+        if broad { members["broad"] = .bool(true) }
     }
 
     init(members: [String: JSON]) throws {
@@ -105,7 +110,12 @@ public struct EntryFields: Hashable, Sendable {
             jurisdiction: members["jurisdiction"].map { try Text.jurisdiction(Text.string($0, field: "jurisdiction")) },
             expires: members["expires"].map { try CalendarDate(Text.string($0, field: "expires")) },
             evidence: members["evidence"].map { try Text.evidence(Text.string($0, field: "evidence")) },
-            note: members["note"].map { try Text.string($0, field: "note") })
+            note: members["note"].map { try Text.string($0, field: "note") },
+            broad: try members["broad"].map { value in
+                // Absent when false: one spelling only.
+                guard value == .bool(true) else { throw RosterError(.malformedOperation, "broad is true when present") }
+                return true
+            } ?? false)
     }
 }
 

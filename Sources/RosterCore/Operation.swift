@@ -117,7 +117,7 @@ public struct Operation: Hashable, Sendable {
         case "add":
             guard let resource = members["resource"] else { throw RosterError(.malformedOperation, "add needs a resource") }
             allowed.formUnion(Self.fieldMembers)
-            allowed.insert("resource")
+            allowed.formUnion(["resource", "broad"])
             payload = .add(resource: try Resource(json: resource), fields: try EntryFields(members: members))
         case "amend":
             allowed.formUnion(Self.fieldMembers)

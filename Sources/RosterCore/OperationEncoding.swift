@@ -43,6 +43,7 @@ extension Operation {
             if let statute = basis.statute { out.append(contentsOf: ",\"statute\":".utf8); string(statute) }
             out.append(UInt8(ascii: "}"))
         }
+        if case .add(_, let add) = payload, add.broad { key("broad"); out.append(contentsOf: "true".utf8) }
         if let category = fields.category { key("category"); string(category.rawValue) }
         key("clock")
         out.append(UInt8(ascii: "{"))

@@ -16,6 +16,8 @@ public struct RosterError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let forbiddenTarget = Code(rawValue: "forbidden-target")
         public static let unknownEntry = Code(rawValue: "unknown-entry")
         public static let revokedEntry = Code(rawValue: "revoked-entry")
+        /// A public suffix or a very wide network, added without `--broad`.
+        public static let broadEntry = Code(rawValue: "broad-entry")
         public static let equivocation = Code(rawValue: "equivocation")
         public static let pendingFull = Code(rawValue: "pending-full")
         public static let nodeExists = Code(rawValue: "node-exists")

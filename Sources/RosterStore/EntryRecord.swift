@@ -6,7 +6,7 @@ import RosterCore
 struct EntryRecord: FetchableRecord {
     enum Column: Int, CaseIterable {
         case origin, seq, kind, value, scope, category, authority, reference, decided, statute, jurisdiction
-        case expires, evidence, note, revokedBy, revokedReason, revokedTime
+        case expires, evidence, note, revokedBy, revokedReason, revokedTime, broad
 
         var name: String {
             switch self {
@@ -32,13 +32,20 @@ struct EntryRecord: FetchableRecord {
             entry.resource.scope?.rawValue, fields.category.rawValue, fields.basis.authority, fields.basis.reference,
             fields.basis.decided.description, fields.basis.statute, fields.jurisdiction, fields.expires?.description,
             fields.evidence, fields.note, entry.revocation?.dot.description, entry.revocation?.reason,
-            entry.revocation?.time.description,
+            entry.revocation?.time.description, entry.fields.broad ? 1 : 0,
         ]
     }
 
     init(row: Row) throws {
         func text(_ column: Column) throws -> String { try row.requireText(column.rawValue, "a field of an entry") }
         func optional(_ column: Column) throws -> String? { try row.optionalText(column.rawValue, "a field of an entry") }
+        func flag(_ column: Column) throws -> Bool {
+            switch row.integer(column.rawValue) {
+            case 0: return false
+            case 1: return true
+            default: throw RosterError(.storage, "\(column.name) is not 0 or 1")
+            }
+        }
         guard let origin = row.text(Column.origin.rawValue), let seq = row.seq(Column.seq.rawValue) else {
             throw Cell.unreadable("an entry's id")
         }
@@ -52,7 +59,8 @@ struct EntryRecord: FetchableRecord {
                                    decided: try CalendarDate(try text(.decided)), statute: try optional(.statute))
             let fields = EntryFields(
                 category: try Category(parsing: try text(.category)), basis: basis, jurisdiction: try optional(.jurisdiction),
-                expires: try optional(.expires).map(CalendarDate.init), evidence: try optional(.evidence), note: try optional(.note))
+                expires: try optional(.expires).map(CalendarDate.init), evidence: try optional(.evidence), note: try optional(.note),
+                broad: try flag(.broad))
             var revocation: Entry.Revocation?
             if let by = try optional(.revokedBy) {
                 revocation = Entry.Revocation(dot: try Dot(by), reason: try text(.revokedReason), time: try Timestamp(try text(.revokedTime)))

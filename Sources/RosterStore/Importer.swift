@@ -12,10 +12,19 @@ public struct ImportSummary: Sendable, Equatable {
     public var equivocations = 0
 }
 
-/// Values for the add fields a file does not carry (`--category`, `--authority`, …).
+/// Values for the add fields a file does not carry (`--category`, `--authority`, …),
+/// and what becomes of a broad resource in it.
 public struct ImportDefaults: Sendable {
     public var values: [String: String]
-    public init(_ values: [String: String] = [:]) { self.values = values }
+    public var broad: BroadEntries
+
+    /// Without a public suffix list only networks are judged broad: the CLI always
+    /// passes the system's list.
+    public init(_ values: [String: String] = [:],
+                broad: BroadEntries = BroadEntries(suffixes: PublicSuffixList(text: ""), allowed: false)) {
+        self.values = values
+        self.broad = broad
+    }
 }
 
 /// Imports files into a node. A file is checked whole before anything is written,
@@ -86,7 +95,7 @@ public enum Importer {
             return try records.map { record in
                 var values = defaults.values
                 for (name, value) in zip(names, record.fields) where !value.isEmpty { values[name] = value }
-                return try row(values, line: record.line, sharedFields: sharedFields)
+                return try row(values, line: record.line, sharedFields: sharedFields, broad: defaults.broad)
             }
         }
     }
@@ -112,7 +121,7 @@ public enum Importer {
                 var values = defaults.values
                 values["kind"] = "domain"
                 values["value"] = name
-                rows.append(try row(values, line: lineNumber))
+                rows.append(try row(values, line: lineNumber, broad: defaults.broad))
             }
         }
         return rows
@@ -132,7 +141,8 @@ public enum Importer {
         return try results.values.map { try $0!.get() }
     }
 
-    public static func row(_ values: [String: String], line: Int, sharedFields: EntryFields? = nil) throws -> Row {
+    public static func row(_ values: [String: String], line: Int, sharedFields: EntryFields? = nil,
+                           broad: BroadEntries) throws -> Row {
         do {
             guard let value = values["value"] else { throw RosterError(.badInput, "no value") }
             let scope = try values["scope"].map { text -> Resource.Scope in
@@ -151,7 +161,7 @@ public enum Importer {
                 kind = Resource.kind(of: value)
             }
             let resource = try Resource(kind: kind, value: value, scope: kind == .domain ? scope : nil)
-            return Row(line: line, resource: resource, fields: try sharedFields ?? fields(values))
+            return Row(line: line, resource: resource, fields: try broad.fields(try sharedFields ?? fields(values), for: resource))
         } catch let error as RosterError {
             throw RosterError(error.code, "line \(line): \(error.reason)")
         }

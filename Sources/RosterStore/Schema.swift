@@ -21,6 +21,9 @@ enum Schema {
         migrator.registerMigration("v5") { db in
             try db.execute(sql: version5)
         }
+        migrator.registerMigration("v6") { db in
+            try db.execute(sql: version6)
+        }
         return migrator
     }
 
@@ -194,5 +197,10 @@ enum Schema {
             PRIMARY KEY (origin, chunk)
         ) WITHOUT ROWID;
         DELETE FROM meta WHERE key IN ('digest', 'digest.clock');
+        """
+
+    static let version6 = """
+        -- An add may carry the broad flag (a public suffix or a wide network listed on purpose).
+        ALTER TABLE entry ADD COLUMN broad INTEGER NOT NULL DEFAULT 0 CHECK (broad IN (0, 1));
         """
 }

@@ -11,13 +11,15 @@ struct Add: ParsableCommand {
     @Argument(help: "The resource; it is normalised before signing.") var value: String
     @Option(help: "For domains: exact (default) or subdomains.") var scope: String?
     @OptionGroup var fields: FieldOptions
+    @Flag(help: "List it even though it is a public suffix or a network wider than /16 (IPv4) or /32 (IPv6); the add carries the flag.")
+    var broad = false
 
     func run() throws {
         var values = fields.values
         values["kind"] = kind
         values["value"] = value
         if let scope { values["scope"] = scope }
-        let row = try Importer.row(values)
+        let row = try Importer.row(values, broad: BroadEntries.load(allowed: broad))
         let opened = try node.openNode()
         let operation = try opened.store.add(row.resource, fields: row.fields, by: opened.replica)
         if node.json {
@@ -30,9 +32,9 @@ struct Add: ParsableCommand {
 
 extension Importer {
     /// One add from named values, with the errors `add` shows.
-    static func row(_ values: [String: String]) throws -> Row {
+    static func row(_ values: [String: String], broad: BroadEntries) throws -> Row {
         do {
-            return try row(values, line: 0)
+            return try row(values, line: 0, broad: broad)
         } catch let error as RosterError {
             throw RosterError(error.code, error.reason.replacingOccurrences(of: "line 0: ", with: ""))
         }

@@ -13,6 +13,8 @@ struct Import: ParsableCommand {
     @Option(help: "Default scope for domains: exact or subdomains.") var scope: String?
     @Option(help: "Default kind for rows without one.") var kind: String?
     @OptionGroup var fields: FieldOptions
+    @Flag(help: "Add the public suffixes and wide networks the file lists, flagged broad, instead of refusing the file.")
+    var broad = false
 
     func run() throws {
         let bytes = try InputFile.read(file)
@@ -25,9 +27,10 @@ struct Import: ParsableCommand {
         case "ops":
             summary = try Importer.operations(bytes, into: opened, progress: Terminal.progress("verifying and merging"))
         case "csv", "hosts":
+            let rules = ImportDefaults(defaults, broad: try BroadEntries.load(allowed: broad))
             let reader = format == "csv"
-                ? try Importer.csvReader(bytes, defaults: ImportDefaults(defaults))
-                : Importer.RowReader(try Importer.hostsRows(bytes, defaults: ImportDefaults(defaults)))
+                ? try Importer.csvReader(bytes, defaults: rules)
+                : Importer.RowReader(try Importer.hostsRows(bytes, defaults: rules))
             summary = try Importer.add(reader, to: opened, progress: Terminal.progress("importing"))
         default:
             throw RosterError(.invalidField, "import format \"\(format)\" is not ops, csv or hosts")

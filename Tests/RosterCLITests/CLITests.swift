@@ -232,6 +232,33 @@ struct CLITests {
         #expect(digest(node) == "\"digest\":\"\(words.first ?? "")\"", "python: \(python.stdout), node: \(digest(node) ?? "-")")
     }
 
+    @Test("A public suffix or a network wider than /16 is refused without --broad; with it the signed add carries the flag")
+    func broadEntries() throws {
+        let folder = try TemporaryFolder()
+        let node = RosterProcess(data: folder.path("node"))
+        try node.run(["init", "--agency", "kz-mvd"])
+        let fields = ["--category", "drugs"] + Self.basis
+        for attempt in [["cidr", "0.0.0.0/0"], ["cidr", "::/0"], ["domain", "co.uk", "--scope", "subdomains"], ["domain", "github.io"]] {
+            let refused = try node.run(["add"] + attempt + fields)
+            #expect(refused.status == 2 && refused.stderr.contains("--broad"), "\(attempt): \(refused.stderr)")
+        }
+        try ("value\nshop-1.example\nBLOGSPOT.com\n").write(to: folder.path("list.csv"), atomically: true, encoding: .utf8)
+        let file = try node.run(["import", folder.path("list.csv").path, "--format", "csv"] + fields)
+        #expect(file.status == 2 && file.stderr.contains("line 3: blogspot.com is a public suffix"), "\(file.stderr)")
+        #expect(try node.run(["list"]).stdout.isEmpty, "nothing was added")
+
+        #expect(try node.run(["add", "cidr", "10.0.0.0/8", "--broad"] + fields).status == 0)
+        #expect(try node.run(["import", folder.path("list.csv").path, "--format", "csv", "--broad"] + fields).status == 0)
+        try node.run(["export", "--format", "ops", "-o", folder.path("node.ops").path])
+        let operations = try String(contentsOf: folder.path("node.ops"), encoding: .utf8).split(separator: "\n")
+        #expect(operations.count == 3)
+        #expect(operations.filter { $0.contains("\"broad\":true") }.count == 2, "the wide network and the suffix, not shop-1.example")
+        #expect(try RosterProcess.validate(folder.path("node.ops"), schema: "operation.schema.json", lines: true).status == 0)
+        try node.run(["list", "--json"]).stdout.write(to: folder.path("entries.ndjson"), atomically: true, encoding: .utf8)
+        #expect(try RosterProcess.validate(folder.path("entries.ndjson"), schema: "entry.schema.json", lines: true).status == 0)
+        #expect(try node.run(["audit"]).status == 0)
+    }
+
     @Test("A bad CSV line stops the import with its line number and changes nothing")
     func badLine() throws {
         let folder = try TemporaryFolder()

@@ -80,7 +80,7 @@ struct OperationEncodingTests {
             origin: "kz-mvd/a", seq: 1, prev: nil, clock: VectorClock(), time: try Timestamp("2026-11-01T10:00:00Z"),
             payload: .add(resource: try Resource(kind: .url, value: "https://x.example/a?b=c"), fields: EntryFields(
                 category: .pharmacy, basis: basis, jurisdiction: "KZ", expires: try CalendarDate("2027-01-01"),
-                evidence: String(repeating: "ab", count: 32), note: "tab\there")))
+                evidence: String(repeating: "ab", count: 32), note: "tab\there", broad: true)))
         let operations = simulation.all.map(\.operation) + [extra, full]
         #expect(operations.contains { if case .revoke = $0.payload { true } else { false } })
         for operation in operations {

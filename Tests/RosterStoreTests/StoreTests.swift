@@ -144,9 +144,9 @@ struct StoreTests {
         let folder = try TemporaryFolder()
         let node = try makeNode(folder)
         let defaults = ImportDefaults(["category": "drugs", "authority": "Court", "reference": "R-9", "decided": "2026-01-01"])
-        let csv = "value,kind,note\r\nShop.Example.,domain,\"a, quoted \"\"note\"\"\"\nshop.example,domain,\n10.0.0.0/8,cidr,\n"
+        let csv = "value,kind,note\r\nShop.Example.,domain,\"a, quoted \"\"note\"\"\"\nshop.example,domain,\n10.20.0.0/16,cidr,\n"
         let rows = try Importer.csvRows(Array(csv.utf8), defaults: defaults)
-        #expect(rows.map(\.resource.value) == ["shop.example", "shop.example", "10.0.0.0/8"])
+        #expect(rows.map(\.resource.value) == ["shop.example", "shop.example", "10.20.0.0/16"])
         #expect(rows[0].fields.note == "a, quoted \"note\"")
         let summary = try Importer.add(rows, to: node)
         #expect(summary.added == 2 && summary.skipped == 1)

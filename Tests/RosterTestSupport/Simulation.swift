@@ -62,7 +62,8 @@ public struct Simulation {
             if roll < 6 || own.isEmpty {
                 let value = "site\(Int.random(in: 0..<12, using: &rng)).example"
                 let scope: Resource.Scope = Bool.random(using: &rng) ? .exact : .subdomains
-                let fields = EntryFields(category: Self.category.randomElement(using: &rng)!, basis: Self.basis)
+                // One value is listed as broad, so the flag travels through every merge test.
+                let fields = EntryFields(category: Self.category.randomElement(using: &rng)!, basis: Self.basis, broad: value == "site7.example")
                 payload = .add(resource: try! Resource(kind: .domain, value: value, scope: scope), fields: fields)
             } else if roll < 9 {
                 let target = own.randomElement(using: &rng)!.id
