@@ -108,7 +108,7 @@ CREATE TABLE meta (
 ) WITHOUT ROWID;
 
 -- The digest of every chunk of entries (1,024 seqs of one origin, see StateDigest),
--- taken at the clock kept in meta as 'digest.clock': a digest at a later clock
+-- taken at the clock kept in meta as 'chunks.clock': a digest at a later clock
 -- rehashes only the chunks changed since.
 CREATE TABLE digest_chunk (
     origin TEXT NOT NULL,

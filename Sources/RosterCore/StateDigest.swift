@@ -8,7 +8,7 @@ import Crypto
 ///   `chunkSize` seqs (chunk `k` holds seqs `k·1024+1 … (k+1)·1024`): SHA-256 over
 ///   their canonical JSON, one per line, in seq order; a chunk with no entry is absent;
 /// - an **origin**: SHA-256 over the 32-byte digests of its chunks, in chunk order;
-/// - a **roster** (every origin, or one agency's): SHA-256 over a line
+/// - the **roster**: SHA-256 over a line
 ///   `origin SP hex(origin digest) LF` per origin holding entries, in byte order of origin.
 ///
 /// Revoked entries are included with their `revoked` member. Expiry does not enter
@@ -19,9 +19,12 @@ public enum StateDigest {
     /// The chunk an entry falls in.
     public static func chunk(of seq: UInt64) -> Int64 { Int64((max(seq, 1) - 1) / chunkSize) }
 
-    /// The seqs of chunk `chunk`, first and last.
-    public static func seqs(of chunk: Int64) -> ClosedRange<UInt64> {
-        let first = UInt64(max(chunk, 0)) * chunkSize + 1
+    /// Whether `index` is a chunk some seq falls in (seqs are stored as Int64).
+    public static func isChunk(_ index: Int64) -> Bool { index >= 0 && index <= Int64.max / Int64(chunkSize) }
+
+    /// The seqs of chunk `index`, first and last; an index that is no chunk is clamped to one.
+    public static func seqs(of index: Int64) -> ClosedRange<UInt64> {
+        let first = UInt64(min(max(index, 0), Int64.max / Int64(chunkSize))) * chunkSize + 1
         return first...(first + chunkSize - 1)
     }
 

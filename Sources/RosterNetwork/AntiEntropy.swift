@@ -41,8 +41,12 @@ public struct AntiEntropy: Service {
             var clients: [String: PeerClient] = [:]
             defer { clients.values.forEach { $0.close() } }
             while !Task.isCancelled {
-                let peers = (try? await node.store.peers()) ?? []
-                for gone in Set(clients.keys).subtracting(peers.map(\.id)) { clients.removeValue(forKey: gone)?.close() }
+                // A failed read (a busy database) syncs no one this tick but keeps the connections.
+                let read = try? await node.store.peers()
+                let peers = read ?? []
+                if let read {
+                    for gone in Set(clients.keys).subtracting(read.map(\.id)) { clients.removeValue(forKey: gone)?.close() }
+                }
                 let now = ContinuousClock.now
                 for peer in peers where peer.endpoint != nil && !running.contains(peer.id) && due[peer.id].map({ $0 <= now }) ?? true {
                     guard running.count < SyncLimits.concurrentPeers else { break }

@@ -126,7 +126,7 @@ public enum NodeServer {
         configuration.certificateVerification = .optionalVerification
         return Application(
             router: router,
-            server: try .tls(.http1(configuration: .init(additionalChannelHandlers: [FirstRequestDeadline()],
+            server: try .tls(.http1(configuration: .init(additionalChannelHandlers: [ConnectionDeadline()],
                                                         idleTimeout: .seconds(SyncLimits.idleTimeout))), configuration: TLSChannelConfiguration(
                 tlsConfiguration: configuration,
                 // Any presented certificate is accepted here; the sync routes then
@@ -150,6 +150,7 @@ public enum NodeServer {
         guard let peer = try await store.peers().first(where: { $0.tlsPin == pin }) else {
             throw HTTPError(.forbidden, message: "no peer descriptor pins this client key (sha256 \(pin)): add the client's descriptor with roster peers add")
         }
+        context.channel.markPeer()
         return peer.id
     }
 

@@ -26,12 +26,13 @@ public enum SyncLimits {
     public static let concurrentPeers = 4
     /// Seconds before an outgoing request is given up.
     public static let requestTimeout: Int64 = 30
-    /// Seconds a new connection has to finish its TLS handshake and send a request
-    /// head, before the server closes it: a stranger's silent connection goes soon.
+    /// Seconds a connection that no pinned peer has used may stay silent: to finish
+    /// its TLS handshake and send a request head, and after each later byte, so a
+    /// stranger's connections (`check` is public) do not hold the slots for long.
     public static let firstRequestTimeout: Int64 = 10
-    /// Seconds a connection may then stay silent, while sending a request or between
-    /// requests, before the server closes it: longer than the default interval of
-    /// anti-entropy rounds (30 s), so a peer's connection is kept from round to round.
+    /// Seconds a peer's connection may stay silent, while sending a request or
+    /// between requests, before the server closes it: longer than the default
+    /// interval of anti-entropy rounds (30 s), so it is kept from round to round.
     public static let idleTimeout: Int64 = 75
     /// Connections served at once, at most; past it the server stops accepting
     /// until one closes, so a flood of idle connections cannot exhaust descriptors.

@@ -89,7 +89,7 @@ public enum Auditor {
                     continue
                 }
                 if id == expected.id {
-                    if case .success(let entry) = current, entry != expected {
+                    if case .success(let entry) = current, entry.canonicalBytes() != expected.canonicalBytes() {
                         report.findings.append("entry \(id) in the entry table differs from its signed operations: run roster audit --rebuild")
                     }
                     nextDerived = try nextEntry()
@@ -226,7 +226,8 @@ public enum Auditor {
             nextDerived = try nextEntry()
         }
         report.digest = digest.finalize()
-        try auditDigestCache(db, clock: VectorClock(origins.heads.mapValues(\.seq)), digest: report.digest, report: &report)
+        try auditDigestCache(db, clock: VectorClock(origins.heads.mapValues(\.seq)), digest: report.digest, chunks: digest.chunks(),
+                             report: &report)
         try auditPending(db, keys: keys, heads: origins.heads, report: &report)
         try auditEquivocations(db, keys: keys, origins: origins, report: &report)
         try auditPeers(db, report: &report)
@@ -269,33 +270,42 @@ public enum Auditor {
         }
     }
 
-    /// The digest `status` shows is a cache: taken at the clock the node holds, it must be the digest.
-    static func auditDigestCache(_ db: Database, clock: VectorClock, digest: String, report: inout AuditReport) throws {
+    /// The digest `status` shows is built on kept chunk digests (see `DigestCache`):
+    /// every kept chunk that nothing changed since it was kept must be the chunk the
+    /// replay gives, and a root kept at the clock the node holds must be the digest.
+    static func auditDigestCache(_ db: Database, clock: VectorClock, digest: String,
+                                 chunks: [String: [(index: Int64, digest: [UInt8])]], report: inout AuditReport) throws {
         let rows = try Row.fetchAll(db, sql: "SELECT key, value FROM meta")
         let meta = Dictionary(rows.compactMap { row in row.text(0).map { ($0, row.text(1)) } }, uniquingKeysWith: { first, _ in first })
-        if rows.count != meta.count || meta.contains(where: { !["digest", "digest.clock"].contains($0.key) || $0.value == nil }) {
+        if rows.count != meta.count || meta.contains(where: { !["chunks.digest", "chunks.clock", "chunks.generation"].contains($0.key) || $0.value == nil }) {
             report.findings.append("the meta table holds rows the node never writes: run roster audit --rebuild")
         }
-        guard let cachedClock = meta["digest.clock"] ?? nil, let cachedDigest = meta["digest"] ?? nil else {
+        let wrong = "the state digest kept for status is not the digest of the operations: run roster audit --rebuild"
+        guard let cachedClock = meta["chunks.clock"] ?? nil else {
             if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM digest_chunk)") ?? false {
                 report.findings.append("chunk digests are kept without the clock they were taken at: run roster audit --rebuild")
             }
             return
         }
-        let wrong = "the state digest kept for status is not the digest of the operations: run roster audit --rebuild"
-        // A cache taken at an earlier clock is stale and harmless; one that names
-        // operations this node does not hold, or is not a digest, was written by someone else.
-        guard let taken = try? VectorClock(json: JSONParser.parse(cachedClock)), clock.dominates(taken), Hex.isSHA256(cachedDigest),
-            cachedClock != CanonicalJSON.string(clock.json) || cachedDigest == digest
+        // A cache taken at an earlier clock is stale where operations changed it since,
+        // and harmless there; one that names operations this node does not hold was
+        // written by someone else.
+        let snapshot = Snapshot(db: db)
+        guard let taken = try? VectorClock(json: JSONParser.parse(cachedClock)), clock.dominates(taken),
+            let kept = try? snapshot.keptChunks(), let changed = try? snapshot.changedChunks(since: taken)
         else {
             report.findings.append(wrong)
             return
         }
-        // What status would show, built on the kept chunks: each of them must be right.
-        let snapshot = Snapshot(db: db)
-        guard let fromChunks = try? snapshot.keptDigest(trustingRoot: false), fromChunks.digest == digest, !fromChunks.full else {
+        let expected = chunks.mapValues { Dictionary($0.map { ($0.index, $0.digest) }, uniquingKeysWith: { first, _ in first }) }
+        for origin in Set(kept.keys).union(expected.keys) {
+            for index in Set(kept[origin, default: [:]].keys).union(expected[origin, default: [:]].keys)
+            where !changed.contains(DigestCache.Chunk(origin: origin, index: index)) && kept[origin]?[index] != expected[origin]?[index] {
+                report.findings.append("the kept digest of chunk \(index) of \(origin) is not the digest of its entries: run roster audit --rebuild")
+            }
+        }
+        if cachedClock == CanonicalJSON.string(clock.json), let root = meta["chunks.digest"] ?? nil, root != digest {
             report.findings.append(wrong)
-            return
         }
     }
 

@@ -5,10 +5,13 @@ import Foundation
 /// nodes' bytes: parsing and verifying the pages of a sync or a push. With cores to
 /// spare they run at full speed; on a busy machine the requests the node answers
 /// (`check`, peers' pulls) come first, so a first sync or a hostile peer's flood
-/// does not stall consumers. Work is posted from outside these threads only.
+/// does not stall consumers. (The nice value is set on Linux, where it is per
+/// thread.) Work is posted from outside these threads only: a bulk thread that
+/// waited for bulk work could wait for ever.
 final class BulkWork: @unchecked Sendable {
     static let shared = BulkWork(threads: max(1, ProcessInfo.processInfo.activeProcessorCount))
 
+    private static let threadName = "roster-bulk"
     private let condition = NSCondition()
     private var jobs: [@Sendable () -> Void] = []
 
@@ -23,7 +26,7 @@ final class BulkWork: @unchecked Sendable {
         // On Linux the nice value is per thread: this one only.
         _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
         #endif
-        Thread.current.name = "roster-bulk"
+        Thread.current.name = Self.threadName
         while true {
             condition.lock()
             while jobs.isEmpty { condition.wait() }
@@ -36,6 +39,7 @@ final class BulkWork: @unchecked Sendable {
     /// Runs `body` for every index in `0..<iterations` on these threads and returns
     /// when all have run.
     func perform(iterations: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        precondition(Thread.current.name != Self.threadName, "bulk work is posted from outside the bulk threads")
         guard iterations > 0 else { return }
         let group = DispatchGroup()
         condition.lock()

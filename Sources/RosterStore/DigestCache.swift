@@ -3,54 +3,69 @@ import GRDB
 import RosterCore
 
 /// The state digest kept current between runs: the digest of every chunk of entries
-/// (see `StateDigest`), in `digest_chunk`, and the clock they were taken at, in
-/// `meta`. A digest at a later clock rehashes only the chunks that the operations
-/// applied since then touched, so `status` under a stream of pushes costs what
-/// changed, never the size of the roster.
+/// (see `StateDigest`), in `digest_chunk`, and in `meta` the clock they were taken
+/// at (`chunks.clock`), the roster digest they give (`chunks.digest`) and a
+/// generation that `rebuild` advances (`chunks.generation`). A digest at a later
+/// clock rehashes only the chunks that the operations applied since then touched,
+/// so `status` under a stream of pushes costs what changed, never the roster.
 struct DigestCache: Sendable {
     struct Chunk: Hashable, Sendable {
         let origin: String
         let index: Int64
     }
 
-    /// The kept clock as stored, which a save must still find there (nil: none kept).
-    let base: String?
+    /// What the kept chunks were taken from, as stored: a save must still find it
+    /// there, or another process kept newer chunks, or a rebuild dropped them.
+    struct Base: Equatable, Sendable {
+        var clock: String?
+        var generation: String?
+    }
+
+    /// Past this many operations since the kept clock, rehashing everything is
+    /// cheaper than listing what changed (a first sync, an import).
+    static let fullRehashAfter: UInt64 = 100_000
+
+    let base: Base
     let clock: VectorClock
     let digest: String
-    /// Chunks hashed anew: their digest, or nil where no entry is left in them.
+    /// Chunks hashed anew: their digest, or `.none` where no entry is left in them.
     let changed: [Chunk: [UInt8]?]
     /// Every chunk was hashed anew: the kept ones are replaced.
     let full: Bool
 
-    /// Whether saving it would keep anything new.
-    var isNew: Bool { full || !changed.isEmpty || base != CanonicalJSON.string(clock.json) }
+    /// Whether saving it would keep anything new: a digest read straight from the
+    /// kept root at the kept clock would not.
+    var isNew: Bool { full || !changed.isEmpty || base.clock != CanonicalJSON.string(clock.json) }
 }
 
 extension DatabaseReading {
+    /// The kept clock, root and generation, as stored.
+    func keptMeta() throws -> (base: DigestCache.Base, root: String?) {
+        var stored: [String: String] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT key, value FROM meta WHERE key IN ('chunks.clock', 'chunks.digest', 'chunks.generation')") {
+            if let key = row.text(0), let value = row.text(1) { stored[key] = value }
+        }
+        return (DigestCache.Base(clock: stored["chunks.clock"], generation: stored["chunks.generation"]), stored["chunks.digest"])
+    }
+
     /// The state digest at this snapshot, from the kept chunks and those that changed
     /// since they were kept. `trustingRoot: false` recomputes the root from the
     /// chunks even when the kept one is at this clock: the audit's way.
     func keptDigest(trustingRoot: Bool = true) throws -> DigestCache {
         let clock = try clock()
-        var stored: [String: String] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT key, value FROM meta WHERE key IN ('digest', 'digest.clock')") {
-            if let key = row.text(0), let value = row.text(1) { stored[key] = value }
-        }
-        let base = stored["digest.clock"]
-        if trustingRoot, base == CanonicalJSON.string(clock.json), let root = stored["digest"], Hex.isSHA256(root) {
+        let (base, root) = try keptMeta()
+        if trustingRoot, base.clock == CanonicalJSON.string(clock.json), let root, Hex.isSHA256(root) {
             return DigestCache(base: base, clock: clock, digest: root, changed: [:], full: false)
         }
         // A kept clock this node has not reached, or cells it never wrote, are not a
         // base to build on: everything is hashed anew (audit names the edit).
-        guard let base, let taken = try? VectorClock(json: JSONParser.parse(base)), clock.dominates(taken),
-            var chunks = try? keptChunks()
+        guard let taken = base.clock.flatMap({ try? VectorClock(json: JSONParser.parse($0)) }), clock.dominates(taken),
+            Self.operations(from: taken, to: clock) <= DigestCache.fullRehashAfter, var chunks = try? keptChunks()
         else {
             return try fullDigest(base: base, clock: clock)
         }
         var changed: [DigestCache.Chunk: [UInt8]?] = [:]
-        for id in try changedEntryIDs(since: taken) {
-            let chunk = DigestCache.Chunk(origin: id.origin, index: StateDigest.chunk(of: id.seq))
-            guard changed.index(forKey: chunk) == nil else { continue }
+        for chunk in try changedChunks(since: taken) {
             let entries = try self.entries(in: chunk)
             let digest = entries.isEmpty ? nil : StateDigest.chunkDigest(entries)
             changed[chunk] = .some(digest)
@@ -62,7 +77,7 @@ extension DatabaseReading {
     }
 
     /// Every chunk hashed from the entry table.
-    func fullDigest(base: String?, clock: VectorClock) throws -> DigestCache {
+    func fullDigest(base: DigestCache.Base, clock: VectorClock) throws -> DigestCache {
         var builder = StateDigest.Builder()
         var last: Dot?
         try entries(EntryFilter(includeRevoked: true)) { entry in
@@ -78,11 +93,16 @@ extension DatabaseReading {
         return DigestCache(base: base, clock: clock, digest: builder.finalize(), changed: changed, full: true)
     }
 
+    /// The chunks that operations applied after `clock` touched.
+    func changedChunks(since clock: VectorClock) throws -> Set<DigestCache.Chunk> {
+        Set(try changedEntryIDs(since: clock).map { DigestCache.Chunk(origin: $0.origin, index: StateDigest.chunk(of: $0.seq)) })
+    }
+
     /// The kept chunk digests, by origin and index; throws on a cell the node never wrote.
     func keptChunks() throws -> [String: [Int64: [UInt8]]] {
         var chunks: [String: [Int64: [UInt8]]] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT origin, chunk, digest FROM digest_chunk") {
-            guard let origin = row.text(0), Origin.isValid(origin), let index = row.integer(1), index >= 0,
+            guard let origin = row.text(0), Origin.isValid(origin), let index = row.integer(1), StateDigest.isChunk(index),
                 let digest = row.blob(2), digest.count == 32
             else { throw Cell.unreadable("a kept chunk digest") }
             chunks[origin, default: [:]][index] = digest
@@ -98,36 +118,21 @@ extension DatabaseReading {
             .map(\.entry)
     }
 
-    /// Entries that operations applied after `clock` added, amended or revoked.
-    func changedEntryIDs(since clock: VectorClock) throws -> Set<Dot> {
-        var ids = Set<Dot>()
-        for row in try Row.fetchAll(db, sql: "SELECT id, name, head_seq FROM origin") {
-            guard let id = row.integer(0), let origin = row.text(1), let head = row.integer(2) else {
-                throw Cell.unreadable("an origin row")
-            }
-            let from = Int64(clamping: clock[origin])
-            guard head > from else { continue }
-            let changes = try Row.fetchCursor(db, sql: "SELECT seq, target FROM operation WHERE origin_id = ? AND seq > ?",
-                                              arguments: [id, from])
-            while let change = try changes.next() {
-                if let target = try change.optionalText(1, "an operation's target") {
-                    ids.insert(try Dot(target))
-                } else {
-                    guard let seq = change.seq(0) else { throw Cell.unreadable("an operation's seq") }
-                    ids.insert(Dot(origin: origin, seq: seq))
-                }
-            }
+    /// Operations applied between two clocks, the later dominating the earlier.
+    static func operations(from earlier: VectorClock, to later: VectorClock) -> UInt64 {
+        later.counters.reduce(0) { sum, counter in
+            let (total, overflow) = sum.addingReportingOverflow(counter.value - min(counter.value, earlier[counter.key]))
+            return overflow ? .max : total
         }
-        return ids
     }
 }
 
 extension Transaction {
-    /// Keeps a digest taken from a snapshot, unless another process kept one since
-    /// that snapshot's base: the chunks kept must always be those of the kept clock.
+    /// Keeps a digest taken from a snapshot, unless the kept base moved since that
+    /// snapshot (another process kept newer chunks, or a rebuild dropped them): the
+    /// chunks kept must always be those of the kept clock.
     func keep(_ cache: DigestCache) throws {
-        let stored = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'digest.clock'")
-        guard stored == cache.base, cache.isNew else { return }
+        guard try keptMeta().base == cache.base, cache.isNew else { return }
         if cache.full { try db.execute(sql: "DELETE FROM digest_chunk") }
         let upsert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO digest_chunk (origin, chunk, digest) VALUES (?, ?, ?)")
         let delete = try db.cachedStatement(sql: "DELETE FROM digest_chunk WHERE origin = ? AND chunk = ?")
@@ -138,7 +143,16 @@ extension Transaction {
                 try delete.execute(arguments: [chunk.origin, chunk.index])
             }
         }
-        try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('digest', ?), ('digest.clock', ?)",
+        try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('chunks.digest', ?), ('chunks.clock', ?)",
                        arguments: [cache.digest, CanonicalJSON.string(cache.clock.json)])
+    }
+
+    /// Drops the kept digest and advances the generation, so that a digest taken
+    /// from a snapshot before this transaction is never kept after it.
+    func dropKeptDigest() throws {
+        let generation = try keptMeta().base.generation.flatMap { Int($0) } ?? 0
+        try db.execute(sql: "DELETE FROM meta; DELETE FROM digest_chunk")
+        try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('chunks.generation', ?)",
+                       arguments: [String(generation < Int.max ? generation + 1 : 0)])
     }
 }

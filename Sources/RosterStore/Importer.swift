@@ -127,9 +127,9 @@ public enum Importer {
         return rows
     }
 
-    /// Maps on every core, keeping order; the first error by position wins, so a
-    /// bad line is reported by the same number whatever the scheduling.
-    /// Maps on the bulk threads (see `BulkWork`), keeping the order.
+    /// Maps on the bulk threads (see `BulkWork`), keeping the order; the first error
+    /// by position wins, so a bad line is reported by the same number whatever the
+    /// scheduling.
     static func parallelMap<T: Sendable, U>(_ items: [T], _ transform: @escaping @Sendable (T) throws -> U) throws -> [U] {
         let results = UnsafeResults<Result<U, Error>>(count: items.count)
         let chunk = 512

@@ -81,26 +81,3 @@ public final class LiveRoster: Sendable {
         return try await store.read { try $0.check(resource, today: today) }
     }
 }
-
-extension DatabaseReading {
-    /// Entries that operations applied after `clock` created or changed, revoked ones
-    /// included. The adds of an origin past the clock are one range of the entry
-    /// table, read in one scan; only the entries that amends and revokes targeted are
-    /// read one by one. A push of 5,000 adds costs one scan, not 5,000 queries.
-    func entries(changedSince clock: VectorClock) throws -> [Entry] {
-        var wanted = try changedEntryIDs(since: clock)
-        var entries: [Entry] = []
-        for origin in Set(wanted.map(\.origin)).sorted() {
-            let added = try EntryRecord.fetchCursor(db, sql: "SELECT \(EntryRecord.columns) FROM entry WHERE origin = ? AND seq > ?",
-                                                    arguments: [origin, Int64(clamping: clock[origin])])
-            while let record = try added.next() {
-                if wanted.remove(record.entry.id) != nil { entries.append(record.entry) }
-            }
-        }
-        let byID = try db.cachedStatement(sql: "SELECT \(EntryRecord.columns) FROM entry WHERE origin = ? AND seq = ?")
-        for id in wanted {
-            if let record = try EntryRecord.fetchOne(byID, arguments: [id.origin, Int64(id.seq)]) { entries.append(record.entry) }
-        }
-        return entries
-    }
-}

@@ -202,5 +202,8 @@ enum Schema {
     static let version6 = """
         -- An add may carry the broad flag (a public suffix or a wide network listed on purpose).
         ALTER TABLE entry ADD COLUMN broad INTEGER NOT NULL DEFAULT 0 CHECK (broad IN (0, 1));
+        -- The kept digest moves to keys of its own (chunks.*), which no earlier version writes.
+        DELETE FROM meta;
+        DELETE FROM digest_chunk;
         """
 }

@@ -103,7 +103,7 @@ extension DatabaseReading {
 
     /// The state digest hashed from every entry, trusting nothing kept.
     func computedDigest() throws -> String {
-        try fullDigest(base: nil, clock: clock()).digest
+        try fullDigest(base: DigestCache.Base(), clock: clock()).digest
     }
 
     /// Live resources an agency lists, as `kind value scope` keys: what an import skips.

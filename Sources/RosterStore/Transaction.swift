@@ -201,7 +201,8 @@ struct Transaction: DatabaseReading {
 
     /// Replays every applied operation into fresh derived tables.
     func rebuild(progress: (Int) -> Void = { _ in }) throws {
-        try db.execute(sql: "DELETE FROM entry; DELETE FROM meta; DELETE FROM digest_chunk; UPDATE origin SET head_seq = 0, head_hash = NULL")
+        try dropKeptDigest()
+        try db.execute(sql: "DELETE FROM entry; UPDATE origin SET head_seq = 0, head_hash = NULL")
         let bodies = try String.fetchCursor(db, sql: "SELECT body FROM operation ORDER BY position")
         var changed: Set<Dot> = []
         var count = 0

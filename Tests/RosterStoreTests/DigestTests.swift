@@ -58,9 +58,35 @@ struct DigestTests {
         _ = try node.store.revoke(a.dot, reason: "lifted", by: node.replica)
         let latest = try node.store.digest()
         try node.store.write { try $0.keep(stale) }
-        let keptClock = try node.store.read { try String.fetchOne($0.db, sql: "SELECT value FROM meta WHERE key = 'digest.clock'") }
+        let keptClock = try node.store.read { try String.fetchOne($0.db, sql: "SELECT value FROM meta WHERE key = 'chunks.clock'") }
         #expect(keptClock == CanonicalJSON.string(latest.clock.json), "the newer digest stays kept")
         #expect(try node.store.digest().digest == (try node.store.read { try $0.computedDigest() }))
         #expect(try Auditor.audit(node.store).findings.isEmpty)
+    }
+
+    @Test("A digest taken before a rebuild is not kept after it, even at the same clock")
+    func rebuildDropsStaleSaves() throws {
+        let folder = try TemporaryFolder()
+        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "kz-mvd", replica: "main"))
+        let fields = EntryFields(category: .drugs, basis: Simulation.basis)
+        _ = try node.store.add(Resource(kind: .domain, value: "a.example"), fields: fields, by: node.replica)
+        // An edited entry, hashed into a digest that a status is about to keep.
+        try node.store.write { try $0.db.execute(sql: "UPDATE entry SET note = 'edited'") }
+        let stale = try node.store.read { try $0.keptDigest() }
+        try node.store.rebuild()
+        try node.store.write { try $0.keep(stale) }
+        #expect(try node.store.digest().digest == (try node.store.read { try $0.computedDigest() }))
+        #expect(try Auditor.audit(node.store).findings.isEmpty)
+    }
+
+    @Test("A kept chunk row moved to another index is named by audit")
+    func movedChunk() throws {
+        let folder = try TemporaryFolder()
+        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "kz-mvd", replica: "main"))
+        let fields = EntryFields(category: .drugs, basis: Simulation.basis)
+        _ = try node.store.add(Resource(kind: .domain, value: "a.example"), fields: fields, by: node.replica)
+        _ = try node.store.digest()
+        try node.store.write { try $0.db.execute(sql: "UPDATE digest_chunk SET chunk = 1") }
+        #expect(try Auditor.audit(node.store).findings.contains { $0.contains("chunk") })
     }
 }

@@ -1,0 +1,52 @@
+import NIOCore
+
+/// Closes a connection that is silent for too long before it has shown itself a
+/// peer: `SyncLimits.firstRequestTimeout` to finish the TLS handshake and send a
+/// request head, and as long again after each later byte of a stranger's requests
+/// (`check` is public). Once a sync route authenticated a pinned peer on it, only
+/// the server's idle timeout between requests applies, long enough to keep the
+/// connection from one anti-entropy round to the next. So strangers cannot hold
+/// the connection slots for long, and peers keep theirs.
+final class ConnectionDeadline: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = Any
+
+    private var deadline: Scheduled<Void>?
+    private var isPeer = false
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        schedule(context)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        deadline?.cancel()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if !isPeer { schedule(context) }
+        context.fireChannelRead(data)
+    }
+
+    /// Called on the channel's event loop once a request on it came from a pinned peer.
+    func peerAuthenticated() {
+        isPeer = true
+        deadline?.cancel()
+        deadline = nil
+    }
+
+    private func schedule(_ context: ChannelHandlerContext) {
+        deadline?.cancel()
+        let channel = context.channel
+        deadline = context.eventLoop.scheduleTask(in: .seconds(SyncLimits.firstRequestTimeout)) {
+            channel.close(promise: nil)
+        }
+    }
+}
+
+extension Channel {
+    /// Marks the connection as a peer's (see `ConnectionDeadline`).
+    func markPeer() {
+        eventLoop.execute { [self] in
+            try? pipeline.syncOperations.handler(type: ConnectionDeadline.self).peerAuthenticated()
+        }
+    }
+}
