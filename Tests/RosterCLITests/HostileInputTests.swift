@@ -178,6 +178,23 @@ struct HostileInputTests {
         let read = recv(descriptor, &byte, 1, 0)
         #expect(read == 0, "the server closed the silent connection")
         #expect(Date().timeIntervalSince(started) < 35)
+
+        // A stranger's connection that asked one check and then keeps silent is
+        // closed after 10 s, not kept the 75 s a peer's connection is.
+        let stranger = """
+            import socket, ssl, sys, time
+            tls = ssl._create_unverified_context().wrap_socket(socket.create_connection(('127.0.0.1', int(sys.argv[1]))))
+            tls.sendall(b'GET /v1/check?resource=a.example HTTP/1.1\\r\\nHost: node\\r\\n\\r\\n')
+            answer = tls.recv(65536)
+            assert answer.startswith(b'HTTP/1.1 200'), answer
+            tls.settimeout(60)
+            started = time.time()
+            while tls.recv(65536): pass
+            print(round(time.time() - started))
+            """
+        let silent = try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", stranger, String(node.port)])
+        #expect(silent.status == 0, "\(silent.stderr)")
+        #expect((Int(silent.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 99) <= 15, "closed after \(silent.stdout) s")
         node.stop()
 
         chmod(node.roster.data.appendingPathComponent("tls.key").path, 0o644)
