@@ -18,6 +18,8 @@ public struct RosterError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let revokedEntry = Code(rawValue: "revoked-entry")
         /// A public suffix or a very wide network, added without `--broad`.
         public static let broadEntry = Code(rawValue: "broad-entry")
+        /// A known peer's descriptor with another endpoint or TLS pin, added without `--replace`.
+        public static let peerChanged = Code(rawValue: "peer-changed")
         public static let equivocation = Code(rawValue: "equivocation")
         public static let pendingFull = Code(rawValue: "pending-full")
         public static let nodeExists = Code(rawValue: "node-exists")

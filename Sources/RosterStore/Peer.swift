@@ -24,8 +24,16 @@ extension DatabaseReading {
 }
 
 extension Transaction {
-    /// Accepts a descriptor: its replicas' keys, and its node's endpoint and pin for sync.
-    func addPeer(_ descriptor: PeerDescriptor) throws {
+    /// Accepts a descriptor: its replicas' keys, and its node's endpoint and pin for
+    /// sync. A known peer's endpoint and pin change only when `replacing`: a new pin
+    /// silently taken would hand the peer's identity to whoever holds the new key.
+    func addPeer(_ descriptor: PeerDescriptor, replacing: Bool) throws {
+        if let known = try peers().first(where: { $0.id == descriptor.id }),
+            known.descriptor.endpoints != descriptor.endpoints || known.tlsPin != descriptor.tlsPin, !replacing {
+            throw RosterError(.peerChanged, "peer \(descriptor.id) is known at \(known.endpoint?.description ?? "no endpoint") with TLS pin \(known.tlsPin ?? "none"); "
+                + "this descriptor says \(descriptor.endpoints.first ?? "no endpoint") with TLS pin \(descriptor.tlsPin ?? "none"): "
+                + "check it with the agency out of band, then add it again with --replace")
+        }
         try learnKeys(of: descriptor)
         try db.execute(sql: """
             INSERT OR REPLACE INTO peer (id, agency, descriptor, endpoint, tls_spki_sha256) VALUES (?, ?, ?, ?, ?)

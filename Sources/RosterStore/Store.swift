@@ -128,14 +128,15 @@ public final class Store: Sendable {
 
     /// Accepts descriptors, all or none: a bad one leaves the known signers as they
     /// were. A descriptor `isOwn` names this node (a folder like Peers/ may hold it):
-    /// only its keys are learnt, since a node is not its own peer.
-    public func addPeers(_ descriptors: [PeerDescriptor], isOwn: (PeerDescriptor) -> Bool) throws {
+    /// only its keys are learnt, since a node is not its own peer. A known peer's
+    /// endpoint or pin changes only when `replacing`.
+    public func addPeers(_ descriptors: [PeerDescriptor], replacing: Bool = false, isOwn: (PeerDescriptor) -> Bool) throws {
         try write { transaction in
             for descriptor in descriptors {
                 if isOwn(descriptor) {
                     try transaction.learnKeys(of: descriptor)
                 } else {
-                    try transaction.addPeer(descriptor)
+                    try transaction.addPeer(descriptor, replacing: replacing)
                 }
             }
         }

@@ -38,6 +38,7 @@ struct Peers: ParsableCommand {
             commandName: "add", abstract: "Accept the replicas named by a peer descriptor, or by every *.json in a folder.")
         @OptionGroup var node: NodeOptions
         @Argument(help: "A peer descriptor (JSON) or a folder of them, like Peers/.") var path: String
+        @Flag(help: "Accept a known peer's new endpoint or TLS pin (checked with its agency out of band).") var replace = false
 
         func run() throws {
             var isFolder: ObjCBool = false
@@ -59,7 +60,7 @@ struct Peers: ParsableCommand {
             let ownPin = try NodeTLS.load(folder: opened.folder, origin: opened.identity.origin).pin
             // A folder like Peers/ may hold this node's own descriptor: it is not its own peer.
             let isOwn = { (descriptor: PeerDescriptor) in descriptor.node == opened.identity.origin || descriptor.tlsPin == ownPin }
-            try opened.store.addPeers(descriptors, isOwn: isOwn)
+            try opened.store.addPeers(descriptors, replacing: replace, isOwn: isOwn)
             for descriptor in descriptors {
                 let own = isOwn(descriptor)
                 Terminal.print("\(own ? "this node; keys of" : "peer \(descriptor.id): accepting") \(descriptor.replicas.map(\.origin).joined(separator: ", "))")

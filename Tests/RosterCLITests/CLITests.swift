@@ -259,6 +259,32 @@ struct CLITests {
         #expect(try node.run(["audit"]).status == 0)
     }
 
+    @Test("A known peer's descriptor with another endpoint or TLS pin is refused, showing both, unless --replace")
+    func peerReplaced() throws {
+        let folder = try TemporaryFolder()
+        let kz = RosterProcess(data: folder.path("kz")), uz = RosterProcess(data: folder.path("uz"))
+        try kz.run(["init", "--agency", "kz-mvd"])
+        try uz.run(["init", "--agency", "uz-iib"])
+        let original = try kz.run(["peers", "descriptor", "--endpoint", "https://127.0.0.1:8443"]).stdout
+        try original.write(to: folder.path("kz.json"), atomically: true, encoding: .utf8)
+        #expect(try uz.run(["peers", "add", folder.path("kz.json").path]).status == 0)
+        #expect(try uz.run(["peers", "add", folder.path("kz.json").path]).status == 0, "the same descriptor again is no change")
+
+        let pin = try #require(original.range(of: #""tls_spki_sha256":"[0-9a-f]{64}""#, options: .regularExpression))
+        let otherPin = original.replacingCharacters(in: pin, with: "\"tls_spki_sha256\":\"\(String(repeating: "ab", count: 32))\"")
+        try otherPin.write(to: folder.path("kz-pin.json"), atomically: true, encoding: .utf8)
+        let refused = try uz.run(["peers", "add", folder.path("kz-pin.json").path])
+        #expect(refused.status == 2 && refused.stderr.contains("--replace") && refused.stderr.contains(String(repeating: "ab", count: 32)),
+                "\(refused.stderr)")
+        #expect(!(try uz.run(["peers", "list"]).stdout.contains(String(repeating: "ab", count: 32))), "the pin stayed")
+
+        try kz.run(["peers", "descriptor", "--endpoint", "https://127.0.0.1:9443"]).stdout
+            .write(to: folder.path("kz-moved.json"), atomically: true, encoding: .utf8)
+        #expect(try uz.run(["peers", "add", folder.path("kz-moved.json").path]).status == 2)
+        #expect(try uz.run(["peers", "add", folder.path("kz-moved.json").path, "--replace"]).status == 0)
+        #expect(try uz.run(["peers", "list"]).stdout.contains("https://127.0.0.1:9443"))
+    }
+
     @Test("A bad CSV line stops the import with its line number and changes nothing")
     func badLine() throws {
         let folder = try TemporaryFolder()

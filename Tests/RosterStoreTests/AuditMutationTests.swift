@@ -20,7 +20,7 @@ struct AuditMutationTests {
             replicas: simulation.writers.prefix(2).map { PeerDescriptor.Replica(origin: $0.replica.origin, key: $0.replica.key.publicKey) },
             endpoints: ["https://kz.example:8443"], tlsPin: String(repeating: "ab", count: 32))
         try node.store.write { transaction in
-            try transaction.addPeer(descriptor)
+            try transaction.addPeer(descriptor, replacing: false)
             for (origin, key) in simulation.keys { try transaction.register(origin: origin, key: key) }
         }
         // Everything but the last operation of tj-akn/d, which then waits on one withheld before it.

@@ -21,8 +21,8 @@ struct PeerAndLiveRosterTests {
         let folder = try TemporaryFolder()
         let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "uz-iib", replica: "main"))
         try node.store.write { transaction in
-            try transaction.addPeer(descriptor("astana-1"))
-            try transaction.addPeer(descriptor("almaty-1", pin: String(repeating: "cd", count: 32)))
+            try transaction.addPeer(descriptor("astana-1"), replacing: false)
+            try transaction.addPeer(descriptor("almaty-1", pin: String(repeating: "cd", count: 32)), replacing: false)
         }
         let peers = try node.store.read { try $0.peers() }
         #expect(peers.map(\.id) == ["kz-mvd/almaty-1", "kz-mvd/astana-1"])
