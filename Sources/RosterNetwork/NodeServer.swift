@@ -23,7 +23,7 @@ struct PeerRequestContext: RequestContext {
 /// certificate key matches a peer descriptor's pin; `check` answers anyone, from
 /// an in-memory index that follows the database within half a second.
 public enum NodeServer {
-    public static func application(node: Node, tls: NodeTLS, host: String, port: Int,
+    public static func application(node: Node, tls: NodeTLS, host: String, port: Int, policy: BroadPolicy = .all,
                                    logger: Logger) throws -> some ApplicationProtocol {
         let router = Router(context: PeerRequestContext.self)
         router.add(middleware: ErrorBodyMiddleware())
@@ -118,7 +118,7 @@ public enum NodeServer {
                 throw HTTPError(.badRequest, message: error.reason)
             }
             let today = CalendarDate(Timestamp.now())
-            let entries = try await live.check(resource, today: today)
+            let entries = try await live.check(resource, today: today).filter { policy.enforces($0, agency: node.identity.agency) }
             return json(["resource": resource.json, "listed": .bool(!entries.isEmpty), "entries": .array(entries.map(\.json))])
         }
 

@@ -10,6 +10,7 @@ struct Check: ParsableCommand {
     @OptionGroup var node: NodeOptions
     @Argument(help: "A domain, URL, IP, network, onion address or platform:handle.") var resource: String
     @Option(help: "Read the resource as this kind instead of guessing.") var kind: String?
+    @OptionGroup var policyOptions: PolicyOptions
 
     func run() throws {
         let parsed: Resource
@@ -21,9 +22,10 @@ struct Check: ParsableCommand {
         } else {
             parsed = try Resource(inferring: resource)
         }
+        let policy = try policyOptions.policy()
         let opened = try node.openNode()
         let today = CalendarDate(Timestamp.now())
-        let matches = try opened.store.check(parsed, today: today)
+        let matches = try opened.store.check(parsed, today: today).filter { policy.enforces($0, agency: opened.identity.agency) }
         if node.json {
             Terminal.printJSON([
                 "resource": parsed.json, "listed": .bool(!matches.isEmpty), "entries": .array(matches.map(\.json)),

@@ -11,11 +11,13 @@ struct Export: ParsableCommand {
     @Option(help: "ops, json, csv, hosts or rpz.") var format: String
     @Option(name: .shortAndLong, help: "Write to this file (atomically) instead of stdout.") var output: String?
     @Option(help: "The RPZ zone's origin, for the header comment.") var zone = "rpz.roster"
+    @OptionGroup var policyOptions: PolicyOptions
 
     func run() throws {
         guard let format = ExportFormat(rawValue: format) else {
             throw RosterError(.invalidField, "format \"\(format)\" is not one of \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        let policy = try policyOptions.policy()
         let opened = try node.openNode()
         let out = try OutputStream(path: output)
         let today = CalendarDate(Timestamp.now())
@@ -45,7 +47,7 @@ struct Export: ParsableCommand {
                 try out.write(RPZExport.header(zone: zone, serial: RPZExport.serial(of: clock), node: origin))
             }
         }, each: { entry in
-            guard format.includes(entry, today: today) else { return }
+            guard format.includes(entry, today: today), policy.enforces(entry, agency: opened.identity.agency) else { return }
             switch format {
             case .json:
                 try out.write(bytes: (first ? [] : Array(",\n".utf8)) + entry.canonicalBytes())

@@ -21,6 +21,15 @@ struct NodeOptions: ParsableArguments {
     }
 }
 
+/// Which broad entries `check`, the consumer exports and `serve` act on.
+struct PolicyOptions: ParsableArguments {
+    @Option(name: .customLong("broad-entries"),
+            help: "all: act on every agency's broad entries (public suffixes, wide networks) as signed; own: only this agency's.")
+    var broadEntries = "all"
+
+    func policy() throws -> BroadPolicy { try BroadPolicy(parsing: broadEntries) }
+}
+
 /// The add fields an operator types; `add` needs the required ones, `amend` any subset.
 struct FieldOptions: ParsableArguments {
     @Option(help: "drugs, nps, precursors, pharmacy, paraphernalia or other.") var category: String?

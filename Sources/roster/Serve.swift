@@ -16,6 +16,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "PEM certificate to serve instead of the node's own self-signed one.") var tlsCert: String?
     @Option(help: "PEM private key of --tls-cert.") var tlsKey: String?
     @Option(help: "Seconds between anti-entropy rounds with each peer (0: never).") var interval: Double = 30
+    @OptionGroup var policyOptions: PolicyOptions
 
     func run() async throws {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
@@ -35,7 +36,7 @@ struct Serve: AsyncParsableCommand {
         let tls = try NodeTLS.load(folder: opened.folder, origin: opened.identity.origin, certificatePath: tlsCert, keyPath: tlsKey)
         var logger = Logger(label: "roster.serve")
         logger.logLevel = ProcessInfo.processInfo.environment["ROSTER_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
-        let app = try NodeServer.application(node: opened, tls: tls, host: host, port: port, logger: logger)
+        let app = try NodeServer.application(node: opened, tls: tls, host: host, port: port, policy: policyOptions.policy(), logger: logger)
         var services: [any Service] = [app]
         if interval > 0 { services.append(AntiEntropy(node: opened, tls: tls, interval: interval, logger: logger)) }
         logger.info("serving \(opened.identity.origin) on https://\(listen), TLS key sha256 \(tls.pin)")

@@ -259,6 +259,31 @@ struct CLITests {
         #expect(try node.run(["audit"]).status == 0)
     }
 
+    @Test("Another agency's broad entry is enforced as signed by default, not with --broad-entries own, and stays in the digest")
+    func broadPolicy() throws {
+        let folder = try TemporaryFolder()
+        let kz = RosterProcess(data: folder.path("kz")), uz = RosterProcess(data: folder.path("uz"))
+        try kz.run(["init", "--agency", "kz-mvd"])
+        try uz.run(["init", "--agency", "uz-iib"])
+        let fields = ["--category", "drugs"] + Self.basis
+        #expect(try kz.run(["add", "cidr", "10.0.0.0/8", "--broad"] + fields).status == 0)
+        #expect(try kz.run(["add", "ip", "192.0.2.9"] + fields).status == 0)
+        try kz.run(["export", "--format", "ops", "-o", folder.path("kz.ops").path])
+        try kz.run(["peers", "descriptor"]).stdout.write(to: folder.path("kz.json"), atomically: true, encoding: .utf8)
+        try uz.run(["peers", "add", folder.path("kz.json").path])
+        try uz.run(["import", folder.path("kz.ops").path, "--format", "ops"])
+
+        #expect(try uz.run(["check", "10.1.2.3"]).status == 0, "enforced as signed")
+        #expect(try uz.run(["check", "10.1.2.3", "--broad-entries", "own"]).status == 1, "another agency's broad entry")
+        #expect(try uz.run(["check", "192.0.2.9", "--broad-entries", "own"]).status == 0, "its other entries stay")
+        #expect(try kz.run(["check", "10.1.2.3", "--broad-entries", "own"]).status == 0, "its own broad entry")
+        let zone = try uz.run(["export", "--format", "rpz", "--broad-entries", "own"]).stdout
+        #expect(!zone.contains("8.0.0.0.10.rpz-ip") && zone.contains("32.9.2.0.192.rpz-ip"), "\(zone)")
+        #expect(try uz.run(["export", "--format", "rpz"]).stdout.contains("8.0.0.0.10.rpz-ip"))
+        #expect(digest(uz) == digest(kz), "both hold the same signed roster")
+        #expect(try uz.run(["check", "10.1.2.3", "--broad-entries", "some"]).status == 2)
+    }
+
     @Test("A known peer's descriptor with another endpoint or TLS pin is refused, showing both, unless --replace")
     func peerReplaced() throws {
         let folder = try TemporaryFolder()
