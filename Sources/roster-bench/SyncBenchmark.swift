@@ -37,12 +37,16 @@ enum SyncBenchmark {
         try csv.write(toFile: csvPath, atomically: false, encoding: .utf8)
         _ = try roster(["import", csvPath, "--format", "csv"] + basis, a)
 
-        let server = Process()
-        server.executableURL = binary
-        server.arguments = ["serve", "--listen", "127.0.0.1:\(ports[0])", "--interval", "0", "--data", a]
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        servers.append(server)
+        func serve(_ data: String, port: Int, interval: Int) throws -> Process {
+            let server = Process()
+            server.executableURL = binary
+            server.arguments = ["serve", "--listen", "127.0.0.1:\(port)", "--interval", String(interval), "--data", data]
+            server.standardError = FileHandle.nullDevice
+            try server.run()
+            servers.append(server)
+            return server
+        }
+        let server = try serve(a, port: ports[0], interval: 0)
         let started = Date()
         while Date().timeIntervalSince(started) < 60 && !answers(port: ports[0]) { Thread.sleep(forTimeInterval: 0.2) }
         Benchmark.log("sync N=\(size): server answering after \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
@@ -75,12 +79,7 @@ enum SyncBenchmark {
         // The same round in `roster serve`, over the connection kept from the round
         // before: b syncs with a every second, and the bytes on loopback are counted
         // from an add on a until b holds it (an idle round may fall in the window too).
-        let keeper = Process()
-        keeper.executableURL = binary
-        keeper.arguments = ["serve", "--listen", "127.0.0.1:\(ports[1])", "--interval", "1", "--data", b]
-        keeper.standardError = FileHandle.nullDevice
-        try keeper.run()
-        servers.append(keeper)
+        _ = try serve(b, port: ports[1], interval: 1)
         Thread.sleep(forTimeInterval: 3)
         func operations(_ data: String) throws -> Int {
             let status = try Child.run(binary.path, ["status", "--json", "--data", data], capture: true).stdout

@@ -7,12 +7,18 @@ import Testing
 
 @Suite("The state digest kept current by rehashing only what changed")
 struct DigestTests {
+    static let fields = EntryFields(category: .drugs, basis: Simulation.basis)
+
+    static func node(in folder: TemporaryFolder) throws -> Node {
+        try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "kz-mvd", replica: "main"))
+    }
+
     @Test("After every change the kept digest is the digest hashed from scratch, and one change rehashes one chunk",
           arguments: [21, 22] as [UInt64])
     func keptDigestFollowsChanges(seed: UInt64) throws {
         let folder = try TemporaryFolder()
-        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "kz-mvd", replica: "main"))
-        let fields = EntryFields(category: .drugs, basis: Simulation.basis)
+        let node = try Self.node(in: folder)
+        let fields = Self.fields
         // Three chunks of this origin: seqs 1…1024, 1025…2048, 2049…
         let rows = try (0..<2_100).map { Importer.Row(line: $0 + 1, resource: try Resource(kind: .domain, value: "shop-\($0).example"), fields: fields) }
         _ = try Importer.add(rows, to: node)
@@ -49,8 +55,8 @@ struct DigestTests {
     @Test("A digest taken from an older base does not replace one kept since")
     func staleSaveIsDropped() throws {
         let folder = try TemporaryFolder()
-        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "kz-mvd", replica: "main"))
-        let fields = EntryFields(category: .drugs, basis: Simulation.basis)
+        let node = try Self.node(in: folder)
+        let fields = Self.fields
         let a = try node.store.add(Resource(kind: .domain, value: "a.example"), fields: fields, by: node.replica)
         _ = try node.store.digest()
         _ = try node.store.add(Resource(kind: .domain, value: "b.example"), fields: fields, by: node.replica)
@@ -67,8 +73,8 @@ struct DigestTests {
     @Test("A digest taken before a rebuild is not kept after it, even at the same clock")
     func rebuildDropsStaleSaves() throws {
         let folder = try TemporaryFolder()
-        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "kz-mvd", replica: "main"))
-        let fields = EntryFields(category: .drugs, basis: Simulation.basis)
+        let node = try Self.node(in: folder)
+        let fields = Self.fields
         _ = try node.store.add(Resource(kind: .domain, value: "a.example"), fields: fields, by: node.replica)
         // An edited entry, hashed into a digest that a status is about to keep.
         try node.store.write { try $0.db.execute(sql: "UPDATE entry SET note = 'edited'") }
@@ -82,8 +88,8 @@ struct DigestTests {
     @Test("A kept chunk row moved to another index is named by audit")
     func movedChunk() throws {
         let folder = try TemporaryFolder()
-        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "kz-mvd", replica: "main"))
-        let fields = EntryFields(category: .drugs, basis: Simulation.basis)
+        let node = try Self.node(in: folder)
+        let fields = Self.fields
         _ = try node.store.add(Resource(kind: .domain, value: "a.example"), fields: fields, by: node.replica)
         _ = try node.store.digest()
         try node.store.write { try $0.db.execute(sql: "UPDATE digest_chunk SET chunk = 1") }
