@@ -19,7 +19,10 @@ struct Add: ParsableCommand {
         values["kind"] = kind
         values["value"] = value
         if let scope { values["scope"] = scope }
-        let row = try Importer.row(values, broad: BroadEntries.load(allowed: broad))
+        // Only a domain needs the public suffix list, which takes some 30 ms to read.
+        let rules = kind == Resource.Kind.domain.rawValue
+            ? try BroadEntries.load(allowed: broad) : BroadEntries(suffixes: PublicSuffixList(text: ""), allowed: broad)
+        let row = try Importer.row(values, broad: rules)
         let opened = try node.openNode()
         let operation = try opened.store.add(row.resource, fields: row.fields, by: opened.replica)
         if node.json {
