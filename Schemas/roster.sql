@@ -1,4 +1,4 @@
--- Roster SQLite schema (GRDB migrations v1 to v6). Generated from Sources/RosterStore/Schema.swift;
+-- Roster SQLite schema (GRDB migrations v1 to v7). Generated from Sources/RosterStore/Schema.swift;
 -- a test keeps the two equal. Signed operations are the truth; entry and the
 -- head columns of origin are derived and rebuilt by `roster audit --rebuild`.
 
@@ -36,11 +36,13 @@ CREATE TABLE pending (
     waits_origin TEXT,
     waits_seq INTEGER,
     source TEXT NOT NULL,
-    body TEXT NOT NULL,
+    body TEXT NOT NULL, waits_until INTEGER,
     PRIMARY KEY (origin, seq)
 ) WITHOUT ROWID;
 CREATE INDEX pending_waits ON pending(waits_origin, waits_seq);
 CREATE INDEX pending_source ON pending(source);
+-- An operation signed too far ahead of this node's clock waits for its time (Unix seconds).
+CREATE INDEX pending_until ON pending(waits_until) WHERE waits_until IS NOT NULL;
 
 -- Operations and bytes pending per origin, per source and in total ('*'), kept
 -- by SQLite itself, so that the bounds are checked without scanning the table.

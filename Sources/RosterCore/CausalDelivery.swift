@@ -44,9 +44,21 @@ public struct CausalDelivery {
         }
     }
 
+    /// Seconds an operation's time may be ahead of the receiver's clock. One signed
+    /// further ahead waits (pending) until its time is this close, so that no replica
+    /// wins the tie-breaks between concurrent amends by signing the future.
+    public static let maximumSkew: Int64 = 300
+
+    /// Whether `operation` was signed further ahead of `now` than the skew allows.
+    public static func isEarly(_ operation: Operation, now: Timestamp) -> Bool {
+        operation.time.seconds > now.seconds + maximumSkew
+    }
+
     public struct Plan: Sendable {
         /// In an order that respects causality: apply them in this order.
         public var apply: [SignedOperation] = []
+        /// Incoming operations signed too far ahead (see `isEarly`): they wait for their time.
+        public var early: [SignedOperation] = []
         /// Incoming operations that wait, each with the dot it waits for.
         public var waiting: [Waiting] = []
         /// Stored pending operations that still wait, now for another dot.
@@ -82,11 +94,15 @@ public struct CausalDelivery {
     ///   - applied: looks up an applied operation by its dot.
     ///   - stored: looks up a pending operation by its dot.
     ///   - waitingFor: the stored pending operations that wait for a dot.
+    ///   - due: stored pending operations that waited for their time, which has come.
+    ///   - isEarly: whether an incoming operation must wait for its time.
     public static func plan(
         incoming: [SignedOperation], heads: [String: Head],
         applied: (Dot) throws -> Applied?,
         stored: (Dot) throws -> SignedOperation?,
-        waitingFor: (Dot) throws -> [SignedOperation]
+        waitingFor: (Dot) throws -> [SignedOperation],
+        due: [SignedOperation] = [],
+        isEarly: (Operation) -> Bool = { _ in false }
     ) throws -> Plan {
         var plan = Plan()
         plan.heads = heads
@@ -101,6 +117,10 @@ public struct CausalDelivery {
                 state.append(known.hash == operation.hash ? .duplicate : equivocation(operation, &plan))
             } else if let other = try fresh[operation.dot] ?? stored(operation.dot) {
                 state.append(other.hash == operation.hash ? .duplicate : equivocation(operation, &plan))
+            } else if isEarly(operation.operation) {
+                fresh[operation.dot] = operation
+                plan.early.append(operation)
+                state.append(.pending)
             } else {
                 fresh[operation.dot] = operation
                 queue.append((operation, false))
@@ -108,8 +128,9 @@ public struct CausalDelivery {
             }
         }
 
+        var woken = Set(due.map(\.dot))
+        queue += due.map { ($0, true) }
         var waiting: [Dot: [(operation: SignedOperation, isStored: Bool)]] = [:]
-        var woken: Set<Dot> = []
         var rejected: [Dot: RosterError] = [:]
         var appliedNow: Set<Dot> = []
         var plannedAdds: Set<Dot> = []

@@ -314,7 +314,7 @@ public enum Auditor {
     static func auditPending(_ db: Database, keys: [String: PublicKey], heads: [String: CausalDelivery.Head],
                              report: inout AuditReport) throws {
         var usage: [String: (operations: Int64, bytes: Int64)] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT origin, seq, waits_origin, waits_seq, source, body FROM pending") {
+        for row in try Row.fetchAll(db, sql: "SELECT origin, seq, waits_origin, waits_seq, source, body, waits_until FROM pending") {
             report.pending += 1
             guard let body = row.text(5), let operation = try? SignedOperation(parsing: Array(body.utf8)) else {
                 report.findings.append("a pending operation does not parse: the pending table was edited")
@@ -333,6 +333,11 @@ public enum Auditor {
             }
             if let head = heads[op.origin], head.seq >= op.seq {
                 report.findings.append("pending operation \(operation.dot) is already applied")
+            } else if !row.isNull(6) {
+                // Waiting for its time: filed under that time, and under no dot.
+                if row.integer(6) != op.time.seconds || !row.isNull(2) || !row.isNull(3) {
+                    report.findings.append("pending operation \(operation.dot) is filed as waiting for a time other than its own \(op.time)")
+                }
             } else if let wait = CausalDelivery.missing(op, heads: heads) {
                 if row.text(2) != wait.origin || row.integer(3) != Int64(wait.seq) {
                     report.findings.append("pending operation \(operation.dot) is filed as waiting for \(row[2] as DatabaseValue):\(row[3] as DatabaseValue), but waits for \(wait)")

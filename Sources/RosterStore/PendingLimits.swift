@@ -34,7 +34,7 @@ struct PendingUsage {
     }
 
     /// Why `operation` may not wait, or nil if it may; counts it if it may.
-    mutating func admit(_ operation: SignedOperation, waitingFor dot: Dot, source: String) -> RosterError? {
+    mutating func admit(_ operation: SignedOperation, waitingFor dot: String, source: String) -> RosterError? {
         let origin = operation.operation.origin
         let bounds = [
             ("origin " + origin, PendingLimits.perOrigin, "of \(origin)"),
@@ -43,11 +43,11 @@ struct PendingUsage {
         ]
         for (scope, bound, what) in bounds where operations[scope, default: 0] >= bound {
             return RosterError(.pendingFull, "operation \(operation.dot) waits for \(dot), but \(bound) operations \(what) already wait: "
-                + "refused, send it again once \(dot) has arrived")
+                + "refused, send it again once \(dot) has come")
         }
         guard bytes + operation.bytes.count <= PendingLimits.totalBytes else {
             return RosterError(.pendingFull, "operation \(operation.dot) waits for \(dot), but \(PendingLimits.totalBytes >> 20) MiB of operations already wait: "
-                + "refused, send it again once \(dot) has arrived")
+                + "refused, send it again once \(dot) has come")
         }
         for (scope, _, _) in bounds { operations[scope, default: 0] += 1 }
         bytes += operation.bytes.count

@@ -24,6 +24,9 @@ enum Schema {
         migrator.registerMigration("v6") { db in
             try db.execute(sql: version6)
         }
+        migrator.registerMigration("v7") { db in
+            try db.execute(sql: version7)
+        }
         return migrator
     }
 
@@ -205,5 +208,12 @@ enum Schema {
         -- The kept digest moves to keys of its own (chunks.*), which no earlier version writes.
         DELETE FROM meta;
         DELETE FROM digest_chunk;
+        """
+
+    static let version7 = """
+        -- An operation signed too far ahead of this node's clock waits for its time
+        -- (Unix seconds) instead of a dot, and joins the first batch after it has come.
+        ALTER TABLE pending ADD COLUMN waits_until INTEGER;
+        CREATE INDEX pending_until ON pending(waits_until) WHERE waits_until IS NOT NULL;
         """
 }

@@ -27,8 +27,14 @@ struct Transaction: DatabaseReading {
     /// those whose causal past is held with whatever they unblock, and keeps the rest
     /// pending within `PendingLimits`. Reads only the pending operations that an
     /// applied dot wakes, so a batch costs what it moves, not what waits.
-    func receive(_ verified: [Result<SignedOperation, RosterError>], from source: String) throws -> [CausalDelivery.Outcome] {
+    func receive(_ verified: [Result<SignedOperation, RosterError>], from source: String,
+                 now: Timestamp = .now()) throws -> [CausalDelivery.Outcome] {
         let valid = verified.compactMap { try? $0.get() }
+        // Operations that waited for their time, which has come: they join this batch.
+        let due = try Row.fetchAll(db, sql: "SELECT body FROM pending WHERE waits_until <= ?",
+                                   arguments: [now.seconds + CausalDelivery.maximumSkew]).compactMap { row in
+            row.text(0).flatMap { try? SignedOperation(parsing: Array($0.utf8)) }
+        }
         let lookup = try db.cachedStatement(sql: """
             SELECT body, target IS NULL FROM operation WHERE origin_id = (SELECT id FROM origin WHERE name = ?) AND seq = ?
             """)
@@ -62,18 +68,20 @@ struct Transaction: DatabaseReading {
                     }
                     return operation
                 }
-            })
+            },
+            due: due,
+            isEarly: { CausalDelivery.isEarly($0, now: now) })
         for operation in plan.apply { try apply(operation) }
         let release = try db.cachedStatement(sql: "DELETE FROM pending WHERE origin = ? AND seq = ?")
         for dot in plan.released { try release.execute(arguments: [dot.origin, Int64(dot.seq)]) }
-        let move = try db.cachedStatement(sql: "UPDATE pending SET waits_origin = ?, waits_seq = ? WHERE origin = ? AND seq = ?")
+        let move = try db.cachedStatement(sql: "UPDATE pending SET waits_origin = ?, waits_seq = ?, waits_until = NULL WHERE origin = ? AND seq = ?")
         for waiting in plan.moved {
             try move.execute(arguments: [waiting.waitsFor.origin, Int64(waiting.waitsFor.seq),
                                          waiting.operation.operation.origin, Int64(waiting.operation.operation.seq)])
         }
         var refused: [Dot: RosterError] = [:]
-        if !plan.waiting.isEmpty {
-            var usage = try PendingUsage(db, origins: Set(plan.waiting.map(\.operation.operation.origin)), source: source)
+        if !plan.waiting.isEmpty || !plan.early.isEmpty {
+            var usage = try PendingUsage(db, origins: Set((plan.waiting.map(\.operation) + plan.early).map(\.operation.origin)), source: source)
             let insert = try db.cachedStatement(sql: """
                 INSERT INTO pending (origin, seq, waits_origin, waits_seq, source, body) VALUES (?, ?, ?, ?, ?, ?)
                 """)
@@ -83,13 +91,26 @@ struct Transaction: DatabaseReading {
                 """)
             for waiting in plan.waiting {
                 let operation = waiting.operation
-                if let reason = usage.admit(operation, waitingFor: waiting.waitsFor, source: source) {
+                if let reason = usage.admit(operation, waitingFor: waiting.waitsFor.description, source: source) {
                     refused[operation.dot] = reason
                     try count.execute(arguments: [operation.operation.origin, reason.reason])
                     continue
                 }
                 try insert.execute(arguments: [operation.operation.origin, Int64(operation.operation.seq), waiting.waitsFor.origin,
                                                Int64(waiting.waitsFor.seq), source, operation.text])
+            }
+            let early = try db.cachedStatement(sql: """
+                INSERT INTO pending (origin, seq, waits_until, source, body) VALUES (?, ?, ?, ?, ?)
+                """)
+            for operation in plan.early {
+                let op = operation.operation
+                if let reason = usage.admit(operation, waitingFor: "its time \(op.time)", source: source) {
+                    refused[operation.dot] = reason
+                    try count.execute(arguments: [op.origin, reason.reason])
+                    continue
+                }
+                try early.execute(arguments: [op.origin, Int64(op.seq), op.time.seconds, source, operation.text])
+                logger.warning("\(operation.dot) is signed \(op.time), more than \(CausalDelivery.maximumSkew) s ahead of this node's clock: it waits for that time")
             }
             if !refused.isEmpty { logger.warning("\(refused.count) operations from \(source) refused: the pending set is at its bound") }
         }
@@ -113,9 +134,9 @@ struct Transaction: DatabaseReading {
 
     /// Places pending rows brought over from schema v3, which name no wait yet.
     func placeUnplacedPending() throws {
-        let rows = try Row.fetchAll(db, sql: "SELECT body, source FROM pending WHERE waits_origin IS NULL")
+        let rows = try Row.fetchAll(db, sql: "SELECT body, source FROM pending WHERE waits_origin IS NULL AND waits_until IS NULL")
         guard !rows.isEmpty else { return }
-        try db.execute(sql: "DELETE FROM pending WHERE waits_origin IS NULL")
+        try db.execute(sql: "DELETE FROM pending WHERE waits_origin IS NULL AND waits_until IS NULL")
         let operations = rows.compactMap { $0.text(0).flatMap { try? SignedOperation(parsing: Array($0.utf8)) } }
         _ = try receive(operations.map { .success($0) }, from: "upgrade")
     }

@@ -58,7 +58,7 @@ struct AuditMutationTests {
     static let columns: [String: [String]] = [
         "origin": ["id", "name", "public_key", "alg", "head_seq", "head_hash", "equivocating"],
         "operation": ["origin_id", "seq", "target", "body"],
-        "pending": ["origin", "seq", "waits_origin", "waits_seq", "source", "body"],
+        "pending": ["origin", "seq", "waits_origin", "waits_seq", "source", "body", "waits_until"],
         "pending_usage": ["scope", "operations", "bytes"],
         "equivocation": ["origin", "seq", "body"],
         "entry": EntryRecord.columns.components(separatedBy: ", "),

@@ -26,6 +26,33 @@ struct PendingTests {
         return operations
     }
 
+    @Test("An operation signed further ahead than the skew waits for its time, with what follows it, and applies once the time has come")
+    func signedInTheFuture() throws {
+        let folder = try TemporaryFolder()
+        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"))
+        let replica = Replica(origin: "kz-mvd/x", key: ReplicaKey())
+        try node.store.write { try $0.register(origin: replica.origin, key: replica.key.publicKey) }
+        let now = Timestamp.now()
+        let hourAhead = Timestamp(Date(timeIntervalSince1970: TimeInterval(now.seconds + 3600)))
+        let soon = Timestamp(Date(timeIntervalSince1970: TimeInterval(now.seconds + CausalDelivery.maximumSkew - 60)))
+        let far = replica.make(.add(resource: try Resource(kind: .domain, value: "far.example"), fields: Self.fields),
+                               after: nil, clock: VectorClock(), time: hourAhead)
+        let next = replica.make(.add(resource: try Resource(kind: .domain, value: "next.example"), fields: Self.fields),
+                                after: CausalDelivery.Head(seq: 1, hash: far.hash), clock: VectorClock(["kz-mvd/x": 1]), time: soon)
+        #expect(try node.store.receive([far, next], from: "kz-mvd/x") == [.pending, .pending])
+        #expect(try node.store.receive([far], from: "kz-mvd/x") == [.duplicate], "a replay is known")
+        #expect(try node.store.clock()["kz-mvd/x"] == 0, "within the skew, the follower still waits for its past")
+        #expect(try Auditor.audit(node.store).findings.isEmpty)
+
+        // Half an hour later nothing has changed; an hour later the next batch takes both in.
+        try node.store.write { _ = try $0.receive([], from: "kz-mvd/y", now: Timestamp(Date(timeIntervalSince1970: TimeInterval(now.seconds + 1800)))) }
+        #expect(try node.store.clock()["kz-mvd/x"] == 0)
+        try node.store.write { _ = try $0.receive([], from: "kz-mvd/y", now: hourAhead) }
+        #expect(try node.store.clock()["kz-mvd/x"] == 2)
+        #expect(try node.store.read { try $0.counts().pending } == 0)
+        #expect(try Auditor.audit(node.store).findings.isEmpty)
+    }
+
     @Test("Past the per-origin bound operations are refused with a reason and counted; the accepted ones apply when their past comes")
     func perOriginBound() throws {
         let folder = try TemporaryFolder()
