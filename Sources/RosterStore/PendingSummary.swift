@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import RosterCore
 
@@ -9,6 +10,8 @@ public struct PendingOrigin: Sendable, Equatable {
     public var bytes = 0
     /// The dots this origin's operations wait for, fewest first.
     public var waitsFor: [Dot] = []
+    /// The earliest time an operation signed ahead of this node's clock waits for.
+    public var waitsUntil: Timestamp?
     public var refused = 0
     public var lastRefusal: String?
 }
@@ -17,13 +20,20 @@ extension DatabaseReading {
     func pendingByOrigin() throws -> [PendingOrigin] {
         var summary: [String: PendingOrigin] = [:]
         for row in try Row.fetchAll(db, sql: """
-            SELECT origin, count(*), CAST(total(length(body)) AS INTEGER), waits_origin, waits_seq FROM pending GROUP BY origin, waits_origin, waits_seq
+            SELECT origin, count(*), CAST(total(length(body)) AS INTEGER), waits_origin, waits_seq, min(waits_until)
+            FROM pending GROUP BY origin, waits_origin, waits_seq
             """) {
             guard let origin = row.text(0), let count = row.integer(1) else { throw Cell.unreadable("a pending row") }
             summary[origin, default: PendingOrigin(origin: origin)].operations += Int(clamping: count)
             summary[origin, default: PendingOrigin(origin: origin)].bytes += Int(clamping: row.integer(2) ?? 0)
             if let waits = row.text(3), let seq = row.seq(4) {
                 summary[origin, default: PendingOrigin(origin: origin)].waitsFor.append(Dot(origin: waits, seq: seq))
+            }
+            // Times are read back only in the range operations can carry: a cell
+            // edited to anything else shows no time (audit names it).
+            if let seconds = row.integer(5), (0...253_402_300_799).contains(seconds) {
+                let until = Timestamp(Date(timeIntervalSince1970: TimeInterval(seconds)))
+                summary[origin, default: PendingOrigin(origin: origin)].waitsUntil = min(until, summary[origin]?.waitsUntil ?? until)
             }
         }
         for row in try Row.fetchAll(db, sql: "SELECT origin, operations, reason FROM pending_refused") {

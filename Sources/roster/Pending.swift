@@ -34,6 +34,7 @@ struct Pending: ParsableCommand {
                     "refused": .integer(Int64(origin.refused)),
                 ]
                 if let reason = origin.lastRefusal { members["last_refusal"] = .string(reason) }
+                if let until = origin.waitsUntil { members["waits_until"] = .string(until.text) }
                 return .object(members)
             }))
             return
@@ -45,6 +46,7 @@ struct Pending: ParsableCommand {
                 line += ", waiting for " + origin.waitsFor.prefix(3).map(\.description).joined(separator: ", ")
                     + (origin.waitsFor.count > 3 ? " and \(origin.waitsFor.count - 3) more" : "")
             }
+            if let until = origin.waitsUntil { line += ", signed ahead of this node's clock: waiting until \(until)" }
             if origin.refused > 0 { line += "; \(origin.refused) refused: \(origin.lastRefusal ?? "")" }
             Terminal.print(line)
         }

@@ -42,6 +42,8 @@ struct PendingTests {
         #expect(try node.store.receive([far, next], from: "kz-mvd/x") == [.pending, .pending])
         #expect(try node.store.receive([far], from: "kz-mvd/x") == [.duplicate], "a replay is known")
         #expect(try node.store.clock()["kz-mvd/x"] == 0, "within the skew, the follower still waits for its past")
+        let listed = try node.store.pending()
+        #expect(listed.first?.operations == 2 && listed.first?.waitsUntil?.seconds == hourAhead.seconds, "\(listed)")
         #expect(try Auditor.audit(node.store).findings.isEmpty)
 
         // Half an hour later nothing has changed; an hour later the next batch takes both in.
