@@ -121,6 +121,21 @@ public struct EntryFields: Hashable, Sendable {
 
 /// Checks shared by the CLI and the wire: one place says what a valid field is.
 public enum Text {
+    /// Other people's text made safe to print on a terminal or in a log: control
+    /// characters (escape sequences, newlines that would forge lines) are written as
+    /// `\u{…}`, and the text is cut at `limit` characters.
+    public static func printable(_ text: String, limit: Int = 500) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars.prefix(limit) {
+            if scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format {
+                out += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
     public static let maximumLength = 1000
 
     public static func required(_ text: String, field: String) throws -> String {

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// Closes a connection that is silent for too long before it has shown itself a
@@ -7,18 +8,33 @@ import NIOCore
 /// the server's idle timeout between requests applies, long enough to keep the
 /// connection from one anti-entropy round to the next. So strangers cannot hold
 /// the connection slots for long, and peers keep theirs.
+/// It also holds each address to `SyncLimits.connectionsPerAddress` connections.
 final class ConnectionDeadline: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = Any
 
+    private let addresses: ConnectionsByAddress
+    private var address: String?
     private var deadline: Scheduled<Void>?
     private var isPeer = false
 
+    init(addresses: ConnectionsByAddress) {
+        self.addresses = addresses
+    }
+
     func handlerAdded(context: ChannelHandlerContext) {
+        let address = context.channel.remoteAddress?.ipAddress ?? "?"
+        guard addresses.open(address) else {
+            context.close(promise: nil)
+            return
+        }
+        self.address = address
         schedule(context)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         deadline?.cancel()
+        if let address { addresses.close(address) }
+        address = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -38,6 +54,27 @@ final class ConnectionDeadline: ChannelInboundHandler, RemovableChannelHandler {
         let channel = context.channel
         deadline = context.eventLoop.scheduleTask(in: .seconds(SyncLimits.firstRequestTimeout)) {
             channel.close(promise: nil)
+        }
+    }
+}
+
+/// Open connections by client address, shared by every connection's handler.
+final class ConnectionsByAddress: Sendable {
+    private let counts = NIOLockedValueBox<[String: Int]>([:])
+
+    /// Counts a new connection from `address`; false when the address is at its bound.
+    func open(_ address: String) -> Bool {
+        counts.withLockedValue { counts in
+            guard counts[address, default: 0] < SyncLimits.connectionsPerAddress else { return false }
+            counts[address, default: 0] += 1
+            return true
+        }
+    }
+
+    func close(_ address: String) {
+        counts.withLockedValue { counts in
+            counts[address, default: 1] -= 1
+            if counts[address] ?? 0 <= 0 { counts[address] = nil }
         }
     }
 }

@@ -29,6 +29,7 @@ public enum NodeServer {
         router.add(middleware: ErrorBodyMiddleware())
         let store = node.store
         let live = LiveRoster(store: store)
+        let addresses = ConnectionsByAddress()
         // Loads on a reader thread beside the starting server; until then check reads SQLite.
         Task(priority: .utility) {
             do {
@@ -126,7 +127,7 @@ public enum NodeServer {
         configuration.certificateVerification = .optionalVerification
         return Application(
             router: router,
-            server: try .tls(.http1(configuration: .init(additionalChannelHandlers: [ConnectionDeadline()],
+            server: try .tls(.http1(configuration: .init(additionalChannelHandlers: [ConnectionDeadline(addresses: addresses)],
                                                         idleTimeout: .seconds(SyncLimits.idleTimeout))), configuration: TLSChannelConfiguration(
                 tlsConfiguration: configuration,
                 // Any presented certificate is accepted here; the sync routes then

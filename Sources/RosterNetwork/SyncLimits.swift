@@ -34,6 +34,11 @@ public enum SyncLimits {
     /// between requests, before the server closes it: longer than the default
     /// interval of anti-entropy rounds (30 s), so it is kept from round to round.
     public static let idleTimeout: Int64 = 75
+    /// Connections from one address at once, at most: a stranger with one machine
+    /// cannot take the slots that consumers and peers need.
+    public static let connectionsPerAddress = 64
+    /// Seconds `serve` waits on SIGTERM for connections to finish before it closes them.
+    public static let shutdownGrace: Int64 = 5
     /// Connections served at once, at most; past it the server stops accepting
     /// until one closes, so a flood of idle connections cannot exhaust descriptors.
     public static let maximumConnections = 2000

@@ -130,7 +130,8 @@ public enum Synchronizer {
             for result in results {
                 switch result["outcome"]?.string {
                 case "applied": moved += 1
-                case "rejected": report.rejected.append("\(result["dot"]?.string ?? "?") at \(peer.id): \(result["reason"]?.string ?? "")")
+                case "rejected":
+                    report.rejected.append("\(Text.printable(result["dot"]?.string ?? "?", limit: 100)) at \(peer.id): \(Text.printable(result["reason"]?.string ?? ""))")
                 default: break
                 }
             }
@@ -201,7 +202,7 @@ public enum Synchronizer {
 
     static func expectSuccess(_ response: PeerClient.Response, from agency: String) throws {
         guard response.status == 200 else {
-            let message = String(decoding: response.body.prefix(500), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let message = Text.printable(String(decoding: response.body.prefix(500), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
             throw RosterError(.peerRefused, "\(agency) refused (HTTP \(response.status)): \(message)")
         }
     }

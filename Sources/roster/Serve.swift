@@ -40,7 +40,11 @@ struct Serve: AsyncParsableCommand {
         var services: [any Service] = [app]
         if interval > 0 { services.append(AntiEntropy(node: opened, tls: tls, interval: interval, logger: logger)) }
         logger.info("serving \(opened.identity.origin) on https://\(listen), TLS key sha256 \(tls.pin)")
-        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // A connection that never reads its answers would hold a graceful shutdown for
+        // ever: past the grace, the server's tasks are cancelled and its connections closed.
+        configuration.maximumGracefulShutdownDuration = .seconds(SyncLimits.shutdownGrace)
+        let group = ServiceGroup(configuration: configuration)
         try await group.run()
     }
 }

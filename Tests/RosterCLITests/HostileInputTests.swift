@@ -202,6 +202,54 @@ struct HostileInputTests {
         #expect(refused.status == 3 && refused.stderr.contains("chmod 600"), "\(refused.stderr)")
     }
 
+    @Test("One address holds at most 64 connections, others still get check; SIGTERM stops serve while a client never reads")
+    func connectionsPerAddress() throws {
+        let folder = try TemporaryFolder()
+        let node = try FederatedNode(folder: folder, agency: "kz-mvd")
+        try node.start()
+        let flood = """
+            import socket, ssl, subprocess, sys, time
+            port = int(sys.argv[1])
+            held = [socket.create_connection(('127.0.0.1', port), timeout=5) for _ in range(100)]
+            time.sleep(1)
+            def is_open(s):
+                s.setblocking(False)
+                try:
+                    return s.recv(1) != b''
+                except BlockingIOError:
+                    return True
+                except OSError:
+                    return False
+            print(sum(is_open(s) for s in held))
+            # Another address (all of 127/8 is loopback) is still answered.
+            other = subprocess.run(['curl', '-sk', '-m', '5', '--interface', '127.0.0.2', '-o', '/dev/null', '-w', '%{http_code}',
+                                    f'https://127.0.0.1:{port}/v1/check?resource=a.example'], capture_output=True, text=True)
+            print(other.stdout)
+            """
+        let flooded = try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", flood, String(node.port)])
+        #expect(flooded.lines == ["64", "200"], "\(flooded.stdout)\(flooded.stderr)")
+
+        // A client that sends request after request and never reads an answer.
+        let stuck = Process()
+        stuck.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        stuck.arguments = ["python3", "-c", """
+            import socket, ssl, sys, time
+            tls = ssl._create_unverified_context().wrap_socket(socket.create_connection(('127.0.0.1', int(sys.argv[1]))))
+            tls.settimeout(2)
+            try:
+                while True: tls.sendall(b'GET /v1/check?resource=a.example HTTP/1.1\\r\\nHost: node\\r\\n\\r\\n')
+            except OSError:
+                pass
+            time.sleep(60)
+            """, String(node.port)]
+        try stuck.run()
+        defer { stuck.terminate() }
+        sleep(4)
+        let started = Date()
+        node.stop()
+        #expect(Date().timeIntervalSince(started) < 20, "serve stopped \(Date().timeIntervalSince(started)) s after SIGTERM")
+    }
+
     @Test("Operations whose past never comes wait, are listed by roster pending, and an operator can purge them")
     func pendingListedAndPurged() throws {
         let folder = try TemporaryFolder()

@@ -72,3 +72,13 @@ struct BroadEntriesTests {
         #expect(throws: RosterError(.malformedOperation, "")) { try SignedOperation(parsing: Array(flagged.utf8)) }
     }
 }
+
+@Suite("Other people's text on a terminal")
+struct PrintableTextTests {
+    @Test("Escape sequences and newlines are written out, not obeyed; text is cut")
+    func printable() {
+        #expect(Text.printable("x\nuz-iib: all synced OK\u{1B}[8m") == "x\\u{a}uz-iib: all synced OK\\u{1b}[8m")
+        #expect(Text.printable("Суд «A»") == "Суд «A»")
+        #expect(Text.printable(String(repeating: "a", count: 900)).count == 500)
+    }
+}
