@@ -61,7 +61,14 @@ public enum NodeServer {
             guard let clockJSON = document["clock"], let clock = try? VectorClock(json: clockJSON) else {
                 throw HTTPError(.badRequest, message: "pull request needs a clock: {\"clock\": {origin: seq}}")
             }
-            let limit = min(Int(document["limit"]?.integer ?? Int64(SyncLimits.maximumPage)), SyncLimits.maximumPage)
+            let members = document.object.map { Array($0.keys) } ?? []
+            if let unknown = Set(members).subtracting(["clock", "limit", "origins"]).sorted().first {
+                throw HTTPError(.badRequest, message: "pull request has an unknown member \"\(unknown)\": it takes clock, limit and origins")
+            }
+            if let given = document["limit"], given.integer == nil {
+                throw HTTPError(.badRequest, message: "limit must be an integer from 1 to \(SyncLimits.maximumPage)")
+            }
+            let limit = min(Int(clamping: document["limit"]?.integer ?? Int64(SyncLimits.maximumPage)), SyncLimits.maximumPage)
             guard limit > 0 else { throw HTTPError(.badRequest, message: "limit must be positive") }
             var origins: Set<String>?
             if let accepted = document["origins"] {

@@ -163,6 +163,12 @@ struct FederationTests {
         try big.write(to: folder.path("big.ndjson"), atomically: true, encoding: .utf8)
         #expect(try kz.curl("/v1/sync/push", on: uz, data: folder.path("big.ndjson")).status == 413)
 
+        // A pull request is what its schema says, or 400.
+        for (index, strange) in ["{\"clock\":{},\"evil\":1}", "{\"clock\":{},\"limit\":\"5\"}", "{\"clock\":{},\"limit\":1e300}"].enumerated() {
+            try strange.write(to: folder.path("strange-\(index).json"), atomically: true, encoding: .utf8)
+            #expect(try kz.curl("/v1/sync/pull", on: uz, data: folder.path("strange-\(index).json")).status == 400, "\(strange)")
+        }
+
         // Every answer has its schema.
         try "{\"clock\":{}}".write(to: folder.path("pull.json"), atomically: true, encoding: .utf8)
         let answers: [(String, (status: Int, body: String), Bool)] = [
