@@ -4,28 +4,13 @@ import GRDB
 /// truth; `entry` and the heads in `origin` are derived and can be rebuilt.
 /// `Schemas/roster.sql` is this schema as SQLite reports it; a test keeps them equal.
 enum Schema {
+    /// Each version's SQL, in order; a migration is named by its place ("v1", "v2", …).
+    static let versions = [version1, version2, version3, version4, version5, version6, version7]
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in
-            try db.execute(sql: version1)
-        }
-        migrator.registerMigration("v2") { db in
-            try db.execute(sql: version2)
-        }
-        migrator.registerMigration("v3") { db in
-            try db.execute(sql: version3)
-        }
-        migrator.registerMigration("v4") { db in
-            try db.execute(sql: version4)
-        }
-        migrator.registerMigration("v5") { db in
-            try db.execute(sql: version5)
-        }
-        migrator.registerMigration("v6") { db in
-            try db.execute(sql: version6)
-        }
-        migrator.registerMigration("v7") { db in
-            try db.execute(sql: version7)
+        for (index, sql) in versions.enumerated() {
+            migrator.registerMigration("v\(index + 1)") { db in try db.execute(sql: sql) }
         }
         return migrator
     }
