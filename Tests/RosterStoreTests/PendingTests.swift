@@ -12,6 +12,14 @@ import Testing
 struct PendingTests {
     static let fields = EntryFields(category: .drugs, basis: Simulation.basis)
 
+    /// A node of ru-mvd that accepts the operations of a fresh replica `origin`.
+    static func nodeAccepting(_ origin: String, in folder: TemporaryFolder) throws -> (Node, Replica) {
+        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"))
+        let replica = Replica(origin: origin, key: ReplicaKey())
+        try node.store.write { try $0.register(origin: replica.origin, key: replica.key.publicKey) }
+        return (node, replica)
+    }
+
     /// `count` operations of one replica, in order.
     static func chain(_ replica: Replica, count: Int) throws -> [SignedOperation] {
         var head: CausalDelivery.Head?
@@ -29,9 +37,7 @@ struct PendingTests {
     @Test("An operation signed further ahead than the skew waits for its time, with what follows it, and applies once the time has come")
     func signedInTheFuture() throws {
         let folder = try TemporaryFolder()
-        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"))
-        let replica = Replica(origin: "kz-mvd/x", key: ReplicaKey())
-        try node.store.write { try $0.register(origin: replica.origin, key: replica.key.publicKey) }
+        let (node, replica) = try Self.nodeAccepting("kz-mvd/x", in: folder)
         let now = Timestamp.now()
         let hourAhead = Timestamp(Date(timeIntervalSince1970: TimeInterval(now.seconds + 3600)))
         let soon = Timestamp(Date(timeIntervalSince1970: TimeInterval(now.seconds + CausalDelivery.maximumSkew - 60)))
@@ -58,9 +64,7 @@ struct PendingTests {
     @Test("Past the per-origin bound operations are refused with a reason and counted; the accepted ones apply when their past comes")
     func perOriginBound() throws {
         let folder = try TemporaryFolder()
-        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"))
-        let replica = Replica(origin: "kz-mvd/x", key: ReplicaKey())
-        try node.store.write { try $0.register(origin: replica.origin, key: replica.key.publicKey) }
+        let (node, replica) = try Self.nodeAccepting("kz-mvd/x", in: folder)
         let operations = try Self.chain(replica, count: PendingLimits.perOrigin + 102)
         let withheld = operations[0]
         var outcomes: [CausalDelivery.Outcome] = []
