@@ -1,9 +1,12 @@
--- Roster SQLite schema (GRDB migrations v1 to v7). Generated from Sources/RosterStore/Schema.swift;
+-- Roster SQLite schema (GRDB migrations v1 to v8; a database without v8 is of format 1 and refused). Generated from Sources/RosterStore/Schema.swift;
 -- a test keeps the two equal. Signed operations are the truth; entry and the
 -- head columns of origin are derived and rebuilt by `roster audit --rebuild`.
 
--- Signers this node accepts operations from: itself and its peers' replicas.
+-- Signers this node accepts operations from: the replicas its trusted agencies
+-- enrolled (public_key as enrolled), and each agency origin (public_key: its root).
 -- head_seq/head_hash are derived: the last applied operation of the origin.
+-- enrolled_at/retired_after are derived from enrol and retire (v8, added by ALTER
+-- TABLE, hence the layout SQLite keeps).
 CREATE TABLE origin (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
@@ -12,7 +15,7 @@ CREATE TABLE origin (
     head_seq INTEGER NOT NULL DEFAULT 0,
     head_hash BLOB,
     equivocating INTEGER NOT NULL DEFAULT 0
-);
+    , enrolled_at INTEGER NOT NULL DEFAULT 0, retired_after INTEGER);
 
 -- Applied operations; position is the causal order in which they were applied.
 -- The origin is referenced by number: a million rows need not repeat its name.
@@ -130,3 +133,21 @@ CREATE TABLE peer (
     endpoint TEXT,
     tls_spki_sha256 TEXT
 ) WITHOUT ROWID;
+
+-- Agencies this node trusts, by the SHA-256 of the root key it pinned; keys is the
+-- agency's current key set, derived from its applied key events.
+CREATE TABLE agency (
+    name TEXT PRIMARY KEY NOT NULL,
+    root_sha256 TEXT NOT NULL,
+    keys TEXT,
+    distrusted INTEGER NOT NULL DEFAULT 0 CHECK (distrusted IN (0, 1))
+) WITHOUT ROWID;
+
+-- What the operator changed in what this node trusts: the node's history of trust.
+CREATE TABLE trust_event (
+    id INTEGER PRIMARY KEY,
+    time TEXT NOT NULL,
+    agency TEXT NOT NULL,
+    event TEXT NOT NULL,
+    detail TEXT NOT NULL
+);

@@ -18,9 +18,14 @@ for i in 0 1 2; do
   "$roster" init --agency "$a" --data "$demo/$a" >/dev/null
   "$roster" peers descriptor --endpoint "https://127.0.0.1:${ports[$i]}" --data "$demo/$a" > "$demo/Peers/$a.json"
 done
+# Each agency's root key fingerprint, as the agencies would confirm them to each other out of band.
+trust=()
+for a in "${agencies[@]}"; do
+  trust+=(--trust "$("$roster" agency show --json --data "$demo/$a" | grep -o '"root_sha256":"[0-9a-f]*"' | cut -d'"' -f4)")
+done
 for i in 0 1 2; do
   a=${agencies[$i]}
-  "$roster" peers add "$demo/Peers" --data "$demo/$a" >/dev/null     # its own descriptor is skipped
+  "$roster" peers add "$demo/Peers" "${trust[@]}" --data "$demo/$a" >/dev/null     # its own descriptor is skipped
   "$roster" serve --listen "127.0.0.1:${ports[$i]}" --interval 0 --data "$demo/$a" 2>"$demo/$a.log" &
   pids+=($!)
   "$roster" add domain "shop.$a.example" --scope subdomains "${basis[@]}" --data "$demo/$a" >/dev/null

@@ -54,6 +54,17 @@ public struct CausalDelivery {
         operation.time.seconds > now.seconds + maximumSkew
     }
 
+    /// An operation as it arrives, with the key its signature already verified
+    /// with (on every core, before the plan), if any: the plan verifies the rest.
+    public struct Incoming: Sendable {
+        public var operation: SignedOperation
+        public var checkedKey: PublicKey?
+        public init(_ operation: SignedOperation, checkedKey: PublicKey? = nil) {
+            self.operation = operation
+            self.checkedKey = checkedKey
+        }
+    }
+
     public struct Plan: Sendable {
         /// In an order that respects causality: apply them in this order.
         public var apply: [SignedOperation] = []
@@ -70,17 +81,21 @@ public struct CausalDelivery {
         /// One per incoming operation, in the order given.
         public var outcomes: [Outcome] = []
         public var heads: [String: Head] = [:]
+        /// The trust after the key events applied, and the retirements they made, in order.
+        public var trust = Trust()
+        public var retirements: [Trust.Retirement] = []
     }
 
     /// What `operation` waits for before it can be applied: the next dot of its own
     /// origin, or of the first origin its clock names beyond what is held; nil when
     /// its causal past is held.
-    public static func missing(_ operation: Operation, heads: [String: Head]) -> Dot? {
+    /// A retired replica's void operations are never waited for.
+    public static func missing(_ operation: Operation, heads: [String: Head], trust: Trust = Trust()) -> Dot? {
         let own = heads[operation.origin]?.seq ?? 0
         if own + 1 < operation.seq { return Dot(origin: operation.origin, seq: own + 1) }
         for (origin, seq) in operation.clock.counters.sorted(by: { $0.key < $1.key }) where origin != operation.origin {
             let held = heads[origin]?.seq ?? 0
-            if held < seq { return Dot(origin: origin, seq: held + 1) }
+            if held < trust.required(origin, seq) { return Dot(origin: origin, seq: held + 1) }
         }
         return nil
     }
@@ -89,39 +104,53 @@ public struct CausalDelivery {
     /// unblock: each applied dot wakes the operations waiting for it, so a batch
     /// costs what it moves, not the size of the pending set.
     /// - Parameters:
-    ///   - incoming: operations whose signatures have been verified.
+    ///   - incoming: operations as they arrived, with the key each already verified with.
     ///   - heads: every origin's last applied operation.
+    ///   - trust: the pins and enrolments held; key events in the batch change it.
     ///   - applied: looks up an applied operation by its dot.
     ///   - stored: looks up a pending operation by its dot.
     ///   - waitingFor: the stored pending operations that wait for a dot.
+    ///   - waitingAfter: the stored pending operations that wait for a dot of an origin past a seq.
     ///   - due: stored pending operations that waited for their time, which has come.
     ///   - isEarly: whether an incoming operation must wait for its time.
     public static func plan(
-        incoming: [SignedOperation], heads: [String: Head],
+        incoming: [Incoming], heads: [String: Head], trust: Trust,
         applied: (Dot) throws -> Applied?,
         stored: (Dot) throws -> SignedOperation?,
         waitingFor: (Dot) throws -> [SignedOperation],
+        waitingAfter: (String, UInt64) throws -> [SignedOperation] = { _, _ in [] },
         due: [SignedOperation] = [],
         isEarly: (Operation) -> Bool = { _ in false }
     ) throws -> Plan {
         var plan = Plan()
         plan.heads = heads
+        plan.trust = trust
         var state: [Outcome?] = []
         var fresh: [Dot: SignedOperation] = [:]
+        var checked: [Dot: PublicKey] = [:]
         var queue: [(operation: SignedOperation, isStored: Bool)] = []
-        for operation in incoming {
+        var early: [SignedOperation] = []
+        for item in incoming {
+            let operation = item.operation
+            // A proof of equivocation must be the origin's own signature: it is verified first.
+            func equivocating() -> Outcome {
+                if let refusal = plan.trust.refusalToWait(operation, checkedKey: item.checkedKey) { return .rejected(refusal) }
+                return equivocation(operation, &plan)
+            }
             if let target = operation.operation.target, !operation.operation.clock.contains(target) {
                 state.append(.rejected(RosterError(.malformedOperation,
                     "operation \(operation.dot) targets \(target), which is not in its clock: it cannot have seen that entry")))
             } else if let known = try applied(operation.dot) {
-                state.append(known.hash == operation.hash ? .duplicate : equivocation(operation, &plan))
+                state.append(known.hash == operation.hash ? .duplicate : equivocating())
             } else if let other = try fresh[operation.dot] ?? stored(operation.dot) {
-                state.append(other.hash == operation.hash ? .duplicate : equivocation(operation, &plan))
+                state.append(other.hash == operation.hash ? .duplicate : equivocating())
             } else if isEarly(operation.operation) {
                 fresh[operation.dot] = operation
-                plan.early.append(operation)
+                if let key = item.checkedKey { checked[operation.dot] = key }
+                early.append(operation)
                 state.append(.pending)
             } else {
+                if let key = item.checkedKey { checked[operation.dot] = key }
                 fresh[operation.dot] = operation
                 queue.append((operation, false))
                 state.append(nil)
@@ -139,7 +168,13 @@ public struct CausalDelivery {
             let (operation, isStored) = queue[next]
             next += 1
             let op = operation.operation
-            if let wait = missing(op, heads: plan.heads) {
+            if plan.trust.isVoid(operation.dot), let enrolment = plan.trust.replicas[op.origin] {
+                if isStored { plan.released.append(operation.dot) }
+                rejected[operation.dot] = RosterError(.retired,
+                    "\(operation.dot) is void: \(op.agency) retired \(op.origin) after seq \(enrolment.retiredAfter ?? 0)")
+                continue
+            }
+            if let wait = missing(op, heads: plan.heads, trust: plan.trust) {
                 waiting[wait, default: []].append((operation, isStored))
                 continue
             }
@@ -150,11 +185,28 @@ public struct CausalDelivery {
                 plan.equivocations.append(operation)
                 continue
             }
-            if let target = op.target {
+            // A change to a void add is applied and changes nothing: its origin's chain goes on.
+            if let target = op.target, !plan.trust.isVoid(target) {
                 let isAdd = try plannedAdds.contains(target) || (applied(target)?.isAdd ?? false)
                 guard isAdd else {
                     rejected[operation.dot] = RosterError(.unknownEntry, "operation \(operation.dot) targets \(target), which is not an entry")
                     continue
+                }
+            }
+            // Stored pending operations verified with the enrolled key before they were kept.
+            let key = isStored ? plan.trust.replicas[op.origin]?.key : checked[operation.dot]
+            if let refusal = plan.trust.refusal(of: operation, checkedKey: key) {
+                rejected[operation.dot] = refusal
+                continue
+            }
+            if op.isKeyEvent, let retirement = plan.trust.apply(op) {
+                plan.retirements.append(retirement)
+                // What waited for the replica's now void operations waits no more.
+                for dot in waiting.keys where dot.origin == retirement.replica && dot.seq > retirement.after {
+                    queue += waiting.removeValue(forKey: dot) ?? []
+                }
+                for sleeper in try waitingAfter(retirement.replica, retirement.after) where woken.insert(sleeper.dot).inserted {
+                    queue.append((sleeper, true))
                 }
             }
             if case .add = op.payload { plannedAdds.insert(operation.dot) }
@@ -168,14 +220,29 @@ public struct CausalDelivery {
                 queue.append((sleeper, true))
             }
         }
+        // Only what verifies now is kept to wait: the rest comes again with a later sync.
         for (dot, sleepers) in waiting {
             for sleeper in sleepers {
                 let entry = Waiting(operation: sleeper.operation, waitsFor: dot)
-                if sleeper.isStored { plan.moved.append(entry) } else { plan.waiting.append(entry) }
+                if sleeper.isStored {
+                    plan.moved.append(entry)
+                } else if let refusal = plan.trust.refusalToWait(sleeper.operation, checkedKey: checked[sleeper.operation.dot]) {
+                    rejected[sleeper.operation.dot] = refusal
+                } else {
+                    plan.waiting.append(entry)
+                }
+            }
+        }
+        for operation in early {
+            if let refusal = plan.trust.refusalToWait(operation, checkedKey: checked[operation.dot]) {
+                rejected[operation.dot] = refusal
+            } else {
+                plan.early.append(operation)
             }
         }
         plan.waiting.sort { $0.operation.dot < $1.operation.dot }
-        plan.outcomes = zip(incoming, state).map { operation, state in
+        plan.outcomes = zip(incoming.map(\.operation), state).map { operation, state in
+            if let reason = rejected[operation.dot], state == .pending || state == nil { return .rejected(reason) }
             if let state { return state }
             if let reason = rejected[operation.dot] { return .rejected(reason) }
             return appliedNow.contains(operation.dot) ? .applied : .pending

@@ -54,6 +54,14 @@ public enum Origin {
         String(origin.prefix { $0 != "/" })
     }
 
+    /// The replica name reserved for an agency's own origin, whose chain holds its
+    /// key events: `kz-mvd/agency`. No writer replica may take it.
+    public static let agencyReplica = "agency"
+
+    public static func agencyOrigin(of agency: String) -> String { "\(agency)/\(agencyReplica)" }
+
+    public static func isAgencyOrigin(_ origin: String) -> Bool { origin.hasSuffix("/\(agencyReplica)") }
+
     /// Lower-case letters, digits and inner hyphens, 1 to 63 characters: safe in
     /// paths, DNS labels and file names alike.
     static func isIdentifier(_ text: Substring) -> Bool {

@@ -44,7 +44,7 @@ public struct Entry: Hashable, Sendable {
             switch change.payload {
             case .amend(_, let fieldChanges): amends.append((change, fieldChanges))
             case .revoke(_, let reason): revokes.append((change, reason))
-            case .add: preconditionFailure("an add does not change an entry")
+            case .add, .enrol, .retire, .rotate: continue
             }
         }
         // Each field takes the value of the latest amend that sets it: among the amends
@@ -82,7 +82,7 @@ public struct Entry: Hashable, Sendable {
         case .revoke(_, let reason):
             let candidate = Revocation(dot: change.dot, reason: reason, time: change.time)
             entry.revocation = revocation.map { Self.first($0, candidate) } ?? candidate
-        case .add:
+        case .add, .enrol, .retire, .rotate:
             return nil
         }
         return entry

@@ -1,13 +1,22 @@
 /// One signed change to an agency's list: the unit that is stored, exchanged,
 /// merged and audited. The roster is a pure function of the set of operations.
 public struct Operation: Hashable, Sendable {
-    public static let formatVersion: Int64 = 1
+    /// 2 since agency keys: version 1 had no key events and whole clocks.
+    public static let formatVersion: Int64 = 2
 
     public enum Payload: Hashable, Sendable {
         case add(resource: Resource, fields: EntryFields)
         case amend(target: Dot, changes: FieldChanges)
         /// Final: a revoked entry stays revoked whatever else arrives.
         case revoke(target: Dot, reason: String)
+        /// Key events, made under the agency origin and signed by agency keys.
+        /// The agency endorses a replica and the key its operations verify with.
+        case enrol(replica: String, key: PublicKey)
+        /// The replica's operations after seq `after` are void: decided by seq, never by time.
+        case retire(replica: String, after: UInt64, reason: String)
+        /// The agency's keys from now on, signed by the old keys and the new; at seq 1,
+        /// the agency's first keys (its root), signed by the new keys alone.
+        case rotate(keys: AgencyKeys)
     }
 
     public var origin: String
@@ -39,15 +48,16 @@ public struct Operation: Hashable, Sendable {
         case .add: return "add"
         case .amend: return "amend"
         case .revoke: return "revoke"
+        case .enrol: return "enrol"
+        case .retire: return "retire"
+        case .rotate: return "rotate"
         }
     }
 
-    public var target: Dot? {
-        switch payload {
-        case .add: return nil
-        case .amend(let target, _), .revoke(let target, _): return target
-        }
-    }
+    public var target: Dot? { payload.target }
+
+    /// Whether this is a key event of the agency origin rather than a change to entries.
+    public var isKeyEvent: Bool { Origin.isAgencyOrigin(origin) }
 
     /// The operation as signed: every member but `sig`.
     public var json: JSON {
@@ -66,6 +76,16 @@ public struct Operation: Hashable, Sendable {
         case .revoke(let target, let reason):
             members["target"] = .string(target.description)
             members["reason"] = .string(reason)
+        case .enrol(let replica, let key):
+            members["replica"] = .string(replica)
+            members["key"] = .string(key.base64)
+        case .retire(let replica, let after, let reason):
+            members["replica"] = .string(replica)
+            members["after"] = .integer(Int64(after))
+            members["reason"] = .string(reason)
+        case .rotate(let keys):
+            members["keys"] = .array(keys.keys.map { .string($0.base64) })
+            members["threshold"] = .integer(Int64(keys.threshold))
         }
         return .object(members)
     }
@@ -81,8 +101,9 @@ public struct Operation: Hashable, Sendable {
     init(json: JSON, checkingNormalForm: Bool) throws {
         guard var members = json.object else { throw RosterError(.malformedOperation, "an operation must be a JSON object") }
         members["sig"] = nil
+        members["sigs"] = nil
         guard members["v"]?.integer == Self.formatVersion else {
-            throw RosterError(.malformedOperation, "unsupported operation format version: this node reads v 1")
+            throw RosterError(.malformedOperation, "unsupported operation format version: this node reads v \(Self.formatVersion)")
         }
         guard let origin = members["origin"]?.string, Origin.isValid(origin) else {
             throw RosterError(.malformedOperation, "origin must be agency/replica in lower-case letters, digits and hyphens")
@@ -106,6 +127,13 @@ public struct Operation: Hashable, Sendable {
         guard clock[origin] == seq - 1 else {
             throw RosterError(.malformedOperation, "clock must count this origin's previous operation (\(seq - 1)), not \(clock[origin])")
         }
+        // The merge orders an operation only after its own agency's operations (an agency
+        // changes its own entries only), so that is all a clock names: its size does not
+        // grow with the federation.
+        let agency = Origin.agency(of: origin)
+        if let foreign = clock.counters.keys.sorted().first(where: { Origin.agency(of: $0) != agency }) {
+            throw RosterError(.malformedOperation, "the clock of \(origin):\(seq) names \(foreign), of another agency: a clock names its own agency's origins only")
+        }
         guard let timeText = members["time"]?.string else { throw RosterError(.malformedOperation, "time is missing") }
         let time = try Timestamp(timeText)
         guard let alg = members["alg"]?.string else { throw RosterError(.malformedOperation, "alg is missing") }
@@ -113,6 +141,13 @@ public struct Operation: Hashable, Sendable {
 
         let payload: Payload
         var allowed = Self.commonMembers
+        let isKeyType = ["enrol", "retire", "rotate"].contains(type)
+        if Origin.isAgencyOrigin(origin) && ["add", "amend", "revoke"].contains(type) {
+            throw RosterError(.malformedOperation, "\(origin) is an agency origin: it makes key events (enrol, retire, rotate), not \(type)")
+        }
+        if !Origin.isAgencyOrigin(origin) && isKeyType {
+            throw RosterError(.malformedOperation, "\(type) is a key event: only the agency origin \(Origin.agencyOrigin(of: agency)) makes it, signed by agency keys")
+        }
         switch type {
         case "add":
             guard let resource = members["resource"] else { throw RosterError(.malformedOperation, "add needs a resource") }
@@ -129,8 +164,30 @@ public struct Operation: Hashable, Sendable {
             let target = try Self.target(members, origin: origin)
             guard let reason = members["reason"] else { throw RosterError(.malformedOperation, "revoke needs a reason") }
             payload = .revoke(target: target, reason: try Text.string(reason, field: "reason"))
+        case "enrol":
+            allowed.formUnion(["replica", "key"])
+            guard let key = members["key"]?.string else { throw RosterError(.malformedOperation, "enrol needs the replica's key") }
+            payload = .enrol(replica: try Self.replica(members, agency: agency), key: try PublicKey(base64: key))
+        case "retire":
+            allowed.formUnion(["replica", "after", "reason"])
+            guard let after = members["after"]?.integer, after >= 0 else {
+                throw RosterError(.malformedOperation, "retire needs after: the replica's last valid seq, 0 or more")
+            }
+            guard let reason = members["reason"] else { throw RosterError(.malformedOperation, "retire needs a reason") }
+            payload = .retire(replica: try Self.replica(members, agency: agency), after: UInt64(after),
+                              reason: try Text.string(reason, field: "reason"))
+        case "rotate":
+            allowed.formUnion(["keys", "threshold"])
+            guard let list = members["keys"]?.array, let threshold = members["threshold"]?.integer, threshold <= AgencyKeys.maximumKeys else {
+                throw RosterError(.malformedOperation, "rotate needs keys (base64 Ed25519 keys) and a threshold")
+            }
+            let keys = try list.map { item -> PublicKey in
+                guard let text = item.string else { throw RosterError(.malformedOperation, "each of keys is a base64 Ed25519 key") }
+                return try PublicKey(base64: text)
+            }
+            payload = .rotate(keys: try AgencyKeys(keys, threshold: Int(threshold)))
         default:
-            throw RosterError(.malformedOperation, "unknown operation type \"\(type)\": expected add, amend or revoke")
+            throw RosterError(.malformedOperation, "unknown operation type \"\(type)\": expected add, amend, revoke, enrol, retire or rotate")
         }
         if let unknown = Set(members.keys).subtracting(allowed).sorted().first {
             throw RosterError(.malformedOperation, "unknown member \"\(unknown)\" in \(type) operation")
@@ -140,6 +197,13 @@ public struct Operation: Hashable, Sendable {
         guard !checkingNormalForm || self.json == .object(members) else {
             throw RosterError(.malformedOperation, "operation \(dot) is not in normal form (a field is not normalised)")
         }
+    }
+
+    private static func replica(_ members: [String: JSON], agency: String) throws -> String {
+        guard let replica = members["replica"]?.string, Origin.isValid(replica), Origin.agency(of: replica) == agency,
+            !Origin.isAgencyOrigin(replica)
+        else { throw RosterError(.malformedOperation, "replica must be an origin of agency \(agency) like \(agency)/astana-1") }
+        return replica
     }
 
     private static func target(_ members: [String: JSON], origin: String) throws -> Dot {
@@ -229,7 +293,7 @@ extension Operation.Payload {
     /// The entry an amend or revoke changes.
     public var target: Dot? {
         switch self {
-        case .add: return nil
+        case .add, .enrol, .retire, .rotate: return nil
         case .amend(let target, _), .revoke(let target, _): return target
         }
     }

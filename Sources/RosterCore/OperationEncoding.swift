@@ -5,6 +5,8 @@
 extension Operation {
     /// RFC 8785 bytes of the operation, with a `sig` member when `signature` is given.
     public func canonicalBytes(signature: [UInt8]? = nil) -> [UInt8] {
+        // Key events are rare and signed by agency keys (`sigs`): the tree serves them.
+        if isKeyEvent { return CanonicalJSON.encode(json) }
         var out: [UInt8] = []
         out.reserveCapacity(640)
         var first = true
@@ -32,7 +34,7 @@ extension Operation {
         case .amend(_, let changes):
             fields = (changes.category, changes.basis, changes.jurisdiction, changes.expires.map { $0.map(\.description) },
                       changes.evidence, changes.note)
-        case .revoke:
+        case .revoke, .enrol, .retire, .rotate:
             break
         }
         if let basis = fields.basis {
@@ -68,7 +70,7 @@ extension Operation {
             if let scope = resource.scope { out.append(contentsOf: ",\"scope\":".utf8); string(scope.rawValue) }
             out.append(contentsOf: ",\"value\":".utf8); string(resource.value)
             out.append(UInt8(ascii: "}"))
-        case .amend: break
+        case .amend, .enrol, .retire, .rotate: break
         }
         key("seq"); out.append(contentsOf: String(seq).utf8)
         if let signature { key("sig"); out.append(UInt8(ascii: "\"")); out.append(contentsOf: Base64.encode(signature).utf8); out.append(UInt8(ascii: "\"")) }

@@ -11,10 +11,10 @@ public struct Replica: Sendable {
     public var agency: String { Origin.agency(of: origin) }
 
     /// The next operation of this replica's chain, made in the causal context `clock`
-    /// (everything the node holds) after its last operation `head`.
+    /// (what the node holds of this agency) after its last operation `head`.
     public func make(_ payload: Operation.Payload, after head: CausalDelivery.Head?, clock: VectorClock,
                      time: Timestamp) -> SignedOperation {
-        var context = clock
+        var context = clock.restricted(to: agency)
         context[origin] = head?.seq ?? 0
         let operation = Operation(origin: origin, seq: (head?.seq ?? 0) + 1, prev: head?.hash, clock: context,
                                   time: time, payload: payload)

@@ -21,6 +21,12 @@ public struct RosterError: Error, Hashable, Sendable, CustomStringConvertible {
         /// A known peer's descriptor with another endpoint or TLS pin, added without `--replace`.
         public static let peerChanged = Code(rawValue: "peer-changed")
         public static let equivocation = Code(rawValue: "equivocation")
+        /// An agency this node has not pinned, or has distrusted.
+        public static let untrustedAgency = Code(rawValue: "untrusted-agency")
+        /// A replica no verified enrol of its agency endorses (yet).
+        public static let notEnrolled = Code(rawValue: "not-enrolled")
+        /// An operation of a replica past the seq its agency retired it at: void.
+        public static let retired = Code(rawValue: "retired")
         public static let pendingFull = Code(rawValue: "pending-full")
         public static let nodeExists = Code(rawValue: "node-exists")
         public static let noNode = Code(rawValue: "no-node")

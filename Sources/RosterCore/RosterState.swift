@@ -2,7 +2,7 @@
 /// must reproduce, and the model the property tests drive. Operations are verified
 /// against their origin's key before anything else looks at them.
 public struct RosterState: Sendable {
-    public private(set) var keys: [String: PublicKey]
+    public private(set) var trust: Trust
     public private(set) var applied: [SignedOperation] = []
     /// Waiting operations by dot, and by the dot each waits for.
     private var pendingByDot: [Dot: SignedOperation] = [:]
@@ -13,8 +13,14 @@ public struct RosterState: Sendable {
     private var byDot: [Dot: SignedOperation] = [:]
     private var changes: [Dot: [Operation]] = [:]
 
+    /// Replicas enrolled from the start (see `Trust.preEnrolled`).
     public init(keys: [String: PublicKey]) {
-        self.keys = keys
+        trust = .preEnrolled(keys)
+    }
+
+    /// Agencies pinned by root: replicas are known only through their enrols.
+    public init(trust: Trust) {
+        self.trust = trust
     }
 
     /// Every applied dot: the node's causal context.
@@ -23,25 +29,32 @@ public struct RosterState: Sendable {
     /// Takes a batch as it arrived; returns one outcome per operation.
     @discardableResult
     public mutating func receive(_ batch: [SignedOperation]) throws -> [CausalDelivery.Outcome] {
-        var verified: [SignedOperation] = []
+        var incoming: [CausalDelivery.Incoming] = []
         var outcomes: [CausalDelivery.Outcome?] = []
         for operation in batch {
-            do {
-                guard let key = keys[operation.operation.origin] else {
-                    throw RosterError(.unknownOrigin, "operation \(operation.dot) is signed by \(operation.operation.origin), which is not a known peer")
+            // As the store's verifier does: what has an enrolled key is checked before the plan.
+            if let key = trust.replicas[operation.operation.origin]?.key, !operation.operation.isKeyEvent {
+                do {
+                    try operation.verify(with: key)
+                } catch let error as RosterError {
+                    outcomes.append(.rejected(error))
+                    continue
                 }
-                try operation.verify(with: key)
-                verified.append(operation)
-                outcomes.append(nil)
-            } catch let error as RosterError {
-                outcomes.append(.rejected(error))
+                incoming.append(CausalDelivery.Incoming(operation, checkedKey: key))
+            } else {
+                incoming.append(CausalDelivery.Incoming(operation))
             }
+            outcomes.append(nil)
         }
         let plan = try CausalDelivery.plan(
-            incoming: verified, heads: heads,
+            incoming: incoming, heads: heads, trust: trust,
             applied: { dot in byDot[dot].map { CausalDelivery.Applied(hash: $0.hash, isAdd: $0.operation.target == nil) } },
             stored: { pendingByDot[$0] },
-            waitingFor: { dot in (pendingByWait[dot] ?? []).sorted().compactMap { pendingByDot[$0] } })
+            waitingFor: { dot in (pendingByWait[dot] ?? []).sorted().compactMap { pendingByDot[$0] } },
+            waitingAfter: { origin, after in
+                pendingByWait.filter { $0.key.origin == origin && $0.key.seq > after }.keys.sorted()
+                    .flatMap { (pendingByWait[$0] ?? []).sorted() }.compactMap { pendingByDot[$0] }
+            })
         for dot in plan.released { unpend(dot) }
         for waiting in plan.moved + plan.waiting {
             unpend(waiting.operation.dot)
@@ -56,6 +69,7 @@ public struct RosterState: Sendable {
         }
         equivocations += plan.equivocations
         heads = plan.heads
+        trust = plan.trust
         var planned = plan.outcomes.makeIterator()
         return outcomes.map { $0 ?? planned.next()! }
     }
@@ -68,17 +82,21 @@ public struct RosterState: Sendable {
         if let wait = waitOf.removeValue(forKey: dot) { pendingByWait[wait]?.remove(dot) }
     }
 
+    /// Entries of trusted agencies whose adds are not void, each resolved from the changes that are not.
     public var entries: [Entry] {
-        applied.compactMap { operation in
-            guard case .add = operation.operation.payload else { return nil }
-            return Entry.resolve(add: operation.operation, changes: changes[operation.dot] ?? [])
-        }.sorted { $0.id < $1.id }
+        applied.compactMap { entry($0.dot) }.sorted { $0.id < $1.id }
     }
 
     public func entry(_ id: Dot) -> Entry? {
-        guard let add = byDot[id], case .add = add.operation.payload else { return nil }
-        return Entry.resolve(add: add.operation, changes: changes[id] ?? [])
+        guard let add = byDot[id], case .add = add.operation.payload, trust.isTrusted(id.agency), !trust.isVoid(id) else { return nil }
+        return Entry.resolve(add: add.operation, changes: (changes[id] ?? []).filter { !trust.isVoid($0.dot) })
     }
+
+    /// Pins an agency's root: its key events and enrolled replicas are accepted from now on.
+    public mutating func pin(_ agency: String, root: String) { trust.pin(agency, root: root) }
+
+    /// Stops accepting an agency's operations; its entries leave the view, its operations stay.
+    public mutating func distrust(_ agency: String) { trust.distrust(agency) }
 
     public var digest: String { StateDigest.of(entries) }
 }

@@ -4,7 +4,10 @@ import Crypto
 /// exchanged and hashed. Parsing checks form; `verify` checks the signer.
 public struct SignedOperation: Hashable, Sendable {
     public let operation: Operation
+    /// The replica's signature (`sig`); empty for a key event.
     public let signature: [UInt8]
+    /// The agency keys' signatures on a key event (`sigs`); empty for a replica's operation.
+    public let endorsements: [Endorsement]
     /// RFC 8785 canonical JSON of the whole signed operation.
     public let bytes: [UInt8]
     /// SHA-256 of `bytes`: what the next operation's `prev` and the transparency log name.
@@ -28,10 +31,26 @@ public struct SignedOperation: Hashable, Sendable {
             + "the operation would be \(size) bytes, more than the \(maximumSize) peers accept: shorten the value, note or evidence")
     }
 
+    /// Signs a key event of the agency origin with every key given: the keys that
+    /// must agree (the threshold, and for a rotation the new keys too) sign together.
+    public static func sign(_ operation: Operation, with keys: [AgencyKey]) -> SignedOperation {
+        let message = operation.canonicalBytes()
+        let endorsements = keys.map { Endorsement(key: $0.publicKey, signature: $0.sign(message)) }
+        return SignedOperation(operation: operation, endorsements: endorsements)
+    }
+
+    init(operation: Operation, endorsements: [Endorsement]) {
+        let sorted = Array(Set(endorsements)).sorted { $0.key.base64.utf8.lexicographicallyPrecedes($1.key.base64.utf8) }
+        guard case .object(var members) = operation.json else { preconditionFailure("an operation encodes as an object") }
+        members["sigs"] = .array(sorted.map(\.json))
+        self.init(operation: operation, signature: [], endorsements: sorted, bytes: CanonicalJSON.encode(.object(members)))
+    }
+
     /// For bytes already known to be the canonical encoding (see `PreparedOperation`).
-    init(operation: Operation, signature: [UInt8], bytes: [UInt8]) {
+    init(operation: Operation, signature: [UInt8], endorsements: [Endorsement] = [], bytes: [UInt8]) {
         self.operation = operation
         self.signature = signature
+        self.endorsements = endorsements
         self.bytes = bytes
         hash = Array(SHA256.hash(data: bytes))
     }
@@ -47,6 +66,11 @@ public struct SignedOperation: Hashable, Sendable {
             throw RosterError(.malformedOperation, "an operation is \(text.count) bytes, more than the \(Self.maximumSize) an operation may have")
         }
         let json = try JSONParser.parse(text)
+        if let origin = json["origin"]?.string, Origin.isAgencyOrigin(origin) {
+            try self.init(keyEvent: json, text: text)
+            return
+        }
+        guard json["sigs"] == nil else { throw RosterError(.malformedOperation, "sigs signs key events only: a replica's operation has sig") }
         guard let signature = json["sig"]?.string.flatMap(Base64.decode), signature.count == 64 else {
             throw RosterError(.malformedOperation, "sig must be standard base64 of a 64-byte signature")
         }
@@ -64,6 +88,32 @@ public struct SignedOperation: Hashable, Sendable {
         self.init(operation: operation, signature: signature, bytes: bytes)
     }
 
+    private init(keyEvent json: JSON, text: [UInt8]) throws {
+        guard json["sig"] == nil, let list = json["sigs"]?.array, (1...AgencyKeys.maximumKeys).contains(list.count) else {
+            throw RosterError(.malformedOperation, "a key event carries sigs: 1 to \(AgencyKeys.maximumKeys) agency keys' signatures, and no sig")
+        }
+        let endorsements = try list.map(Endorsement.init(json:))
+        guard Set(endorsements.map(\.key)).count == endorsements.count else {
+            throw RosterError(.malformedOperation, "a key event's sigs name each key once")
+        }
+        let operation = try Operation(json: json)
+        self.init(operation: operation, endorsements: endorsements)
+        guard bytes == text || (try? JSONParser.parse(bytes)) == json else {
+            throw RosterError(.malformedOperation, "operation \(operation.dot) is not in normal form (sigs out of order)")
+        }
+    }
+
+    /// Checks that at least `keys.threshold` of `keys` signed this key event.
+    public func verify(endorsedBy keys: AgencyKeys, as role: String) throws {
+        guard operation.alg == Signature.ed25519 else {
+            throw RosterError(.unsupportedAlgorithm, "operation \(dot) uses alg \(operation.alg); this node verifies ed25519 only")
+        }
+        let signers = keys.signers(of: operation.canonicalBytes(), in: endorsements)
+        guard signers >= keys.threshold else {
+            throw RosterError(.badSignature, "key event \(dot) carries signatures of \(signers) of the \(role) agency keys, and needs \(keys.threshold)")
+        }
+    }
+
     /// Checks the signature against the origin's key; throws a reason naming the operation.
     public func verify(with key: PublicKey) throws {
         guard operation.alg == Signature.ed25519 else {
@@ -77,6 +127,7 @@ public struct SignedOperation: Hashable, Sendable {
     /// The signed message: the canonical bytes without the `sig` member, cut out of
     /// `bytes` (it is never first or last, and its key appears nowhere else).
     public var message: [UInt8] {
+        if operation.isKeyEvent { return operation.canonicalBytes() }
         let marker = Array(",\"sig\":\"".utf8)
         var index = 0
         while index + marker.count <= bytes.count {

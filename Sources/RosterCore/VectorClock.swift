@@ -14,6 +14,11 @@ public struct VectorClock: Hashable, Sendable, CustomStringConvertible {
 
     public func contains(_ dot: Dot) -> Bool { self[dot.origin] >= dot.seq }
 
+    /// The counters of one agency's origins: what an operation of that agency names.
+    public func restricted(to agency: String) -> VectorClock {
+        VectorClock(counters.filter { Origin.agency(of: $0.key) == agency })
+    }
+
     /// Commutative and idempotent, so peers converge whatever the order of arrival.
     public func merging(_ other: VectorClock) -> VectorClock {
         VectorClock(counters.merging(other.counters, uniquingKeysWith: max))

@@ -62,23 +62,23 @@ public enum NodeServer {
                 throw HTTPError(.badRequest, message: "pull request needs a clock: {\"clock\": {origin: seq}}")
             }
             let members = document.object.map { Array($0.keys) } ?? []
-            if let unknown = Set(members).subtracting(["clock", "limit", "origins"]).sorted().first {
-                throw HTTPError(.badRequest, message: "pull request has an unknown member \"\(unknown)\": it takes clock, limit and origins")
+            if let unknown = Set(members).subtracting(["clock", "limit", "agencies"]).sorted().first {
+                throw HTTPError(.badRequest, message: "pull request has an unknown member \"\(unknown)\": it takes clock, limit and agencies")
             }
             if let given = document["limit"], given.integer == nil {
                 throw HTTPError(.badRequest, message: "limit must be an integer from 1 to \(SyncLimits.maximumPage)")
             }
             let limit = min(Int(clamping: document["limit"]?.integer ?? Int64(SyncLimits.maximumPage)), SyncLimits.maximumPage)
             guard limit > 0 else { throw HTTPError(.badRequest, message: "limit must be positive") }
-            var origins: Set<String>?
-            if let accepted = document["origins"] {
-                let names = accepted.array?.compactMap(\.string).filter(Origin.isValid) ?? []
-                guard names.count == accepted.array?.count, names.count <= SyncLimits.maximumOrigins else {
-                    throw HTTPError(.badRequest, message: "origins must be a list of at most \(SyncLimits.maximumOrigins) origins like kz-mvd/astana-1")
+            var agencies: Set<String>?
+            if let trusted = document["agencies"] {
+                let names = trusted.array?.compactMap(\.string).filter(Origin.isValidAgency) ?? []
+                guard names.count == trusted.array?.count, names.count <= SyncLimits.maximumOrigins else {
+                    throw HTTPError(.badRequest, message: "agencies must be a list of at most \(SyncLimits.maximumOrigins) agency ids like kz-mvd")
                 }
-                origins = Set(names)
+                agencies = Set(names)
             }
-            let delta = try await store.delta(missingFrom: clock, limit: limit, bytes: SyncLimits.maximumPageBytes, origins: origins)
+            let delta = try await store.delta(missingFrom: clock, limit: limit, bytes: SyncLimits.maximumPageBytes, agencies: agencies)
             let (bodies, more, held) = (delta.bodies, delta.more, delta.clock)
             logger.info("pull by \(peer): \(bodies.count) operations\(more ? ", more to come" : "")")
             var buffer = ByteBuffer()

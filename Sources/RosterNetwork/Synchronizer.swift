@@ -52,9 +52,10 @@ public enum Synchronizer {
         var pages = 0
         func budgetLeft() -> Bool { pages < SyncLimits.roundPages && ContinuousClock.now < deadline }
 
-        // Only what this node accepts is asked for, so refused operations are not sent again and again.
-        let accepted = try await node.store.keys().keys.sorted()
-        let origins = accepted.count <= SyncLimits.maximumOrigins ? accepted : nil
+        // Only the agencies this node trusts are asked for, so refused operations are not sent again and again.
+        let trust = try await node.store.trust()
+        let trusted = trust.agencies.keys.filter { trust.isTrusted($0) }.sorted()
+        let origins = trusted.count <= SyncLimits.maximumOrigins ? trusted : nil
 
         // Pull: the next page is fetched, parsed and verified while this one is written.
         // It is asked for with the clock this node will hold if the page applies whole;
@@ -174,7 +175,7 @@ public enum Synchronizer {
 
     static func pull(from client: PeerClient, holding clock: VectorClock, origins: [String]?, store: Store) async throws -> Page {
         var request: [String: JSON] = ["clock": clock.json, "limit": .integer(Int64(SyncLimits.maximumPage))]
-        if let origins { request["origins"] = .array(origins.map(JSON.string)) }
+        if let origins { request["agencies"] = .array(origins.map(JSON.string)) }
         let body = CanonicalJSON.encode(.object(request))
         let response = try await client.request(.POST, "/v1/sync/pull", body: body)
         try expectSuccess(response, from: client.peer)

@@ -29,7 +29,8 @@ public enum Auditor {
         let db = snapshot.db
         var report = AuditReport()
         let origins = try OriginRows(db, report: &report)
-        let keys = origins.keys
+        let trust = try replayTrust(db, origins: origins, report: &report)
+        let keys = trust.replicas.mapValues(\.key)
         let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM operation") ?? 0
 
         // The highest seq stored per origin, so that a dependency on a later origin in
@@ -50,7 +51,8 @@ public enum Auditor {
         // Changes (amends, revokes) are few next to adds: hold them in memory by target.
         var changes: [Dot: [Operation]] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT body FROM operation WHERE target IS NOT NULL") {
-            if let body = row.text(0), let operation = try? SignedOperation(parsing: Array(body.utf8)), let target = operation.operation.target {
+            if let body = row.text(0), let operation = try? SignedOperation(parsing: Array(body.utf8)), let target = operation.operation.target,
+                !trust.isVoid(operation.dot) {
                 changes[target, default: []].append(operation.operation)
             }
         }
@@ -116,17 +118,27 @@ public enum Auditor {
         var positions: [String: [Int64]] = [:]
         var dependencies: [(on: Dot, by: Dot, position: Int64)] = []
 
-        func process(_ batch: [Stored], _ parsed: [Result<SignedOperation, RosterError>]) throws {
+        func process(_ batch: [Stored], _ parsed: [Result<CausalDelivery.Incoming, RosterError>]) throws {
             for (index, result) in parsed.enumerated() {
                 let stored = batch[index]
                 report.operations += 1
-                guard case .success(let operation) = result else {
+                guard case .success(let checked) = result else {
                     if case .failure(let reason) = result {
                         report.findings.append("operation \(stored.origin):\(stored.seq): \(reason.reason)")
                     }
                     continue
                 }
+                let operation = checked.operation
                 let op = operation.operation
+                if !op.isKeyEvent {
+                    if let enrolment = trust.replicas[op.origin] {
+                        if op.clock[Origin.agencyOrigin(of: op.agency)] < enrolment.enrolledAt {
+                            report.findings.append("operation \(op.dot) was applied without its replica's enrolment in its causal past")
+                        }
+                    } else {
+                        report.findings.append("operation \(op.dot) is signed by \(op.origin), which no verified enrol of \(op.agency) endorses")
+                    }
+                }
                 if op.origin != stored.origin || Int64(op.seq) != stored.seq || op.target?.description != stored.target {
                     report.findings.append("operation row \(stored.origin):\(stored.seq) holds operation \(op.dot): the row was edited")
                     continue
@@ -165,7 +177,7 @@ public enum Auditor {
                     if (finalSeq[target.origin] ?? 0) < target.seq {
                         report.findings.append("operation \(op.dot) targets \(target), which this node does not hold")
                     }
-                } else {
+                } else if case .add = op.payload, !trust.isVoid(op.dot), trust.isTrusted(op.agency) {
                     pendingAdds.append(op)
                 }
             }
@@ -228,8 +240,8 @@ public enum Auditor {
         report.digest = digest.finalize()
         try auditDigestCache(db, clock: VectorClock(origins.heads.mapValues(\.seq)), digest: report.digest, chunks: digest.chunks(),
                              report: &report)
-        try auditPending(db, keys: keys, heads: origins.heads, report: &report)
-        try auditEquivocations(db, keys: keys, origins: origins, report: &report)
+        try auditPending(db, trust: trust, heads: origins.heads, report: &report)
+        try auditEquivocations(db, trust: trust, origins: origins, report: &report)
         try auditPeers(db, report: &report)
         return report
     }
@@ -311,7 +323,7 @@ public enum Auditor {
 
     /// Pending operations must still verify, sit under their own dot, not be applied
     /// yet, wait for what they lack; the usage counters must count what is there.
-    static func auditPending(_ db: Database, keys: [String: PublicKey], heads: [String: CausalDelivery.Head],
+    static func auditPending(_ db: Database, trust: Trust, heads: [String: CausalDelivery.Head],
                              report: inout AuditReport) throws {
         var usage: [String: (operations: Int64, bytes: Int64)] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT origin, seq, waits_origin, waits_seq, source, body, waits_until FROM pending") {
@@ -325,8 +337,8 @@ public enum Auditor {
                 usage[scope, default: (0, 0)].operations += 1
                 usage[scope, default: (0, 0)].bytes += Int64(body.utf8.count)
             }
-            if case .failure(let error) = Verifier.check(operation, keys: keys) {
-                report.findings.append("pending \(error.reason)")
+            if let refusal = trust.refusalToWait(operation, checkedKey: nil) {
+                report.findings.append("pending \(refusal.reason)")
             }
             if row.text(0) != op.origin || row.integer(1) != Int64(op.seq) {
                 report.findings.append("pending row \(row[0] as DatabaseValue):\(row[1] as DatabaseValue) holds operation \(operation.dot): the row was edited")
@@ -338,7 +350,7 @@ public enum Auditor {
                 if row.integer(6) != op.time.seconds || !row.isNull(2) || !row.isNull(3) {
                     report.findings.append("pending operation \(operation.dot) is filed as waiting for a time other than its own \(op.time)")
                 }
-            } else if let wait = CausalDelivery.missing(op, heads: heads) {
+            } else if let wait = CausalDelivery.missing(op, heads: heads, trust: trust) {
                 if row.text(2) != wait.origin || row.integer(3) != Int64(wait.seq) {
                     report.findings.append("pending operation \(operation.dot) is filed as waiting for \(row[2] as DatabaseValue):\(row[3] as DatabaseValue), but waits for \(wait)")
                 }
@@ -361,7 +373,7 @@ public enum Auditor {
 
     /// Each proof must be signed by its origin, differ from the applied operation at
     /// its dot, and the origin must be marked; a mark without a proof is a finding too.
-    static func auditEquivocations(_ db: Database, keys: [String: PublicKey], origins: OriginRows,
+    static func auditEquivocations(_ db: Database, trust: Trust, origins: OriginRows,
                                    report: inout AuditReport) throws {
         var proven: Set<String> = []
         for row in try Row.fetchAll(db, sql: "SELECT origin, seq, body FROM equivocation") {
@@ -370,8 +382,9 @@ public enum Auditor {
                 report.findings.append("an equivocation proof does not parse: the equivocation table was edited")
                 continue
             }
-            if case .failure(let error) = Verifier.check(proof, keys: keys) {
-                report.findings.append("equivocation proof \(error.reason)")
+            // A key event's proof was checked with the agency keys of its time, which may have rotated since.
+            if !proof.operation.isKeyEvent, let refusal = trust.refusalToWait(proof, checkedKey: nil), refusal.code != .retired {
+                report.findings.append("equivocation proof \(refusal.reason)")
             }
             if row.text(0) != proof.operation.origin || row.integer(1) != Int64(proof.operation.seq) {
                 report.findings.append("equivocation row \(row[0] as DatabaseValue):\(row[1] as DatabaseValue) holds operation \(proof.dot): the row was edited")
@@ -389,6 +402,46 @@ public enum Auditor {
             report.findings.append("\(origin) is \(proven.contains(origin) ? "not " : "")marked as equivocating, "
                 + "but \(proven.contains(origin) ? "a" : "no") proof is kept: the origin table was edited")
         }
+    }
+
+    /// Replays the agencies' key events in applied order from the pinned roots, each
+    /// verified with the keys of its time, and compares the enrolments and retirements
+    /// they make with the origin table. Replicas of an agency pinned without a root
+    /// (stores filled directly, `Trust.preEnrolled`) are taken as the table says.
+    static func replayTrust(_ db: Database, origins: OriginRows, report: inout AuditReport) throws -> Trust {
+        let stored: Trust
+        do {
+            stored = try Snapshot(db: db).trust()
+        } catch {
+            report.findings.append("the agency or origin table holds a cell that is not what the node wrote: \((error as? RosterError)?.reason ?? "\(error)")")
+            stored = Trust()
+        }
+        var agencies: [String: Trust.Agency] = [:]
+        for (name, agency) in stored.agencies { agencies[name] = Trust.Agency(root: agency.root, distrusted: agency.distrusted) }
+        let preEnrolled = stored.replicas.filter { agencies[Origin.agency(of: $0.key)]?.root == "" }
+        var trust = Trust(agencies: agencies, replicas: preEnrolled)
+        for (name, agency) in stored.agencies where agency.root.isEmpty { trust.pin(name, root: "") }
+        let bodies = try String.fetchAll(db, sql: """
+            SELECT body FROM operation JOIN origin ON origin.id = origin_id WHERE origin.name LIKE '%/agency' ORDER BY position
+            """)
+        for body in bodies {
+            guard let operation = try? SignedOperation(parsing: Array(body.utf8)), operation.operation.isKeyEvent else { continue }
+            if let refusal = trust.refusal(of: operation, checkedKey: nil) {
+                report.findings.append("key event \(operation.dot): \(refusal.reason)")
+                continue
+            }
+            _ = trust.apply(operation.operation)
+        }
+        for (name, enrolment) in stored.replicas.sorted(by: { $0.key < $1.key }) where trust.replicas[name] != enrolment {
+            report.findings.append("the enrolment of \(name) in the origin table differs from its agency's key events: the origin table was edited")
+        }
+        for name in trust.replicas.keys.sorted() where stored.replicas[name] == nil {
+            report.findings.append("\(name) is enrolled by its agency's key events but missing from the origin table")
+        }
+        for (name, agency) in stored.agencies.sorted(by: { $0.key < $1.key }) where trust.agencies[name]?.keys != agency.keys {
+            report.findings.append("the keys of agency \(name) differ from its key events: the agency table was edited")
+        }
+        return trust
     }
 
     /// A peer row's columns are derived from its descriptor and must agree with it.
@@ -409,7 +462,7 @@ public enum Auditor {
     /// A batch being verified in the background.
     final class VerificationWork: @unchecked Sendable {
         private let group = DispatchGroup()
-        private var results: [Result<SignedOperation, RosterError>] = []
+        private var results: [Result<CausalDelivery.Incoming, RosterError>] = []
 
         init(bodies: [String], keys: [String: PublicKey]) {
             DispatchQueue.global().async(group: group) { [self] in
@@ -417,15 +470,15 @@ public enum Auditor {
             }
         }
 
-        func wait() -> [Result<SignedOperation, RosterError>] {
+        func wait() -> [Result<CausalDelivery.Incoming, RosterError>] {
             group.wait()
             return results
         }
     }
 
     /// Parses and verifies on every core; results keep the input order.
-    static func verifyInParallel(_ bodies: [String], keys: [String: PublicKey]) -> [Result<SignedOperation, RosterError>] {
-        let results = UnsafeResults<Result<SignedOperation, RosterError>>(count: bodies.count)
+    static func verifyInParallel(_ bodies: [String], keys: [String: PublicKey]) -> [Result<CausalDelivery.Incoming, RosterError>] {
+        let results = UnsafeResults<Result<CausalDelivery.Incoming, RosterError>>(count: bodies.count)
         let chunk = 512
         DispatchQueue.concurrentPerform(iterations: (bodies.count + chunk - 1) / chunk) { index in
             for position in index * chunk..<min(bodies.count, (index + 1) * chunk) {

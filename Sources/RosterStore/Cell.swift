@@ -28,6 +28,13 @@ extension Row {
         integer(index).flatMap { $0 > 0 ? UInt64($0) : nil }
     }
 
+    /// A count of 0 or more, or nil for NULL: a retired replica's last valid seq.
+    func optionalSeq(_ index: Int, _ what: @autoclosure () -> String) throws -> UInt64? {
+        if isNull(index) { return nil }
+        guard let value = integer(index), value >= 0 else { throw Cell.unreadable(what()) }
+        return UInt64(value)
+    }
+
     func requireText(_ index: Int, _ what: @autoclosure () -> String) throws -> String {
         guard let value = text(index) else { throw Cell.unreadable(what()) }
         return value

@@ -7,18 +7,27 @@ extension DatabaseReading {
     /// first operation the holder lacks; the walk in applied order starts there and
     /// stops after `limit`, so a page costs what it returns, not what the roster
     /// holds, and paging through a first sync stays linear.
-    /// `origins`, when given, are the only origins the holder accepts: a node is
-    /// never sent, page after page, what it would refuse.
+    /// `agencies`, when given, are the only agencies the holder trusts: a node is
+    /// never sent, page after page, what it would refuse. A retired replica's void
+    /// operations are kept as history and never sent.
     func operations(missingFrom clock: VectorClock, limit: Int, bytes: Int = Int.max,
-                           origins: Set<String>? = nil) throws -> (bodies: [String], more: Bool) {
+                    agencies: Set<String>? = nil) throws -> (bodies: [String], more: Bool) {
         var from: [Int64: Int64] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT id, name, head_seq FROM origin") {
+        var until: [Int64: Int64] = [:]
+        let distrusted = try distrustedAgencies()
+        for row in try Row.fetchAll(db, sql: "SELECT id, name, head_seq, retired_after FROM origin") {
             guard let id = row.integer(0), let name = row.text(1), let head = row.integer(2) else {
                 throw Cell.unreadable("an origin row")
             }
-            if let origins, !origins.contains(name) { continue }
-            let held = Int64(clock[name])
-            if head > held { from[id] = held }
+            let agency = Origin.agency(of: name)
+            if let agencies, !agencies.contains(agency) { continue }
+            if distrusted.contains(agency) { continue }
+            let last = min(head, try row.optionalSeq(3, "the retirement of \(name)").map { Int64(clamping: $0) } ?? head)
+            let held = Int64(clamping: clock[name])
+            if last > held {
+                from[id] = held
+                until[id] = last
+            }
         }
         let first = try db.cachedStatement(sql: "SELECT position FROM operation WHERE origin_id = ? AND seq > ? ORDER BY seq LIMIT 1")
         let start = try from.compactMap { try Int64.fetchOne(first, arguments: [$0.key, $0.value]) }.min()
@@ -30,7 +39,9 @@ extension DatabaseReading {
         let rows = try Row.fetchCursor(db, sql: "SELECT origin_id, seq, body FROM operation WHERE position >= ? ORDER BY position",
                                        arguments: [start])
         while let row = try rows.next() {
-            guard let origin = row.integer(0), let seq = row.integer(1), let held = from[origin], seq > held else { continue }
+            guard let origin = row.integer(0), let seq = row.integer(1), let held = from[origin], seq > held,
+                seq <= until[origin] ?? Int64.max
+            else { continue }
             guard let body = row.text(2) else { throw Cell.unreadable("an operation's body") }
             // A page holds at least one operation, so that paging always advances.
             if bodies.count == limit || (!bodies.isEmpty && size + body.utf8.count + 1 > bytes) { return (bodies, true) }

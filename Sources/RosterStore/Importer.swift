@@ -200,8 +200,9 @@ public enum Importer {
             // Owned by the preparer thread once the pipeline starts.
             let listed = Owned(try transaction.listedKeys(agency: replica.agency))
             let heads = try transaction.heads()
+            try transaction.requireEnrolment(of: replica)
             let head = heads[replica.origin]
-            let clock = VectorClock(heads.mapValues(\.seq))
+            let clock = VectorClock(heads.mapValues(\.seq)).restricted(to: replica.agency)
             let time = Timestamp.now()
             let counts = CountBox()
 
@@ -289,7 +290,7 @@ public enum Importer {
     public static func operations(_ bytes: [UInt8], into node: Node, progress: (Int, Int) -> Void = { _, _ in }) throws -> ImportSummary {
         var summary = ImportSummary()
         let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
-        let keys = try node.store.read { try $0.keys() }
+        let trust = try node.store.read { try $0.trust() }
         try node.store.write { transaction in
             var start = 0
             while start < lines.count {
@@ -304,7 +305,7 @@ public enum Importer {
                         throw RosterError(error.code, "line \(index + 1): \(error.reason)")
                     }
                 }
-                let verified = Verifier.verify(chunk, keys: keys)
+                let verified = Verifier.verify(chunk, trust: trust)
                 for (result, line) in zip(verified, numbers) {
                     if case .failure(let error) = result { throw RosterError(error.code, "line \(line): \(error.reason)") }
                 }

@@ -17,6 +17,9 @@ public struct NodeIdentity: Sendable, Equatable {
         guard Origin.isValidAgency(replica) else {
             throw RosterError(.invalidField, "replica \"\(replica)\" must be lower-case letters, digits and hyphens, like astana-1")
         }
+        guard replica != Origin.agencyReplica else {
+            throw RosterError(.invalidField, "replica \"\(Origin.agencyReplica)\" is reserved for the agency's own key events: choose another name")
+        }
         self.agency = agency
         self.replica = replica
         self.name = try name.map { try Text.required($0, field: "name") }
@@ -26,18 +29,36 @@ public struct NodeIdentity: Sendable, Equatable {
     public var origin: String { "\(agency)/\(replica)" }
 
     var json: JSON {
-        var members: [String: JSON] = ["v": 1, "agency": .string(agency), "replica": .string(replica)]
+        var members: [String: JSON] = ["v": .integer(Self.formatVersion), "agency": .string(agency), "replica": .string(replica)]
         if let name { members["name"] = .string(name) }
         if let jurisdiction { members["jurisdiction"] = .string(jurisdiction) }
         return .object(members)
     }
 
+    /// 2 since agency keys; a folder of format 1 is refused.
+    static let formatVersion: Int64 = 2
+
     init(json: JSON) throws {
+        guard json["v"]?.integer == Self.formatVersion else {
+            throw RosterError(.noNode, "this data folder holds a node of format \(json["v"].map { "\($0)" } ?? "unknown"), from before agency keys, "
+                + "which this version does not read: create a new node with roster init --agency ID in another folder, "
+                + "and bring the entries over with roster export csv (old version) and roster import")
+        }
         guard let agency = json["agency"]?.string, let replica = json["replica"]?.string else {
             throw RosterError(.noNode, "node.json lacks agency or replica")
         }
         try self.init(agency: agency, replica: replica, name: json["name"]?.string, jurisdiction: json["jurisdiction"]?.string)
     }
+}
+
+/// How a new node comes to trust its own agency.
+public enum AgencySetup: Sendable {
+    /// A new agency: `key` is its root; the node signs the agency's first key event
+    /// with it, then the enrol of its own replica.
+    case found(key: AgencyKey)
+    /// An agency that exists: the node pins its root key by fingerprint, and its
+    /// replica signs nothing until an enrol made with the agency key reaches it.
+    case join(root: String)
 }
 
 /// A node's data folder: identity, private key (mode 0600) and database.
@@ -59,7 +80,8 @@ public final class Node: Sendable {
     }
 
     /// Creates the folder, a fresh key pair and the database; refuses to touch an existing node.
-    public static func create(at folder: URL, identity: NodeIdentity, logger: Logger = Logger(label: "roster")) throws -> Node {
+    public static func create(at folder: URL, identity: NodeIdentity, agency: AgencySetup,
+                              logger: Logger = Logger(label: "roster")) throws -> Node {
         let files = FileManager.default
         if files.fileExists(atPath: folder.appendingPathComponent(identityFile).path)
             || files.fileExists(atPath: folder.appendingPathComponent(keyFile).path) {
@@ -74,7 +96,14 @@ public final class Node: Sendable {
         try writeSecret(key.pem, to: folder.appendingPathComponent(keyFile))
         let store = try Store(path: folder.appendingPathComponent(databaseFile).path, logger: logger)
         let replica = Replica(origin: identity.origin, key: key)
-        try store.write { try $0.register(origin: replica.origin, key: key.publicKey) }
+        switch agency {
+        case .found(let agencyKey):
+            try store.trust(identity.agency, root: agencyKey.publicKey.fingerprint, replacing: false)
+            _ = try store.keyEvent(.rotate(keys: try AgencyKeys([agencyKey.publicKey])), agency: identity.agency, signedBy: [agencyKey])
+            _ = try store.keyEvent(.enrol(replica: identity.origin, key: key.publicKey), agency: identity.agency, signedBy: [agencyKey])
+        case .join(let root):
+            try store.trust(identity.agency, root: root, replacing: false)
+        }
         // The identity file goes last: its presence says the node is complete.
         try Data(CanonicalJSON.encode(identity.json) + [0x0A]).write(to: folder.appendingPathComponent(identityFile), options: .atomic)
         return Node(folder: folder, identity: identity, replica: replica, store: store)
@@ -86,26 +115,39 @@ public final class Node: Sendable {
             throw RosterError(.noNode, "no node in \(folder.path): run roster init --agency ID first, or pass --data DIR")
         }
         let identity = try NodeIdentity(json: JSONParser.parse(Array(identityData)))
-        let keyURL = folder.appendingPathComponent(keyFile)
-        let attributes = try? FileManager.default.attributesOfItem(atPath: keyURL.path)
-        guard let mode = (attributes?[.posixPermissions] as? NSNumber)?.intValue,
-            let pem = try? String(contentsOf: keyURL, encoding: .utf8)
-        else {
-            throw RosterError(.badKey, "cannot read the private key \(keyURL.path)")
-        }
-        guard mode & 0o077 == 0 else {
-            throw RosterError(.badKey, "the private key \(keyURL.path) is readable by others (mode \(String(mode, radix: 8))): run chmod 600 on it")
-        }
-        let key = try ReplicaKey(pem: pem)
+        let key = try readKey(at: folder.appendingPathComponent(keyFile))
         let store = try Store(path: folder.appendingPathComponent(databaseFile).path, logger: logger)
         // Only this node's own key row: another edited row must not keep audit from running.
+        // A replica not enrolled yet has none.
         let registered = try store.read { snapshot in
             try Row.fetchOne(snapshot.db, sql: "SELECT public_key FROM origin WHERE name = ?", arguments: [identity.origin])?.blob(0)
         }
-        guard registered == key.publicKey.raw else {
+        guard registered == nil || registered == key.publicKey.raw else {
             throw RosterError(.badKey, "the private key in \(folder.path) does not match the key registered for \(identity.origin)")
         }
         return Node(folder: folder, identity: identity, replica: Replica(origin: identity.origin, key: key), store: store)
+    }
+
+    /// The agency key kept in the data folder when the operator did not keep it elsewhere.
+    public static let agencyKeyFile = "agency.key"
+
+    /// Writes a private key file with mode 0600; refuses to overwrite one.
+    public static func writeKey(_ key: ReplicaKey, to url: URL) throws {
+        try writeSecret(key.pem, to: url)
+    }
+
+    /// Reads a private key file, refusing one that others can read.
+    public static func readKey(at url: URL) throws -> ReplicaKey {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
+        guard let mode = (attributes?[.posixPermissions] as? NSNumber)?.intValue,
+            let pem = try? String(contentsOf: url, encoding: .utf8)
+        else {
+            throw RosterError(.badKey, "cannot read the private key \(url.path)")
+        }
+        guard mode & 0o077 == 0 else {
+            throw RosterError(.badKey, "the private key \(url.path) is readable by others (mode \(String(mode, radix: 8))): run chmod 600 on it")
+        }
+        return try ReplicaKey(pem: pem)
     }
 
     /// Creates the file with mode 0600 from the start, so the secret is never readable by others.

@@ -24,32 +24,31 @@ extension DatabaseReading {
 }
 
 extension Transaction {
-    /// Accepts a descriptor: its replicas' keys, and its node's endpoint and pin for
-    /// sync. A known peer's endpoint and pin change only when `replacing`: a new pin
-    /// silently taken would hand the peer's identity to whoever holds the new key.
-    func addPeer(_ descriptor: PeerDescriptor, replacing: Bool) throws {
+    /// Accepts a descriptor: its key events (verified from the pinned root, as any
+    /// operation), and, unless `isOwn`, its node's endpoint and pin for sync. A known
+    /// peer's endpoint and pin change only when `replacing`: a new pin silently taken
+    /// would hand the peer's identity to whoever holds the new key.
+    func addPeer(_ descriptor: PeerDescriptor, replacing: Bool, isOwn: Bool) throws {
+        _ = try descriptor.verified(by: trust())
+        let outcomes = try receive(Verifier.verify(descriptor.keyEvents, trust: trust()), from: "descriptor")
+        for (event, outcome) in zip(descriptor.keyEvents, outcomes) {
+            if case .rejected(let error) = outcome, error.code != .equivocation { throw RosterError(error.code, "key event \(event.dot): \(error.reason)") }
+        }
+        guard !isOwn else { return }
         if let known = try peers().first(where: { $0.id == descriptor.id }),
             known.descriptor.endpoints != descriptor.endpoints || known.tlsPin != descriptor.tlsPin, !replacing {
             throw RosterError(.peerChanged, "peer \(descriptor.id) is known at \(known.endpoint?.description ?? "no endpoint") with TLS pin \(known.tlsPin ?? "none"); "
                 + "this descriptor says \(descriptor.endpoints.first ?? "no endpoint") with TLS pin \(descriptor.tlsPin ?? "none"): "
                 + "check it with the agency out of band, then add it again with --replace")
         }
-        try learnKeys(of: descriptor)
         try db.execute(sql: """
             INSERT OR REPLACE INTO peer (id, agency, descriptor, endpoint, tls_spki_sha256) VALUES (?, ?, ?, ?, ?)
             """, arguments: [descriptor.id, descriptor.agency, CanonicalJSON.string(descriptor.json),
                              descriptor.endpoints.first, descriptor.tlsPin])
     }
 
-    /// Accepts a descriptor's replica keys only: for this node's own descriptor, which
-    /// may name other replicas of its agency, or for an agency reached through others.
-    func learnKeys(of descriptor: PeerDescriptor) throws {
-        for replica in descriptor.replicas { try register(origin: replica.origin, key: replica.key) }
-    }
-
-    /// Stops syncing with a node, or with every node of an agency. Their keys stay:
-    /// the operations they signed remain the truth of their entries and must still
-    /// verify in an audit.
+    /// Stops syncing with a node, or with every node of an agency. What they signed
+    /// stays, and so does the trust in their agency (`distrust` ends that).
     func removePeer(_ name: String) throws -> [String] {
         let removed = try String.fetchAll(db, sql: "DELETE FROM peer WHERE id = ? OR agency = ? RETURNING id", arguments: [name, name])
         guard !removed.isEmpty else {

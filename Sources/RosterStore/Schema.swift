@@ -5,7 +5,11 @@ import GRDB
 /// `Schemas/roster.sql` is this schema as SQLite reports it; a test keeps them equal.
 enum Schema {
     /// Each version's SQL, in order; a migration is named by its place ("v1", "v2", …).
-    static let versions = [version1, version2, version3, version4, version5, version6, version7]
+    static let versions = [version1, version2, version3, version4, version5, version6, version7, version8]
+
+    /// The first migration of format 2 (agency keys): a database that has some
+    /// migrations but not this one is of format 1 and is refused.
+    static let firstOfFormat2 = "v8"
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -200,5 +204,34 @@ enum Schema {
         -- (Unix seconds) instead of a dot, and joins the first batch after it has come.
         ALTER TABLE pending ADD COLUMN waits_until INTEGER;
         CREATE INDEX pending_until ON pending(waits_until) WHERE waits_until IS NOT NULL;
+        """
+
+    static let version8 = """
+        -- Agencies this node trusts, by the SHA-256 of the root key it pinned: their key
+        -- events, and the replicas those enrol, are accepted; nothing else is. keys is the
+        -- agency's current key set ({"keys": [...], "threshold": k}), derived from its
+        -- applied key events; null before its first one. A distrusted agency's operations
+        -- are refused and its entries leave the view; what it signed stays as history.
+        CREATE TABLE agency (
+            name TEXT PRIMARY KEY NOT NULL,
+            root_sha256 TEXT NOT NULL,
+            keys TEXT,
+            distrusted INTEGER NOT NULL DEFAULT 0 CHECK (distrusted IN (0, 1))
+        ) WITHOUT ROWID;
+
+        -- Derived from enrol and retire: the agency origin's seq that enrolled the replica,
+        -- and its last valid seq once retired (its operations past it are void).
+        ALTER TABLE origin ADD COLUMN enrolled_at INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE origin ADD COLUMN retired_after INTEGER;
+
+        -- What the operator changed in what this node trusts (pins, replaced pins,
+        -- distrust), with the time and what was before: the node's history of trust.
+        CREATE TABLE trust_event (
+            id INTEGER PRIMARY KEY,
+            time TEXT NOT NULL,
+            agency TEXT NOT NULL,
+            event TEXT NOT NULL,
+            detail TEXT NOT NULL
+        );
         """
 }

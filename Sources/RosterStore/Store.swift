@@ -21,13 +21,13 @@ public final class Store: Sendable {
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
-            let upgradesPending = try pool.read { db in
-                let applied = try Schema.migrator.appliedIdentifiers(db)
-                return applied.contains("v3") && !applied.contains("v4")
+            // A database of format 1 (before agency keys, v7 and earlier) holds operations this version does not read.
+            let applied = try pool.read { db in try Schema.migrator.appliedIdentifiers(db) }
+            if !applied.isEmpty && !applied.contains(Schema.firstOfFormat2) {
+                throw RosterError(.storage, "database \(path) is of format 1, from before agency keys, which this version does not read: "
+                    + "create a new node with roster init, and bring the entries over with roster export csv (old version) and roster import")
             }
             try Schema.migrator.migrate(pool)
-            // Once, on the upgrade to v4: pending rows of v3 name no wait yet.
-            if upgradesPending { try pool.write { db in try Transaction(db: db, logger: logger).placeUnplacedPending() } }
         } catch let error as DatabaseError {
             throw RosterError(.storage, "cannot open database \(path): \(error.message ?? "\(error)")")
         }
@@ -100,8 +100,8 @@ public final class Store: Sendable {
     /// Checks signatures on every core, off the cooperative pool, without writing, so
     /// that a sync can verify the next page while the current one is written.
     public func verify(_ batch: [SignedOperation]) async throws -> VerifiedBatch {
-        let keys = try await read { try $0.keys() }
-        return await CPUWork.run { VerifiedBatch(results: Verifier.verify(batch, keys: keys)) }
+        let trust = try await read { try $0.trust() }
+        return await CPUWork.run { VerifiedBatch(results: Verifier.verify(batch, trust: trust)) }
     }
 
     /// Applies a verified batch in one transaction (see `Transaction.receive`): all of
@@ -119,26 +119,75 @@ public final class Store: Sendable {
 
     /// Verifies on every core and applies in one transaction, from synchronous code.
     public func receive(_ batch: [SignedOperation], from source: String = "local") throws -> [CausalDelivery.Outcome] {
-        let keys = try read { try $0.keys() }
-        let results = Verifier.verify(batch, keys: keys)
+        let trust = try read { try $0.trust() }
+        let results = Verifier.verify(batch, trust: trust)
         return try write { try $0.receive(results, from: source) }
     }
 
     // MARK: Peers and what waits
 
-    /// Accepts descriptors, all or none: a bad one leaves the known signers as they
-    /// were. A descriptor `isOwn` names this node (a folder like Peers/ may hold it):
-    /// only its keys are learnt, since a node is not its own peer. A known peer's
-    /// endpoint or pin changes only when `replacing`.
-    public func addPeers(_ descriptors: [PeerDescriptor], replacing: Bool = false, isOwn: (PeerDescriptor) -> Bool) throws {
+    /// Accepts descriptors, all or none: a bad one leaves the node as it was. An
+    /// agency not yet trusted is pinned only with the fingerprint of its root key in
+    /// `trusting`, which the operator checked out of band. A descriptor `isOwn` names
+    /// this node (a folder like Peers/ may hold it): only its key events are taken.
+    /// A known peer's endpoint or pin changes only when `replacing`.
+    public func addPeers(_ descriptors: [PeerDescriptor], trusting: Set<String> = [], replacing: Bool = false,
+                         isOwn: (PeerDescriptor) -> Bool) throws {
         try write { transaction in
             for descriptor in descriptors {
-                if isOwn(descriptor) {
-                    try transaction.learnKeys(of: descriptor)
-                } else {
-                    try transaction.addPeer(descriptor, replacing: replacing)
+                let root = descriptor.root.fingerprint
+                if try transaction.trust().agencies[descriptor.agency] == nil {
+                    guard trusting.contains(root) else {
+                        throw RosterError(.untrustedAgency, "agency \(descriptor.agency) is not trusted yet; its root key is sha256 \(root): "
+                            + "check that fingerprint with the agency out of band, then add the descriptor with --trust \(root)")
+                    }
+                    try transaction.pin(descriptor.agency, root: root)
                 }
+                try transaction.addPeer(descriptor, replacing: replacing, isOwn: isOwn(descriptor))
             }
+        }
+    }
+
+    /// Pins an agency's root key by fingerprint, or replaces a pin (only while none
+    /// of the agency's key events is held); recorded in the node's trust history.
+    public func trust(_ agency: String, root: String, replacing: Bool) throws {
+        try write { try $0.pin(agency, root: root, replacing: replacing) }
+    }
+
+    /// Stops accepting an agency's operations and takes its entries out of the view;
+    /// returns how many left. Its operations stay, as history that audit shows.
+    public func distrust(_ agency: String) throws -> Int {
+        try write { try $0.distrust(agency) }
+    }
+
+    /// Makes, signs with `keys` and applies the agency's next key event; throws why
+    /// it does not hold (too few of the current keys, a replica enrolled twice, …).
+    public func keyEvent(_ payload: RosterCore.Operation.Payload, agency: String, signedBy keys: [AgencyKey],
+                         time: Timestamp = .now()) throws -> SignedOperation {
+        try write { transaction in
+            let origin = Origin.agencyOrigin(of: agency)
+            let heads = try transaction.heads()
+            let head = heads[origin]
+            var clock = VectorClock(heads.mapValues(\.seq)).restricted(to: agency)
+            clock[origin] = head?.seq ?? 0
+            let operation = SignedOperation.sign(
+                RosterCore.Operation(origin: origin, seq: (head?.seq ?? 0) + 1, prev: head?.hash, clock: clock, time: time, payload: payload),
+                with: keys)
+            let outcome = try transaction.receive([.success(CausalDelivery.Incoming(operation))], from: "local")
+            guard outcome == [.applied] else {
+                if case .rejected(let error)? = outcome.first { throw error }
+                throw RosterError(.badKey, "key event \(operation.dot) was not applied")
+            }
+            return operation
+        }
+    }
+
+    /// The agency origin's operations in seq order: what a descriptor carries.
+    public func keyEvents(of agency: String) throws -> [SignedOperation] {
+        try read { snapshot in
+            try String.fetchAll(snapshot.db, sql: """
+                SELECT body FROM operation WHERE origin_id = (SELECT id FROM origin WHERE name = ?) ORDER BY seq
+                """, arguments: [Origin.agencyOrigin(of: agency)]).map { try SignedOperation(parsing: Array($0.utf8)) }
         }
     }
 
@@ -162,6 +211,10 @@ public final class Store: Sendable {
     /// Every signer this node accepts, by origin.
     public func keys() throws -> [String: PublicKey] { try read { try $0.keys() } }
     public func keys() async throws -> [String: PublicKey] { try await read { try $0.keys() } }
+
+    /// The agencies this node trusts and the replicas they enrolled.
+    public func trust() throws -> Trust { try read { try $0.trust() } }
+    public func trust() async throws -> Trust { try await read { try $0.trust() } }
 
     /// What this node holds: the node's causal context.
     public func clock() throws -> VectorClock { try read { try $0.clock() } }
@@ -231,9 +284,9 @@ public final class Store: Sendable {
         public let clock: VectorClock
     }
 
-    public func delta(missingFrom clock: VectorClock, limit: Int, bytes: Int, origins: Set<String>? = nil) async throws -> Delta {
+    public func delta(missingFrom clock: VectorClock, limit: Int, bytes: Int, agencies: Set<String>? = nil) async throws -> Delta {
         try await read { snapshot in
-            let (bodies, more) = try snapshot.operations(missingFrom: clock, limit: limit, bytes: bytes, origins: origins)
+            let (bodies, more) = try snapshot.operations(missingFrom: clock, limit: limit, bytes: bytes, agencies: agencies)
             return Delta(bodies: bodies, more: more, clock: try snapshot.clock())
         }
     }

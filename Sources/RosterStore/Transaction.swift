@@ -8,16 +8,16 @@ struct Transaction: DatabaseReading {
     let db: Database
     let logger: Logger
 
-    /// Accepts a signer; an origin already known with another key is refused, since
-    /// replacing a key silently would let anyone rewrite that origin's history.
+    /// Takes a replica as enrolled from the start, its agency trusted without key
+    /// events (`Trust.preEnrolled`): for stores that tests and benchmarks fill
+    /// directly. Nodes learn replicas through verified enrols only.
     func register(origin: String, key: PublicKey) throws {
         guard Origin.isValid(origin) else {
             throw RosterError(.invalidField, "\"\(origin)\" is not an origin like kz-mvd/astana-1")
         }
+        try db.execute(sql: "INSERT OR IGNORE INTO agency (name, root_sha256) VALUES (?, '')", arguments: [Origin.agency(of: origin)])
         if let known = try keys()[origin] {
-            guard known == key else {
-                throw RosterError(.badKey, "\(origin) is already known with another key (\(known.base64)): key rotation is not supported yet")
-            }
+            guard known == key else { throw RosterError(.badKey, "\(origin) is already known with another key (\(known.base64))") }
             return
         }
         try db.execute(sql: "INSERT INTO origin (name, public_key) VALUES (?, ?)", arguments: [origin, Data(key.raw)])
@@ -27,7 +27,7 @@ struct Transaction: DatabaseReading {
     /// those whose causal past is held with whatever they unblock, and keeps the rest
     /// pending within `PendingLimits`. Reads only the pending operations that an
     /// applied dot wakes, so a batch costs what it moves, not what waits.
-    func receive(_ verified: [Result<SignedOperation, RosterError>], from source: String,
+    func receive(_ verified: [Result<CausalDelivery.Incoming, RosterError>], from source: String,
                  now: Timestamp = .now()) throws -> [CausalDelivery.Outcome] {
         let valid = verified.compactMap { try? $0.get() }
         // Operations that waited for their time, which has come: they join this batch.
@@ -40,11 +40,21 @@ struct Transaction: DatabaseReading {
             """)
         let pendingByDot = try db.cachedStatement(sql: "SELECT body FROM pending WHERE origin = ? AND seq = ?")
         let pendingByWait = try db.cachedStatement(sql: "SELECT body FROM pending WHERE waits_origin = ? AND waits_seq = ?")
+        func parsed(_ rows: [Row], waitingFor what: String) -> [SignedOperation] {
+            rows.compactMap { row in
+                // A row edited into garbage waits on; audit names it.
+                guard let body = row.text(0), let operation = try? SignedOperation(parsing: Array(body.utf8)) else {
+                    logger.warning("a pending operation waiting for \(what) does not parse: run roster audit")
+                    return nil
+                }
+                return operation
+            }
+        }
         // Most batches meet an empty pending set (a sync in causal order): then no
         // operation costs two more lookups.
         let anyPending = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM pending)") ?? true
         let plan = try CausalDelivery.plan(
-            incoming: valid, heads: heads(),
+            incoming: valid, heads: heads(), trust: trust(),
             applied: { dot in
                 guard let row = try Row.fetchOne(lookup, arguments: [dot.origin, Int64(dot.seq)]) else { return nil }
                 guard let body = row.text(0), let isAdd = row.integer(1) else { throw Cell.unreadable("operation \(dot)") }
@@ -60,14 +70,12 @@ struct Transaction: DatabaseReading {
             },
             waitingFor: { dot in
                 guard anyPending else { return [] }
-                return try Row.fetchAll(pendingByWait, arguments: [dot.origin, Int64(dot.seq)]).compactMap { row in
-                    // A row edited into garbage waits on; audit names it.
-                    guard let body = row.text(0), let operation = try? SignedOperation(parsing: Array(body.utf8)) else {
-                        logger.warning("a pending operation waiting for \(dot) does not parse: run roster audit")
-                        return nil
-                    }
-                    return operation
-                }
+                return parsed(try Row.fetchAll(pendingByWait, arguments: [dot.origin, Int64(dot.seq)]), waitingFor: dot.description)
+            },
+            waitingAfter: { origin, after in
+                guard anyPending else { return [] }
+                return parsed(try Row.fetchAll(db, sql: "SELECT body FROM pending WHERE waits_origin = ? AND waits_seq > ?",
+                                               arguments: [origin, Int64(after)]), waitingFor: "\(origin) past \(after)")
             },
             due: due,
             isEarly: { CausalDelivery.isEarly($0, now: now) })
@@ -125,20 +133,11 @@ struct Transaction: DatabaseReading {
             switch result {
             case .success(let operation):
                 guard let outcome = outcomes.next() else { preconditionFailure("the plan has one outcome per valid operation") }
-                if outcome == .pending, let reason = refused[operation.dot] { return .rejected(reason) }
+                if outcome == .pending, let reason = refused[operation.operation.dot] { return .rejected(reason) }
                 return outcome
             case .failure(let error): return .rejected(error)
             }
         }
-    }
-
-    /// Places pending rows brought over from schema v3, which name no wait yet.
-    func placeUnplacedPending() throws {
-        let rows = try Row.fetchAll(db, sql: "SELECT body, source FROM pending WHERE waits_origin IS NULL AND waits_until IS NULL")
-        guard !rows.isEmpty else { return }
-        try db.execute(sql: "DELETE FROM pending WHERE waits_origin IS NULL AND waits_until IS NULL")
-        let operations = rows.compactMap { $0.text(0).flatMap { try? SignedOperation(parsing: Array($0.utf8)) } }
-        _ = try receive(operations.map { .success($0) }, from: "upgrade")
     }
 
     /// Makes, signs and applies this replica's next operation.
@@ -155,6 +154,7 @@ struct Transaction: DatabaseReading {
                 throw RosterError(.revokedEntry, "entry \(target) is revoked, and a revoke is final: add the resource again for a new entry")
             }
         }
+        try requireEnrolment(of: replica)
         let heads = try heads()
         guard (heads[replica.origin]?.seq ?? 0) < UInt64(Int64.max) else { throw Cell.unreadable("the head of \(replica.origin)") }
         let clock = VectorClock(heads.mapValues(\.seq))
@@ -164,9 +164,24 @@ struct Transaction: DatabaseReading {
         return operation
     }
 
+    /// A replica signs only once its agency has enrolled it, and until it is retired:
+    /// peers would refuse anything else.
+    func requireEnrolment(of replica: Replica) throws {
+        guard let enrolment = try trust().replicas[replica.origin], enrolment.key == replica.key.publicKey else {
+            throw RosterError(.notEnrolled, "\(replica.origin) is not enrolled yet: on a node that holds the agency key, run "
+                + "roster agency enrol \(replica.origin) --key \(replica.key.publicKey.base64), then sync this node with it")
+        }
+        if let after = enrolment.retiredAfter, try (heads()[replica.origin]?.seq ?? 0) >= after {
+            throw RosterError(.retired, "\(replica.origin) was retired by its agency after seq \(after): it signs nothing more")
+        }
+    }
+
     /// Writes an operation whose causal past is held, and the derived rows it changes.
     func apply(_ operation: SignedOperation) throws {
         let op = operation.operation
+        if op.isKeyEvent, op.seq == 1, case .rotate(let keys) = op.payload {
+            try db.execute(sql: "INSERT OR IGNORE INTO origin (name, public_key) VALUES (?, ?)", arguments: [op.origin, Data(keys.keys[0].raw)])
+        }
         let insert = try db.cachedStatement(sql: """
             INSERT INTO operation (origin_id, seq, target, body) VALUES ((SELECT id FROM origin WHERE name = ?), ?, ?, ?)
             """)
@@ -177,10 +192,14 @@ struct Transaction: DatabaseReading {
         case .add(let resource, let fields):
             let row = try db.cachedStatement(sql: EntryRecord.insertSQL)
             try row.execute(arguments: EntryRecord.arguments(Entry(id: op.dot, resource: resource, fields: fields)))
+        case .enrol, .retire, .rotate:
+            try applyKeyEvent(op)
         case .amend(let target, _), .revoke(let target, _):
             guard let entry = try entry(target).flatMap({ try $0.applying(op, after: latestChanges(of: target, besides: op.dot)) })
                 ?? resolveEntry(target)
             else {
+                // A change to a void add changes nothing.
+                if try retirements()[target.origin].map({ target.seq > $0 }) ?? false { return }
                 throw RosterError(.unknownEntry, "operation \(op.dot) targets \(target), which this node does not hold")
             }
             try db.execute(sql: "DELETE FROM entry WHERE origin = ? AND seq = ?", arguments: [target.origin, Int64(target.seq)])
@@ -224,6 +243,8 @@ struct Transaction: DatabaseReading {
     func rebuild(progress: (Int) -> Void = { _ in }) throws {
         try dropKeptDigest()
         try db.execute(sql: "DELETE FROM entry; UPDATE origin SET head_seq = 0, head_hash = NULL")
+        let retired = try retirements()
+        let distrusted = try distrustedAgencies()
         let bodies = try String.fetchCursor(db, sql: "SELECT body FROM operation ORDER BY position")
         var changed: Set<Dot> = []
         var count = 0
@@ -235,16 +256,19 @@ struct Transaction: DatabaseReading {
             try head.execute(arguments: [Int64(op.seq), Data(operation.hash), op.origin])
             switch op.payload {
             case .add(let resource, let fields):
+                guard !(retired[op.origin].map { op.seq > $0 } ?? false), !distrusted.contains(op.agency) else { break }
                 try row.execute(arguments: EntryRecord.arguments(Entry(id: op.dot, resource: resource, fields: fields)))
             case .amend(let target, _), .revoke(let target, _):
                 changed.insert(target)
+            case .enrol, .retire, .rotate:
+                break
             }
             count += 1
             if count % 10_000 == 0 { progress(count) }
         }
         for id in changed {
-            guard let entry = try resolveEntry(id) else { continue }
             try db.execute(sql: "DELETE FROM entry WHERE origin = ? AND seq = ?", arguments: [id.origin, Int64(id.seq)])
+            guard let entry = try resolveEntry(id) else { continue }
             try db.execute(sql: EntryRecord.insertSQL, arguments: EntryRecord.arguments(entry))
         }
         progress(count)

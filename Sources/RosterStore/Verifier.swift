@@ -5,17 +5,29 @@ import RosterCore
 /// keys the store held. Only `Store.verify` makes one, so nothing unverified can
 /// be applied.
 public struct VerifiedBatch: Sendable {
-    let results: [Result<SignedOperation, RosterError>]
+    let results: [Result<CausalDelivery.Incoming, RosterError>]
 
-    /// The operations that verified.
-    public var operations: [SignedOperation] { results.compactMap { try? $0.get() } }
+    /// The operations that verified, or wait for the plan to verify them.
+    public var operations: [SignedOperation] { results.compactMap { try? $0.get().operation } }
 }
 
-/// Checks signatures on every core before anything touches the database.
+/// Checks signatures on every core before anything touches the database. A key
+/// event, and an operation of a replica that an enrol in the same batch names, are
+/// left to the plan (`CausalDelivery`), which verifies them against the agency's
+/// keys in causal order; the enrolled replica's operations are checked here with
+/// the key the enrol names, and the plan confirms that key is the enrolled one.
 enum Verifier {
     /// Pairs each operation with its verification result, in the order given.
-    static func verify(_ batch: [SignedOperation], keys: [String: PublicKey]) -> [Result<SignedOperation, RosterError>] {
-        let results = UnsafeResults<Result<SignedOperation, RosterError>>(count: batch.count)
+    static func verify(_ batch: [SignedOperation], trust: Trust) -> [Result<CausalDelivery.Incoming, RosterError>] {
+        var keys = trust.replicas.mapValues(\.key)
+        for operation in batch {
+            if case .enrol(let replica, let key) = operation.operation.payload, keys[replica] == nil { keys[replica] = key }
+        }
+        return verify(batch, keys: keys)
+    }
+
+    static func verify(_ batch: [SignedOperation], keys: [String: PublicKey]) -> [Result<CausalDelivery.Incoming, RosterError>] {
+        let results = UnsafeResults<Result<CausalDelivery.Incoming, RosterError>>(count: batch.count)
         let chunk = 256
         let chunks = (batch.count + chunk - 1) / chunk
         BulkWork.shared.perform(iterations: chunks) { index in
@@ -26,14 +38,13 @@ enum Verifier {
         return results.values.map { $0! }
     }
 
-    static func check(_ operation: SignedOperation, keys: [String: PublicKey]) -> Result<SignedOperation, RosterError> {
-        guard let key = keys[operation.operation.origin] else {
-            return .failure(RosterError(.unknownOrigin,
-                "operation \(operation.dot) is signed by \(operation.operation.origin), which is not a known peer: add its descriptor with roster peers add"))
+    static func check(_ operation: SignedOperation, keys: [String: PublicKey]) -> Result<CausalDelivery.Incoming, RosterError> {
+        guard !operation.operation.isKeyEvent, let key = keys[operation.operation.origin] else {
+            return .success(CausalDelivery.Incoming(operation))
         }
         do {
             try operation.verify(with: key)
-            return .success(operation)
+            return .success(CausalDelivery.Incoming(operation, checkedKey: key))
         } catch let error as RosterError {
             return .failure(error)
         } catch {

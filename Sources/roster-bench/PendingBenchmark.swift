@@ -12,20 +12,24 @@ enum PendingBenchmark {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("roster-bench-pending-\(getpid())")
         try? FileManager.default.removeItem(at: folder)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let node = try Node.create(at: folder, identity: NodeIdentity(agency: "ru-mvd", replica: "bench"))
+        let node = try Node.create(at: folder, identity: NodeIdentity(agency: "ru-mvd", replica: "bench"), agency: .found(key: AgencyKey()))
         let honest = Replica(origin: "kz-mvd/honest", key: ReplicaKey())
         let flooders = (0..<10).map { Replica(origin: "xx-flood/r\($0)", key: ReplicaKey()) }
-        let descriptors = try ([honest] + flooders).map { replica in
-            try PeerDescriptor(agency: Origin.agency(of: replica.origin), name: nil, jurisdiction: nil,
-                               replicas: [.init(origin: replica.origin, key: replica.key.publicKey)])
+        var kz = try AgencyChain(agency: "kz-mvd")
+        let honestClock = try kz.enrol(honest)
+        var flood = try AgencyChain(agency: "xx-flood")
+        for replica in flooders { try flood.enrol(replica) }
+        let floodClock = VectorClock([flood.origin: flood.seq])
+        for chain in [kz, flood] {
+            try node.store.trust(chain.agency, root: chain.root.fingerprint, replacing: false)
+            _ = try node.store.receive(chain.events, from: "bench")
         }
-        try node.store.addPeers(descriptors, isOwn: { _ in true })
         let fields = EntryFields(category: .drugs, basis: try LegalBasis(authority: "A", reference: "R", decided: CalendarDate("2026-01-01")))
         let time = Timestamp.now()
         var honestHead: CausalDelivery.Head?
         func onePush() throws -> Double {
             let operation = honest.make(.add(resource: try Resource(kind: .domain, value: "h\(honestHead?.seq ?? 0).example"), fields: fields),
-                                        after: honestHead, clock: VectorClock(), time: time)
+                                        after: honestHead, clock: honestClock, time: time)
             let started = ContinuousClock.now
             _ = try node.store.receive([operation], from: "kz-mvd/honest")
             honestHead = CausalDelivery.Head(seq: operation.operation.seq, hash: operation.hash)
@@ -39,21 +43,21 @@ enum PendingBenchmark {
         let before = try median(101)
 
         Benchmark.log("signing \(count) operations whose first operation never comes")
-        var flood: [SignedOperation] = []
+        var floodOperations: [SignedOperation] = []
         for replica in flooders {
             var head: CausalDelivery.Head?
             for seq in 0...(count / flooders.count) {
                 let operation = replica.make(.add(resource: try Resource(kind: .domain, value: "f\(seq).example"), fields: fields),
-                                             after: head, clock: VectorClock(), time: time)
+                                             after: head, clock: floodClock, time: time)
                 head = CausalDelivery.Head(seq: operation.operation.seq, hash: operation.hash)
-                if seq > 0 { flood.append(operation) }
+                if seq > 0 { floodOperations.append(operation) }
             }
         }
         let started = ContinuousClock.now
         var pending = 0, refused = 0
-        for start in stride(from: 0, to: flood.count, by: 5000) {
+        for start in stride(from: 0, to: floodOperations.count, by: 5000) {
             // Ten peers, one per flooding origin, so that the per-peer bound does not cut the flood short.
-            let page = Array(flood[start..<min(flood.count, start + 5000)])
+            let page = Array(floodOperations[start..<min(floodOperations.count, start + 5000)])
             for outcome in try node.store.receive(page, from: page[0].operation.origin) {
                 if outcome == .pending { pending += 1 } else { refused += 1 }
             }
@@ -61,7 +65,7 @@ enum PendingBenchmark {
         let floodSeconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18
             + Double((ContinuousClock.now - started).components.seconds)
         let after = try median(101)
-        print("pending flood: \(flood.count) operations pushed in \(String(format: "%.1f", floodSeconds)) s, \(pending) pending, \(refused) refused")
+        print("pending flood: \(floodOperations.count) operations pushed in \(String(format: "%.1f", floodSeconds)) s, \(pending) pending, \(refused) refused")
         print("1-operation batch, median of 101: \(String(format: "%.2f", before)) ms before, \(String(format: "%.2f", after)) ms after "
             + "(\(String(format: "%+.1f", (after / before - 1) * 100)) %)")
     }

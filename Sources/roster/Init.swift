@@ -5,13 +5,19 @@ import RosterStore
 
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create a node: data folder, Ed25519 key pair (mode 0600) and database.")
+        abstract: "Create a node: data folder, Ed25519 replica key (mode 0600) and database; for a new agency, its agency key too.")
 
     @OptionGroup var node: NodeOptions
     @Option(help: "The agency's id, like kz-mvd.") var agency: String?
     @Option(help: "This writer replica's name.") var replica = "main"
     @Option(help: "The agency's name, for people.") var name: String?
     @Option(help: "The agency's jurisdiction, ISO 3166-1 alpha-2.") var jurisdiction: String?
+    @Option(help: ArgumentHelp("Where to write the new agency's key (mode 0600), to keep it off the node (default: agency.key in the data folder).",
+                               valueName: "file"))
+    var agencyKey: String?
+    @Option(help: ArgumentHelp("Join an agency that exists: the SHA-256 of its root key. The replica signs once the agency enrols it.",
+                               valueName: "sha256"))
+    var trust: String?
     @Flag(help: "A development node (agency dev, replica local); reuses one that exists.") var dev = false
 
     func run() throws {
@@ -29,12 +35,45 @@ struct Init: ParsableCommand {
             }
             identity = try NodeIdentity(agency: agency, replica: replica, name: name, jurisdiction: jurisdiction)
         }
-        let created = try Node.create(at: node.folder, identity: identity)
-        if node.json {
-            Terminal.printJSON(["origin": .string(identity.origin), "public_key": .string(created.replica.key.publicKey.base64)])
+        if trust != nil && agencyKey != nil {
+            throw ValidationError("--trust joins an agency that has its key; --agency-key writes a new agency's key: give one of them")
+        }
+        let setup: AgencySetup
+        var keyFile: URL?
+        if let trust {
+            setup = .join(root: trust)
         } else {
-            Terminal.print("created node \(identity.origin) in \(node.folder.path)")
-            Terminal.print("public key (ed25519): \(created.replica.key.publicKey.base64)")
+            let key = AgencyKey()
+            let file = agencyKey.map { URL(fileURLWithPath: $0) } ?? node.folder.appendingPathComponent(Node.agencyKeyFile)
+            if file.path.hasPrefix(node.folder.path) {
+                try FileManager.default.createDirectory(at: node.folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            }
+            try Node.writeKey(key, to: file)
+            keyFile = file
+            setup = .found(key: key)
+        }
+        let created: Node
+        do {
+            created = try Node.create(at: node.folder, identity: identity, agency: setup)
+        } catch {
+            // A node that was not made leaves no agency key behind it.
+            if let keyFile { try? FileManager.default.removeItem(at: keyFile) }
+            throw error
+        }
+        let root = try created.store.trust().agencies[identity.agency]?.root ?? ""
+        if node.json {
+            Terminal.printJSON(["origin": .string(identity.origin), "public_key": .string(created.replica.key.publicKey.base64),
+                                "agency_root_sha256": .string(root), "agency_key": keyFile.map { .string($0.path) } ?? .null])
+            return
+        }
+        Terminal.print("created node \(identity.origin) in \(node.folder.path)")
+        Terminal.print("public key (ed25519): \(created.replica.key.publicKey.base64)")
+        Terminal.print("agency \(identity.agency) root key sha256: \(root)")
+        if let keyFile {
+            Terminal.print("agency key: \(keyFile.path) (mode 0600); it signs key events and descriptors; keep it safe")
+        } else {
+            Terminal.print("not enrolled yet: on a node that holds the agency key, run")
+            Terminal.print("  roster agency enrol \(identity.origin) --key \(created.replica.key.publicKey.base64)")
         }
     }
 }

@@ -7,37 +7,45 @@ import RosterStore
 struct Peers: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The nodes this node syncs with, and the agencies whose operations it accepts.",
-        subcommands: [Descriptor.self, AddPeer.self, ListPeers.self, RemovePeer.self])
+        subcommands: [Descriptor.self, AddPeer.self, ListPeers.self, RemovePeer.self, TrustAgency.self, DistrustAgency.self])
 
     struct Descriptor: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "descriptor", abstract: "Print this node's peer descriptor, for other agencies' Peers/ folders.")
         @OptionGroup var node: NodeOptions
         @Option(help: "The https://host:port peers reach this node at (roster serve --listen).") var endpoint: [String] = []
+        @Flag(help: "Only the agency's keys, with no endpoint or TLS pin: for nodes that relay the agency's operations but do not sync with this node.")
+        var keysOnly = false
+        @OptionGroup var keys: AgencyKeyOptions
 
         func run() throws {
             let opened = try node.openNode()
             let identity = opened.identity
             let tls = try NodeTLS.load(folder: opened.folder, origin: identity.origin)
-            // This replica first, then the other replicas of its agency that it knows,
-            // so that peers accept their operations when this node relays them.
-            let siblings = try opened.store.keys()
-                .filter { Origin.agency(of: $0.key) == identity.agency && $0.key != identity.origin }
-                .sorted { $0.key < $1.key }
-                .map { PeerDescriptor.Replica(origin: $0.key, key: $0.value) }
+            let events = try opened.store.keyEvents(of: identity.agency)
+            guard let first = events.first, case .rotate(let roots) = first.operation.payload,
+                let root = roots.keys.first(where: { $0.fingerprint == (try? opened.store.trust().agencies[identity.agency]?.root) ?? "" })
+            else {
+                throw RosterError(.notEnrolled, "this node holds none of its agency's key events yet: sync it with a node of \(identity.agency) first")
+            }
+            let signer = try keys.load(folder: opened.folder)[0]
             let descriptor = try PeerDescriptor(
                 agency: identity.agency, node: identity.origin, name: identity.name, jurisdiction: identity.jurisdiction,
-                replicas: [.init(origin: identity.origin, key: opened.replica.key.publicKey)] + siblings,
-                endpoints: endpoint, tlsPin: tls.pin)
+                root: root, keyEvents: events, endpoints: keysOnly ? [] : endpoint, tlsPin: keysOnly ? nil : tls.pin, signedBy: signer)
+            // Checked as a receiver would check it, so that a node never hands out what peers refuse.
+            _ = try descriptor.verified(by: opened.store.trust())
             Terminal.printJSON(descriptor.json)
         }
     }
 
     struct AddPeer: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "add", abstract: "Accept the replicas named by a peer descriptor, or by every *.json in a folder.")
+            commandName: "add", abstract: "Sync with the node a descriptor names, or every *.json in a folder; trust a new agency by its root key.")
         @OptionGroup var node: NodeOptions
         @Argument(help: "A peer descriptor (JSON) or a folder of them, like Peers/.") var path: String
+        @Option(help: ArgumentHelp("Trust a new agency whose root key has this SHA-256, checked with the agency out of band. Repeat for several.",
+                                   valueName: "sha256"))
+        var trust: [String] = []
         @Flag(help: "Accept a known peer's new endpoint or TLS pin (checked with its agency out of band).") var replace = false
 
         func run() throws {
@@ -60,10 +68,21 @@ struct Peers: ParsableCommand {
             let ownPin = try NodeTLS.load(folder: opened.folder, origin: opened.identity.origin).pin
             // A folder like Peers/ may hold this node's own descriptor: it is not its own peer.
             let isOwn = { (descriptor: PeerDescriptor) in descriptor.node == opened.identity.origin || descriptor.tlsPin == ownPin }
-            try opened.store.addPeers(descriptors, replacing: replace, isOwn: isOwn)
+            var trusting = Set(trust)
+            let known = try opened.store.trust()
+            // On a terminal, a new agency may be trusted by confirming its fingerprint there.
+            for descriptor in descriptors where known.agencies[descriptor.agency] == nil && !trusting.contains(descriptor.root.fingerprint) {
+                guard isatty(0) == 1, isatty(2) == 1 else { continue }
+                Terminal.note("agency \(descriptor.agency)\(descriptor.name.map { " (\($0))" } ?? "") has root key sha256 \(descriptor.root.fingerprint)")
+                Terminal.note("trust it? Only if the agency confirmed this fingerprint to you out of band. [y/N] ")
+                if readLine()?.lowercased() == "y" { trusting.insert(descriptor.root.fingerprint) }
+            }
+            try opened.store.addPeers(descriptors, trusting: trusting, replacing: replace, isOwn: isOwn)
+            let after = try opened.store.trust()
             for descriptor in descriptors {
-                let own = isOwn(descriptor)
-                Terminal.print("\(own ? "this node; keys of" : "peer \(descriptor.id): accepting") \(descriptor.replicas.map(\.origin).joined(separator: ", "))")
+                let replicas = after.replicas.filter { Origin.agency(of: $0.key) == descriptor.agency && $0.value.retiredAfter == nil }.keys.sorted()
+                let what = isOwn(descriptor) ? "this node" : "peer \(descriptor.id)"
+                Terminal.print("\(what): agency \(descriptor.agency), root key sha256 \(descriptor.root.fingerprint), replicas \(replicas.joined(separator: ", "))")
             }
         }
     }
@@ -78,6 +97,39 @@ struct Peers: ParsableCommand {
             for id in try node.openNode().store.removePeer(peer) {
                 Terminal.print("removed \(id)")
             }
+        }
+    }
+
+    struct TrustAgency: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "trust", abstract: "Trust an agency by its root key's SHA-256, or replace the root key pinned for it.")
+        @OptionGroup var node: NodeOptions
+        @Argument(help: "The agency id.") var agency: String
+        @Argument(help: "The SHA-256 of its root key, checked with the agency out of band.") var root: String
+        @Flag(help: "Replace the root key pinned for the agency (only while none of its key events is held).") var replace = false
+
+        func run() throws {
+            let store = try node.openNode().store
+            let before = try store.trust().agencies[agency]?.root
+            try store.trust(agency, root: root, replacing: replace)
+            if let before, before != root {
+                Terminal.print("agency \(agency): root key sha256 \(before) replaced by \(root)")
+            } else {
+                Terminal.print("agency \(agency): trusted with root key sha256 \(root)")
+            }
+        }
+    }
+
+    struct DistrustAgency: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "distrust", abstract: "Stop accepting an agency's operations; its entries leave this node's view and exports (kept as history).")
+        @OptionGroup var node: NodeOptions
+        @Argument(help: "The agency id.") var agency: String
+
+        func run() throws {
+            let store = try node.openNode().store
+            let removed = try store.distrust(agency)
+            Terminal.print("agency \(agency) distrusted: \(removed) entries left the view; its operations stay as history")
         }
     }
 

@@ -11,7 +11,7 @@ struct Roster: AsyncParsableCommand {
         abstract: "A federated, signed roster of internet resources that agencies have registered as illegal.",
         subcommands: [
             Init.self, Add.self, Amend.self, Revoke.self, List.self, Show.self, Check.self, Status.self, Keys.self,
-            Export.self, Import.self, Audit.self, Pending.self, Peers.self, Serve.self, Sync.self,
+            Export.self, Import.self, Audit.self, Pending.self, Peers.self, AgencyCommand.self, Serve.self, Sync.self,
         ])
 
     static func main() async {

@@ -12,12 +12,30 @@ final class FederatedNode {
     private(set) var port = 0
     private var server: Process?
     private var interval = 0
+    /// The agency key that signs this node's descriptors: in its folder, or in the
+    /// folder of the node that founded the agency.
+    let agencyKey: URL
 
-    init(folder: TemporaryFolder, agency: String, replica: String = "main") throws {
+    /// A node of a new agency, or, `joining` a node of its agency, a second replica
+    /// that pins the agency's root and is enrolled with the key that node holds.
+    init(folder: TemporaryFolder, agency: String, replica: String = "main", joining founder: FederatedNode? = nil) throws {
         self.agency = agency
         name = replica == "main" ? agency : "\(agency)-\(replica)"
         roster = RosterProcess(data: folder.path(name))
-        try roster.run(["init", "--agency", agency, "--replica", replica])
+        guard let founder else {
+            try roster.run(["init", "--agency", agency, "--replica", replica])
+            agencyKey = roster.data.appendingPathComponent("agency.key")
+            return
+        }
+        agencyKey = founder.agencyKey
+        let root = try founder.roster.run(["agency", "show", "--json"]).stdout
+            .firstMatch(of: /"root_sha256":"([0-9a-f]{64})"/).map { String($0.1) } ?? ""
+        let created = try roster.run(["init", "--agency", agency, "--replica", replica, "--trust", root, "--json"])
+        let key = created.stdout.firstMatch(of: /"public_key":"([^"]+)"/).map { String($0.1) } ?? ""
+        let enrolled = try founder.roster.run(["agency", "enrol", "\(agency)/\(replica)", "--key", key])
+        guard enrolled.status == 0 else {
+            throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: "enrol failed: \(created.stderr)\(enrolled.stderr)"])
+        }
     }
 
     var endpoint: String { "https://127.0.0.1:\(port)" }
@@ -25,17 +43,18 @@ final class FederatedNode {
     /// A port taken by another server that answers for this node (a hostile stand-in).
     func adopt(port: Int) { self.port = port }
 
-    /// Writes this node's descriptor, with or without its endpoint; an endpoint
-    /// needs a port, so a node that has none yet starts serving first.
+    /// Writes this node's descriptor, with its endpoint, or only its agency's keys
+    /// (for a node that relays the agency but does not sync with this node); an
+    /// endpoint needs a port, so a node that has none yet starts serving first.
     func descriptor(to url: URL, reachable: Bool = true) throws {
         if reachable && port == 0 { try start() }
-        let arguments = reachable ? ["peers", "descriptor", "--endpoint", endpoint] : ["peers", "descriptor"]
-        var text = try roster.run(arguments).stdout
-        if !reachable {
-            // A descriptor without endpoint: keys only, for a node that relays but does not sync with it.
-            text = text.replacingOccurrences(of: #","tls_spki_sha256":"[0-9a-f]{64}""#, with: "", options: .regularExpression)
+        let arguments = (reachable ? ["peers", "descriptor", "--endpoint", endpoint] : ["peers", "descriptor", "--keys-only"])
+            + ["--agency-key", agencyKey.path]
+        let result = try roster.run(arguments)
+        guard result.status == 0 else {
+            throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: "peers descriptor failed: \(result.stderr)"])
         }
-        try text.write(to: url, atomically: true, encoding: .utf8)
+        try result.stdout.write(to: url, atomically: true, encoding: .utf8)
     }
 
     /// Serves with anti-entropy every `interval` seconds (0: never); a server already

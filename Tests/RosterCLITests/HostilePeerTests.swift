@@ -42,7 +42,7 @@ struct HostilePeerTests {
     /// `node` adds `peer`'s descriptor; `peer` adds node's, so its key is known too.
     static func join(_ node: FederatedNode, _ peer: FederatedNode, _ folder: TemporaryFolder) throws {
         try peer.descriptor(to: folder.path("\(peer.name).json"))
-        #expect(try node.roster.run(["peers", "add", folder.path("\(peer.name).json").path]).status == 0)
+        #expect(try node.roster.addPeers(folder.path("\(peer.name).json").path).status == 0)
     }
 
     @Test("A peer that answers every push 'applied' without its clock moving is not pushed to for ever")
@@ -72,7 +72,7 @@ struct HostilePeerTests {
         let liar = try FakePeer(folder: folder, agency: "ru-mvd", mode: "more", page: folder.path("page.ops"))
         try Self.join(node, liar.node, folder)
         try honest.descriptor(to: folder.path("kz-keys.json"), reachable: false)
-        #expect(try node.roster.run(["peers", "add", folder.path("kz-keys.json").path]).status == 0)
+        #expect(try node.roster.addPeers(folder.path("kz-keys.json").path).status == 0)
         let started = Date()
         let sync = try node.roster.run(["sync", "--json"])
         #expect(Date().timeIntervalSince(started) < 20)
@@ -117,7 +117,7 @@ struct HostilePeerTests {
         try kz.roster.run(["add", "domain", "kz.example"] + Self.basis)
         try ru.roster.run(["export", "--format", "ops", "-o", folder.path("ru.ops").path])
         try ru.descriptor(to: folder.path("ru-keys.json"), reachable: false)
-        #expect(try kz.roster.run(["peers", "add", folder.path("ru-keys.json").path]).status == 0)
+        #expect(try kz.roster.addPeers(folder.path("ru-keys.json").path).status == 0)
         #expect(try kz.roster.run(["import", folder.path("ru.ops").path, "--format", "ops"]).status == 0)
         try Self.join(uz, kz, folder)
         try Self.join(kz, uz, folder)

@@ -1,4 +1,5 @@
 import Foundation
+import RosterCore
 
 /// Runs the built `roster` binary as an operator would, in a data folder of its own.
 struct RosterProcess {
@@ -26,6 +27,28 @@ struct RosterProcess {
     @discardableResult
     func run(_ arguments: [String], input: String? = nil) throws -> Result {
         try Self.execute(Self.binary, arguments + ["--data", data.path], input: input)
+    }
+
+    /// `peers add` trusting every agency the descriptors at `path` name, as an
+    /// operator does who checked their root fingerprints with the agencies.
+    @discardableResult
+    func addPeers(_ path: String, _ extra: String...) throws -> Result {
+        try run(["peers", "add", path] + Self.trustArguments(path) + extra)
+    }
+
+    /// `--trust SHA256` for each descriptor in a file or folder.
+    static func trustArguments(_ path: String) -> [String] {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { return [] }
+        let files = isFolder.boolValue
+            ? ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasSuffix(".json") }.map { "\(path)/\($0)" }
+            : [path]
+        return files.flatMap { file -> [String] in
+            guard let data = FileManager.default.contents(atPath: file), let json = try? JSONParser.parse(Array(data)),
+                let root = json["root"]?.string, let key = try? PublicKey(base64: root)
+            else { return [] }
+            return ["--trust", key.fingerprint]
+        }
     }
 
     /// Starts the command without waiting, for tests that kill it.

@@ -156,7 +156,7 @@ struct MergePropertyTests {
         let forged = SignedOperation.sign(forgedOp, with: b.key)
         var state = RosterState(keys: ["kz-mvd/a": a.key.publicKey])
         let outcomes = try state.receive([forged, b.make(.add(resource: try Resource(kind: .domain, value: "z.example"), fields: fields), after: nil, clock: VectorClock(), time: t)])
-        #expect(outcomes == [.rejected(RosterError(.badSignature, "")), .rejected(RosterError(.unknownOrigin, ""))])
+        #expect(outcomes == [.rejected(RosterError(.badSignature, "")), .rejected(RosterError(.untrustedAgency, ""))])
         #expect(state.applied.isEmpty && state.pending.isEmpty)
         // uz-iib may not revoke kz-mvd's entry: the operation does not even parse.
         let crossAgency = b.make(.revoke(target: add.dot, reason: "x"), after: nil, clock: VectorClock(["kz-mvd/a": 1]), time: t)

@@ -49,7 +49,7 @@ struct PreparedOperationTests {
         var prev: [UInt8]? = nil
         for seq in 1...3 as ClosedRange<UInt64> {
             let operation = Operation(
-                origin: "kz-mvd/a", seq: seq, prev: prev, clock: VectorClock(["kz-mvd/a": seq - 1, "uz-iib/b": 4]),
+                origin: "kz-mvd/a", seq: seq, prev: prev, clock: VectorClock(["kz-mvd/a": seq - 1, "kz-mvd/b": 4]),
                 time: try Timestamp("2026-11-01T10:00:00Z"),
                 payload: .add(resource: try Resource(kind: .domain, value: "prev.example"),
                               fields: EntryFields(category: .drugs, basis: basis, note: "\"prev\":\"sig\"")))

@@ -14,13 +14,14 @@ struct AuditMutationTests {
     static func template(in folder: TemporaryFolder) throws -> URL {
         var simulation = Simulation(seed: 77, origins: ["kz-mvd/a", "kz-mvd/b", "uz-iib/c", "tj-akn/d"])
         simulation.run(steps: 60)
-        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"))
-        let descriptor = try PeerDescriptor(
-            agency: "kz-mvd", name: "MVD", jurisdiction: "KZ",
-            replicas: simulation.writers.prefix(2).map { PeerDescriptor.Replica(origin: $0.replica.origin, key: $0.replica.key.publicKey) },
-            endpoints: ["https://kz.example:8443"], tlsPin: String(repeating: "ab", count: 32))
+        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"), agency: .found(key: AgencyKey()))
+        var kg = try AgencyChain(agency: "kg-mvd")
+        try kg.enrol(Replica(origin: "kg-mvd/bishkek", key: ReplicaKey()))
+        let descriptor = try kg.descriptor(node: "kg-mvd/bishkek", name: "MVD", jurisdiction: "KG",
+                                           endpoints: ["https://kg.example:8443"], tlsPin: String(repeating: "ab", count: 32))
         try node.store.write { transaction in
-            try transaction.addPeer(descriptor, replacing: false)
+            try transaction.pin("kg-mvd", root: kg.root.fingerprint)
+            try transaction.addPeer(descriptor, replacing: false, isOwn: false)
             for (origin, key) in simulation.keys { try transaction.register(origin: origin, key: key) }
         }
         // Everything but the last operation of tj-akn/d, which then waits on one withheld before it.

@@ -9,55 +9,40 @@ import Testing
 struct PeerAndLiveRosterTests {
     static let pin = String(repeating: "ab", count: 32)
 
+    let kz: AgencyChain
+
+    init() throws {
+        var kz = try AgencyChain(agency: "kz-mvd")
+        for name in ["astana-1", "almaty-1"] { try kz.enrol(Replica(origin: "kz-mvd/\(name)", key: ReplicaKey())) }
+        self.kz = kz
+    }
+
     func descriptor(_ replica: String, node: Bool = true, pin: String = pin) throws -> PeerDescriptor {
-        let key = ReplicaKey().publicKey
-        return try PeerDescriptor(agency: "kz-mvd", node: node ? "kz-mvd/\(replica)" : nil, name: nil, jurisdiction: "KZ",
-                                  replicas: [.init(origin: "kz-mvd/\(replica)", key: key)],
-                                  endpoints: ["https://127.0.0.1:8443"], tlsPin: pin)
+        try kz.descriptor(node: node ? "kz-mvd/\(replica)" : nil, jurisdiction: "KZ", endpoints: ["https://127.0.0.1:8443"], tlsPin: pin)
     }
 
     @Test("Two nodes of one agency are two peers; an agency id removes both, keys stay")
     func twoNodesOfOneAgency() throws {
         let folder = try TemporaryFolder()
-        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "uz-iib", replica: "main"))
+        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "uz-iib", replica: "main"), agency: .found(key: AgencyKey()))
         try node.store.write { transaction in
-            try transaction.addPeer(descriptor("astana-1"), replacing: false)
-            try transaction.addPeer(descriptor("almaty-1", pin: String(repeating: "cd", count: 32)), replacing: false)
+            try transaction.pin("kz-mvd", root: kz.root.fingerprint)
+            try transaction.addPeer(descriptor("astana-1"), replacing: false, isOwn: false)
+            try transaction.addPeer(descriptor("almaty-1", pin: String(repeating: "cd", count: 32)), replacing: false, isOwn: false)
         }
         let peers = try node.store.read { try $0.peers() }
         #expect(peers.map(\.id) == ["kz-mvd/almaty-1", "kz-mvd/astana-1"])
         #expect(peers.allSatisfy { $0.isNamed("kz-mvd") } && !peers[0].isNamed("kz-mvd/astana-1"))
         #expect(try node.store.write { try $0.removePeer("kz-mvd") } == ["kz-mvd/almaty-1", "kz-mvd/astana-1"])
         #expect(try node.store.read { try $0.peers() }.isEmpty)
-        #expect(try node.store.read { try $0.keys() }.keys.sorted() == ["kz-mvd/almaty-1", "kz-mvd/astana-1", "uz-iib/main"])
+        #expect(try node.store.read { try $0.keys() }.keys.sorted() == ["kz-mvd/agency", "kz-mvd/almaty-1", "kz-mvd/astana-1", "uz-iib/agency", "uz-iib/main"])
         #expect(throws: RosterError(.invalidField, "")) { try node.store.write { try $0.removePeer("kz-mvd") } }
-    }
-
-    @Test("A database made before peers had ids keeps its peers, named by agency")
-    func upgradeFromVersion2() throws {
-        let folder = try TemporaryFolder()
-        let path = folder.path("roster.sqlite").path
-        let old = try descriptor("astana-1", node: false)
-        do {
-            let database = try DatabaseQueue(path: path)
-            try Schema.migrator.migrate(database, upTo: "v2")
-            try database.write { db in
-                try db.execute(sql: "INSERT INTO peer (agency, descriptor, endpoint, tls_spki_sha256) VALUES (?, ?, ?, ?)",
-                               arguments: ["kz-mvd", CanonicalJSON.string(old.json), old.endpoints.first, old.tlsPin])
-            }
-            try database.close()
-        }
-        let store = try Store(path: path)
-        let peers = try store.read { try $0.peers() }
-        #expect(peers.map(\.id) == ["kz-mvd"] && peers.first?.descriptor == old)
-        let ids = try store.read { try String.fetchAll($0.db, sql: "SELECT id FROM peer") }
-        #expect(ids == ["kz-mvd"])
     }
 
     @Test("The check index answers as the database does, and follows what another process applies")
     func liveRosterFollowsTheDatabase() async throws {
         let folder = try TemporaryFolder()
-        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"))
+        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"), agency: .found(key: AgencyKey()))
         let fields = EntryFields(category: .drugs, basis: Simulation.basis)
         func add(_ store: Store, _ kind: Resource.Kind, _ value: String, scope: Resource.Scope? = nil) throws -> Dot {
             try store.write { try $0.append(.add(resource: Resource(kind: kind, value: value, scope: scope), fields: fields), by: node.replica) }.dot

@@ -1,0 +1,50 @@
+/// An agency's key events made in order by whoever holds its keys, away from any
+/// node: its first `rotate` (the root), then enrols, retires and rotations. Tests,
+/// benchmarks and tools write an agency's chain with it; a node makes its own key
+/// events through its store, which chains them to what it holds.
+public struct AgencyChain: Sendable {
+    public let agency: String
+    /// The keys that sign the next event.
+    public private(set) var keys: [AgencyKey]
+    public private(set) var events: [SignedOperation] = []
+    let time: Timestamp
+
+    public init(agency: String, keys: [AgencyKey] = [AgencyKey()], threshold: Int = 1,
+                time: Timestamp = .now()) throws {
+        self.agency = agency
+        self.keys = keys
+        self.time = time
+        _ = try append(.rotate(keys: AgencyKeys(keys.map(\.publicKey), threshold: threshold)), signedBy: keys)
+    }
+
+    public var origin: String { Origin.agencyOrigin(of: agency) }
+    public var root: PublicKey { keys[0].publicKey }
+    public var seq: UInt64 { UInt64(events.count) }
+
+    /// Makes the next event, signed by `signers` (the current keys unless given).
+    @discardableResult
+    public mutating func append(_ payload: Operation.Payload, signedBy signers: [AgencyKey]? = nil) throws -> SignedOperation {
+        let operation = Operation(origin: origin, seq: seq + 1, prev: events.last?.hash, clock: VectorClock(seq > 0 ? [origin: seq] : [:]),
+                                  time: time, payload: payload)
+        let signed = SignedOperation.sign(operation, with: signers ?? keys)
+        events.append(signed)
+        // After a rotation, the new keys among the signers sign what follows.
+        if case .rotate(let set) = payload, seq > 1 { keys = (signers ?? keys).filter { set.keys.contains($0.publicKey) } }
+        return signed
+    }
+
+    /// Enrols `replica` and returns the clock its operations carry so that the enrol
+    /// is in their causal past.
+    @discardableResult
+    public mutating func enrol(_ replica: Replica) throws -> VectorClock {
+        try append(.enrol(replica: replica.origin, key: replica.key.publicKey))
+        return VectorClock([origin: seq])
+    }
+
+    /// A descriptor of a node of this agency, signed with the first current key.
+    public func descriptor(node: String? = nil, name: String? = nil, jurisdiction: String? = nil, endpoints: [String] = [],
+                           tlsPin: String? = nil) throws -> PeerDescriptor {
+        try PeerDescriptor(agency: agency, node: node, name: name, jurisdiction: jurisdiction, root: root, keyEvents: events,
+                           endpoints: endpoints, tlsPin: tlsPin, signedBy: keys[0])
+    }
+}

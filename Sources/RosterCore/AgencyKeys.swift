@@ -1,0 +1,62 @@
+import Crypto
+
+/// An agency's signing keys and how many of them must sign a key event: the root
+/// of the agency's identity, apart from the replica keys that sign entries. One key
+/// with threshold 1 is the usual set; a threshold above 1 needs several holders to
+/// agree, as TUF's root role does.
+public struct AgencyKeys: Hashable, Sendable {
+    public static let maximumKeys = 16
+
+    /// Sorted by their bytes, without repeats.
+    public let keys: [PublicKey]
+    public let threshold: Int
+
+    public init(_ keys: [PublicKey], threshold: Int = 1) throws {
+        let unique = Array(Set(keys)).sorted { $0.raw.lexicographicallyPrecedes($1.raw) }
+        guard unique.count == keys.count else { throw RosterError(.invalidField, "agency keys must not repeat") }
+        guard (1...Self.maximumKeys).contains(unique.count) else {
+            throw RosterError(.invalidField, "an agency has 1 to \(Self.maximumKeys) keys, not \(keys.count)")
+        }
+        guard (1...unique.count).contains(threshold) else {
+            throw RosterError(.invalidField, "the threshold must be from 1 to the number of keys (\(unique.count)), not \(threshold)")
+        }
+        self.keys = unique
+        self.threshold = threshold
+    }
+
+    public func contains(fingerprint: String) -> Bool { keys.contains { $0.fingerprint == fingerprint } }
+
+    /// How many of these keys signed `message` among `endorsements`.
+    public func signers(of message: [UInt8], in endorsements: [Endorsement]) -> Int {
+        Set(endorsements.filter { keys.contains($0.key) && $0.key.isValidSignature($0.signature, for: message) }.map(\.key)).count
+    }
+}
+
+/// One agency key's signature on a key event (`sigs` on the wire).
+public struct Endorsement: Hashable, Sendable {
+    public let key: PublicKey
+    public let signature: [UInt8]
+
+    public init(key: PublicKey, signature: [UInt8]) {
+        self.key = key
+        self.signature = signature
+    }
+
+    var json: JSON { ["key": .string(key.base64), "sig": .string(Base64.encode(signature))] }
+
+    init(json: JSON) throws {
+        guard let key = json["key"]?.string, let text = json["sig"]?.string, let signature = Base64.decode(text), signature.count == 64,
+            json.object?.count == 2
+        else { throw RosterError(.malformedOperation, "each of sigs is {\"key\": base64 key, \"sig\": base64 of 64 bytes}") }
+        self.init(key: try PublicKey(base64: key), signature: signature)
+    }
+}
+
+extension PublicKey {
+    /// Lower-case hex SHA-256 of the raw 32 bytes: what an operator compares out of
+    /// band and pins with `--trust`.
+    public var fingerprint: String { Hex.encode(Array(SHA256.hash(data: raw))) }
+}
+
+/// Ed25519 keys that sign an agency's key events: the same kind of key as a replica's.
+public typealias AgencyKey = ReplicaKey

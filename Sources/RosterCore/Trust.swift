@@ -1,0 +1,200 @@
+/// What a node trusts: for each agency, the root key it pinned and the keys the
+/// agency's key events have made current since; for each replica, the key its
+/// agency enrolled and the seq it was retired at. Pure, and derived from the pins
+/// and the applied key events only, so that every node that pins the same roots
+/// and holds the same operations decides the same.
+public struct Trust: Sendable, Equatable {
+    public struct Agency: Sendable, Equatable {
+        /// Fingerprint of the pinned root key, which the agency's first key event must name.
+        public var root: String
+        /// The keys that sign the agency's next key event; nil before its first one.
+        public var keys: AgencyKeys?
+        /// A distrusted agency's operations are no longer accepted, and its entries leave the view.
+        public var distrusted: Bool
+
+        public init(root: String, keys: AgencyKeys? = nil, distrusted: Bool = false) {
+            self.root = root
+            self.keys = keys
+            self.distrusted = distrusted
+        }
+    }
+
+    public struct Enrolment: Sendable, Equatable {
+        public var key: PublicKey
+        /// The agency origin's seq of the enrol: every operation of the replica has it in its causal past.
+        public var enrolledAt: UInt64
+        /// The replica's last valid seq, once a retire says so: what follows is void.
+        public var retiredAfter: UInt64?
+
+        public init(key: PublicKey, enrolledAt: UInt64, retiredAfter: UInt64? = nil) {
+            self.key = key
+            self.enrolledAt = enrolledAt
+            self.retiredAfter = retiredAfter
+        }
+    }
+
+    public private(set) var agencies: [String: Agency]
+    public private(set) var replicas: [String: Enrolment]
+
+    public init(agencies: [String: Agency] = [:], replicas: [String: Enrolment] = [:]) {
+        self.agencies = agencies
+        self.replicas = replicas
+    }
+
+    /// Replicas taken as enrolled from the start, with their agencies trusted: for
+    /// models and stores built without key events (merge tests, benchmarks).
+    public static func preEnrolled(_ keys: [String: PublicKey]) -> Trust {
+        var trust = Trust()
+        for (origin, key) in keys {
+            trust.agencies[Origin.agency(of: origin)] = Agency(root: "")
+            trust.replicas[origin] = Enrolment(key: key, enrolledAt: 0)
+        }
+        return trust
+    }
+
+    /// Trusts an agency whose root key has this fingerprint; a pin already held stays.
+    public mutating func pin(_ agency: String, root: String) {
+        if agencies[agency] == nil { agencies[agency] = Agency(root: root) }
+    }
+
+    public mutating func distrust(_ agency: String) { agencies[agency]?.distrusted = true }
+
+    public func isTrusted(_ agency: String) -> Bool { agencies[agency].map { !$0.distrusted } ?? false }
+
+    /// Whether the operation at `dot` is void: its replica was retired before it.
+    public func isVoid(_ dot: Dot) -> Bool {
+        guard let after = replicas[dot.origin]?.retiredAfter else { return false }
+        return dot.seq > after
+    }
+
+    /// What an operation's clock entry `origin: seq` requires to be held: a retired
+    /// replica's void operations need never arrive.
+    public func required(_ origin: String, _ seq: UInt64) -> UInt64 {
+        min(seq, replicas[origin]?.retiredAfter ?? seq)
+    }
+
+    /// Why `operation`, whose causal past is held, may not be applied; nil when it
+    /// may. A key event is checked against the agency's current keys; a replica's
+    /// operation against its enrolment (in its causal past, not retired before its
+    /// seq) and its enrolled key, unless it already verified with that key.
+    public func refusal(of operation: SignedOperation, checkedKey: PublicKey?) -> RosterError? {
+        let op = operation.operation
+        if let untrusted = untrusted(op) { return untrusted }
+        do {
+            if op.isKeyEvent { return try keyEventRefusal(operation) }
+            guard let enrolment = replicas[op.origin] else { return notEnrolled(op) }
+            if op.clock[Origin.agencyOrigin(of: op.agency)] < enrolment.enrolledAt {
+                return RosterError(.notEnrolled, "\(op.dot) does not have \(op.origin)'s enrolment (\(Origin.agencyOrigin(of: op.agency)):\(enrolment.enrolledAt)) in its causal past")
+            }
+            if let after = enrolment.retiredAfter, op.seq > after { return retired(op, after: after) }
+            if checkedKey != enrolment.key { try operation.verify(with: enrolment.key) }
+            return nil
+        } catch let error as RosterError {
+            return error
+        } catch {
+            return RosterError(.badSignature, "\(error)")
+        }
+    }
+
+    /// Why `operation` may not wait (pending) for its causal past: only what verifies
+    /// now, with the replica's enrolled key or the agency's current keys, is kept. Nil
+    /// when it may. What is refused here comes again with a later sync.
+    public func refusalToWait(_ operation: SignedOperation, checkedKey: PublicKey?) -> RosterError? {
+        let op = operation.operation
+        if let untrusted = untrusted(op) { return untrusted }
+        do {
+            if op.isKeyEvent {
+                guard let keys = agencies[op.agency]?.keys else {
+                    return RosterError(.notEnrolled, "\(op.dot) follows key events of \(op.agency) this node does not hold yet: a later sync brings it again")
+                }
+                try operation.verify(endorsedBy: keys, as: "current")
+                return nil
+            }
+            guard let enrolment = replicas[op.origin] else { return notEnrolled(op) }
+            if let after = enrolment.retiredAfter, op.seq > after { return retired(op, after: after) }
+            if checkedKey != enrolment.key { try operation.verify(with: enrolment.key) }
+            return nil
+        } catch let error as RosterError {
+            return error
+        } catch {
+            return RosterError(.badSignature, "\(error)")
+        }
+    }
+
+    /// A retire that voids more than before: the replica and its new last valid seq.
+    public struct Retirement: Sendable, Equatable {
+        public let replica: String
+        public let after: UInt64
+    }
+
+    /// Takes in a key event that `refusal` accepted; returns the retirement it makes, if any.
+    public mutating func apply(_ operation: Operation) -> Retirement? {
+        switch operation.payload {
+        case .rotate(let keys):
+            agencies[operation.agency]?.keys = keys
+        case .enrol(let replica, let key):
+            replicas[replica] = Enrolment(key: key, enrolledAt: operation.seq)
+        case .retire(let replica, let after, _):
+            guard var enrolment = replicas[replica] else { return nil }
+            // Of several retires the lowest seq holds: the order they arrive in does not matter.
+            let lowest = min(enrolment.retiredAfter ?? after, after)
+            guard lowest != enrolment.retiredAfter else { return nil }
+            enrolment.retiredAfter = lowest
+            replicas[replica] = enrolment
+            return Retirement(replica: replica, after: lowest)
+        case .add, .amend, .revoke:
+            break
+        }
+        return nil
+    }
+
+    private func keyEventRefusal(_ operation: SignedOperation) throws -> RosterError? {
+        let op = operation.operation
+        guard let agency = agencies[op.agency] else { return untrusted(op) }
+        if op.seq == 1 {
+            guard case .rotate(let keys) = op.payload else {
+                return RosterError(.malformedOperation, "\(op.dot) is an agency's first key event: it must be a rotate naming the agency's root keys")
+            }
+            if !agency.root.isEmpty && !keys.contains(fingerprint: agency.root) {
+                return RosterError(.badKey, "the root keys of \(op.agency) in \(op.dot) do not include the key this node pinned (sha256 \(agency.root)): this is not the agency it trusts")
+            }
+            try operation.verify(endorsedBy: keys, as: "new")
+            return nil
+        }
+        guard let current = agency.keys else {
+            return RosterError(.notEnrolled, "\(op.dot) follows key events of \(op.agency) this node does not hold yet")
+        }
+        try operation.verify(endorsedBy: current, as: "current")
+        switch op.payload {
+        case .rotate(let keys):
+            try operation.verify(endorsedBy: keys, as: "new")
+        case .enrol(let replica, _):
+            if replicas[replica] != nil {
+                return RosterError(.badKey, "\(op.dot) enrols \(replica) again: a replica's key never changes; enrol a new replica name")
+            }
+        case .retire(let replica, _, _):
+            if replicas[replica] == nil { return RosterError(.notEnrolled, "\(op.dot) retires \(replica), which \(op.agency) never enrolled") }
+        case .add, .amend, .revoke:
+            break
+        }
+        return nil
+    }
+
+    private func untrusted(_ op: Operation) -> RosterError? {
+        guard let agency = agencies[op.agency] else {
+            return RosterError(.untrustedAgency, "\(op.dot) is of agency \(op.agency), which this node does not trust: add its descriptor with roster peers add --trust SHA256")
+        }
+        guard !agency.distrusted else {
+            return RosterError(.untrustedAgency, "\(op.dot) is of agency \(op.agency), which this node distrusts: its operations are not accepted")
+        }
+        return nil
+    }
+
+    private func notEnrolled(_ op: Operation) -> RosterError {
+        RosterError(.notEnrolled, "\(op.dot) is signed by \(op.origin), which no verified enrol of \(op.agency) endorses on this node: a later sync brings it again once its enrolment has arrived")
+    }
+
+    private func retired(_ op: Operation, after: UInt64) -> RosterError {
+        RosterError(.retired, "\(op.dot) is void: \(op.agency) retired \(op.origin) after seq \(after)")
+    }
+}

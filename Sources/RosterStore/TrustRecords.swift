@@ -1,0 +1,134 @@
+import Foundation
+import GRDB
+import RosterCore
+
+extension AgencyKeys {
+    var json: JSON { ["keys": .array(keys.map { .string($0.base64) }), "threshold": .integer(Int64(threshold))] }
+
+    init(json: JSON) throws {
+        guard let list = json["keys"]?.array, let threshold = json["threshold"]?.integer, threshold <= AgencyKeys.maximumKeys else {
+            throw Cell.unreadable("an agency's keys")
+        }
+        try self.init(try list.map { try PublicKey(base64: $0.string ?? "") }, threshold: Int(threshold))
+    }
+}
+
+extension DatabaseReading {
+    /// The pins and enrolments this node holds (see `Trust`).
+    func trust() throws -> Trust {
+        var agencies: [String: Trust.Agency] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT name, root_sha256, keys, distrusted FROM agency") {
+            let name = try row.requireText(0, "an agency's name")
+            let keys = try row.optionalText(2, "the keys of \(name)").map { try AgencyKeys(json: JSONParser.parse($0)) }
+            agencies[name] = Trust.Agency(root: try row.requireText(1, "the root of \(name)"), keys: keys,
+                                          distrusted: row.integer(3) == 1)
+        }
+        var replicas: [String: Trust.Enrolment] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT name, public_key, enrolled_at, retired_after FROM origin") {
+            let name = try row.requireText(0, "an origin's name")
+            guard !Origin.isAgencyOrigin(name) else { continue }
+            guard let raw = row.blob(1), let key = try? PublicKey(raw: raw), let enrolled = row.integer(2), enrolled >= 0 else {
+                throw Cell.unreadable("the enrolment of \(name)")
+            }
+            let retired = try row.optionalSeq(3, "the retirement of \(name)")
+            replicas[name] = Trust.Enrolment(key: key, enrolledAt: UInt64(enrolled), retiredAfter: retired)
+        }
+        return Trust(agencies: agencies, replicas: replicas)
+    }
+
+    /// Each retired replica's last valid seq.
+    func retirements() throws -> [String: UInt64] {
+        var result: [String: UInt64] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT name, retired_after FROM origin WHERE retired_after IS NOT NULL") {
+            let name = try row.requireText(0, "an origin's name")
+            result[name] = try row.optionalSeq(1, "the retirement of \(name)")
+        }
+        return result
+    }
+
+    /// Agencies whose entries leave the view.
+    func distrustedAgencies() throws -> Set<String> {
+        Set(try String.fetchAll(db, sql: "SELECT name FROM agency WHERE distrusted = 1"))
+    }
+}
+
+extension Transaction {
+    /// Trusts an agency by its root key's fingerprint. A different pin for a trusted
+    /// agency is refused unless `replacing`; every change is kept in `trust_event`.
+    func pin(_ agency: String, root: String, replacing: Bool = false) throws {
+        guard Hex.isSHA256(root) else { throw RosterError(.invalidField, "--trust takes the agency key's SHA-256 in lower-case hex (64 digits)") }
+        if let known = try String.fetchOne(db, sql: "SELECT root_sha256 FROM agency WHERE name = ?", arguments: [agency]) {
+            guard known != root else { return }
+            guard replacing else {
+                throw RosterError(.badKey, "agency \(agency) is trusted with root key sha256 \(known), not \(root): "
+                    + "check with the agency out of band, then run roster peers trust \(agency) --replace \(root)")
+            }
+            let held = try Int.fetchOne(db, sql: "SELECT count(*) FROM operation WHERE origin_id = (SELECT id FROM origin WHERE name = ?)",
+                                        arguments: [Origin.agencyOrigin(of: agency)]) ?? 0
+            guard held == 0 else {
+                throw RosterError(.badKey, "this node holds \(held) key events of \(agency) under root sha256 \(known): a new root cannot take their place; "
+                    + "a rotate signed by the old keys moves the agency to new keys")
+            }
+            try db.execute(sql: "UPDATE agency SET root_sha256 = ? WHERE name = ?", arguments: [root, agency])
+            try record(agency, "replace", "root sha256 \(known) replaced by \(root)")
+            return
+        }
+        try db.execute(sql: "INSERT INTO agency (name, root_sha256) VALUES (?, ?)", arguments: [agency, root])
+        try record(agency, "trust", "root sha256 \(root)")
+    }
+
+    func distrust(_ agency: String) throws -> Int {
+        guard try Bool.fetchOne(db, sql: "SELECT distrusted = 0 FROM agency WHERE name = ?", arguments: [agency]) == true else {
+            throw RosterError(.invalidField, "\(agency) is not an agency this node trusts: roster agency show lists them")
+        }
+        try db.execute(sql: "UPDATE agency SET distrusted = 1 WHERE name = ?", arguments: [agency])
+        try db.execute(sql: "DELETE FROM pending WHERE origin LIKE ? ESCAPE '\\'", arguments: [agency.replacingOccurrences(of: "_", with: "\\_") + "/%"])
+        try db.execute(sql: "DELETE FROM entry WHERE origin LIKE ? ESCAPE '\\'", arguments: [agency.replacingOccurrences(of: "_", with: "\\_") + "/%"])
+        let removed = db.changesCount
+        try dropKeptDigest()
+        try record(agency, "distrust", "\(removed) entries left the view")
+        return removed
+    }
+
+    func record(_ agency: String, _ event: String, _ detail: String) throws {
+        try db.execute(sql: "INSERT INTO trust_event (time, agency, event, detail) VALUES (?, ?, ?, ?)",
+                       arguments: [Timestamp.now().text, agency, event, detail])
+    }
+
+    /// Writes what a key event changes: the agency's keys, a replica's enrolment, a
+    /// retirement and the derived rows it voids.
+    func applyKeyEvent(_ operation: RosterCore.Operation) throws {
+        switch operation.payload {
+        case .rotate(let keys):
+            try db.execute(sql: "UPDATE agency SET keys = ? WHERE name = ?",
+                           arguments: [CanonicalJSON.string(keys.json), operation.agency])
+        case .enrol(let replica, let key):
+            try db.execute(sql: "INSERT INTO origin (name, public_key, enrolled_at) VALUES (?, ?, ?)",
+                           arguments: [replica, Data(key.raw), Int64(operation.seq)])
+        case .retire(let replica, let after, _):
+            let known = try Row.fetchOne(db, sql: "SELECT retired_after FROM origin WHERE name = ?", arguments: [replica])
+            let lowest = min(try known?.optionalSeq(0, "the retirement of \(replica)") ?? after, after)
+            try db.execute(sql: "UPDATE origin SET retired_after = ? WHERE name = ?", arguments: [Int64(lowest), replica])
+            try void(replica, after: lowest)
+        case .add, .amend, .revoke:
+            break
+        }
+    }
+
+    /// Takes out of the view what a replica signed after `after`: the entries it added
+    /// leave, the entries it changed are resolved again without its changes. The
+    /// operations stay, as history.
+    func void(_ replica: String, after: UInt64) throws {
+        let targets = try String.fetchAll(db, sql: """
+            SELECT DISTINCT target FROM operation WHERE origin_id = (SELECT id FROM origin WHERE name = ?) AND seq > ? AND target IS NOT NULL
+            """, arguments: [replica, Int64(after)])
+        try db.execute(sql: "DELETE FROM entry WHERE origin = ? AND seq > ?", arguments: [replica, Int64(after)])
+        for text in targets {
+            let id = try Dot(text)
+            try db.execute(sql: "DELETE FROM entry WHERE origin = ? AND seq = ?", arguments: [id.origin, Int64(id.seq)])
+            if let entry = try resolveEntry(id) { try db.execute(sql: EntryRecord.insertSQL, arguments: EntryRecord.arguments(entry)) }
+        }
+        // Chunks and the check index follow changes by dot; these went by retire.
+        try dropKeptDigest()
+    }
+}

@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import RosterCore
+import RosterStore
+
+/// Key ceremonies: the operations an agency key signs. They are made on a node that
+/// holds the agency's key events up to date (sync it first), with the agency key
+/// brought for the purpose (`--agency-key`).
+struct AgencyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agency", abstract: "The agency's keys and replicas: show, enrol, retire, rotate.",
+        subcommands: [ShowAgency.self, Enrol.self, Retire.self, Rotate.self])
+
+    struct ShowAgency: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the agencies this node trusts, their keys and replicas.")
+        @OptionGroup var node: NodeOptions
+
+        func run() throws {
+            let trust = try node.openNode().store.trust()
+            for (name, agency) in trust.agencies.sorted(by: { $0.key < $1.key }) {
+                let keys = agency.keys.map { "\($0.threshold) of \($0.keys.map(\.fingerprint).joined(separator: ", "))" } ?? "none yet"
+                let replicas = trust.replicas.filter { Origin.agency(of: $0.key) == name }.sorted { $0.key < $1.key }
+                if node.json {
+                    Terminal.printJSON([
+                        "agency": .string(name), "root_sha256": .string(agency.root), "distrusted": .bool(agency.distrusted),
+                        "keys": .array((agency.keys?.keys ?? []).map { .string($0.fingerprint) }),
+                        "threshold": agency.keys.map { .integer(Int64($0.threshold)) } ?? .null,
+                        "replicas": .array(replicas.map { origin, enrolment in
+                            ["origin": .string(origin), "key": .string(enrolment.key.base64), "enrolled_at": .integer(Int64(enrolment.enrolledAt)),
+                             "retired_after": enrolment.retiredAfter.map { .integer(Int64($0)) } ?? .null]
+                        }),
+                    ])
+                    continue
+                }
+                Terminal.print("agency \(name)\(agency.distrusted ? " (distrusted)" : "")\troot sha256 \(agency.root)\tkeys \(keys)")
+                for (origin, enrolment) in replicas {
+                    let retired = enrolment.retiredAfter.map { "\tretired after seq \($0)" } ?? ""
+                    Terminal.print("  \(origin)\t\(enrolment.key.base64)\tenrolled at \(Origin.agencyOrigin(of: name)):\(enrolment.enrolledAt)\(retired)")
+                }
+            }
+        }
+    }
+
+    struct Enrol: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Endorse a replica of this agency and the key its operations verify with.")
+        @OptionGroup var node: NodeOptions
+        @OptionGroup var keys: AgencyKeyOptions
+        @Argument(help: "The replica's origin, like kz-mvd/almaty-1.") var replica: String
+        @Option(help: "The replica's public key, base64 (roster keys show on its node).") var key: String
+
+        func run() throws {
+            let opened = try node.openNode()
+            let operation = try opened.store.keyEvent(.enrol(replica: replica, key: try PublicKey(base64: key)), agency: opened.identity.agency,
+                                                      signedBy: keys.load(folder: opened.folder))
+            Terminal.print("enrolled \(replica) as \(operation.dot): sync the agency's nodes so that peers learn it")
+        }
+    }
+
+    struct Retire: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Void a replica's operations after seq N (decommission or compromise), on every node that learns it.")
+        @OptionGroup var node: NodeOptions
+        @OptionGroup var keys: AgencyKeyOptions
+        @Argument(help: "The replica's origin.") var replica: String
+        @Option(help: "The replica's last valid seq: its operations after it are void (0 voids them all).") var after: UInt64
+        @Option(help: "Why, for auditors (decommissioned, key compromised, …).") var reason: String
+
+        func run() throws {
+            let opened = try node.openNode()
+            let operation = try opened.store.keyEvent(.retire(replica: replica, after: after, reason: try Text.required(reason, field: "reason")),
+                                                      agency: opened.identity.agency, signedBy: keys.load(folder: opened.folder))
+            Terminal.print("retired \(replica) after seq \(after) as \(operation.dot): its later operations are void")
+        }
+    }
+
+    struct Rotate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Move the agency to new keys, signed by enough of the current keys and by the new ones.")
+        @OptionGroup var node: NodeOptions
+        @OptionGroup var keys: AgencyKeyOptions
+        @Option(help: ArgumentHelp("A new agency key file; created (mode 0600) if it does not exist. Repeat for several.", valueName: "file"))
+        var newKey: [String]
+        @Option(help: "How many of the new keys must sign the next key event.") var threshold = 1
+
+        func run() throws {
+            let opened = try node.openNode()
+            guard !newKey.isEmpty else { throw ValidationError("give at least one --new-key FILE") }
+            let fresh = try newKey.map { path -> AgencyKey in
+                let url = URL(fileURLWithPath: path)
+                if FileManager.default.fileExists(atPath: url.path) { return try Node.readKey(at: url) }
+                let key = AgencyKey()
+                try Node.writeKey(key, to: url)
+                return key
+            }
+            let set = try AgencyKeys(fresh.map(\.publicKey), threshold: threshold)
+            let operation = try opened.store.keyEvent(.rotate(keys: set), agency: opened.identity.agency,
+                                                      signedBy: keys.load(folder: opened.folder) + fresh)
+            Terminal.print("rotated the agency keys as \(operation.dot): now \(threshold) of \(set.keys.map(\.fingerprint).joined(separator: ", "))")
+        }
+    }
+}
+
+/// The agency keys a ceremony is signed with.
+struct AgencyKeyOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("An agency key file (default: agency.key in the data folder). Repeat for a threshold above 1.", valueName: "file"))
+    var agencyKey: [String] = []
+
+    func load(folder: URL) throws -> [AgencyKey] {
+        let files = agencyKey.isEmpty ? [folder.appendingPathComponent(Node.agencyKeyFile).path] : agencyKey
+        return try files.map { path in
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw RosterError(.badKey, "no agency key at \(path): bring it with --agency-key FILE")
+            }
+            return try Node.readKey(at: URL(fileURLWithPath: path))
+        }
+    }
+}
