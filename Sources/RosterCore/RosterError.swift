@@ -23,8 +23,11 @@ public struct RosterError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let equivocation = Code(rawValue: "equivocation")
         /// An agency this node has not pinned, or has distrusted.
         public static let untrustedAgency = Code(rawValue: "untrusted-agency")
-        /// A replica no verified enrol of its agency endorses (yet).
+        /// A replica no verified enrol of its agency endorses in the operation's causal past.
         public static let notEnrolled = Code(rawValue: "not-enrolled")
+        /// Not verifiable yet: the enrol or the key events it follows have not arrived.
+        /// Not kept; a later sync brings it again.
+        public static let notYetVerifiable = Code(rawValue: "not-yet-verifiable")
         /// An operation of a replica past the seq its agency retired it at: void.
         public static let retired = Code(rawValue: "retired")
         public static let pendingFull = Code(rawValue: "pending-full")

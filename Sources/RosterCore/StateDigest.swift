@@ -54,6 +54,20 @@ public enum StateDigest {
         return Hex.encode(Array(hasher.finalize()))
     }
 
+    /// Each agency's digest: the roster digest over its own origins only, so that two
+    /// nodes that trust different sets of agencies compare the agencies they share.
+    public static func agencyDigests(_ origins: [String: [UInt8]]) -> [String: String] {
+        Dictionary(grouping: origins, by: { Origin.agency(of: $0.key) })
+            .mapValues { rosterDigest(Dictionary(uniqueKeysWithValues: $0.map { ($0.key, $0.value) })) }
+    }
+
+    /// Each agency's digest of a set of entries, in any order.
+    public static func agencyDigests(of entries: some Sequence<Entry>) -> [String: String] {
+        var builder = Builder()
+        for entry in entries.sorted(by: { $0.id < $1.id }) { builder.add(entry) }
+        return agencyDigests(builder.chunks().mapValues { originDigest($0.map(\.digest)) })
+    }
+
     /// The digest of a set of entries, in any order.
     public static func of(_ entries: some Sequence<Entry>) -> String {
         var builder = Builder()

@@ -104,13 +104,17 @@ public struct Trust: Sendable, Equatable {
         if let untrusted = untrusted(op) { return untrusted }
         do {
             if op.isKeyEvent {
-                guard let keys = agencies[op.agency]?.keys else {
-                    return RosterError(.notEnrolled, "\(op.dot) follows key events of \(op.agency) this node does not hold yet: a later sync brings it again")
+                // Signed with keys a rotation this node does not hold yet made current, perhaps.
+                guard let keys = agencies[op.agency]?.keys, (try? operation.verify(endorsedBy: keys, as: "current")) != nil else {
+                    return RosterError(.notYetVerifiable, "\(op.dot) does not verify with the keys of \(op.agency) this node holds; "
+                        + "if it follows key events not held yet, a later sync brings it again")
                 }
-                try operation.verify(endorsedBy: keys, as: "current")
                 return nil
             }
-            guard let enrolment = replicas[op.origin] else { return notEnrolled(op) }
+            guard let enrolment = replicas[op.origin] else {
+                return RosterError(.notYetVerifiable, "\(op.dot) is signed by \(op.origin), which no enrol of \(op.agency) held on this node endorses: "
+                    + "a later sync brings it again once its enrolment has arrived")
+            }
             if let after = enrolment.retiredAfter, op.seq > after { return retired(op, after: after) }
             if checkedKey != enrolment.key { try operation.verify(with: enrolment.key) }
             return nil
@@ -162,7 +166,7 @@ public struct Trust: Sendable, Equatable {
             return nil
         }
         guard let current = agency.keys else {
-            return RosterError(.notEnrolled, "\(op.dot) follows key events of \(op.agency) this node does not hold yet")
+            return RosterError(.notYetVerifiable, "\(op.dot) follows key events of \(op.agency) this node does not hold yet")
         }
         try operation.verify(endorsedBy: current, as: "current")
         switch op.payload {
@@ -191,7 +195,7 @@ public struct Trust: Sendable, Equatable {
     }
 
     private func notEnrolled(_ op: Operation) -> RosterError {
-        RosterError(.notEnrolled, "\(op.dot) is signed by \(op.origin), which no verified enrol of \(op.agency) endorses on this node: a later sync brings it again once its enrolment has arrived")
+        RosterError(.notEnrolled, "\(op.dot) is signed by \(op.origin), which no enrol of \(op.agency) in its causal past endorses")
     }
 
     private func retired(_ op: Operation, after: UInt64) -> RosterError {

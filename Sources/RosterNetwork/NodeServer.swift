@@ -42,10 +42,10 @@ public enum NodeServer {
 
         router.get("/v1/status") { _, context -> Response in
             _ = try await authenticatedPeer(context, store: store)
-            let (clock, digest) = try await store.digest()
+            let (clock, digest, agencies) = try await store.digests()
             return json([
                 "agency": .string(node.identity.agency), "origin": .string(node.identity.origin),
-                "clock": clock.json, "digest": .string(digest),
+                "clock": clock.json, "digest": .string(digest), "agencies": .object(agencies.mapValues(JSON.string)),
             ])
         }
 

@@ -93,6 +93,16 @@ extension DatabaseReading {
         return DigestCache(base: base, clock: clock, digest: builder.finalize(), changed: changed, full: true)
     }
 
+    /// Each agency's digest (`StateDigest.agencyDigests`) from the kept chunks and
+    /// those `cache` hashed anew: one row per 1,024 entries is read.
+    func agencyDigests(_ cache: DigestCache) throws -> [String: String] {
+        var chunks = cache.full ? [:] : try keptChunks()
+        for (chunk, digest) in cache.changed { chunks[chunk.origin, default: [:]][chunk.index] = digest }
+        let origins = chunks.filter { !$0.value.isEmpty }
+            .mapValues { StateDigest.originDigest($0.sorted { $0.key < $1.key }.map(\.value)) }
+        return StateDigest.agencyDigests(origins)
+    }
+
     /// The chunks that operations applied after `clock` touched.
     func changedChunks(since clock: VectorClock) throws -> Set<DigestCache.Chunk> {
         Set(try changedEntryIDs(since: clock).map { DigestCache.Chunk(origin: $0.origin, index: StateDigest.chunk(of: $0.seq)) })

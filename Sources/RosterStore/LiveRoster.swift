@@ -11,6 +11,8 @@ public final class LiveRoster: Sendable {
     struct State {
         var loaded = false
         var clock = VectorClock()
+        /// Advanced by what changes entries other than by dot (a retire, a distrust, a rebuild).
+        var generation: String?
         var index = RosterIndex()
         var indexed: [Dot: Resource] = [:]
         var caughtUp = ContinuousClock.now
@@ -28,17 +30,21 @@ public final class LiveRoster: Sendable {
     /// Reads every live entry of the store: seconds for a million, so a server
     /// starts answering first and loads this beside.
     public func load() async throws {
-        let loaded = try await store.read { snapshot in
-            var state = State()
-            state.loaded = true
-            state.clock = try snapshot.clock()
-            try snapshot.entries { entry in
-                state.index.insert(entry.resource, id: entry.id)
-                state.indexed[entry.id] = entry.resource
-            }
-            return state
-        }
+        let loaded = try await store.read { snapshot in try Self.loadAll(snapshot) }
         state.withLock { $0 = loaded }
+    }
+
+    /// Every live entry of one snapshot, with the clock and generation it was read at.
+    static func loadAll(_ snapshot: Snapshot) throws -> State {
+        var state = State()
+        state.loaded = true
+        state.clock = try snapshot.clock()
+        state.generation = try snapshot.keptMeta().base.generation
+        try snapshot.entries { entry in
+            state.index.insert(entry.resource, id: entry.id)
+            state.indexed[entry.id] = entry.resource
+        }
+        return state
     }
 
     public var count: Int { state.withLock { $0.index.count } }
@@ -46,10 +52,16 @@ public final class LiveRoster: Sendable {
     /// Takes in the entries that operations applied since the last call added,
     /// amended or revoked. Cheap when nothing moved: one read of the heads.
     public func catchUp() async throws {
-        guard let known = state.withLock({ $0.loaded ? $0.clock : nil }) else { return }
-        let (clock, changed) = try await store.read { snapshot in
+        guard let (known, generation) = state.withLock({ $0.loaded ? ($0.clock, $0.generation) : nil }) else { return }
+        // A retire or a distrust voids entries without a dot of theirs: then the index is read again whole.
+        let (clock, changed, reloaded) = try await store.read { snapshot -> (VectorClock, [Entry], State?) in
+            if try snapshot.keptMeta().base.generation != generation { return (known, [], try Self.loadAll(snapshot)) }
             let clock = try snapshot.clock()
-            return (clock, clock == known ? [] : try snapshot.entries(changedSince: known))
+            return (clock, clock == known ? [] : try snapshot.entries(changedSince: known), nil)
+        }
+        if let reloaded {
+            state.withLock { $0 = reloaded }
+            return
         }
         guard clock != known else { return }
         state.withLock { state in

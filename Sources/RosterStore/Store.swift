@@ -249,14 +249,16 @@ public final class Store: Sendable {
     public struct Status: Sendable {
         public let clock: VectorClock
         public let digest: String
+        /// Each agency's digest, for nodes that trust different sets of agencies.
+        public let agencies: [String: String]
         public let counts: Counts
         public let equivocating: [String]
     }
 
     public func status() throws -> Status {
-        let (clock, digest) = try digest()
+        let (clock, digest, agencies) = try digests()
         let (counts, equivocating) = try read { (try $0.counts(), try $0.equivocatingOrigins()) }
-        return Status(clock: clock, digest: digest, counts: counts, equivocating: equivocating)
+        return Status(clock: clock, digest: digest, agencies: agencies, counts: counts, equivocating: equivocating)
     }
 
     /// An export from one snapshot: `header` gets the clock the entries that follow
@@ -298,6 +300,25 @@ public final class Store: Sendable {
         let cache = try read { try $0.keptDigest() }
         if cache.isNew { try? write { try $0.keep(cache) } }
         return (cache.clock, cache.digest)
+    }
+
+    /// The state digest and each agency's, from one snapshot.
+    public func digests() throws -> (clock: VectorClock, digest: String, agencies: [String: String]) {
+        let (cache, agencies) = try read { snapshot in
+            let cache = try snapshot.keptDigest()
+            return (cache, try snapshot.agencyDigests(cache))
+        }
+        if cache.isNew { try? write { try $0.keep(cache) } }
+        return (cache.clock, cache.digest, agencies)
+    }
+
+    public func digests() async throws -> (clock: VectorClock, digest: String, agencies: [String: String]) {
+        let (cache, agencies) = try await read { snapshot in
+            let cache = try snapshot.keptDigest()
+            return (cache, try snapshot.agencyDigests(cache))
+        }
+        if cache.isNew { _ = try? await write { try $0.keep(cache) } }
+        return (cache.clock, cache.digest, agencies)
     }
 
     /// The state digest from async code: hashed on a reader thread, kept once hashed.

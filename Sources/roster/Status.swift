@@ -18,7 +18,7 @@ struct Status: ParsableCommand {
             var members: [String: JSON] = [
                 "agency": .string(identity.agency), "replica": .string(identity.replica), "origin": .string(identity.origin),
                 "alg": .string(Signature.ed25519), "public_key": .string(opened.replica.key.publicKey.base64),
-                "clock": clock.json, "digest": .string(digest),
+                "clock": clock.json, "digest": .string(digest), "agencies": .object(status.agencies.mapValues(JSON.string)),
                 "entries": ["live": .integer(Int64(counts.live)), "revoked": .integer(Int64(counts.revoked))],
                 "operations": .integer(Int64(counts.operations)), "pending": .integer(Int64(counts.pending)),
                 "refused": .integer(Int64(counts.refused)),
@@ -34,6 +34,9 @@ struct Status: ParsableCommand {
         Terminal.print("public key:  ed25519 \(opened.replica.key.publicKey.base64)")
         Terminal.print("clock:       \(clock.counters.isEmpty ? "(no operations yet)" : clock.description)")
         Terminal.print("digest:      \(digest)")
+        for (agency, digest) in status.agencies.sorted(by: { $0.key < $1.key }) {
+            Terminal.print("  \(agency):\(String(repeating: " ", count: max(1, 11 - agency.count)))\(digest)")
+        }
         Terminal.print("entries:     \(counts.live) live, \(counts.revoked) revoked")
         Terminal.print("operations:  \(counts.operations) applied, \(counts.pending) pending"
             + (counts.refused > 0 ? ", \(counts.refused) refused past the pending bounds (roster pending)" : ""))

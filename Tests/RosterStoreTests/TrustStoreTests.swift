@@ -1,0 +1,51 @@
+import Foundation
+@testable import RosterStore
+import RosterCore
+import RosterTestSupport
+import Testing
+
+@Suite("SQLite store with key events: the reference's roster, whatever the order")
+struct TrustStoreTests {
+    @Test("Enrols, retires and rotations in random batches, with reopens, give the reference's agency digests; audit finds nothing",
+          arguments: [21, 22, 23] as [UInt64])
+    func matchesReference(seed: UInt64) throws {
+        var simulation = KeyEventSimulation(seed: seed)
+        simulation.run(steps: 160)
+        var rng = SplitMix64(seed: seed)
+        var reference = RosterState(trust: simulation.pins)
+        _ = try reference.receive(simulation.all)
+        let expected = StateDigest.agencyDigests(of: reference.entries)
+
+        let folder = try TemporaryFolder()
+        var node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"),
+                                   agency: .found(key: AgencyKey()))
+        for (agency, pin) in simulation.pins.agencies { try node.store.trust(agency, root: pin.root, replacing: false) }
+        var remaining = simulation.all.shuffled(using: &rng)
+        for _ in 0..<20 where !remaining.isEmpty {
+            var retry: [SignedOperation] = []
+            while !remaining.isEmpty {
+                let batch = Array(remaining.prefix(Int.random(in: 1...15, using: &rng)))
+                remaining.removeFirst(batch.count)
+                for (operation, outcome) in zip(batch, try node.store.receive(batch)) {
+                    if case .rejected(let error) = outcome, error.code == .notYetVerifiable { retry.append(operation) }
+                }
+                if Int.random(in: 0..<8, using: &rng) == 0 {
+                    try node.store.close()
+                    node = try Node.open(at: folder.path("node"))
+                }
+                // A status now and then keeps chunk digests, so that retires meet kept digests.
+                if Bool.random(using: &rng) { _ = try node.store.digests() }
+            }
+            remaining = retry.shuffled(using: &rng)
+        }
+        let digests = try node.store.digests().agencies
+        #expect(digests.filter { $0.key != "ru-mvd" } == expected)
+        #expect(try node.store.read { try $0.counts().pending } == 0)
+        let report = try Auditor.audit(node.store)
+        #expect(report.findings.isEmpty, "\(report.findings.prefix(5))")
+        #expect(try node.store.trust().replicas.filter { $0.key.hasPrefix("ru-mvd") == false } == reference.trust.replicas)
+        // A rebuild from the operations gives the same.
+        try node.store.rebuild()
+        #expect(try node.store.digests().agencies.filter { $0.key != "ru-mvd" } == expected)
+    }
+}
