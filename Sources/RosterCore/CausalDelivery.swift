@@ -160,6 +160,16 @@ public struct CausalDelivery {
         var woken = Set(due.map(\.dot))
         queue += due.map { ($0, true) }
         var waiting: [Dot: [(operation: SignedOperation, isStored: Bool)]] = [:]
+        // What waited for a replica's now void operations waits no more.
+        func wake(after retirement: Trust.Retirement) throws {
+            for dot in waiting.keys where dot.origin == retirement.replica && dot.seq > retirement.after {
+                queue += waiting.removeValue(forKey: dot) ?? []
+            }
+            for sleeper in try waitingAfter(retirement.replica, retirement.after) where woken.insert(sleeper.dot).inserted {
+                queue.append((sleeper, true))
+            }
+        }
+        for retirement in plan.retirements { try wake(after: retirement) }
         var rejected: [Dot: RosterError] = [:]
         var appliedNow: Set<Dot> = []
         var plannedAdds: Set<Dot> = []
@@ -168,10 +178,9 @@ public struct CausalDelivery {
             let (operation, isStored) = queue[next]
             next += 1
             let op = operation.operation
-            if plan.trust.isVoid(operation.dot), let enrolment = plan.trust.replicas[op.origin] {
+            if plan.trust.isVoid(operation.dot), let refusal = plan.trust.refusalToWait(operation, checkedKey: nil) {
                 if isStored { plan.released.append(operation.dot) }
-                rejected[operation.dot] = RosterError(.retired,
-                    "\(operation.dot) is void: \(op.agency) retired \(op.origin) after seq \(enrolment.retiredAfter ?? 0)")
+                rejected[operation.dot] = refusal
                 continue
             }
             if let wait = missing(op, heads: plan.heads, trust: plan.trust) {
@@ -180,9 +189,19 @@ public struct CausalDelivery {
             }
             if isStored { plan.released.append(operation.dot) }
             if let head = plan.heads[op.origin], head.hash != (op.prev ?? []) {
+                // Kept as proof only if it is the origin's own signature.
+                let key = isStored ? plan.trust.replicas[op.origin]?.key : checked[operation.dot]
+                if let refusal = plan.trust.refusalToWait(operation, checkedKey: key) {
+                    rejected[operation.dot] = refusal
+                    continue
+                }
                 rejected[operation.dot] = RosterError(.equivocation,
                     "operation \(operation.dot) follows a different \(op.origin):\(op.seq - 1) than this node holds: the origin signed two histories")
                 plan.equivocations.append(operation)
+                if let retirement = plan.trust.quarantine(op.origin, at: op.seq - 1) {
+                    plan.retirements.append(retirement)
+                    try wake(after: retirement)
+                }
                 continue
             }
             // A change to a void add is applied and changes nothing: its origin's chain goes on.
@@ -201,13 +220,7 @@ public struct CausalDelivery {
             }
             if op.isKeyEvent, let retirement = plan.trust.apply(op) {
                 plan.retirements.append(retirement)
-                // What waited for the replica's now void operations waits no more.
-                for dot in waiting.keys where dot.origin == retirement.replica && dot.seq > retirement.after {
-                    queue += waiting.removeValue(forKey: dot) ?? []
-                }
-                for sleeper in try waitingAfter(retirement.replica, retirement.after) where woken.insert(sleeper.dot).inserted {
-                    queue.append((sleeper, true))
-                }
+                try wake(after: retirement)
             }
             if case .add = op.payload { plannedAdds.insert(operation.dot) }
             plan.apply.append(operation)
@@ -252,6 +265,9 @@ public struct CausalDelivery {
 
     private static func equivocation(_ operation: SignedOperation, _ plan: inout Plan) -> Outcome {
         plan.equivocations.append(operation)
+        if let retirement = plan.trust.quarantine(operation.operation.origin, at: operation.operation.seq) {
+            plan.retirements.append(retirement)
+        }
         return .rejected(RosterError(.equivocation,
             "\(operation.dot) names two different operations: \(operation.operation.origin) is equivocating; both are kept as proof"))
     }

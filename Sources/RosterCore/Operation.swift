@@ -134,6 +134,11 @@ public struct Operation: Hashable, Sendable {
         if let foreign = clock.counters.keys.sorted().first(where: { Origin.agency(of: $0) != agency }) {
             throw RosterError(.malformedOperation, "the clock of \(origin):\(seq) names \(foreign), of another agency: a clock names its own agency's origins only")
         }
+        // Key events take effect by seq, not by what the replicas had signed: a retire
+        // must never wait for the operations it voids, which a thief could withhold.
+        if Origin.isAgencyOrigin(origin), let other = clock.counters.keys.sorted().first(where: { $0 != origin }) {
+            throw RosterError(.malformedOperation, "the clock of key event \(origin):\(seq) names \(other): a key event's clock names its own origin only")
+        }
         guard let timeText = members["time"]?.string else { throw RosterError(.malformedOperation, "time is missing") }
         let time = try Timestamp(timeText)
         guard let alg = members["alg"]?.string else { throw RosterError(.malformedOperation, "alg is missing") }

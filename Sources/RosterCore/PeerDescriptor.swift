@@ -125,7 +125,8 @@ public struct PeerDescriptor: Hashable, Sendable {
     /// returns the agency's trust so derived. Throws the first thing that does not hold.
     public func verified(by pins: Trust) throws -> Trust {
         guard pins.agencies[agency]?.root == root.fingerprint else {
-            throw RosterError(.badKey, "the descriptor of \(agency) names root key sha256 \(root.fingerprint), which this node has not pinned for \(agency)")
+            throw RosterError(.untrustedAgency, "the descriptor of \(agency) names root key sha256 \(root.fingerprint), which this node has not pinned for \(agency): "
+                + "it is not the agency this node trusts (roster agency show lists the pinned root)")
         }
         var trust = Trust()
         trust.pin(agency, root: root.fingerprint)

@@ -35,10 +35,14 @@ public struct Trust: Sendable, Equatable {
 
     public private(set) var agencies: [String: Agency]
     public private(set) var replicas: [String: Enrolment]
+    /// Each equivocating replica's fork: the lowest seq at which it signed two
+    /// operations. From the fork on, nothing of it is applied (see `lastValid`).
+    public private(set) var forks: [String: UInt64]
 
-    public init(agencies: [String: Agency] = [:], replicas: [String: Enrolment] = [:]) {
+    public init(agencies: [String: Agency] = [:], replicas: [String: Enrolment] = [:], forks: [String: UInt64] = [:]) {
         self.agencies = agencies
         self.replicas = replicas
+        self.forks = forks
     }
 
     /// Replicas taken as enrolled from the start, with their agencies trusted: for
@@ -61,16 +65,35 @@ public struct Trust: Sendable, Equatable {
 
     public func isTrusted(_ agency: String) -> Bool { agencies[agency].map { !$0.distrusted } ?? false }
 
-    /// Whether the operation at `dot` is void: its replica was retired before it.
+    /// A replica's last valid seq: where its agency retired it, or before its fork
+    /// if it equivocated (quarantined: of two histories neither is taken, until its
+    /// agency retires it at or before the fork); nil while all of it is valid.
+    public func lastValid(_ origin: String) -> UInt64? {
+        let retired = replicas[origin]?.retiredAfter
+        guard let fork = forks[origin] else { return retired }
+        return min(retired ?? .max, fork - 1)
+    }
+
+    /// Whether the operation at `dot` is void: its replica was retired or quarantined before it.
     public func isVoid(_ dot: Dot) -> Bool {
-        guard let after = replicas[dot.origin]?.retiredAfter else { return false }
-        return dot.seq > after
+        guard let last = lastValid(dot.origin) else { return false }
+        return dot.seq > last
     }
 
     /// What an operation's clock entry `origin: seq` requires to be held: a retired
     /// replica's void operations need never arrive.
     public func required(_ origin: String, _ seq: UInt64) -> UInt64 {
-        min(seq, replicas[origin]?.retiredAfter ?? seq)
+        min(seq, lastValid(origin) ?? seq)
+    }
+
+    /// Quarantines a replica proven to equivocate at `seq`; returns the retirement
+    /// it amounts to when it voids more than before.
+    public mutating func quarantine(_ origin: String, at seq: UInt64) -> Retirement? {
+        guard !Origin.isAgencyOrigin(origin), seq > 0, seq < forks[origin] ?? .max else { return nil }
+        let before = lastValid(origin)
+        forks[origin] = seq
+        guard let after = lastValid(origin), after != before else { return nil }
+        return Retirement(replica: origin, after: after)
     }
 
     /// Why `operation`, whose causal past is held, may not be applied; nil when it
@@ -86,7 +109,7 @@ public struct Trust: Sendable, Equatable {
             if op.clock[Origin.agencyOrigin(of: op.agency)] < enrolment.enrolledAt {
                 return RosterError(.notEnrolled, "\(op.dot) does not have \(op.origin)'s enrolment (\(Origin.agencyOrigin(of: op.agency)):\(enrolment.enrolledAt)) in its causal past")
             }
-            if let after = enrolment.retiredAfter, op.seq > after { return retired(op, after: after) }
+            if let after = lastValid(op.origin), op.seq > after { return retired(op, after: after) }
             if checkedKey != enrolment.key { try operation.verify(with: enrolment.key) }
             return nil
         } catch let error as RosterError {
@@ -115,7 +138,7 @@ public struct Trust: Sendable, Equatable {
                 return RosterError(.notYetVerifiable, "\(op.dot) is signed by \(op.origin), which no enrol of \(op.agency) held on this node endorses: "
                     + "a later sync brings it again once its enrolment has arrived")
             }
-            if let after = enrolment.retiredAfter, op.seq > after { return retired(op, after: after) }
+            if let after = lastValid(op.origin), op.seq > after { return retired(op, after: after) }
             if checkedKey != enrolment.key { try operation.verify(with: enrolment.key) }
             return nil
         } catch let error as RosterError {
@@ -125,7 +148,7 @@ public struct Trust: Sendable, Equatable {
         }
     }
 
-    /// A retire that voids more than before: the replica and its new last valid seq.
+    /// A retire or quarantine that voids more than before: the replica and its new last valid seq.
     public struct Retirement: Sendable, Equatable {
         public let replica: String
         public let after: UInt64
@@ -141,11 +164,11 @@ public struct Trust: Sendable, Equatable {
         case .retire(let replica, let after, _):
             guard var enrolment = replicas[replica] else { return nil }
             // Of several retires the lowest seq holds: the order they arrive in does not matter.
-            let lowest = min(enrolment.retiredAfter ?? after, after)
-            guard lowest != enrolment.retiredAfter else { return nil }
-            enrolment.retiredAfter = lowest
+            let before = lastValid(replica)
+            enrolment.retiredAfter = min(enrolment.retiredAfter ?? after, after)
             replicas[replica] = enrolment
-            return Retirement(replica: replica, after: lowest)
+            guard let last = lastValid(replica), last != before else { return nil }
+            return Retirement(replica: replica, after: last)
         case .add, .amend, .revoke:
             break
         }
@@ -199,6 +222,10 @@ public struct Trust: Sendable, Equatable {
     }
 
     private func retired(_ op: Operation, after: UInt64) -> RosterError {
-        RosterError(.retired, "\(op.dot) is void: \(op.agency) retired \(op.origin) after seq \(after)")
+        if let fork = forks[op.origin], after == fork - 1, replicas[op.origin]?.retiredAfter.map({ $0 >= after }) ?? true {
+            return RosterError(.retired, "\(op.dot) is void: \(op.origin) signed two operations at seq \(fork) and is quarantined from there, "
+                + "until \(op.agency) retires it at or before that seq")
+        }
+        return RosterError(.retired, "\(op.dot) is void: \(op.agency) retired \(op.origin) after seq \(after)")
     }
 }

@@ -90,7 +90,21 @@ public enum NodeServer {
             headers[.init("Roster-More")!] = more ? "true" : "false"
             // What this node holds, so that the caller can push without asking /v1/status.
             headers[.init("Roster-Clock")!] = CanonicalJSON.string(held.json)
+            // Which proofs of equivocation it holds, so that the caller asks for them only when it lacks some.
+            headers[.init("Roster-Proofs")!] = try await store.proofsDigest()
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer))
+        }
+
+        router.get("/v1/sync/proofs") { _, context -> Response in
+            let peer = try await authenticatedPeer(context, store: store)
+            let (bodies, _) = try await store.proofs(limit: SyncLimits.maximumPage / 2)
+            logger.info("proofs by \(peer): \(bodies.count) operations")
+            var buffer = ByteBuffer()
+            for text in bodies {
+                buffer.writeString(text)
+                buffer.writeInteger(UInt8(0x0A))
+            }
+            return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: .init(byteBuffer: buffer))
         }
 
         router.post("/v1/sync/push") { request, context -> Response in

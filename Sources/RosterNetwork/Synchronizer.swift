@@ -100,6 +100,29 @@ public enum Synchronizer {
             }
         }
 
+        // Proofs of equivocation, when the peer holds others than this node: both
+        // operations of each pair, verified and planned like any, so that the
+        // equivocating replica is quarantined here too.
+        if let theirs = page.proofs, try await theirs != node.store.proofsDigest() {
+            let response = try await client.request(.GET, "/v1/sync/proofs")
+            try expectSuccess(response, from: peer.id)
+            report.bytesReceived += response.body.count
+            let lines = response.body.split(separator: 0x0A)
+            guard lines.count <= SyncLimits.maximumPage, lines.allSatisfy({ $0.count <= SyncLimits.maximumOperation }) else {
+                throw RosterError(.badAnswer, "\(peer.id) sent more proofs, or larger, than a page may hold")
+            }
+            let operations = try await CPUWork.run {
+                do {
+                    return try Store.parse(lines.map(Array.init))
+                } catch let error as RosterError {
+                    throw RosterError(error.code, "\(peer.id) sent proofs that do not parse: \(error.reason)")
+                }
+            }
+            let receipt = try await node.store.receive(operations, from: peer.id)
+            let proven = receipt.outcomes.filter { if case .rejected(let error) = $0 { return error.code == .equivocation } else { return false } }
+            if !proven.isEmpty { logger.warning("\(peer.id) handed over \(proven.count) proofs of equivocation: run roster audit") }
+        }
+
         // Push, against the peer's own account of what it holds: its clock came with the
         // last page pulled and comes back with each push, so an idle round is one request.
         // A peer that claims to apply what it was sent must show it in its clock, or the
@@ -158,6 +181,8 @@ public enum Synchronizer {
         let asked: VectorClock
         let theirs: VectorClock
         let more: Bool
+        /// The digest of the proofs of equivocation the peer holds.
+        let proofs: String?
         let operations: [SignedOperation]
         let verified: VerifiedBatch
         let bytesSent: Int
@@ -197,7 +222,8 @@ public enum Synchronizer {
                 throw RosterError(error.code, "\(peer) sent a page that does not parse: \(error.reason)")
             }
         }
-        return Page(asked: clock, theirs: theirs, more: response.header("Roster-More") == "true", operations: operations,
+        return Page(asked: clock, theirs: theirs, more: response.header("Roster-More") == "true",
+                    proofs: response.header("Roster-Proofs").flatMap { Hex.isSHA256($0) ? $0 : nil }, operations: operations,
                     verified: try await store.verify(operations), bytesSent: body.count, bytesReceived: response.body.count)
     }
 

@@ -11,6 +11,9 @@ public struct AuditReport: Sendable {
     public var equivocations = 0
     public var digest = ""
     public var findings: [String] = []
+    /// What the node's trust keeps out of the view, as history: distrusted agencies,
+    /// retired and quarantined replicas, with the operations each voids. Not findings.
+    public var history: [String] = []
 }
 
 /// Re-derives everything from the signed operations and compares: trusts no derived
@@ -243,6 +246,7 @@ public enum Auditor {
         report.digest = digest.finalize()
         try auditDigestCache(db, clock: VectorClock(origins.heads.mapValues(\.seq)), digest: report.digest, chunks: digest.chunks(),
                              report: &report)
+        try describeHistory(db, trust: trust, report: &report)
         try auditPending(db, trust: trust, heads: origins.heads, report: &report)
         try auditEquivocations(db, trust: trust, origins: origins, report: &report)
         try auditPeers(db, report: &report)
@@ -420,9 +424,10 @@ public enum Auditor {
             stored = Trust()
         }
         var agencies: [String: Trust.Agency] = [:]
-        for (name, agency) in stored.agencies { agencies[name] = Trust.Agency(root: agency.root, distrusted: agency.distrusted) }
+        // A distrusted agency's key events are replayed too: its history still verifies.
+        for (name, agency) in stored.agencies { agencies[name] = Trust.Agency(root: agency.root) }
         let preEnrolled = stored.replicas.filter { agencies[Origin.agency(of: $0.key)]?.root == "" }
-        var trust = Trust(agencies: agencies, replicas: preEnrolled)
+        var trust = Trust(agencies: agencies, replicas: preEnrolled, forks: stored.forks)
         for (name, agency) in stored.agencies where agency.root.isEmpty { trust.pin(name, root: "") }
         let bodies = try String.fetchAll(db, sql: """
             SELECT body FROM operation JOIN origin ON origin.id = origin_id WHERE origin.name LIKE '%/agency' ORDER BY position
@@ -435,6 +440,7 @@ public enum Auditor {
             }
             _ = trust.apply(operation.operation)
         }
+        for (name, agency) in stored.agencies where agency.distrusted { trust.distrust(name) }
         for (name, enrolment) in stored.replicas.sorted(by: { $0.key < $1.key }) where trust.replicas[name] != enrolment {
             report.findings.append("the enrolment of \(name) in the origin table differs from its agency's key events: the origin table was edited")
         }
@@ -445,6 +451,23 @@ public enum Auditor {
             report.findings.append("the keys of agency \(name) differ from its key events: the agency table was edited")
         }
         return trust
+    }
+
+    /// Lines for `AuditReport.history`, counted from the operation table.
+    static func describeHistory(_ db: Database, trust: Trust, report: inout AuditReport) throws {
+        func count(_ sql: String, _ arguments: StatementArguments) throws -> Int { try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0 }
+        for (name, agency) in trust.agencies.sorted(by: { $0.key < $1.key }) where agency.distrusted {
+            let held = try count("SELECT count(*) FROM operation JOIN origin ON origin.id = origin_id WHERE origin.name LIKE ? ESCAPE '\\'",
+                                 [name.replacingOccurrences(of: "_", with: "\\_") + "/%"])
+            report.history.append("agency \(name) is distrusted: its \(held) operations are kept as history, outside the view")
+        }
+        for origin in Set(trust.replicas.keys).union(trust.forks.keys).sorted() {
+            guard let last = trust.lastValid(origin) else { continue }
+            let void = try count("SELECT count(*) FROM operation WHERE origin_id = (SELECT id FROM origin WHERE name = ?) AND seq > ?",
+                                 [origin, Int64(clamping: last)])
+            let why = trust.forks[origin].map { $0 - 1 == last ? "quarantined from seq \($0), where it signed two operations" : nil } ?? nil
+            report.history.append("\(origin) is \(why ?? "retired by its agency after seq \(last)"): \(void) operations of it held here are void")
+        }
     }
 
     /// A peer row's columns are derived from its descriptor and must agree with it.

@@ -15,14 +15,15 @@ extension DatabaseReading {
         var from: [Int64: Int64] = [:]
         var until: [Int64: Int64] = [:]
         let distrusted = try distrustedAgencies()
-        for row in try Row.fetchAll(db, sql: "SELECT id, name, head_seq, retired_after FROM origin") {
+        let retired = try retirements()
+        for row in try Row.fetchAll(db, sql: "SELECT id, name, head_seq FROM origin") {
             guard let id = row.integer(0), let name = row.text(1), let head = row.integer(2) else {
                 throw Cell.unreadable("an origin row")
             }
             let agency = Origin.agency(of: name)
             if let agencies, !agencies.contains(agency) { continue }
             if distrusted.contains(agency) { continue }
-            let last = min(head, try row.optionalSeq(3, "the retirement of \(name)").map { Int64(clamping: $0) } ?? head)
+            let last = min(head, retired[name].map { Int64(clamping: $0) } ?? head)
             let held = Int64(clamping: clock[name])
             if last > held {
                 from[id] = held

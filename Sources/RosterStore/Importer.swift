@@ -10,6 +10,8 @@ public struct ImportSummary: Sendable, Equatable {
     public var duplicates = 0
     public var pending = 0
     public var equivocations = 0
+    /// Operations of a retired or quarantined replica past its last valid seq: held nowhere, counted here.
+    public var void = 0
 }
 
 /// Values for the add fields a file does not carry (`--category`, `--authority`, …),
@@ -286,7 +288,8 @@ public enum Importer {
     }
 
     /// Verifies and merges an `ops` export. Any line that does not parse or verify
-    /// stops the import with its line number; equivocations are kept as proof.
+    /// stops the import with its line number; equivocations are kept as proof, and
+    /// what a retire voids is counted and left out.
     public static func operations(_ bytes: [UInt8], into node: Node, progress: (Int, Int) -> Void = { _, _ in }) throws -> ImportSummary {
         var summary = ImportSummary()
         let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
@@ -315,6 +318,7 @@ public enum Importer {
                     case .duplicate: summary.duplicates += 1
                     case .pending: summary.pending += 1
                     case .rejected(let error) where error.code == .equivocation: summary.equivocations += 1
+                    case .rejected(let error) where error.code == .retired: summary.void += 1
                     case .rejected(let error): throw RosterError(error.code, "line \(line): \(error.reason)")
                     }
                 }

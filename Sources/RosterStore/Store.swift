@@ -166,10 +166,8 @@ public final class Store: Sendable {
                          time: Timestamp = .now()) throws -> SignedOperation {
         try write { transaction in
             let origin = Origin.agencyOrigin(of: agency)
-            let heads = try transaction.heads()
-            let head = heads[origin]
-            var clock = VectorClock(heads.mapValues(\.seq)).restricted(to: agency)
-            clock[origin] = head?.seq ?? 0
+            let head = try transaction.heads()[origin]
+            let clock = VectorClock([origin: head?.seq ?? 0])
             let operation = SignedOperation.sign(
                 RosterCore.Operation(origin: origin, seq: (head?.seq ?? 0) + 1, prev: head?.hash, clock: clock, time: time, payload: payload),
                 with: keys)
@@ -326,6 +324,26 @@ public final class Store: Sendable {
         let cache = try await read { try $0.keptDigest() }
         if cache.isNew { _ = try? await write { try $0.keep(cache) } }
         return (cache.clock, cache.digest)
+    }
+
+    /// Proofs of equivocation to hand to peers: for each, the operation applied at its
+    /// dot and the one kept as proof (both signed by the equivocating replica, so any
+    /// node verifies them); at most `limit` pairs, and the digest of every proof held.
+    public func proofs(limit: Int) async throws -> (bodies: [String], digest: String) {
+        try await read { snapshot in
+            let rows = try Row.fetchAll(snapshot.db, sql: """
+                SELECT e.body, o.body FROM equivocation e
+                LEFT JOIN operation o ON o.origin_id = (SELECT id FROM origin WHERE name = e.origin) AND o.seq = e.seq
+                ORDER BY e.id LIMIT ?
+                """, arguments: [limit])
+            let bodies = rows.flatMap { row in [row.text(1), row.text(0)].compactMap { $0 } }
+            return (bodies, try snapshot.proofsDigest())
+        }
+    }
+
+    /// The digest of the proofs of equivocation held: peers compare it to know whether to ask for them.
+    public func proofsDigest() async throws -> String {
+        try await read { try $0.proofsDigest() }
     }
 
     /// Parses lines of signed operations on every core; the first bad line throws with its number.

@@ -128,6 +128,8 @@ struct Transaction: DatabaseReading {
             try db.execute(sql: "UPDATE origin SET equivocating = 1 WHERE name = ?", arguments: [operation.operation.origin])
             logger.warning("equivocation by \(operation.operation.origin) at \(operation.dot): both operations kept as proof")
         }
+        // Retires and quarantines of this batch take what they void out of the view.
+        for retirement in plan.retirements { try void(retirement.replica, after: retirement.after) }
         var outcomes = plan.outcomes.makeIterator()
         return verified.map { result in
             switch result {

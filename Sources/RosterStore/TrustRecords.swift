@@ -33,17 +33,36 @@ extension DatabaseReading {
             let retired = try row.optionalSeq(3, "the retirement of \(name)")
             replicas[name] = Trust.Enrolment(key: key, enrolledAt: UInt64(enrolled), retiredAfter: retired)
         }
-        return Trust(agencies: agencies, replicas: replicas)
+        return Trust(agencies: agencies, replicas: replicas, forks: try forks())
     }
 
-    /// Each retired replica's last valid seq.
+    /// Each equivocating replica's lowest proven fork (see `Trust.forks`).
+    func forks() throws -> [String: UInt64] {
+        var forks: [String: UInt64] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT origin, min(seq) FROM equivocation GROUP BY origin") {
+            let name = try row.requireText(0, "an equivocating origin")
+            guard !Origin.isAgencyOrigin(name) else { continue }
+            guard let seq = row.seq(1) else { throw Cell.unreadable("the fork of \(name)") }
+            forks[name] = seq
+        }
+        return forks
+    }
+
+    /// Each retired or quarantined replica's last valid seq (`Trust.lastValid`).
     func retirements() throws -> [String: UInt64] {
         var result: [String: UInt64] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT name, retired_after FROM origin WHERE retired_after IS NOT NULL") {
             let name = try row.requireText(0, "an origin's name")
             result[name] = try row.optionalSeq(1, "the retirement of \(name)")
         }
+        for (origin, fork) in try forks() { result[origin] = min(result[origin] ?? .max, fork - 1) }
         return result
+    }
+
+    /// SHA-256 over the hashes of the kept proofs, sorted: equal on two nodes that hold the same proofs.
+    func proofsDigest() throws -> String {
+        let hashes = try String.fetchAll(db, sql: "SELECT body FROM equivocation").map { SHA256Digest.hex(Array($0.utf8)) }.sorted()
+        return SHA256Digest.hex(Array(hashes.joined(separator: "\n").utf8))
     }
 
     /// Agencies whose entries leave the view.
@@ -58,7 +77,14 @@ extension Transaction {
     func pin(_ agency: String, root: String, replacing: Bool = false) throws {
         guard Hex.isSHA256(root) else { throw RosterError(.invalidField, "--trust takes the agency key's SHA-256 in lower-case hex (64 digits)") }
         if let known = try String.fetchOne(db, sql: "SELECT root_sha256 FROM agency WHERE name = ?", arguments: [agency]) {
-            guard known != root else { return }
+            if known == root {
+                // Trusted again after a distrust: what it signed comes back into the view.
+                guard try Bool.fetchOne(db, sql: "SELECT distrusted = 1 FROM agency WHERE name = ?", arguments: [agency]) == true else { return }
+                try db.execute(sql: "UPDATE agency SET distrusted = 0 WHERE name = ?", arguments: [agency])
+                try record(agency, "trust again", "root sha256 \(root)")
+                try rebuild()
+                return
+            }
             guard replacing else {
                 throw RosterError(.badKey, "agency \(agency) is trusted with root key sha256 \(known), not \(root): "
                     + "check with the agency out of band, then run roster peers trust \(agency) --replace \(root)")
@@ -106,10 +132,10 @@ extension Transaction {
             try db.execute(sql: "INSERT INTO origin (name, public_key, enrolled_at) VALUES (?, ?, ?)",
                            arguments: [replica, Data(key.raw), Int64(operation.seq)])
         case .retire(let replica, let after, _):
+            // The plan's retirements void what follows (`void`), once the batch is written.
             let known = try Row.fetchOne(db, sql: "SELECT retired_after FROM origin WHERE name = ?", arguments: [replica])
             let lowest = min(try known?.optionalSeq(0, "the retirement of \(replica)") ?? after, after)
             try db.execute(sql: "UPDATE origin SET retired_after = ? WHERE name = ?", arguments: [Int64(lowest), replica])
-            try void(replica, after: lowest)
         case .add, .amend, .revoke:
             break
         }

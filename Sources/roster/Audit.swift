@@ -20,10 +20,12 @@ struct Audit: ParsableCommand {
                 "operations": .integer(Int64(report.operations)), "entries": .integer(Int64(report.entries)),
                 "pending": .integer(Int64(report.pending)), "equivocations": .integer(Int64(report.equivocations)),
                 "digest": .string(report.digest), "findings": .array(report.findings.map(JSON.string)),
+                "history": .array(report.history.map(JSON.string)),
             ])
         } else {
             Terminal.print("audited \(report.operations) operations, \(report.entries) entries, \(report.pending) pending, \(report.equivocations) equivocation proofs")
             Terminal.print("digest \(report.digest)")
+            report.history.forEach { Terminal.print("history: " + $0) }
             if report.findings.isEmpty {
                 Terminal.print("no findings")
             } else {

@@ -40,9 +40,11 @@ struct Import: ParsableCommand {
                 "added": .integer(Int64(summary.added)), "skipped": .integer(Int64(summary.skipped)),
                 "applied": .integer(Int64(summary.applied)), "duplicates": .integer(Int64(summary.duplicates)),
                 "pending": .integer(Int64(summary.pending)), "equivocations": .integer(Int64(summary.equivocations)),
+                "void": .integer(Int64(summary.void)),
             ])
         } else if format == "ops" {
-            Terminal.print("applied \(summary.applied), already held \(summary.duplicates), pending \(summary.pending), equivocations \(summary.equivocations)")
+            Terminal.print("applied \(summary.applied), already held \(summary.duplicates), pending \(summary.pending), equivocations \(summary.equivocations)"
+                + (summary.void > 0 ? ", void \(summary.void) (signed by retired replicas after their retire point)" : ""))
         } else {
             Terminal.print("added \(summary.added), skipped \(summary.skipped) already listed")
         }

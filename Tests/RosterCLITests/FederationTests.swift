@@ -148,6 +148,7 @@ struct FederationTests {
         try ops.write(to: folder.path("replay.ndjson"), atomically: true, encoding: .utf8)
         let replay = try kz.curl("/v1/sync/push", on: uz, data: folder.path("replay.ndjson"))
         #expect(replay.status == 200 && replay.body.contains("\"outcome\":\"known\""))
+        #expect(try uz.status() == before, "nothing reached the roster")
         #expect(try twin.run(["add", "domain", "evil.example"] + Self.basis).status == 0)
         try twin.run(["export", "--format", "ops"]).stdout.write(to: folder.path("twin.ndjson"), atomically: true, encoding: .utf8)
         let equivocation = try kz.curl("/v1/sync/push", on: uz, data: folder.path("twin.ndjson"))
@@ -186,8 +187,9 @@ struct FederationTests {
             #expect(valid.status == 0, "\(schema): \(valid.stdout)\(valid.stderr)")
         }
 
-        #expect(try uz.status() == before, "nothing reached the roster")
-        // The equivocation is kept as proof, not applied; audit names the origin and fails.
+        // The equivocation is kept as proof, not applied, and quarantines kz-mvd/main from its fork:
+        // its a.example leaves the view. Audit names the origin and fails.
+        #expect(try uz.roster.run(["check", "a.example"]).status == 1)
         let audit = try uz.roster.run(["audit"])
         #expect(audit.status == 1 && audit.stdout.contains("1 equivocation proofs")
             && audit.stdout.contains("kz-mvd/main equivocated"), "\(audit.stdout)")
