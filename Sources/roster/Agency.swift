@@ -14,9 +14,15 @@ struct AgencyCommand: ParsableCommand {
     struct ShowAgency: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the agencies this node trusts, their keys and replicas.")
         @OptionGroup var node: NodeOptions
+        @Flag(help: "Print only the SHA-256 of this node's own agency's root key: what other agencies pin with --trust.") var root = false
 
         func run() throws {
-            let trust = try node.openNode().store.trust()
+            let opened = try node.openNode()
+            let trust = try opened.store.trust()
+            if root {
+                Terminal.print(trust.agencies[opened.identity.agency]?.root ?? "")
+                return
+            }
             for (name, agency) in trust.agencies.sorted(by: { $0.key < $1.key }) {
                 let keys = agency.keys.map { "\($0.threshold) of \($0.keys.map(\.fingerprint).joined(separator: ", "))" } ?? "none yet"
                 let replicas = trust.replicas.filter { Origin.agency(of: $0.key) == name }.sorted { $0.key < $1.key }

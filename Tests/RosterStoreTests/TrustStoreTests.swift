@@ -48,4 +48,33 @@ struct TrustStoreTests {
         try node.store.rebuild()
         #expect(try node.store.digests().agencies.filter { $0.key != "ru-mvd" } == expected)
     }
+
+    @Test("An operation's size does not grow with the federation: 300 agencies of 2 replicas held, the clock names one agency")
+    func operationSize() throws {
+        let folder = try TemporaryFolder()
+        let time = try Timestamp("2026-11-01T10:00:00Z")
+        let fields = EntryFields(category: .drugs, basis: Simulation.basis)
+        func own(_ node: Node) throws -> SignedOperation {
+            try node.store.write { try $0.append(.add(resource: Resource(kind: .domain, value: "shop.example"), fields: fields), by: node.replica, time: time) }
+        }
+        let alone = try Node.create(at: folder.path("alone"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"), agency: .found(key: AgencyKey()))
+        let federated = try Node.create(at: folder.path("federated"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"),
+                                        agency: .found(key: AgencyKey()))
+        var others: [SignedOperation] = []
+        try federated.store.write { transaction in
+            for index in 0..<300 {
+                for name in ["a", "b"] {
+                    let replica = Replica(origin: "ag-\(index)/\(name)", key: ReplicaKey())
+                    try transaction.register(origin: replica.origin, key: replica.key.publicKey)
+                    others.append(replica.make(.add(resource: try Resource(kind: .domain, value: "\(index)-\(name).example"), fields: fields),
+                                               after: nil, clock: VectorClock(), time: time))
+                }
+            }
+        }
+        #expect(try federated.store.receive(others).allSatisfy { $0 == .applied })
+        #expect(try federated.store.clock().counters.count == 601, "600 other origins and the node's own agency origin")
+        let (small, large) = (try own(alone), try own(federated))
+        #expect(large.bytes.count == small.bytes.count, "\(large.bytes.count) bytes with 600 other origins, \(small.bytes.count) alone")
+        #expect(large.operation.clock == VectorClock(["ru-mvd/agency": 2]))
+    }
 }

@@ -1,0 +1,33 @@
+import Foundation
+import Testing
+
+@Suite("The README's walk-throughs, run as written", .serialized)
+struct ReadmeTests {
+    /// The shell block that follows `marker` in README.md.
+    static func block(after marker: String) throws -> String {
+        let readme = try String(contentsOf: RosterProcess.repository.appendingPathComponent("README.md"), encoding: .utf8)
+        let start = try #require(readme.range(of: marker)).upperBound
+        let open = try #require(readme.range(of: "```sh\n", range: start..<readme.endIndex)).upperBound
+        let close = try #require(readme.range(of: "\n```", range: open..<readme.endIndex)).lowerBound
+        return String(readme[open..<close])
+    }
+
+    @Test("Keys and trust: the agency key kept off the node, a second replica enrolled, a rotation, a retire seen on every node, a distrust")
+    func keysAndTrust() throws {
+        let script = try Self.block(after: "<!-- walkthrough: keys and trust -->")
+        var port = Int.random(in: 20_000..<40_000)
+        while FederatedNode.canConnect(port) { port += 1 }
+        let bin = RosterProcess.binary.deletingLastPathComponent().path
+        let result = try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), [
+            "PATH=\(bin):/usr/bin:/bin", "PORT=\(port)", "bash", "-euo", "pipefail", "-c", script,
+        ])
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        let out = result.stdout
+        #expect(out.contains("enrolled kz-mvd/almaty-1"), "\(out)")
+        #expect(out.contains("rotated the agency keys"), "\(out)")
+        #expect(out.contains("mirror-3.example: void on uz") && !out.contains("mirror-1.example: void"), "\(out)")
+        #expect(out.contains("almaty-1 signs no more") && result.stderr.contains("retired by its agency after seq 1"), "\(result.stderr)")
+        #expect(out.contains("history: kz-mvd/almaty-1 is retired by its agency after seq 1: 2 operations of it held here are void"), "\(out)")
+        #expect(out.contains("mirror-1.example: not listed on uz") && out.contains("history: agency kz-mvd is distrusted"), "\(out)")
+    }
+}
