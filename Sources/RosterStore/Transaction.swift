@@ -169,9 +169,14 @@ struct Transaction: DatabaseReading {
     /// A replica signs only once its agency has enrolled it, and until it is retired:
     /// peers would refuse anything else.
     func requireEnrolment(of replica: Replica) throws {
-        guard let enrolment = try trust().replicas[replica.origin], enrolment.key == replica.key.publicKey else {
+        let trust = try trust()
+        guard let enrolment = trust.replicas[replica.origin], enrolment.key == replica.key.publicKey else {
             throw RosterError(.notEnrolled, "\(replica.origin) is not enrolled yet: on a node that holds the agency key, run "
                 + "roster agency enrol \(replica.origin) --key \(replica.key.publicKey.base64), then sync this node with it")
+        }
+        if let fork = trust.forks[replica.origin], enrolment.retiredAfter.map({ $0 >= fork }) ?? true {
+            throw RosterError(.retired, "\(replica.origin) is quarantined: another copy of its key signed a second operation at seq \(fork); "
+                + "have the agency retire it (roster agency retire \(replica.origin) --after \(fork - 1)) and enrol a new replica")
         }
         if let after = enrolment.retiredAfter, try (heads()[replica.origin]?.seq ?? 0) >= after {
             throw RosterError(.retired, "\(replica.origin) was retired by its agency after seq \(after): it signs nothing more")

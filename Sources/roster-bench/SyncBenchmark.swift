@@ -1,4 +1,5 @@
 import Foundation
+import RosterCore
 
 /// `roster-bench sync N`: two nodes on loopback over mutual TLS. Prints the first
 /// sync of N operations, a one-operation delta round, the server's peak memory,
@@ -14,6 +15,12 @@ enum SyncBenchmark {
         func roster(_ arguments: [String], _ data: String) throws -> Child.Outcome {
             try Child.run(binary.path, arguments + ["--data", data])
         }
+        // As an operator does who checked the agency's root fingerprint out of band.
+        func addPeer(_ file: String, _ data: String) throws {
+            let json = try JSONParser.parse(Array(try String(contentsOfFile: file, encoding: .utf8).utf8))
+            let root = try PublicKey(base64: json["root"]?.string ?? "")
+            _ = try roster(["peers", "add", file, "--trust", root.fingerprint], data)
+        }
         let basis = ["--category", "drugs", "--authority", "A", "--reference", "R", "--decided", "2026-01-01"]
         let ports = [18_461, 18_462, 18_463]
         var servers: [Process] = []
@@ -27,10 +34,10 @@ enum SyncBenchmark {
             let descriptor = try Process.output(binary, ["peers", "descriptor", "--endpoint", "https://127.0.0.1:\(ports[index])", "--data", data])
             try descriptor.write(toFile: folder.appendingPathComponent("peer-\(index).json").path, atomically: true, encoding: .utf8)
         }
-        _ = try roster(["peers", "add", folder.appendingPathComponent("peer-1.json").path], a)
-        _ = try roster(["peers", "add", folder.appendingPathComponent("peer-0.json").path], b)
-        _ = try roster(["peers", "add", folder.appendingPathComponent("peer-0.json").path], c)
-        _ = try roster(["peers", "add", folder.appendingPathComponent("peer-2.json").path], a)
+        try addPeer(folder.appendingPathComponent("peer-1.json").path, a)
+        try addPeer(folder.appendingPathComponent("peer-0.json").path, b)
+        try addPeer(folder.appendingPathComponent("peer-0.json").path, c)
+        try addPeer(folder.appendingPathComponent("peer-2.json").path, a)
         var csv = "value\n"
         for index in 0..<size { csv += "shop-\(index).example-\(index % 97).kz\n" }
         let csvPath = folder.appendingPathComponent("d.csv").path
@@ -108,10 +115,10 @@ enum SyncBenchmark {
                     // A fresh node each time, so that c syncs the whole roster while wrk runs.
                     try? FileManager.default.removeItem(atPath: c)
                     _ = try roster(["init", "--agency", fresh.next()!], c)
-                    _ = try roster(["peers", "add", folder.appendingPathComponent("peer-0.json").path], c)
+                    try addPeer(folder.appendingPathComponent("peer-0.json").path, c)
                     let descriptor = try Process.output(binary, ["peers", "descriptor", "--data", c])
                     try descriptor.write(toFile: folder.appendingPathComponent("peer-2.json").path, atomically: true, encoding: .utf8)
-                    _ = try roster(["peers", "add", folder.appendingPathComponent("peer-2.json").path], a)
+                    try addPeer(folder.appendingPathComponent("peer-2.json").path, a)
                     syncing.executableURL = binary
                     syncing.arguments = ["sync", "--data", c]
                     syncing.standardOutput = FileHandle.nullDevice
@@ -147,7 +154,7 @@ enum SyncBenchmark {
             _ = try roster(["export", "--format", "ops", "-o", folder.appendingPathComponent("flood.ops").path], d)
             let descriptor = try Process.output(binary, ["peers", "descriptor", "--data", d])
             try descriptor.write(toFile: folder.appendingPathComponent("peer-3.json").path, atomically: true, encoding: .utf8)
-            _ = try roster(["peers", "add", folder.appendingPathComponent("peer-3.json").path], a)
+            try addPeer(folder.appendingPathComponent("peer-3.json").path, a)
             let pushers = (0..<2).map { _ in (Process(), Pipe()) }
             for (pusher, pipe) in pushers {
                 pusher.executableURL = URL(fileURLWithPath: "/bin/sh")

@@ -45,14 +45,15 @@ def request():
         return 'POST', '/v1/sync/push', body
     if route == 1:
         clock = {rng.choice(['kz-mvd/main', 'uz-iib/main', 'x/y', 'bad', '']): rng.choice([0, 1, -5, 2 ** 63, 'x', None]) for _ in range(rng.randint(0, 4))}
-        document = {'clock': clock, 'limit': rng.choice([1, 0, -1, 5000, 10 ** 12, 'a', None]), 'origins': rng.choice([['kz-mvd/main'], ['bad'], 'x', [1], []])}
+        document = {'clock': clock, 'limit': rng.choice([1, 0, -1, 5000, 10 ** 12, 'a', None]),
+                    'agencies': rng.choice([['kz-mvd'], ['kz-mvd/main'], ['BAD'], 'x', [1], []])}
         body = json.dumps(document).encode()
         return 'POST', '/v1/sync/pull', mutate(body) if rng.random() < 0.5 else body
     if route == 2:
         value = rng.choice(['shop.example', 'http://[::1', '1.2.3.4/33', 'xn--', '%00', 'a' * 3000, 'http://192.0.2.1/x', '::ffff:1.2.3.4'])
         return 'GET', '/v1/check?resource=' + ''.join(c if rng.random() < 0.9 else '%' + format(rng.randrange(256), '02X') for c in value), b''
     if route == 3:
-        return 'GET', '/v1/status', b''
+        return 'GET', rng.choice(['/v1/status', '/v1/sync/proofs']), b''
     if route == 4:
         return rng.choice(['GET', 'PUT', 'DELETE', 'POST']), rng.choice(['/', '/v1', '/v1/sync', '/v1/sync/pull/x', '/..%2f', '/v1/check']), mutate(b'{}')
     return 'RAW', None, None
