@@ -25,11 +25,6 @@ public struct AgencyKeys: Hashable, Sendable {
     }
 
     public func contains(fingerprint: String) -> Bool { keys.contains { $0.fingerprint == fingerprint } }
-
-    /// How many of these keys signed `message` among `endorsements`.
-    public func signers(of message: [UInt8], in endorsements: [Endorsement]) -> Int {
-        Set(endorsements.filter { keys.contains($0.key) && $0.key.isValidSignature($0.signature, for: message) }.map(\.key)).count
-    }
 }
 
 /// One agency key's signature on a key event (`sigs` on the wire).

@@ -10,7 +10,8 @@ public struct SignedOperation: Hashable, Sendable {
     public let endorsements: [Endorsement]
     /// RFC 8785 canonical JSON of the whole signed operation.
     public let bytes: [UInt8]
-    /// SHA-256 of `bytes`: what the next operation's `prev` and the transparency log name.
+    /// SHA-256 of `bytes` (of a key event: without `sigs`): what the next operation's
+    /// `prev` and the transparency log name.
     public let hash: [UInt8]
 
     public var dot: Dot { operation.dot }
@@ -47,12 +48,15 @@ public struct SignedOperation: Hashable, Sendable {
     }
 
     /// For bytes already known to be the canonical encoding (see `PreparedOperation`).
+    /// A key event is named by what it says, not by who signed it: its hash leaves
+    /// `sigs` out, so that another set of valid signatures on the same event is the
+    /// same event, never a second history a relay could forge.
     init(operation: Operation, signature: [UInt8], endorsements: [Endorsement] = [], bytes: [UInt8]) {
         self.operation = operation
         self.signature = signature
         self.endorsements = endorsements
         self.bytes = bytes
-        hash = Array(SHA256.hash(data: bytes))
+        hash = Array(SHA256.hash(data: operation.isKeyEvent ? operation.canonicalBytes() : bytes))
     }
 
     /// Reads one operation (a line of an `ops` export, a database row, a request body).
@@ -103,14 +107,36 @@ public struct SignedOperation: Hashable, Sendable {
         }
     }
 
-    /// Checks that at least `keys.threshold` of `keys` signed this key event.
-    public func verify(endorsedBy keys: AgencyKeys, as role: String) throws {
+    /// Checks a key event's signatures: every one is by a key of `current` or of the
+    /// keys a rotation names and verifies (nothing else may ride along), at least
+    /// `current.threshold` are by current keys, and a rotation is signed by every key
+    /// it names, so that no key is made the agency's without its holder. The agency's
+    /// first event has no current keys: its own keys sign it, all of them.
+    public func verify(endorsedBy current: AgencyKeys?) throws {
         guard operation.alg == Signature.ed25519 else {
             throw RosterError(.unsupportedAlgorithm, "operation \(dot) uses alg \(operation.alg); this node verifies ed25519 only")
         }
-        let signers = keys.signers(of: operation.canonicalBytes(), in: endorsements)
-        guard signers >= keys.threshold else {
-            throw RosterError(.badSignature, "key event \(dot) carries signatures of \(signers) of the \(role) agency keys, and needs \(keys.threshold)")
+        var new: [PublicKey] = []
+        if case .rotate(let keys) = operation.payload { new = keys.keys }
+        let allowed = Set((current?.keys ?? []) + new)
+        let message = operation.canonicalBytes()
+        for endorsement in endorsements {
+            guard allowed.contains(endorsement.key) else {
+                throw RosterError(.badSignature, "key event \(dot) carries a signature by \(endorsement.key.fingerprint), which is not one of the agency's keys")
+            }
+            guard endorsement.key.isValidSignature(endorsement.signature, for: message) else {
+                throw RosterError(.badSignature, "key event \(dot) carries a signature by \(endorsement.key.fingerprint) that does not verify")
+            }
+        }
+        let signed = Set(endorsements.map(\.key))
+        if let current {
+            let signers = current.keys.filter(signed.contains).count
+            guard signers >= current.threshold else {
+                throw RosterError(.badSignature, "key event \(dot) carries signatures of \(signers) of the current agency keys, and needs \(current.threshold)")
+            }
+        }
+        if let unsigned = new.first(where: { !signed.contains($0) }) {
+            throw RosterError(.badSignature, "rotate \(dot) names key \(unsigned.fingerprint), which did not sign it: every new key signs its rotation")
         }
     }
 

@@ -128,7 +128,7 @@ public struct Trust: Sendable, Equatable {
         do {
             if op.isKeyEvent {
                 // Signed with keys a rotation this node does not hold yet made current, perhaps.
-                guard let keys = agencies[op.agency]?.keys, (try? operation.verify(endorsedBy: keys, as: "current")) != nil else {
+                guard let keys = agencies[op.agency]?.keys, (try? operation.verify(endorsedBy: keys)) != nil else {
                     return RosterError(.notYetVerifiable, "\(op.dot) does not verify with the keys of \(op.agency) this node holds; "
                         + "if it follows key events not held yet, a later sync brings it again")
                 }
@@ -182,22 +182,23 @@ public struct Trust: Sendable, Equatable {
             guard case .rotate(let keys) = op.payload else {
                 return RosterError(.malformedOperation, "\(op.dot) is an agency's first key event: it must be a rotate naming the agency's root keys")
             }
+            // Every key it names signs it, so the pinned root's holder has signed.
             if !agency.root.isEmpty && !keys.contains(fingerprint: agency.root) {
-                return RosterError(.badKey, "the root keys of \(op.agency) in \(op.dot) do not include the key this node pinned (sha256 \(agency.root)): this is not the agency it trusts")
+                return RosterError(.untrustedAgency, "the root keys of \(op.agency) in \(op.dot) do not include the key this node pinned (sha256 \(agency.root)): this is not the agency it trusts")
             }
-            try operation.verify(endorsedBy: keys, as: "new")
+            try operation.verify(endorsedBy: nil)
             return nil
         }
         guard let current = agency.keys else {
             return RosterError(.notYetVerifiable, "\(op.dot) follows key events of \(op.agency) this node does not hold yet")
         }
-        try operation.verify(endorsedBy: current, as: "current")
+        try operation.verify(endorsedBy: current)
         switch op.payload {
-        case .rotate(let keys):
-            try operation.verify(endorsedBy: keys, as: "new")
+        case .rotate:
+            break
         case .enrol(let replica, _):
             if replicas[replica] != nil {
-                return RosterError(.badKey, "\(op.dot) enrols \(replica) again: a replica's key never changes; enrol a new replica name")
+                return RosterError(.invalidField, "\(op.dot) enrols \(replica) again: a replica's key never changes; enrol a new replica name")
             }
         case .retire(let replica, _, _):
             if replicas[replica] == nil { return RosterError(.notEnrolled, "\(op.dot) retires \(replica), which \(op.agency) never enrolled") }

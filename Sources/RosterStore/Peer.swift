@@ -34,6 +34,18 @@ extension Transaction {
         for (event, outcome) in zip(descriptor.keyEvents, outcomes) {
             if case .rejected(let error) = outcome, error.code != .equivocation { throw RosterError(error.code, "key event \(event.dot): \(error.reason)") }
         }
+        // The node may hold more of the agency's key events than the descriptor: it is
+        // the keys and replicas as the node holds them that must vouch for it, so that
+        // a key rotated out or a replica retired signs no descriptor that is taken.
+        let held = try trust()
+        guard held.agencies[descriptor.agency]?.keys?.keys.contains(descriptor.signature.key) == true else {
+            throw RosterError(.badSignature, "the descriptor of \(descriptor.agency) is signed by key \(descriptor.signature.key.fingerprint), "
+                + "which the agency's key events held here no longer count among its keys: ask the agency for a descriptor signed with a current key")
+        }
+        if let node = descriptor.node, held.replicas[node] == nil || held.isVoid(Dot(origin: node, seq: 1)) {
+            throw RosterError(.notEnrolled, "the descriptor names node \(node), which \(descriptor.agency) has not enrolled (or has retired): "
+                + "a node runs an enrolled replica")
+        }
         guard !isOwn else { return }
         if let known = try peers().first(where: { $0.id == descriptor.id }),
             known.descriptor.endpoints != descriptor.endpoints || known.tlsPin != descriptor.tlsPin, !replacing {

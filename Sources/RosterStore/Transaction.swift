@@ -58,7 +58,10 @@ struct Transaction: DatabaseReading {
             applied: { dot in
                 guard let row = try Row.fetchOne(lookup, arguments: [dot.origin, Int64(dot.seq)]) else { return nil }
                 guard let body = row.text(0), let isAdd = row.integer(1) else { throw Cell.unreadable("operation \(dot)") }
-                return CausalDelivery.Applied(hash: SHA256Digest.of(Array(body.utf8)), isAdd: isAdd == 1)
+                // A key event's hash leaves its signatures out (see `SignedOperation.hash`).
+                let hash = Origin.isAgencyOrigin(dot.origin)
+                    ? try SignedOperation(parsing: Array(body.utf8)).hash : SHA256Digest.of(Array(body.utf8))
+                return CausalDelivery.Applied(hash: hash, isAdd: isAdd == 1)
             },
             stored: { dot in
                 guard anyPending else { return nil }

@@ -1,4 +1,4 @@
-import RosterCore
+@testable import RosterCore
 import RosterTestSupport
 import Testing
 
@@ -114,5 +114,37 @@ struct TrustPropertyTests {
         let enrol = try kz.append(.enrol(replica: replica.origin, key: replica.key.publicKey), signedBy: [second, third])
         #expect(try state.receive([enrol]) == [.applied])
         #expect(state.trust.replicas[replica.origin]?.key == replica.key.publicKey)
+    }
+
+    @Test("A first key event naming the pinned root among other keys needs the root's own signature; sigs carry nothing but the agency's valid signatures")
+    func forgedRootAndJunkSignatures() throws {
+        let time = try Timestamp("2026-11-01T10:00:00Z")
+        let root = AgencyKey(), evil = AgencyKey()
+        var pins = Trust()
+        pins.pin("kz-mvd", root: root.publicKey.fingerprint)
+        // Anyone knows the root's public key: a genesis naming it, signed by the thief alone.
+        let forged = SignedOperation.sign(Operation(origin: "kz-mvd/agency", seq: 1, prev: nil, clock: VectorClock(), time: time,
+                                                    payload: .rotate(keys: try AgencyKeys([root.publicKey, evil.publicKey]))), with: [evil])
+        var state = RosterState(trust: pins)
+        #expect(try state.receive([forged]) == [.rejected(RosterError(.badSignature, ""))])
+        #expect(state.trust.agencies["kz-mvd"]?.keys == nil)
+
+        var kz = try AgencyChain(agency: "kz-mvd", keys: [root], time: time)
+        let replica = Replica(origin: "kz-mvd/astana", key: ReplicaKey())
+        try kz.enrol(replica)
+        let enrol = kz.events[1]
+        // The same enrol with a junk signature beside the real one: refused, never a second history.
+        let junk = SignedOperation(operation: enrol.operation,
+                                   endorsements: enrol.endorsements + [Endorsement(key: evil.publicKey, signature: [UInt8](repeating: 0, count: 64))])
+        #expect(junk.hash == enrol.hash, "a key event is named by what it says, not by who signed it")
+        _ = try state.receive([kz.events[0]])
+        #expect(try state.receive([junk]) == [.rejected(RosterError(.badSignature, ""))])
+        #expect(try state.receive([enrol]) == [.applied])
+        #expect(try state.receive([SignedOperation.sign(enrol.operation, with: [root, root])]) == [.duplicate])
+        #expect(state.equivocations.isEmpty)
+        // A rotation naming a key that did not sign it.
+        var rotation = kz
+        let unsigned = try rotation.append(.rotate(keys: try AgencyKeys([root.publicKey, evil.publicKey])), signedBy: [root])
+        #expect(try state.receive([unsigned]) == [.rejected(RosterError(.badSignature, ""))])
     }
 }
