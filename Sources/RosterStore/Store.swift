@@ -154,6 +154,24 @@ public final class Store: Sendable {
         try write { try $0.pin(agency, root: root, replacing: replacing) }
     }
 
+    /// One change an operator made to what this node trusts.
+    public struct TrustEvent: Sendable {
+        public let time: String
+        public let agency: String
+        public let event: String
+        public let detail: String
+    }
+
+    /// Every change to what this node trusts, in the order made.
+    public func trustHistory() throws -> [TrustEvent] {
+        try read { snapshot in
+            try Row.fetchAll(snapshot.db, sql: "SELECT time, agency, event, detail FROM trust_event ORDER BY id").map { row in
+                TrustEvent(time: try row.requireText(0, "a trust event's time"), agency: try row.requireText(1, "a trust event's agency"),
+                           event: try row.requireText(2, "a trust event"), detail: try row.requireText(3, "a trust event's detail"))
+            }
+        }
+    }
+
     /// Stops accepting an agency's operations and takes its entries out of the view;
     /// returns how many left. Its operations stay, as history that audit shows.
     public func distrust(_ agency: String) throws -> Int {

@@ -9,7 +9,7 @@ import RosterStore
 struct AgencyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agency", abstract: "The agency's keys and replicas: show, enrol, retire, rotate.",
-        subcommands: [ShowAgency.self, Enrol.self, Retire.self, Rotate.self])
+        subcommands: [ShowAgency.self, History.self, Enrol.self, Retire.self, Rotate.self])
 
     struct ShowAgency: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the agencies this node trusts, their keys and replicas.")
@@ -42,6 +42,23 @@ struct AgencyCommand: ParsableCommand {
                 for (origin, enrolment) in replicas {
                     let retired = enrolment.retiredAfter.map { "\tretired after seq \($0)" } ?? ""
                     Terminal.print("  \(origin)\t\(enrolment.key.base64)\tenrolled at \(Origin.agencyOrigin(of: name)):\(enrolment.enrolledAt)\(retired)")
+                }
+            }
+        }
+    }
+
+    struct History: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "What this node's operators changed in what it trusts: pins, replaced pins, distrusts, in order.")
+        @OptionGroup var node: NodeOptions
+
+        func run() throws {
+            for event in try node.openNode().store.trustHistory() {
+                if node.json {
+                    Terminal.printJSON(["time": .string(event.time), "agency": .string(event.agency), "event": .string(event.event),
+                                        "detail": .string(event.detail)])
+                } else {
+                    Terminal.print("\(event.time)\t\(event.agency)\t\(event.event)\t\(event.detail)")
                 }
             }
         }

@@ -254,6 +254,8 @@ struct TrustAttackTests {
         let root = try #require(try kz.roster.run(["agency", "show", "--json"]).stdout.firstMatch(of: /"root_sha256":"([0-9a-f]{64})"/).map { String($0.1) })
         #expect(try ru.roster.run(["peers", "trust", "kz-mvd", root]).status == 0)
         #expect(try Self.listed(ru, "a.example"), "back in the view")
+        let history = try ru.roster.run(["agency", "history"]).stdout
+        #expect(history.contains("kz-mvd\tdistrust\t") && history.contains("kz-mvd\ttrust again\t"), "recorded in the node's history: \(history)")
         #expect(try ru.roster.run(["sync"]).status == 0)
         #expect(try Self.listed(ru, "b.example"))
         for node in [kz, uz] { node.stop() }
