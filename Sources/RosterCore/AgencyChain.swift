@@ -7,6 +7,8 @@ public struct AgencyChain: Sendable {
     /// The keys that sign the next event.
     public private(set) var keys: [AgencyKey]
     public private(set) var events: [SignedOperation] = []
+    /// The agency's first key: what nodes pin.
+    public let root: PublicKey
     let time: Timestamp
 
     public init(agency: String, keys: [AgencyKey] = [AgencyKey()], threshold: Int = 1,
@@ -14,22 +16,26 @@ public struct AgencyChain: Sendable {
         self.agency = agency
         self.keys = keys
         self.time = time
+        guard let first = keys.first else { throw RosterError(.invalidField, "an agency chain starts with at least one key") }
+        root = first.publicKey
         _ = try append(.rotate(keys: AgencyKeys(keys.map(\.publicKey), threshold: threshold)), signedBy: keys)
     }
 
     public var origin: String { Origin.agencyOrigin(of: agency) }
-    public var root: PublicKey { keys[0].publicKey }
     public var seq: UInt64 { UInt64(events.count) }
 
     /// Makes the next event, signed by `signers` (the current keys unless given).
     @discardableResult
     public mutating func append(_ payload: Operation.Payload, signedBy signers: [AgencyKey]? = nil) throws -> SignedOperation {
+        if case .rotate = payload, seq > 0, signers == nil {
+            throw RosterError(.invalidField, "a rotation is signed by the new keys too: give them in signedBy")
+        }
         let operation = Operation(origin: origin, seq: seq + 1, prev: events.last?.hash, clock: VectorClock(seq > 0 ? [origin: seq] : [:]),
                                   time: time, payload: payload)
         let signed = SignedOperation.sign(operation, with: signers ?? keys)
         events.append(signed)
         // After a rotation, the new keys among the signers sign what follows.
-        if case .rotate(let set) = payload, seq > 1 { keys = (signers ?? keys).filter { set.keys.contains($0.publicKey) } }
+        if case .rotate(let set) = payload, seq > 1 { keys = (signers ?? []).filter { set.keys.contains($0.publicKey) } }
         return signed
     }
 
@@ -44,7 +50,8 @@ public struct AgencyChain: Sendable {
     /// A descriptor of a node of this agency, signed with the first current key.
     public func descriptor(node: String? = nil, name: String? = nil, jurisdiction: String? = nil, endpoints: [String] = [],
                            tlsPin: String? = nil) throws -> PeerDescriptor {
-        try PeerDescriptor(agency: agency, node: node, name: name, jurisdiction: jurisdiction, root: root, keyEvents: events,
-                           endpoints: endpoints, tlsPin: tlsPin, signedBy: keys[0])
+        guard let signer = keys.first else { throw RosterError(.badKey, "the chain holds no current key to sign with") }
+        return try PeerDescriptor(agency: agency, node: node, name: name, jurisdiction: jurisdiction, root: root, keyEvents: events,
+                           endpoints: endpoints, tlsPin: tlsPin, signedBy: signer)
     }
 }

@@ -110,7 +110,7 @@ public struct CausalDelivery {
     ///   - applied: looks up an applied operation by its dot.
     ///   - stored: looks up a pending operation by its dot.
     ///   - waitingFor: the stored pending operations that wait for a dot.
-    ///   - waitingAfter: the stored pending operations that wait for a dot of an origin past a seq.
+    ///   - waitingAfter: the stored pending operations of an origin past a seq, and those that wait for one of its dots past it.
     ///   - due: stored pending operations that waited for their time, which has come.
     ///   - isEarly: whether an incoming operation must wait for its time.
     public static func plan(
@@ -160,7 +160,8 @@ public struct CausalDelivery {
         var woken = Set(due.map(\.dot))
         queue += due.map { ($0, true) }
         var waiting: [Dot: [(operation: SignedOperation, isStored: Bool)]] = [:]
-        // What waited for a replica's now void operations waits no more.
+        // What waited for a replica's now void operations waits no more, and its own
+        // void operations leave the pending set.
         func wake(after retirement: Trust.Retirement) throws {
             for dot in waiting.keys where dot.origin == retirement.replica && dot.seq > retirement.after {
                 queue += waiting.removeValue(forKey: dot) ?? []
@@ -198,7 +199,9 @@ public struct CausalDelivery {
                 rejected[operation.dot] = RosterError(.equivocation,
                     "operation \(operation.dot) follows a different \(op.origin):\(op.seq - 1) than this node holds: the origin signed two histories")
                 plan.equivocations.append(operation)
-                if let retirement = plan.trust.quarantine(op.origin, at: op.seq - 1) {
+                // Recorded at its own seq, as its proof is: the proof pair that a peer holding
+                // the other history hands over brings the fork down to where it is.
+                if let retirement = plan.trust.quarantine(op.origin, at: op.seq) {
                     plan.retirements.append(retirement)
                     try wake(after: retirement)
                 }

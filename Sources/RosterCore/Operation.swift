@@ -214,6 +214,9 @@ public struct Operation: Hashable, Sendable {
     private static func target(_ members: [String: JSON], origin: String) throws -> Dot {
         guard let text = members["target"]?.string else { throw RosterError(.malformedOperation, "target is missing") }
         let target = try Dot(text)
+        guard !Origin.isAgencyOrigin(target.origin) else {
+            throw RosterError(.malformedOperation, "\(target) is a key event, not an entry: only entries are amended and revoked")
+        }
         // An agency amends and revokes its own entries only, whichever of its replicas made them.
         guard target.agency == Origin.agency(of: origin) else {
             throw RosterError(.forbiddenTarget, "\(origin) may not change \(target): it belongs to agency \(target.agency)")

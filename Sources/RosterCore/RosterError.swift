@@ -11,7 +11,6 @@ public struct RosterError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let invalidResource = Code(rawValue: "invalid-resource")
         public static let invalidField = Code(rawValue: "invalid-field")
         public static let badSignature = Code(rawValue: "bad-signature")
-        public static let unknownOrigin = Code(rawValue: "unknown-origin")
         public static let unsupportedAlgorithm = Code(rawValue: "unsupported-algorithm")
         public static let forbiddenTarget = Code(rawValue: "forbidden-target")
         public static let unknownEntry = Code(rawValue: "unknown-entry")

@@ -52,8 +52,10 @@ public struct RosterState: Sendable {
             stored: { pendingByDot[$0] },
             waitingFor: { dot in (pendingByWait[dot] ?? []).sorted().compactMap { pendingByDot[$0] } },
             waitingAfter: { origin, after in
-                pendingByWait.filter { $0.key.origin == origin && $0.key.seq > after }.keys.sorted()
-                    .flatMap { (pendingByWait[$0] ?? []).sorted() }.compactMap { pendingByDot[$0] }
+                let waiting = pendingByWait.filter { $0.key.origin == origin && $0.key.seq > after }.keys.sorted()
+                    .flatMap { (pendingByWait[$0] ?? []).sorted() }
+                let own = pendingByDot.keys.filter { $0.origin == origin && $0.seq > after }.sorted()
+                return Array(Set(waiting + own)).sorted().compactMap { pendingByDot[$0] }
             })
         for dot in plan.released { unpend(dot) }
         for waiting in plan.moved + plan.waiting {

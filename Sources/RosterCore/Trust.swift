@@ -66,8 +66,9 @@ public struct Trust: Sendable, Equatable {
     public func isTrusted(_ agency: String) -> Bool { agencies[agency].map { !$0.distrusted } ?? false }
 
     /// A replica's last valid seq: where its agency retired it, or before its fork
-    /// if it equivocated (quarantined: of two histories neither is taken, until its
-    /// agency retires it at or before the fork); nil while all of it is valid.
+    /// if it equivocated (quarantined: of two histories neither is taken, for good;
+    /// its agency retires it, at or before the fork to void more, and enrols a new
+    /// replica); nil while all of it is valid.
     public func lastValid(_ origin: String) -> UInt64? {
         let retired = replicas[origin]?.retiredAfter
         guard let fork = forks[origin] else { return retired }
@@ -223,9 +224,9 @@ public struct Trust: Sendable, Equatable {
     }
 
     private func retired(_ op: Operation, after: UInt64) -> RosterError {
-        if let fork = forks[op.origin], after == fork - 1, replicas[op.origin]?.retiredAfter.map({ $0 >= after }) ?? true {
-            return RosterError(.retired, "\(op.dot) is void: \(op.origin) signed two operations at seq \(fork) and is quarantined from there, "
-                + "until \(op.agency) retires it at or before that seq")
+        if let fork = forks[op.origin], after == fork - 1, (replicas[op.origin]?.retiredAfter ?? .max) > after {
+            return RosterError(.retired, "\(op.dot) is void: \(op.origin) signed two operations at seq \(fork) and is quarantined from there; "
+                + "\(op.agency) retires it and enrols a new replica")
         }
         return RosterError(.retired, "\(op.dot) is void: \(op.agency) retired \(op.origin) after seq \(after)")
     }

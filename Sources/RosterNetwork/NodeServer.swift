@@ -90,14 +90,23 @@ public enum NodeServer {
             headers[.init("Roster-More")!] = more ? "true" : "false"
             // What this node holds, so that the caller can push without asking /v1/status.
             headers[.init("Roster-Clock")!] = CanonicalJSON.string(held.json)
-            // Which proofs of equivocation it holds, so that the caller asks for them only when it lacks some.
-            headers[.init("Roster-Proofs")!] = try await store.proofsDigest()
+            // Which proofs of equivocation it holds of the agencies asked for, so that the
+            // caller asks for them only when it lacks some.
+            headers[.init("Roster-Proofs")!] = try await store.proofsDigest(agencies: agencies)
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer))
         }
 
-        router.get("/v1/sync/proofs") { _, context -> Response in
+        router.get("/v1/sync/proofs") { request, context -> Response in
             let peer = try await authenticatedPeer(context, store: store)
-            let (bodies, _) = try await store.proofs(limit: SyncLimits.maximumPage / 2)
+            var agencies: Set<String>?
+            if let list = request.uri.queryParameters.get("agencies") {
+                let names = list.split(separator: ",").map(String.init)
+                guard names.count <= SyncLimits.maximumOrigins, names.allSatisfy(Origin.isValidAgency) else {
+                    throw HTTPError(.badRequest, message: "agencies must be a comma-separated list of agency ids like kz-mvd")
+                }
+                agencies = Set(names)
+            }
+            let bodies = try await store.proofs(agencies: agencies, limit: SyncLimits.maximumPage / 3)
             logger.info("proofs by \(peer): \(bodies.count) operations")
             var buffer = ByteBuffer()
             for text in bodies {

@@ -8,7 +8,7 @@ import RosterCore
 extension RosterError: HTTPResponseError {
     public var status: HTTPResponse.Status {
         switch code {
-        case .badSignature, .unknownOrigin, .forbiddenTarget, .badKey, .pinMismatch: return .forbidden
+        case .badSignature, .untrustedAgency, .notEnrolled, .forbiddenTarget, .badKey, .pinMismatch: return .forbidden
         case .unknownEntry, .noNode: return .notFound
         case .equivocation, .revokedEntry, .nodeExists: return .conflict
         case .pendingFull: return .tooManyRequests

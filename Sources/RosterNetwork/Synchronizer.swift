@@ -55,20 +55,20 @@ public enum Synchronizer {
         // Only the agencies this node trusts are asked for, so refused operations are not sent again and again.
         let trust = try await node.store.trust()
         let trusted = trust.agencies.keys.filter { trust.isTrusted($0) }.sorted()
-        let origins = trusted.count <= SyncLimits.maximumOrigins ? trusted : nil
+        let agencies = trusted.count <= SyncLimits.maximumOrigins ? trusted : nil
 
         // Pull: the next page is fetched, parsed and verified while this one is written.
         // It is asked for with the clock this node will hold if the page applies whole;
         // if it does not (pending or rejected operations), that page is dropped and
         // asked for again with the clock this node holds.
         var theirs = VectorClock()
-        var page = try await pull(from: client, holding: node.store.clock(), origins: origins, store: node.store)
+        var page = try await pull(from: client, holding: node.store.clock(), agencies: agencies, store: node.store)
         pages += 1
         while true {
             let expected = page.expected
             let prefetch = page.more && budgetLeft()
             let store = node.store
-            async let prefetched = prefetch ? pull(from: client, holding: expected, origins: origins, store: store) : nil
+            async let prefetched = prefetch ? pull(from: client, holding: expected, agencies: agencies, store: store) : nil
             let receipt = try await node.store.receive(page.verified, from: peer.id)
             report.bytesSent += page.bytesSent
             report.bytesReceived += page.bytesReceived
@@ -96,15 +96,16 @@ public enum Synchronizer {
                     report.bytesSent += dropped.bytesSent
                     report.bytesReceived += dropped.bytesReceived
                 }
-                page = try await pull(from: client, holding: after, origins: origins, store: node.store)
+                page = try await pull(from: client, holding: after, agencies: agencies, store: node.store)
             }
         }
 
         // Proofs of equivocation, when the peer holds others than this node: both
         // operations of each pair, verified and planned like any, so that the
         // equivocating replica is quarantined here too.
-        if let theirs = page.proofs, try await theirs != node.store.proofsDigest() {
-            let response = try await client.request(.GET, "/v1/sync/proofs")
+        if let theirs = page.proofs, try await theirs != node.store.proofsDigest(agencies: agencies.map(Set.init)) {
+            let query = agencies.map { "?agencies=" + $0.joined(separator: ",") } ?? ""
+            let response = try await client.request(.GET, "/v1/sync/proofs" + query)
             try expectSuccess(response, from: peer.id)
             report.bytesReceived += response.body.count
             let lines = response.body.split(separator: 0x0A)
@@ -198,9 +199,9 @@ public enum Synchronizer {
         }
     }
 
-    static func pull(from client: PeerClient, holding clock: VectorClock, origins: [String]?, store: Store) async throws -> Page {
+    static func pull(from client: PeerClient, holding clock: VectorClock, agencies: [String]?, store: Store) async throws -> Page {
         var request: [String: JSON] = ["clock": clock.json, "limit": .integer(Int64(SyncLimits.maximumPage))]
-        if let origins { request["agencies"] = .array(origins.map(JSON.string)) }
+        if let agencies { request["agencies"] = .array(agencies.map(JSON.string)) }
         let body = CanonicalJSON.encode(.object(request))
         let response = try await client.request(.POST, "/v1/sync/pull", body: body)
         try expectSuccess(response, from: client.peer)

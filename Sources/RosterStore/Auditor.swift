@@ -428,7 +428,6 @@ public enum Auditor {
         for (name, agency) in stored.agencies { agencies[name] = Trust.Agency(root: agency.root) }
         let preEnrolled = stored.replicas.filter { agencies[Origin.agency(of: $0.key)]?.root == "" }
         var trust = Trust(agencies: agencies, replicas: preEnrolled, forks: stored.forks)
-        for (name, agency) in stored.agencies where agency.root.isEmpty { trust.pin(name, root: "") }
         let bodies = try String.fetchAll(db, sql: """
             SELECT body FROM operation JOIN origin ON origin.id = origin_id WHERE origin.name LIKE '%/agency' ORDER BY position
             """)

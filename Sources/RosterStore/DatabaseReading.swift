@@ -62,11 +62,11 @@ extension DatabaseReading {
 
     /// Resolves an entry from its operations, as the derived table should hold it:
     /// nil for a void add or a distrusted agency's, and without void changes.
-    func resolveEntry(_ id: Dot) throws -> Entry? {
-        let retired = try retirements()
-        func isVoid(_ dot: Dot) -> Bool { retired[dot.origin].map { dot.seq > $0 } ?? false }
-        guard !isVoid(id), try !distrustedAgencies().contains(id.agency) else { return nil }
-        let operations = try history(id).filter { !isVoid($0.dot) }
+    /// `rules` saves reading them again when many entries are resolved at once.
+    func resolveEntry(_ id: Dot, rules given: ViewRules? = nil) throws -> Entry? {
+        let rules = try given ?? viewRules()
+        guard !rules.isVoid(id), !rules.distrusted.contains(id.agency) else { return nil }
+        let operations = try history(id).filter { !rules.isVoid($0.dot) }
         guard let add = operations.first(where: { $0.dot == id }) else { return nil }
         // The target column is a derived copy: trust the signed operations only.
         guard case .add = add.operation.payload else {

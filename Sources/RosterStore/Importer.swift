@@ -293,7 +293,6 @@ public enum Importer {
     public static func operations(_ bytes: [UInt8], into node: Node, progress: (Int, Int) -> Void = { _, _ in }) throws -> ImportSummary {
         var summary = ImportSummary()
         let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
-        let trust = try node.store.read { try $0.trust() }
         try node.store.write { transaction in
             var start = 0
             while start < lines.count {
@@ -308,7 +307,8 @@ public enum Importer {
                         throw RosterError(error.code, "line \(index + 1): \(error.reason)")
                     }
                 }
-                let verified = Verifier.verify(chunk, trust: trust)
+                // Read again for each chunk: the enrols of the one before verify the next on every core.
+                let verified = Verifier.verify(chunk, trust: try transaction.trust())
                 for (result, line) in zip(verified, numbers) {
                     if case .failure(let error) = result { throw RosterError(error.code, "line \(line): \(error.reason)") }
                 }

@@ -42,9 +42,9 @@ extension Transaction {
             throw RosterError(.badSignature, "the descriptor of \(descriptor.agency) is signed by key \(descriptor.signature.key.fingerprint), "
                 + "which the agency's key events held here no longer count among its keys: ask the agency for a descriptor signed with a current key")
         }
-        if let node = descriptor.node, held.replicas[node] == nil || held.isVoid(Dot(origin: node, seq: 1)) {
-            throw RosterError(.notEnrolled, "the descriptor names node \(node), which \(descriptor.agency) has not enrolled (or has retired): "
-                + "a node runs an enrolled replica")
+        if let node = descriptor.node, held.replicas[node] == nil || held.lastValid(node) != nil {
+            throw RosterError(.notEnrolled, "the descriptor names node \(node), which \(descriptor.agency) has not enrolled, or has retired "
+                + "or is quarantined: a node runs a replica its agency stands behind")
         }
         guard !isOwn else { return }
         if let known = try peers().first(where: { $0.id == descriptor.id }),

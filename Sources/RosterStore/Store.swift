@@ -344,24 +344,27 @@ public final class Store: Sendable {
         return (cache.clock, cache.digest)
     }
 
-    /// Proofs of equivocation to hand to peers: for each, the operation applied at its
-    /// dot and the one kept as proof (both signed by the equivocating replica, so any
-    /// node verifies them); at most `limit` pairs, and the digest of every proof held.
-    public func proofs(limit: Int) async throws -> (bodies: [String], digest: String) {
+    /// Proofs of equivocation to hand to peers, of the agencies named: for each, the
+    /// operations applied at its dot and the one before (a proof may follow another
+    /// history from there), then the one kept as proof, all signed by the
+    /// equivocating replica, so any node verifies them; at most `limit` proofs.
+    public func proofs(agencies: Set<String>?, limit: Int) async throws -> [String] {
         try await read { snapshot in
             let rows = try Row.fetchAll(snapshot.db, sql: """
-                SELECT e.body, o.body FROM equivocation e
+                SELECT e.origin, e.body, before.body, o.body FROM equivocation e
+                LEFT JOIN operation before ON before.origin_id = (SELECT id FROM origin WHERE name = e.origin) AND before.seq = e.seq - 1
                 LEFT JOIN operation o ON o.origin_id = (SELECT id FROM origin WHERE name = e.origin) AND o.seq = e.seq
-                ORDER BY e.id LIMIT ?
-                """, arguments: [limit])
-            let bodies = rows.flatMap { row in [row.text(1), row.text(0)].compactMap { $0 } }
-            return (bodies, try snapshot.proofsDigest())
+                ORDER BY e.id
+                """)
+            return rows.filter { row in agencies.map { $0.contains(Origin.agency(of: row.text(0) ?? "")) } ?? true }
+                .prefix(limit).flatMap { row in [row.text(2), row.text(3), row.text(1)].compactMap { $0 } }
         }
     }
 
-    /// The digest of the proofs of equivocation held: peers compare it to know whether to ask for them.
-    public func proofsDigest() async throws -> String {
-        try await read { try $0.proofsDigest() }
+    /// The digest of the proofs of equivocation held of the agencies named: peers
+    /// compare it, over the agencies the caller trusts, to know whether to ask for them.
+    public func proofsDigest(agencies: Set<String>?) async throws -> String {
+        try await read { try $0.proofsDigest(agencies: agencies) }
     }
 
     /// Parses lines of signed operations on every core; the first bad line throws with its number.

@@ -61,7 +61,7 @@ struct Transaction: DatabaseReading {
                 // A key event's hash leaves its signatures out (see `SignedOperation.hash`).
                 let hash = Origin.isAgencyOrigin(dot.origin)
                     ? try SignedOperation(parsing: Array(body.utf8)).hash : SHA256Digest.of(Array(body.utf8))
-                return CausalDelivery.Applied(hash: hash, isAdd: isAdd == 1)
+                return CausalDelivery.Applied(hash: hash, isAdd: isAdd == 1 && !Origin.isAgencyOrigin(dot.origin))
             },
             stored: { dot in
                 guard anyPending else { return nil }
@@ -77,11 +77,19 @@ struct Transaction: DatabaseReading {
             },
             waitingAfter: { origin, after in
                 guard anyPending else { return [] }
-                return parsed(try Row.fetchAll(db, sql: "SELECT body FROM pending WHERE waits_origin = ? AND waits_seq > ?",
-                                               arguments: [origin, Int64(after)]), waitingFor: "\(origin) past \(after)")
+                return parsed(try Row.fetchAll(db, sql: """
+                    SELECT body FROM pending WHERE (waits_origin = ? AND waits_seq > ?) OR (origin = ? AND seq > ?)
+                    """, arguments: [origin, Int64(clamping: after), origin, Int64(clamping: after)]), waitingFor: "\(origin) past \(after)")
             },
             due: due,
             isEarly: { CausalDelivery.isEarly($0, now: now) })
+        // Proofs first: a quarantine they prove is in the database while what follows is applied.
+        let proof = try db.cachedStatement(sql: "INSERT OR IGNORE INTO equivocation (origin, seq, body) VALUES (?, ?, ?)")
+        for operation in plan.equivocations {
+            try proof.execute(arguments: [operation.operation.origin, Int64(operation.operation.seq), operation.text])
+            try db.execute(sql: "UPDATE origin SET equivocating = 1 WHERE name = ?", arguments: [operation.operation.origin])
+            logger.warning("equivocation by \(operation.operation.origin) at \(operation.dot): both operations kept as proof")
+        }
         for operation in plan.apply { try apply(operation) }
         let release = try db.cachedStatement(sql: "DELETE FROM pending WHERE origin = ? AND seq = ?")
         for dot in plan.released { try release.execute(arguments: [dot.origin, Int64(dot.seq)]) }
@@ -124,12 +132,6 @@ struct Transaction: DatabaseReading {
                 logger.warning("\(operation.dot) is signed \(op.time), more than \(CausalDelivery.maximumSkew) s ahead of this node's clock: it waits for that time")
             }
             if !refused.isEmpty { logger.warning("\(refused.count) operations from \(source) refused: the pending set is at its bound") }
-        }
-        let proof = try db.cachedStatement(sql: "INSERT OR IGNORE INTO equivocation (origin, seq, body) VALUES (?, ?, ?)")
-        for operation in plan.equivocations {
-            try proof.execute(arguments: [operation.operation.origin, Int64(operation.operation.seq), operation.text])
-            try db.execute(sql: "UPDATE origin SET equivocating = 1 WHERE name = ?", arguments: [operation.operation.origin])
-            logger.warning("equivocation by \(operation.operation.origin) at \(operation.dot): both operations kept as proof")
         }
         // Retires and quarantines of this batch take what they void out of the view.
         for retirement in plan.retirements { try void(retirement.replica, after: retirement.after) }
@@ -177,7 +179,7 @@ struct Transaction: DatabaseReading {
             throw RosterError(.notEnrolled, "\(replica.origin) is not enrolled yet: on a node that holds the agency key, run "
                 + "roster agency enrol \(replica.origin) --key \(replica.key.publicKey.base64), then sync this node with it")
         }
-        if let fork = trust.forks[replica.origin], enrolment.retiredAfter.map({ $0 >= fork }) ?? true {
+        if let fork = trust.forks[replica.origin], (enrolment.retiredAfter ?? .max) > fork - 1 {
             throw RosterError(.retired, "\(replica.origin) is quarantined: another copy of its key signed a second operation at seq \(fork); "
                 + "have the agency retire it (roster agency retire \(replica.origin) --after \(fork - 1)) and enrol a new replica")
         }
@@ -253,8 +255,7 @@ struct Transaction: DatabaseReading {
     func rebuild(progress: (Int) -> Void = { _ in }) throws {
         try dropKeptDigest()
         try db.execute(sql: "DELETE FROM entry; UPDATE origin SET head_seq = 0, head_hash = NULL")
-        let retired = try retirements()
-        let distrusted = try distrustedAgencies()
+        let rules = try viewRules()
         let bodies = try String.fetchCursor(db, sql: "SELECT body FROM operation ORDER BY position")
         var changed: Set<Dot> = []
         var count = 0
@@ -266,7 +267,7 @@ struct Transaction: DatabaseReading {
             try head.execute(arguments: [Int64(op.seq), Data(operation.hash), op.origin])
             switch op.payload {
             case .add(let resource, let fields):
-                guard !(retired[op.origin].map { op.seq > $0 } ?? false), !distrusted.contains(op.agency) else { break }
+                guard !rules.isVoid(op.dot), !rules.distrusted.contains(op.agency) else { break }
                 try row.execute(arguments: EntryRecord.arguments(Entry(id: op.dot, resource: resource, fields: fields)))
             case .amend(let target, _), .revoke(let target, _):
                 changed.insert(target)
@@ -278,7 +279,7 @@ struct Transaction: DatabaseReading {
         }
         for id in changed {
             try db.execute(sql: "DELETE FROM entry WHERE origin = ? AND seq = ?", arguments: [id.origin, Int64(id.seq)])
-            guard let entry = try resolveEntry(id) else { continue }
+            guard let entry = try resolveEntry(id, rules: rules) else { continue }
             try db.execute(sql: EntryRecord.insertSQL, arguments: EntryRecord.arguments(entry))
         }
         progress(count)

@@ -60,15 +60,30 @@ extension DatabaseReading {
     }
 
     /// SHA-256 over the hashes of the kept proofs, sorted: equal on two nodes that hold the same proofs.
-    func proofsDigest() throws -> String {
-        let hashes = try String.fetchAll(db, sql: "SELECT body FROM equivocation").map { SHA256Digest.hex(Array($0.utf8)) }.sorted()
+    func proofsDigest(agencies: Set<String>?) throws -> String {
+        let hashes = try Row.fetchAll(db, sql: "SELECT origin, body FROM equivocation")
+            .filter { row in agencies.map { $0.contains(Origin.agency(of: row.text(0) ?? "")) } ?? true }
+            .compactMap { $0.text(1) }.map { SHA256Digest.hex(Array($0.utf8)) }.sorted()
         return SHA256Digest.hex(Array(hashes.joined(separator: "\n").utf8))
+    }
+
+    func viewRules() throws -> ViewRules {
+        ViewRules(retired: try retirements(), distrusted: try distrustedAgencies())
     }
 
     /// Agencies whose entries leave the view.
     func distrustedAgencies() throws -> Set<String> {
         Set(try String.fetchAll(db, sql: "SELECT name FROM agency WHERE distrusted = 1"))
     }
+}
+
+/// What trust takes out of the view, as the derived tables apply it: each retired
+/// or quarantined replica's last valid seq, and the distrusted agencies.
+struct ViewRules {
+    let retired: [String: UInt64]
+    let distrusted: Set<String>
+
+    func isVoid(_ dot: Dot) -> Bool { retired[dot.origin].map { dot.seq > $0 } ?? false }
 }
 
 extension Transaction {
@@ -135,7 +150,7 @@ extension Transaction {
             // The plan's retirements void what follows (`void`), once the batch is written.
             let known = try Row.fetchOne(db, sql: "SELECT retired_after FROM origin WHERE name = ?", arguments: [replica])
             let lowest = min(try known?.optionalSeq(0, "the retirement of \(replica)") ?? after, after)
-            try db.execute(sql: "UPDATE origin SET retired_after = ? WHERE name = ?", arguments: [Int64(lowest), replica])
+            try db.execute(sql: "UPDATE origin SET retired_after = ? WHERE name = ?", arguments: [Int64(clamping: lowest), replica])
         case .add, .amend, .revoke:
             break
         }
@@ -147,12 +162,13 @@ extension Transaction {
     func void(_ replica: String, after: UInt64) throws {
         let targets = try String.fetchAll(db, sql: """
             SELECT DISTINCT target FROM operation WHERE origin_id = (SELECT id FROM origin WHERE name = ?) AND seq > ? AND target IS NOT NULL
-            """, arguments: [replica, Int64(after)])
-        try db.execute(sql: "DELETE FROM entry WHERE origin = ? AND seq > ?", arguments: [replica, Int64(after)])
+            """, arguments: [replica, Int64(clamping: after)])
+        try db.execute(sql: "DELETE FROM entry WHERE origin = ? AND seq > ?", arguments: [replica, Int64(clamping: after)])
+        let rules = try viewRules()
         for text in targets {
             let id = try Dot(text)
             try db.execute(sql: "DELETE FROM entry WHERE origin = ? AND seq = ?", arguments: [id.origin, Int64(id.seq)])
-            if let entry = try resolveEntry(id) { try db.execute(sql: EntryRecord.insertSQL, arguments: EntryRecord.arguments(entry)) }
+            if let entry = try resolveEntry(id, rules: rules) { try db.execute(sql: EntryRecord.insertSQL, arguments: EntryRecord.arguments(entry)) }
         }
         // Chunks and the check index follow changes by dot; these went by retire.
         try dropKeptDigest()

@@ -19,11 +19,17 @@ public struct VerifiedBatch: Sendable {
 enum Verifier {
     /// Pairs each operation with its verification result, in the order given.
     static func verify(_ batch: [SignedOperation], trust: Trust) -> [Result<CausalDelivery.Incoming, RosterError>] {
-        var keys = trust.replicas.mapValues(\.key)
+        let known = trust.replicas.mapValues(\.key)
+        var keys = known
         for operation in batch {
             if case .enrol(let replica, let key) = operation.operation.payload, keys[replica] == nil { keys[replica] = key }
         }
-        return verify(batch, keys: keys)
+        // A key only an unverified enrol in the batch names proves nothing when it fails:
+        // the plan decides, once it knows which enrol holds.
+        return zip(batch, verify(batch, keys: keys)).map { operation, result in
+            if case .failure = result, known[operation.operation.origin] == nil { return .success(CausalDelivery.Incoming(operation)) }
+            return result
+        }
     }
 
     static func verify(_ batch: [SignedOperation], keys: [String: PublicKey]) -> [Result<CausalDelivery.Incoming, RosterError>] {

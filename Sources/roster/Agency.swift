@@ -90,6 +90,7 @@ struct AgencyCommand: ParsableCommand {
         @Option(help: "Why, for auditors (decommissioned, key compromised, …).") var reason: String
 
         func run() throws {
+            guard after <= UInt64(Int64.max) else { throw ValidationError("--after must be at most \(Int64.max)") }
             let opened = try node.openNode()
             let operation = try opened.store.keyEvent(.retire(replica: replica, after: after, reason: try Text.required(reason, field: "reason")),
                                                       agency: opened.identity.agency, signedBy: keys.load(folder: opened.folder))

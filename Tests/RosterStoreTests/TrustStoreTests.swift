@@ -77,4 +77,46 @@ struct TrustStoreTests {
         #expect(large.bytes.count == small.bytes.count, "\(large.bytes.count) bytes with 600 other origins, \(small.bytes.count) alone")
         #expect(large.operation.clock == VectorClock(["ru-mvd/agency": 2]))
     }
+
+    @Test("A fork and a change to the forked entry in one batch apply; a fork found by prev is kept where its proof says; audit and a rebuild agree")
+    func forksInOneBatch() throws {
+        let time = try Timestamp("2026-11-01T10:00:00Z")
+        let fields = EntryFields(category: .drugs, basis: Simulation.basis)
+        var kz = try AgencyChain(agency: "kz-mvd", time: time)
+        let r = Replica(origin: "kz-mvd/r", key: ReplicaKey()), s = Replica(origin: "kz-mvd/s", key: ReplicaKey())
+        try kz.enrol(r)
+        let clock = try kz.enrol(s)
+        func add(_ value: String, after head: SignedOperation?, by replica: Replica = r, clock extra: VectorClock = VectorClock()) throws -> SignedOperation {
+            replica.make(.add(resource: try Resource(kind: .domain, value: value), fields: fields),
+                         after: head.map { CausalDelivery.Head(seq: $0.operation.seq, hash: $0.hash) }, clock: clock.merging(extra), time: time)
+        }
+        let a = try add("a.example", after: nil)
+        let b = try add("b.example", after: a)
+        let fork = try add("fork.example", after: a)
+        let amend = s.make(.amend(target: b.dot, changes: FieldChanges(note: .some("seen"))), after: nil,
+                           clock: clock.merging(VectorClock([r.origin: 2])), time: time)
+
+        let folder = try TemporaryFolder()
+        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"), agency: .found(key: AgencyKey()))
+        try node.store.trust("kz-mvd", root: kz.root.fingerprint, replacing: false)
+        #expect(try node.store.receive(kz.events + [a, b]).allSatisfy { $0 == .applied })
+        let outcomes = try node.store.receive([fork, amend])
+        #expect(outcomes == [.rejected(RosterError(.equivocation, "")), .applied], "\(outcomes)")
+        var values = [String]()
+        try node.store.entries { values.append($0.resource.value) }
+        #expect(values == ["a.example"], "quarantined from seq 2; the amend of a void entry changes nothing")
+
+        // r's third operation follows its own second, which this node does not hold: a fork at 3.
+        let c = try add("c.example", after: fork)
+        #expect(try node.store.receive([c]) == [.rejected(RosterError(.retired, ""))], "already void from 2")
+        let report = try Auditor.audit(node.store)
+        #expect(report.findings.count == 1 && report.findings[0].contains("kz-mvd/r equivocated"), "\(report.findings)")
+        let before = try node.store.digests().digest
+        try node.store.rebuild()
+        #expect(try node.store.digests().digest == before)
+        // A key event is no entry: an amend naming one does not parse.
+        let bad = SignedOperation.sign(Operation(origin: s.origin, seq: 2, prev: amend.hash, clock: clock.merging(VectorClock([s.origin: 1])), time: time,
+                                                 payload: .revoke(target: kz.events[0].dot, reason: "x")), with: s.key)
+        #expect(throws: RosterError(.malformedOperation, "")) { try SignedOperation(parsing: bad.bytes) }
+    }
 }
