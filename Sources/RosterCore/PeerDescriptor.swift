@@ -89,7 +89,7 @@ public struct PeerDescriptor: Hashable, Sendable {
 
     public init(json: JSON) throws {
         guard json["v"]?.integer == Self.formatVersion else {
-            throw RosterError(.badInput, "a peer descriptor of format \(json["v"].map { "\($0)" } ?? "unknown"): this node reads v \(Self.formatVersion), signed by the agency key; ask the agency for a new one")
+            throw RosterError(.badInput, "a peer descriptor of format \(json["v"]?.integer.map(String.init) ?? "unknown"): this node reads v \(Self.formatVersion), signed by the agency key; ask the agency for a new one")
         }
         guard let agency = json["agency"]?.string, let root = json["root"]?.string, let events = json["key_events"]?.array,
             let signature = json["sig"]

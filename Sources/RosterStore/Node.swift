@@ -40,7 +40,7 @@ public struct NodeIdentity: Sendable, Equatable {
 
     init(json: JSON) throws {
         guard json["v"]?.integer == Self.formatVersion else {
-            throw RosterError(.noNode, "this data folder holds a node of format \(json["v"].map { "\($0)" } ?? "unknown"), from before agency keys, "
+            throw RosterError(.noNode, "this data folder holds a node of format \(json["v"]?.integer.map(String.init) ?? "unknown"), from before agency keys, "
                 + "which this version does not read: create a new node with roster init --agency ID in another folder, "
                 + "and bring the entries over with roster export csv (old version) and roster import")
         }

@@ -386,6 +386,22 @@ struct CLITests {
         #expect(try node.run(["check", "shop-19999.example"]).status == 0)
     }
 
+    @Test("A data folder of format 1, from before agency keys, is refused with what to do instead, and left as it was")
+    func oldFormatRefused() throws {
+        let folder = try TemporaryFolder()
+        let node = RosterProcess(data: folder.path("old"))
+        #expect(try node.run(["init", "--agency", "kz-mvd"]).status == 0)
+        let identity = folder.path("old/node.json")
+        let old = #"{"agency":"kz-mvd","replica":"main","v":1}"# + "\n"
+        try old.write(to: identity, atomically: true, encoding: .utf8)
+        for command in [["status"], ["list"], ["serve", "--listen", "127.0.0.1:0"]] {
+            let refused = try node.run(command)
+            #expect(refused.status == 3 && refused.stderr.contains("format 1") && refused.stderr.contains("roster export csv"),
+                    "\(command): \(refused.stderr)")
+        }
+        #expect(try String(contentsOf: identity, encoding: .utf8) == old)
+    }
+
     @Test("init --dev is idempotent, as the README's first command needs")
     func devNode() throws {
         let folder = try TemporaryFolder()

@@ -322,6 +322,11 @@ struct TrustAttackTests {
         #expect(audit.status == 1 && audit.stdout.contains("kz-mvd/main equivocated") && audit.stdout.contains("quarantined from seq 2"), "\(audit.stdout)")
         #expect(try Self.agencyDigest(ru, "kz-mvd") == Self.agencyDigest(uz, "kz-mvd"))
         #expect(try Self.listed(ru, "a.example"), "what came before the fork stays")
+        // The proofs a peer hands over are signed operations, as their schema says.
+        let proofs = try ru.curl("/v1/sync/proofs?agencies=kz-mvd", on: uz)
+        #expect(proofs.status == 200 && proofs.body.split(separator: "\n").count == 3, "\(proofs.body)")
+        try proofs.body.write(to: folder.path("proofs.ndjson"), atomically: true, encoding: .utf8)
+        #expect(try RosterProcess.validate(folder.path("proofs.ndjson"), schema: "operation.schema.json", lines: true).status == 0)
         for node in [kz, uz] { node.stop() }
     }
 }
