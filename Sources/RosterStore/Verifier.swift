@@ -9,6 +9,25 @@ public struct VerifiedBatch: Sendable {
 
     /// The operations that verified, or wait for the plan to verify them.
     public var operations: [SignedOperation] { results.compactMap { try? $0.get().operation } }
+
+    /// Replica operations left to the plan because their enrol was not held yet.
+    var unchecked: [Int] {
+        results.indices.filter { index in
+            guard case .success(let incoming) = results[index] else { return false }
+            return incoming.checkedKey == nil && !incoming.operation.operation.isKeyEvent
+        }
+    }
+
+    /// Checks again, on every core, what was left unchecked, with trust read since
+    /// (a page verified ahead while the page holding the enrols was being written).
+    func rechecked(with trust: Trust) -> VerifiedBatch {
+        let indices = unchecked
+        guard !indices.isEmpty else { return self }
+        var results = self.results
+        let again = Verifier.verify(indices.compactMap { try? self.results[$0].get().operation }, trust: trust)
+        for (index, result) in zip(indices, again) { results[index] = result }
+        return VerifiedBatch(results: results)
+    }
 }
 
 /// Checks signatures on every core before anything touches the database. A key

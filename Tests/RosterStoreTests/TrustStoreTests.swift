@@ -119,4 +119,32 @@ struct TrustStoreTests {
                                                  payload: .revoke(target: kz.events[0].dot, reason: "x")), with: s.key)
         #expect(throws: RosterError(.malformedOperation, "")) { try SignedOperation(parsing: bad.bytes) }
     }
+
+    @Test("A page verified before the page that enrolled its replica was written is checked again, and a forged one still refused")
+    func pageVerifiedAhead() async throws {
+        let time = try Timestamp("2026-11-01T10:00:00Z")
+        let fields = EntryFields(category: .drugs, basis: Simulation.basis)
+        var kz = try AgencyChain(agency: "kz-mvd", time: time)
+        let replica = Replica(origin: "kz-mvd/r", key: ReplicaKey())
+        let clock = try kz.enrol(replica)
+        let first = replica.make(.add(resource: try Resource(kind: .domain, value: "a.example"), fields: fields), after: nil, clock: clock, time: time)
+        let second = replica.make(.add(resource: try Resource(kind: .domain, value: "b.example"), fields: fields),
+                                  after: CausalDelivery.Head(seq: 1, hash: first.hash), clock: clock, time: time)
+        let forged = SignedOperation.sign(Operation(origin: replica.origin, seq: 3, prev: second.hash, clock: clock.merging(VectorClock([replica.origin: 2])),
+                                                    time: time, payload: .add(resource: try Resource(kind: .domain, value: "c.example"), fields: fields)),
+                                          with: ReplicaKey())
+        let folder = try TemporaryFolder()
+        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"), agency: .found(key: AgencyKey()))
+        try node.store.trust("kz-mvd", root: kz.root.fingerprint, replacing: false)
+        // As a sync's prefetch does: the second page is verified while the first is not written yet.
+        let ahead = try await node.store.verify([second, forged])
+        #expect(ahead.unchecked.count == 2, "the replica's key is not held yet")
+        #expect(try await node.store.receive(node.store.verify(kz.events + [first]), from: "peer").outcomes.allSatisfy { $0 == .applied })
+        // Checked again with the enrol now held: on every core, before the write, not one by one in the plan.
+        let again = ahead.rechecked(with: try await node.store.trust())
+        #expect(again.unchecked.isEmpty)
+        #expect(again.results.map { (try? $0.get().checkedKey) != nil } == [true, false], "the genuine one verified, the forged one failed")
+        let receipt = try await node.store.receive(ahead, from: "peer")
+        #expect(receipt.outcomes == [.applied, .rejected(RosterError(.badSignature, ""))], "\(receipt.outcomes)")
+    }
 }
