@@ -104,19 +104,13 @@ public struct Trust: Sendable, Equatable {
     public func refusal(of operation: SignedOperation, checkedKey: PublicKey?) -> RosterError? {
         let op = operation.operation
         if let untrusted = untrusted(op) { return untrusted }
-        do {
+        return Self.refusing {
             if op.isKeyEvent { return try keyEventRefusal(operation) }
             guard let enrolment = replicas[op.origin] else { return notEnrolled(op) }
             if op.clock[Origin.agencyOrigin(of: op.agency)] < enrolment.enrolledAt {
                 return RosterError(.notEnrolled, "\(op.dot) does not have \(op.origin)'s enrolment (\(Origin.agencyOrigin(of: op.agency)):\(enrolment.enrolledAt)) in its causal past")
             }
-            if let after = lastValid(op.origin), op.seq > after { return retired(op, after: after) }
-            if checkedKey != enrolment.key { try operation.verify(with: enrolment.key) }
-            return nil
-        } catch let error as RosterError {
-            return error
-        } catch {
-            return RosterError(.badSignature, "\(error)")
+            return try replicaRefusal(operation, enrolment: enrolment, checkedKey: checkedKey)
         }
     }
 
@@ -126,7 +120,7 @@ public struct Trust: Sendable, Equatable {
     public func refusalToWait(_ operation: SignedOperation, checkedKey: PublicKey?) -> RosterError? {
         let op = operation.operation
         if let untrusted = untrusted(op) { return untrusted }
-        do {
+        return Self.refusing {
             if op.isKeyEvent {
                 // Signed with keys a rotation this node does not hold yet made current, perhaps.
                 guard let keys = agencies[op.agency]?.keys, (try? operation.verify(endorsedBy: keys)) != nil else {
@@ -139,9 +133,23 @@ public struct Trust: Sendable, Equatable {
                 return RosterError(.notYetVerifiable, "\(op.dot) is signed by \(op.origin), which no enrol of \(op.agency) held on this node endorses: "
                     + "a later sync brings it again once its enrolment has arrived")
             }
-            if let after = lastValid(op.origin), op.seq > after { return retired(op, after: after) }
-            if checkedKey != enrolment.key { try operation.verify(with: enrolment.key) }
-            return nil
+            return try replicaRefusal(operation, enrolment: enrolment, checkedKey: checkedKey)
+        }
+    }
+
+    /// What both checks ask of an enrolled replica's operation: not void, and signed
+    /// with the enrolled key (unless it already verified with it).
+    private func replicaRefusal(_ operation: SignedOperation, enrolment: Enrolment, checkedKey: PublicKey?) throws -> RosterError? {
+        let op = operation.operation
+        if let after = lastValid(op.origin), op.seq > after { return retired(op, after: after) }
+        if checkedKey != enrolment.key { try operation.verify(with: enrolment.key) }
+        return nil
+    }
+
+    /// A check whose thrown errors are its refusal.
+    private static func refusing(_ check: () throws -> RosterError?) -> RosterError? {
+        do {
+            return try check()
         } catch let error as RosterError {
             return error
         } catch {

@@ -25,6 +25,18 @@ struct TrustAttackTests {
         #expect(try node.roster.addPeers(folder.path("\(other.name)-keys.json").path).status == 0)
     }
 
+    /// kz and uz sync, uz and ru sync, and ru trusts kz without syncing with it:
+    /// kz-mvd's operations reach ru only relayed by uz.
+    static func relay(_ folder: TemporaryFolder) throws -> (kz: FederatedNode, uz: FederatedNode, ru: FederatedNode) {
+        let kz = try FederatedNode(folder: folder, agency: "kz-mvd")
+        let uz = try FederatedNode(folder: folder, agency: "uz-iib")
+        let ru = try FederatedNode(folder: folder, agency: "ru-mvd")
+        try connect(kz, uz, folder)
+        try connect(uz, ru, folder)
+        try trustOnly(ru, kz, folder)
+        return (kz, uz, ru)
+    }
+
     static func operations(of node: RosterProcess) throws -> [SignedOperation] {
         try node.run(["export", "--format", "ops"]).stdout.split(separator: "\n").map { try SignedOperation(parsing: Array($0.utf8)) }
     }
@@ -224,12 +236,7 @@ struct TrustAttackTests {
     @Test("A distrusted agency's entries leave the view and stay as history; relayed by a third node its operations are not taken; trusted again, they come back")
     func distrust() throws {
         let folder = try TemporaryFolder()
-        let kz = try FederatedNode(folder: folder, agency: "kz-mvd")
-        let uz = try FederatedNode(folder: folder, agency: "uz-iib")
-        let ru = try FederatedNode(folder: folder, agency: "ru-mvd")
-        try Self.connect(kz, uz, folder)
-        try Self.connect(uz, ru, folder)
-        try Self.trustOnly(ru, kz, folder)
+        let (kz, uz, ru) = try Self.relay(folder)
         try kz.roster.run(["add", "domain", "a.example"] + Self.basis)
         for node in [kz, uz] { try node.start() }
         #expect(try uz.roster.run(["sync"]).status == 0)
@@ -294,12 +301,7 @@ struct TrustAttackTests {
     @Test("An equivocation proof travels with sync to a third node: both quarantine the replica from the fork and agree")
     func equivocationTravels() throws {
         let folder = try TemporaryFolder()
-        let kz = try FederatedNode(folder: folder, agency: "kz-mvd")
-        let uz = try FederatedNode(folder: folder, agency: "uz-iib")
-        let ru = try FederatedNode(folder: folder, agency: "ru-mvd")
-        try Self.connect(kz, uz, folder)
-        try Self.connect(uz, ru, folder)
-        try Self.trustOnly(ru, kz, folder)
+        let (kz, uz, ru) = try Self.relay(folder)
         try kz.roster.run(["add", "domain", "a.example"] + Self.basis)
         // A copy of the node signs another second operation: kz-mvd/main:2 twice.
         try FileManager.default.copyItem(at: kz.roster.data, to: folder.path("twin"))
