@@ -100,18 +100,18 @@ public struct EntryFields: Hashable, Sendable {
         if broad { members["broad"] = .bool(true) }
     }
 
-    init(members: [String: JSON]) throws {
-        guard let category = members["category"]?.string else {
+    init(members: OperationMembers) throws {
+        guard let category = members[.category]?.string else {
             throw RosterError(.malformedOperation, "add needs a category")
         }
-        guard let basis = members["basis"] else { throw RosterError(.malformedOperation, "add needs a basis") }
+        guard let basis = members[.basis] else { throw RosterError(.malformedOperation, "add needs a basis") }
         try self.init(
             category: Category(parsing: category), basis: LegalBasis(json: basis),
-            jurisdiction: members["jurisdiction"].map { try Text.jurisdiction(Text.string($0, field: "jurisdiction")) },
-            expires: members["expires"].map { try CalendarDate(Text.string($0, field: "expires")) },
-            evidence: members["evidence"].map { try Text.evidence(Text.string($0, field: "evidence")) },
-            note: members["note"].map { try Text.string($0, field: "note") },
-            broad: try members["broad"].map { value in
+            jurisdiction: members[.jurisdiction].map { try Text.jurisdiction(Text.string($0, field: "jurisdiction")) },
+            expires: members[.expires].map { try CalendarDate(Text.string($0, field: "expires")) },
+            evidence: members[.evidence].map { try Text.evidence(Text.string($0, field: "evidence")) },
+            note: members[.note].map { try Text.string($0, field: "note") },
+            broad: try members[.broad].map { value in
                 // Absent when false: one spelling only.
                 guard value == .bool(true) else { throw RosterError(.malformedOperation, "broad is true when present") }
                 return true

@@ -99,21 +99,28 @@ public struct Operation: Hashable, Sendable {
     }
 
     init(json: JSON, checkingNormalForm: Bool) throws {
-        guard var members = json.object else { throw RosterError(.malformedOperation, "an operation must be a JSON object") }
-        members["sig"] = nil
-        members["sigs"] = nil
-        guard members["v"]?.integer == Self.formatVersion else {
+        guard let object = json.object else { throw RosterError(.malformedOperation, "an operation must be a JSON object") }
+        try self.init(members: OperationMembers(object))
+        // One spelling only: what we would write must be what was signed.
+        guard !checkingNormalForm || self.json == .object(object.filter { $0.key != "sig" && $0.key != "sigs" }) else {
+            throw RosterError(.malformedOperation, "operation \(dot) is not in normal form (a field is not normalised)")
+        }
+    }
+
+    /// Every rule of an operation that needs no other operation, whichever reader read it.
+    init(members: OperationMembers) throws {
+        guard members[.v]?.integer == Self.formatVersion else {
             throw RosterError(.malformedOperation, "unsupported operation format version: this node reads v \(Self.formatVersion)")
         }
-        guard let origin = members["origin"]?.string, Origin.isValid(origin) else {
+        guard let origin = members[.origin]?.string, Origin.isValid(origin) else {
             throw RosterError(.malformedOperation, "origin must be agency/replica in lower-case letters, digits and hyphens")
         }
-        guard let seqValue = members["seq"]?.integer, seqValue > 0 else {
+        guard let seqValue = members[.seq]?.integer, seqValue > 0 else {
             throw RosterError(.malformedOperation, "seq must be a positive integer")
         }
         let seq = UInt64(seqValue)
         var prev: [UInt8]?
-        if let prevValue = members["prev"] {
+        if let prevValue = members[.prev] {
             guard let text = prevValue.string, Hex.isSHA256(text) else {
                 throw RosterError(.malformedOperation, "prev must be a SHA-256 in lower-case hex")
             }
@@ -122,7 +129,7 @@ public struct Operation: Hashable, Sendable {
         guard (prev == nil) == (seq == 1) else {
             throw RosterError(.malformedOperation, "prev must be present exactly when seq is above 1")
         }
-        guard let clockValue = members["clock"] else { throw RosterError(.malformedOperation, "clock is missing") }
+        guard let clockValue = members[.clock] else { throw RosterError(.malformedOperation, "clock is missing") }
         let clock = try VectorClock(json: clockValue)
         guard clock[origin] == seq - 1 else {
             throw RosterError(.malformedOperation, "clock must count this origin's previous operation (\(seq - 1)), not \(clock[origin])")
@@ -139,10 +146,10 @@ public struct Operation: Hashable, Sendable {
         if Origin.isAgencyOrigin(origin), let other = clock.counters.keys.sorted().first(where: { $0 != origin }) {
             throw RosterError(.malformedOperation, "the clock of key event \(origin):\(seq) names \(other): a key event's clock names its own origin only")
         }
-        guard let timeText = members["time"]?.string else { throw RosterError(.malformedOperation, "time is missing") }
+        guard let timeText = members[.time]?.string else { throw RosterError(.malformedOperation, "time is missing") }
         let time = try Timestamp(timeText)
-        guard let alg = members["alg"]?.string else { throw RosterError(.malformedOperation, "alg is missing") }
-        guard let type = members["type"]?.string else { throw RosterError(.malformedOperation, "type is missing") }
+        guard let alg = members[.alg]?.string else { throw RosterError(.malformedOperation, "alg is missing") }
+        guard let type = members[.type]?.string else { throw RosterError(.malformedOperation, "type is missing") }
 
         let payload: Payload
         var allowed = Self.commonMembers
@@ -155,7 +162,7 @@ public struct Operation: Hashable, Sendable {
         }
         switch type {
         case "add":
-            guard let resource = members["resource"] else { throw RosterError(.malformedOperation, "add needs a resource") }
+            guard let resource = members[.resource] else { throw RosterError(.malformedOperation, "add needs a resource") }
             allowed.formUnion(Self.fieldMembers)
             allowed.formUnion(["resource", "broad"])
             payload = .add(resource: try Resource(json: resource), fields: try EntryFields(members: members))
@@ -167,23 +174,23 @@ public struct Operation: Hashable, Sendable {
         case "revoke":
             allowed.formUnion(["target", "reason"])
             let target = try Self.target(members, origin: origin)
-            guard let reason = members["reason"] else { throw RosterError(.malformedOperation, "revoke needs a reason") }
+            guard let reason = members[.reason] else { throw RosterError(.malformedOperation, "revoke needs a reason") }
             payload = .revoke(target: target, reason: try Text.string(reason, field: "reason"))
         case "enrol":
             allowed.formUnion(["replica", "key"])
-            guard let key = members["key"]?.string else { throw RosterError(.malformedOperation, "enrol needs the replica's key") }
+            guard let key = members[.key]?.string else { throw RosterError(.malformedOperation, "enrol needs the replica's key") }
             payload = .enrol(replica: try Self.replica(members, agency: agency), key: try PublicKey(base64: key))
         case "retire":
             allowed.formUnion(["replica", "after", "reason"])
-            guard let after = members["after"]?.integer, after >= 0 else {
+            guard let after = members[.after]?.integer, after >= 0 else {
                 throw RosterError(.malformedOperation, "retire needs after: the replica's last valid seq, 0 or more")
             }
-            guard let reason = members["reason"] else { throw RosterError(.malformedOperation, "retire needs a reason") }
+            guard let reason = members[.reason] else { throw RosterError(.malformedOperation, "retire needs a reason") }
             payload = .retire(replica: try Self.replica(members, agency: agency), after: UInt64(after),
                               reason: try Text.string(reason, field: "reason"))
         case "rotate":
             allowed.formUnion(["keys", "threshold"])
-            guard let list = members["keys"]?.array, let threshold = members["threshold"]?.integer, threshold <= AgencyKeys.maximumKeys else {
+            guard let list = members[.keys]?.array, let threshold = members[.threshold]?.integer, threshold <= AgencyKeys.maximumKeys else {
                 throw RosterError(.malformedOperation, "rotate needs keys (base64 Ed25519 keys) and a threshold")
             }
             let keys = try list.map { item -> PublicKey in
@@ -194,25 +201,21 @@ public struct Operation: Hashable, Sendable {
         default:
             throw RosterError(.malformedOperation, "unknown operation type \"\(type)\": expected add, amend, revoke, enrol, retire or rotate")
         }
-        if let unknown = Set(members.keys).subtracting(allowed).sorted().first {
+        if let unknown = Set(members.present).subtracting(allowed).sorted().first {
             throw RosterError(.malformedOperation, "unknown member \"\(unknown)\" in \(type) operation")
         }
         self.init(origin: origin, seq: seq, prev: prev, clock: clock, time: time, alg: alg, payload: payload)
-        // One spelling only: what we would write must be what was signed.
-        guard !checkingNormalForm || self.json == .object(members) else {
-            throw RosterError(.malformedOperation, "operation \(dot) is not in normal form (a field is not normalised)")
-        }
     }
 
-    private static func replica(_ members: [String: JSON], agency: String) throws -> String {
-        guard let replica = members["replica"]?.string, Origin.isValid(replica), Origin.agency(of: replica) == agency,
+    private static func replica(_ members: OperationMembers, agency: String) throws -> String {
+        guard let replica = members[.replica]?.string, Origin.isValid(replica), Origin.agency(of: replica) == agency,
             !Origin.isAgencyOrigin(replica)
         else { throw RosterError(.malformedOperation, "replica must be an origin of agency \(agency) like \(agency)/astana-1") }
         return replica
     }
 
-    private static func target(_ members: [String: JSON], origin: String) throws -> Dot {
-        guard let text = members["target"]?.string else { throw RosterError(.malformedOperation, "target is missing") }
+    private static func target(_ members: OperationMembers, origin: String) throws -> Dot {
+        guard let text = members[.target]?.string else { throw RosterError(.malformedOperation, "target is missing") }
         let target = try Dot(text)
         guard !Origin.isAgencyOrigin(target.origin) else {
             throw RosterError(.malformedOperation, "\(target) is a key event, not an entry: only entries are amended and revoked")
@@ -281,18 +284,18 @@ public struct FieldChanges: Hashable, Sendable {
         if let note { members["note"] = note.map(JSON.string) ?? .null }
     }
 
-    init(members: [String: JSON]) throws {
-        func optional<T>(_ name: String, _ read: (String) throws -> T) throws -> T?? {
+    init(members: OperationMembers) throws {
+        func optional<T>(_ name: OperationMembers.Name, _ read: (String) throws -> T) throws -> T?? {
             guard let value = members[name] else { return nil }
             if value == .null { return .some(nil) }
-            return .some(try read(try Text.string(value, field: name)))
+            return .some(try read(try Text.string(value, field: name.text)))
         }
-        category = try members["category"].map { try Category(parsing: Text.string($0, field: "category")) }
-        basis = try members["basis"].map { try LegalBasis(json: $0) }
-        jurisdiction = try optional("jurisdiction", Text.jurisdiction)
-        expires = try optional("expires") { try CalendarDate($0) }
-        evidence = try optional("evidence", Text.evidence)
-        note = try optional("note") { $0 }
+        category = try members[.category].map { try Category(parsing: Text.string($0, field: "category")) }
+        basis = try members[.basis].map { try LegalBasis(json: $0) }
+        jurisdiction = try optional(.jurisdiction, Text.jurisdiction)
+        expires = try optional(.expires) { try CalendarDate($0) }
+        evidence = try optional(.evidence, Text.evidence)
+        note = try optional(.note) { $0 }
         guard !isEmpty else { throw RosterError(.malformedOperation, "amend changes no field") }
     }
 }

@@ -5,8 +5,14 @@
 extension Operation {
     /// RFC 8785 bytes of the operation, with a `sig` member when `signature` is given.
     public func canonicalBytes(signature: [UInt8]? = nil) -> [UInt8] {
+        canonicalEncoding(signature: signature).bytes
+    }
+
+    /// The canonical bytes and where the `sig` member (with its leading comma) sits
+    /// in them: the signed message is the bytes without it.
+    func canonicalEncoding(signature: [UInt8]?) -> (bytes: [UInt8], signatureMember: Range<Int>?) {
         // Key events are rare and signed by agency keys (`sigs`): the tree serves them.
-        if isKeyEvent { return CanonicalJSON.encode(json) }
+        if isKeyEvent { return (CanonicalJSON.encode(json), nil) }
         var out: [UInt8] = []
         out.reserveCapacity(640)
         var first = true
@@ -73,12 +79,17 @@ extension Operation {
         case .amend, .enrol, .retire, .rotate: break
         }
         key("seq"); out.append(contentsOf: String(seq).utf8)
-        if let signature { key("sig"); out.append(UInt8(ascii: "\"")); out.append(contentsOf: Base64.encode(signature).utf8); out.append(UInt8(ascii: "\"")) }
+        var signatureMember: Range<Int>?
+        if let signature {
+            let start = out.count
+            key("sig"); out.append(UInt8(ascii: "\"")); out.append(contentsOf: Base64.encode(signature).utf8); out.append(UInt8(ascii: "\""))
+            signatureMember = start..<out.count
+        }
         if let target { key("target"); string(target.description) }
         key("time"); string(time.text)
         key("type"); string(type)
         key("v"); out.append(contentsOf: String(Self.formatVersion).utf8)
         out.append(UInt8(ascii: "}"))
-        return out
+        return (out, signatureMember)
     }
 }

@@ -8,7 +8,8 @@ public struct PreparedOperation: Sendable {
     /// Canonical JSON with a placeholder `sig` and a zero `prev`.
     var signed: [UInt8]
     let prevOffsets: (message: Int, signed: Int)?
-    let sigOffset: Int
+    /// Where `,"sig":"…"` sits in `signed`.
+    let signatureMember: Range<Int>
 
     static let zeroHash = [UInt8](repeating: 0, count: 32)
     static let placeholderSignature = [UInt8](repeating: 0, count: 64)
@@ -19,18 +20,18 @@ public struct PreparedOperation: Sendable {
         draft.prev = operation.seq > 1 ? Self.zeroHash : nil
         self.operation = draft
         message = draft.canonicalBytes()
-        // `sig` sorts right before `target` (amend, revoke) or else `time`: splice it in there.
-        // Strings escape their quotes, so `,"time":"` is found only where it is a member.
-        let next = draft.target != nil ? ",\"target\":\"" : ",\"time\":\""
-        let at = Self.offset(of: Array(next.utf8), in: message) + 1
-        signed = Array(message[..<at]) + Array("\"sig\":\"\(Base64.encode(Self.placeholderSignature))\",".utf8) + Array(message[at...])
-        let prevPattern = Array("\"prev\":\"\(Hex.encode(Self.zeroHash))\"".utf8)
+        let encoding = draft.canonicalEncoding(signature: Self.placeholderSignature)
+        signed = encoding.bytes
+        // A replica's operation always has a `sig` member once given a signature.
+        guard let signatureMember = encoding.signatureMember else { preconditionFailure("a replica's operation has a sig member") }
+        self.signatureMember = signatureMember
+        let prevMember = Array("\"prev\":\"".utf8)
         if draft.prev != nil {
-            prevOffsets = (Self.offset(of: prevPattern, in: message) + 8, Self.offset(of: prevPattern, in: signed) + 8)
+            let pattern = prevMember + Array(Hex.encode(Self.zeroHash).utf8)
+            prevOffsets = (Self.offset(of: pattern, in: message) + prevMember.count, Self.offset(of: pattern, in: signed) + prevMember.count)
         } else {
             prevOffsets = nil
         }
-        sigOffset = Self.offset(of: Array("\"sig\":\"".utf8), in: signed) + 7
     }
 
     /// Bytes of the signed operation: the placeholders have the final lengths.
@@ -44,13 +45,16 @@ public struct PreparedOperation: Sendable {
         var operation = self.operation
         if let prevOffsets, let prev {
             let hex = Array(Hex.encode(prev).utf8)
-            message.replaceSubrange(prevOffsets.message..<prevOffsets.message + 64, with: hex)
-            signed.replaceSubrange(prevOffsets.signed..<prevOffsets.signed + 64, with: hex)
+            message.replaceSubrange(prevOffsets.message..<prevOffsets.message + hex.count, with: hex)
+            signed.replaceSubrange(prevOffsets.signed..<prevOffsets.signed + hex.count, with: hex)
             operation.prev = prev
         }
         let signature = key.sign(message)
-        signed.replaceSubrange(sigOffset..<sigOffset + 88, with: Array(Base64.encode(signature).utf8))
-        return SignedOperation(operation: operation, signature: signature, bytes: signed)
+        // The member ends with the signature's base64 and its closing quote.
+        let value = Array(Base64.encode(signature).utf8)
+        let end = signatureMember.upperBound - 1
+        signed.replaceSubrange(end - value.count..<end, with: value)
+        return SignedOperation(operation: operation, signature: signature, bytes: signed, signatureMember: signatureMember)
     }
 
     static func offset(of pattern: [UInt8], in bytes: [UInt8]) -> Int {

@@ -13,6 +13,8 @@ public struct SignedOperation: Hashable, Sendable {
     /// SHA-256 of `bytes` (of a key event: without `sigs`): what the next operation's
     /// `prev` and the transparency log name.
     public let hash: [UInt8]
+    /// Where `,"sig":"…"` sits in `bytes`; nil for a key event.
+    let signatureMember: Range<Int>?
 
     public var dot: Dot { operation.dot }
 
@@ -22,7 +24,8 @@ public struct SignedOperation: Hashable, Sendable {
 
     public static func sign(_ operation: Operation, with key: ReplicaKey) -> SignedOperation {
         let signature = key.sign(operation.canonicalBytes())
-        return SignedOperation(operation: operation, signature: signature, bytes: operation.canonicalBytes(signature: signature))
+        let encoding = operation.canonicalEncoding(signature: signature)
+        return SignedOperation(operation: operation, signature: signature, bytes: encoding.bytes, signatureMember: encoding.signatureMember)
     }
 
     /// Refuses to make an operation larger than peers accept, naming what to shorten.
@@ -44,28 +47,39 @@ public struct SignedOperation: Hashable, Sendable {
         let sorted = Array(Set(endorsements)).sorted { $0.key.base64.utf8.lexicographicallyPrecedes($1.key.base64.utf8) }
         guard case .object(var members) = operation.json else { preconditionFailure("an operation encodes as an object") }
         members["sigs"] = .array(sorted.map(\.json))
-        self.init(operation: operation, signature: [], endorsements: sorted, bytes: CanonicalJSON.encode(.object(members)))
+        self.init(operation: operation, signature: [], endorsements: sorted, bytes: CanonicalJSON.encode(.object(members)), signatureMember: nil)
     }
 
     /// For bytes already known to be the canonical encoding (see `PreparedOperation`).
     /// A key event is named by what it says, not by who signed it: its hash leaves
     /// `sigs` out, so that another set of valid signatures on the same event is the
     /// same event, never a second history a relay could forge.
-    init(operation: Operation, signature: [UInt8], endorsements: [Endorsement] = [], bytes: [UInt8]) {
+    init(operation: Operation, signature: [UInt8], endorsements: [Endorsement] = [], bytes: [UInt8], signatureMember: Range<Int>?) {
         self.operation = operation
         self.signature = signature
         self.endorsements = endorsements
         self.bytes = bytes
+        self.signatureMember = signatureMember
         hash = Array(SHA256.hash(data: operation.isKeyEvent ? operation.canonicalBytes() : bytes))
     }
 
     /// Reads one operation (a line of an `ops` export, a database row, a request body).
     /// The signature is not checked here: call `verify(with:)` before it touches state.
     public init(parsing text: some Collection<UInt8>) throws {
-        try self.init(parsingBytes: Array(text))
+        let bytes = Array(text)
+        guard bytes.count <= Self.maximumSize else {
+            throw RosterError(.malformedOperation, "an operation is \(bytes.count) bytes, more than the \(Self.maximumSize) an operation may have")
+        }
+        if let decoded = OperationDecoder.decode(bytes) {
+            self = decoded
+        } else {
+            try self.init(parsingTree: bytes)
+        }
     }
 
-    init(parsingBytes text: [UInt8]) throws {
+    /// The reader of any spelling and of key events, through a JSON tree: what
+    /// `OperationDecoder` hands over to, and the reference it is fuzzed against.
+    init(parsingTree text: [UInt8]) throws {
         guard text.count <= Self.maximumSize else {
             throw RosterError(.malformedOperation, "an operation is \(text.count) bytes, more than the \(Self.maximumSize) an operation may have")
         }
@@ -79,17 +93,17 @@ public struct SignedOperation: Hashable, Sendable {
             throw RosterError(.malformedOperation, "sig must be standard base64 of a 64-byte signature")
         }
         let operation = try Operation(json: json, checkingNormalForm: false)
-        let bytes = operation.canonicalBytes(signature: signature)
+        let encoding = operation.canonicalEncoding(signature: signature)
         // One spelling only: what we would write must be what was signed. Canonical
         // input (every export) is checked byte for byte; anything else member by member.
-        if bytes != text {
+        if encoding.bytes != text {
             guard case .object(var members) = json else { throw RosterError(.malformedOperation, "an operation must be a JSON object") }
             members["sig"] = nil
             guard operation.json == .object(members) else {
                 throw RosterError(.malformedOperation, "operation \(operation.dot) is not in normal form (a field is not normalised)")
             }
         }
-        self.init(operation: operation, signature: signature, bytes: bytes)
+        self.init(operation: operation, signature: signature, bytes: encoding.bytes, signatureMember: encoding.signatureMember)
     }
 
     private init(keyEvent json: JSON, text: [UInt8]) throws {
@@ -150,19 +164,12 @@ public struct SignedOperation: Hashable, Sendable {
         }
     }
 
-    /// The signed message: the canonical bytes without the `sig` member, cut out of
-    /// `bytes` (it is never first or last, and its key appears nowhere else).
+    /// The signed message: the canonical bytes without the `sig` member.
     public var message: [UInt8] {
-        if operation.isKeyEvent { return operation.canonicalBytes() }
-        let marker = Array(",\"sig\":\"".utf8)
-        var index = 0
-        while index + marker.count <= bytes.count {
-            if bytes[index] == marker[0] && bytes[index..<index + marker.count].elementsEqual(marker) {
-                return Array(bytes[..<index]) + Array(bytes[(index + marker.count + 89)...])
-            }
-            index += 1
-        }
-        return operation.canonicalBytes()
+        guard let signatureMember else { return operation.canonicalBytes() }
+        var message = bytes
+        message.removeSubrange(signatureMember)
+        return message
     }
 
     public var text: String { String(decoding: bytes, as: UTF8.self) }

@@ -46,7 +46,7 @@ struct FuzzTests {
             bytes.replaceSubrange(start..<end, with: Array(hostile.randomElement(using: &rng)!.utf8))
         case 5:
             // A number replaced by a hostile one.
-            let digits = bytes.indices.filter { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[$0]) && bytes[$0 - 1] == UInt8(ascii: ":") }
+            let digits = bytes.indices.filter { $0 > 0 && (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[$0]) && bytes[$0 - 1] == UInt8(ascii: ":") }
             guard let start = digits.randomElement(using: &rng) else { break }
             var end = start
             while end < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[end]) { end += 1 }

@@ -1,0 +1,39 @@
+/// The members of an operation as read, before any rule is checked. Both readers
+/// hand over here: `JSONParser`'s tree (any spelling, key events) and
+/// `OperationDecoder` (canonical bytes, no tree), so that `Operation(members:)`
+/// states every rule once, whichever read the bytes.
+struct OperationMembers {
+    /// Every member an operation may carry except its signatures (`sig`, `sigs`).
+    enum Name: Int, CaseIterable {
+        case v, type, origin, seq, prev, clock, time, alg
+        case resource, broad, category, basis, jurisdiction, expires, evidence, note
+        case target, reason, replica, key, after, keys, threshold
+
+        /// The member's name on the wire.
+        var text: String { "\(self)" }
+        static let named = [String: Name](uniqueKeysWithValues: allCases.map { ($0.text, $0) })
+    }
+
+    private var values = [JSON?](repeating: nil, count: Name.allCases.count)
+    /// Members no operation has, by name: each is refused by the rules.
+    var unknown: [String] = []
+
+    init() {}
+
+    /// The members of a parsed tree, with `sig` and `sigs` set aside.
+    init(_ members: [String: JSON]) {
+        for (name, value) in members where name != "sig" && name != "sigs" {
+            if let known = Name.named[name] { self[known] = value } else { unknown.append(name) }
+        }
+    }
+
+    subscript(name: Name) -> JSON? {
+        get { values[name.rawValue] }
+        set { values[name.rawValue] = newValue }
+    }
+
+    /// The names present, as the rules compare them with what a type allows.
+    var present: [String] {
+        Name.allCases.filter { self[$0] != nil }.map(\.text) + unknown
+    }
+}
