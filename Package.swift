@@ -95,8 +95,16 @@ let package = Package(
             dependencies: ["RosterCore", "RosterStore", "RosterTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
+            name: "RosterNetworkTests",
+            dependencies: [
+                "RosterNetwork",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
             name: "RosterCLITests",
-            dependencies: ["RosterCore", "roster", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["RosterCore", "RosterTestSupport", "roster", .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["fake_peer.py", "fuzz_routes.py"]
         ),
     ]

@@ -11,8 +11,7 @@ public struct AgencyChain: Sendable {
     public let root: PublicKey
     let time: Timestamp
 
-    public init(agency: String, keys: [AgencyKey] = [AgencyKey()], threshold: Int = 1,
-                time: Timestamp = .now()) throws {
+    public init(agency: String, keys: [AgencyKey], threshold: Int = 1, time: Timestamp) throws {
         self.agency = agency
         self.keys = keys
         self.time = time

@@ -57,8 +57,9 @@ public struct RosterIndex: Sendable {
         count -= 1
     }
 
-    /// The ids of the entries that list `resource`, nearest match first. Same rules
-    /// as `Resource.probes` (a test holds the two to each other).
+    /// The ids of the entries that list `resource`, nearest match first. The one
+    /// place that decides a match: the database path reads `Resource.candidateValues`
+    /// and lets an index of those decide (a test holds the two paths to each other).
     public func check(_ resource: Resource) -> [Dot] {
         var result: [Dot] = []
         switch resource.kind {

@@ -12,7 +12,13 @@ public enum Signature {
 public struct ReplicaKey: @unchecked Sendable, CustomStringConvertible {
     private let key: Curve25519.Signing.PrivateKey
 
-    public init() { key = Curve25519.Signing.PrivateKey() }
+    /// A new key from `generator`'s 32 bytes: Core draws no randomness of its own, so
+    /// the edge hands in the system's generator and a test a seeded one.
+    public init(using generator: inout some RandomNumberGenerator) {
+        let seed = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        // Any 32 bytes are an Ed25519 seed.
+        key = try! Curve25519.Signing.PrivateKey(rawRepresentation: seed)
+    }
 
     public init(rawRepresentation: some ContiguousBytes) throws {
         do { key = try Curve25519.Signing.PrivateKey(rawRepresentation: rawRepresentation) } catch {

@@ -87,12 +87,17 @@ public enum StateDigest {
 
         /// Entries must come in dot order; the order is part of the definition.
         public mutating func add(_ entry: Entry) {
+            add(entry, canonicalBytes: entry.canonicalBytes())
+        }
+
+        /// For a caller that has the entry's canonical bytes already.
+        public mutating func add(_ entry: Entry, canonicalBytes: [UInt8]) {
             precondition(last.map { $0 < entry.id } ?? true, "entries enter the digest in dot order")
             last = entry.id
             let index = StateDigest.chunk(of: entry.id.seq)
             if let chunk, chunk != (entry.id.origin, index) { close() }
             if chunk == nil { chunk = (entry.id.origin, index) }
-            hasher.update(data: entry.canonicalBytes())
+            hasher.update(data: canonicalBytes)
             hasher.update(data: [0x0A])
         }
 

@@ -28,8 +28,6 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         self.text = "\(day)T\(Self.pad(second / 3600)):\(Self.pad(second / 60 % 60)):\(Self.pad(second % 60))Z"
     }
 
-    public static func now() -> Timestamp { Timestamp(Date()) }
-
     public var description: String { text }
 
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {

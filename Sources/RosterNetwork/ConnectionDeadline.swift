@@ -8,36 +8,42 @@ import NIOCore
 /// the server's idle timeout between requests applies, long enough to keep the
 /// connection from one anti-entropy round to the next. So strangers cannot hold
 /// the connection slots for long, and peers keep theirs.
-/// It also holds each address to `SyncLimits.connectionsPerAddress` connections.
+/// It also counts the connection in the `ConnectionRegistry`, which bounds each
+/// client and the total, and marks it once it has sent a request.
 final class ConnectionDeadline: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = Any
 
-    private let addresses: ConnectionsByAddress
-    private var address: String?
+    private let registry: ConnectionRegistry
+    private var client: String?
     private var deadline: Scheduled<Void>?
     private var isPeer = false
+    private var hasAsked = false
 
-    init(addresses: ConnectionsByAddress) {
-        self.addresses = addresses
+    init(registry: ConnectionRegistry) {
+        self.registry = registry
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        let address = context.channel.remoteAddress?.ipAddress ?? "?"
-        guard addresses.open(address) else {
+        let client = ConnectionRegistry.client(of: context.channel.remoteAddress)
+        guard registry.open(context.channel, client: client) else {
             context.close(promise: nil)
             return
         }
-        self.address = address
+        self.client = client
         schedule(context)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         deadline?.cancel()
-        if let address { addresses.close(address) }
-        address = nil
+        if let client { registry.close(context.channel, client: client) }
+        client = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if !hasAsked, let client {
+            hasAsked = true
+            registry.asked(context.channel, client: client)
+        }
         if !isPeer { schedule(context) }
         context.fireChannelRead(data)
     }
@@ -54,27 +60,6 @@ final class ConnectionDeadline: ChannelInboundHandler, RemovableChannelHandler {
         let channel = context.channel
         deadline = context.eventLoop.scheduleTask(in: .seconds(SyncLimits.firstRequestTimeout)) {
             channel.close(promise: nil)
-        }
-    }
-}
-
-/// Open connections by client address, shared by every connection's handler.
-final class ConnectionsByAddress: Sendable {
-    private let counts = NIOLockedValueBox<[String: Int]>([:])
-
-    /// Counts a new connection from `address`; false when the address is at its bound.
-    func open(_ address: String) -> Bool {
-        counts.withLockedValue { counts in
-            guard counts[address, default: 0] < SyncLimits.connectionsPerAddress else { return false }
-            counts[address, default: 0] += 1
-            return true
-        }
-    }
-
-    func close(_ address: String) {
-        counts.withLockedValue { counts in
-            counts[address, default: 1] -= 1
-            if counts[address] ?? 0 <= 0 { counts[address] = nil }
         }
     }
 }

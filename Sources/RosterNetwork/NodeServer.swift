@@ -29,7 +29,7 @@ public enum NodeServer {
         router.add(middleware: ErrorBodyMiddleware())
         let store = node.store
         let live = LiveRoster(store: store)
-        let addresses = ConnectionsByAddress()
+        let registry = ConnectionRegistry(total: SyncLimits.connections())
         // Loads on a reader thread beside the starting server; until then check reads SQLite.
         Task(priority: .utility) {
             do {
@@ -148,7 +148,7 @@ public enum NodeServer {
             } catch let error as RosterError {
                 throw HTTPError(.badRequest, message: error.reason)
             }
-            let today = CalendarDate(Timestamp.now())
+            let today = CalendarDate(WallClock.system.now())
             let entries = try await live.check(resource, today: today).filter { policy.enforces($0, agency: node.identity.agency) }
             return json(["resource": resource.json, "listed": .bool(!entries.isEmpty), "entries": .array(entries.map(\.json))])
         }
@@ -157,14 +157,14 @@ public enum NodeServer {
         configuration.certificateVerification = .optionalVerification
         return Application(
             router: router,
-            server: try .tls(.http1(configuration: .init(additionalChannelHandlers: [ConnectionDeadline(addresses: addresses)],
+            server: try .tls(.http1(configuration: .init(additionalChannelHandlers: [ConnectionDeadline(registry: registry)],
                                                         idleTimeout: .seconds(SyncLimits.idleTimeout))), configuration: TLSChannelConfiguration(
                 tlsConfiguration: configuration,
                 // Any presented certificate is accepted here; the sync routes then
                 // compare its key with the peers' pins and answer 403 to strangers.
                 customAsyncVerificationCallback: { _ in .certificateVerified })),
-            configuration: .init(address: .hostname(host, port: port), serverName: "roster",
-                                 availableConnectionsDelegate: MaximumAvailableConnections(SyncLimits.connections())),
+            // No accept limit: the registry makes room at the bounds by closing connections that asked nothing.
+            configuration: .init(address: .hostname(host, port: port), serverName: "roster"),
             // The port bound, which `--listen HOST:0` leaves to the system: tests read it here.
             onServerRunning: { channel in
                 logger.notice("listening on https://\(host):\(channel.localAddress?.port ?? port)")

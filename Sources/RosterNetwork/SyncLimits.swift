@@ -34,13 +34,15 @@ public enum SyncLimits {
     /// between requests, before the server closes it: longer than the default
     /// interval of anti-entropy rounds (30 s), so it is kept from round to round.
     public static let idleTimeout: Int64 = 75
-    /// Connections from one address at once, at most: a stranger with one machine
-    /// cannot take the slots that consumers and peers need.
-    public static let connectionsPerAddress = 64
+    /// Connections from one client at once (an IPv4 address, an IPv6 /64), at most:
+    /// past it the client's oldest connection that has sent no request is closed, so
+    /// a stranger with one machine cannot take the slots that consumers and peers need.
+    public static let connectionsPerClient = 64
     /// Seconds `serve` waits on SIGTERM for connections to finish before it closes them.
     public static let shutdownGrace: Int64 = 5
-    /// Connections served at once, at most; past it the server stops accepting
-    /// until one closes, so a flood of idle connections cannot exhaust descriptors.
+    /// Connections served at once, at most; past it the oldest connection that has
+    /// sent no request is closed for the newcomer (`ConnectionRegistry`), so a flood
+    /// of idle connections cannot exhaust descriptors nor keep anyone out.
     public static let maximumConnections = 2000
     /// No TLS 1.0 or 1.1; TLS 1.3 is preferred where both sides have it.
     public static let minimumTLSVersion = TLSVersion.tlsv12

@@ -77,7 +77,8 @@ public enum Auditor {
                 return
             }
             lastDigested = expected.id
-            digest.add(expected)
+            let expectedBytes = expected.canonicalBytes()
+            digest.add(expected, canonicalBytes: expectedBytes)
             report.entries += 1
             while let current = nextDerived {
                 let id: Dot
@@ -94,7 +95,7 @@ public enum Auditor {
                     continue
                 }
                 if id == expected.id {
-                    if case .success(let entry) = current, entry.canonicalBytes() != expected.canonicalBytes() {
+                    if case .success(let entry) = current, entry.canonicalBytes() != expectedBytes {
                         report.findings.append("entry \(id) in the entry table differs from its signed operations: run roster audit --rebuild")
                     }
                     nextDerived = try nextEntry()
@@ -146,7 +147,7 @@ public enum Auditor {
                     report.findings.append("operation row \(stored.origin):\(stored.seq) holds operation \(op.dot): the row was edited")
                     continue
                 }
-                if operation.text != stored.body {
+                if !operation.bytes.elementsEqual(stored.body.utf8) {
                     report.findings.append("operation \(op.dot) is not stored in its canonical bytes: the row was edited")
                 }
                 if op.origin != chainOrigin {

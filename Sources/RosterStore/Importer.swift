@@ -205,7 +205,7 @@ public enum Importer {
             try transaction.requireEnrolment(of: replica)
             let head = heads[replica.origin]
             let clock = VectorClock(heads.mapValues(\.seq)).restricted(to: replica.agency)
-            let time = Timestamp.now()
+            let time = transaction.now
             let counts = CountBox()
 
             let rows = Handoff<[Row]>(capacity: 4)
@@ -238,7 +238,7 @@ public enum Importer {
                             origin: replica.origin, seq: seq, prev: nil, clock: context, time: time,
                             payload: .add(resource: row.resource, fields: row.fields)))
                         do {
-                            guard seq < UInt64(Int64.max) else { throw Cell.unreadable("the head of \(replica.origin)") }
+                            guard seq < UInt64(Int64.max) else { throw Transaction.exhausted(replica.origin) }
                             try SignedOperation.checkSize(operation.size, line: row.line)
                         } catch {
                             failure.set(error)

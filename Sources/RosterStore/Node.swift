@@ -79,9 +79,10 @@ public final class Node: Sendable {
         self.store = store
     }
 
-    /// Creates the folder, a fresh key pair and the database; refuses to touch an existing node.
-    public static func create(at folder: URL, identity: NodeIdentity, agency: AgencySetup,
-                              logger: Logger = Logger(label: "roster")) throws -> Node {
+    /// Creates the folder, the replica's key file and the database; refuses to touch
+    /// an existing node. The caller makes the key: the store draws no randomness.
+    public static func create(at folder: URL, identity: NodeIdentity, agency: AgencySetup, key: ReplicaKey,
+                              clock: WallClock = .system, logger: Logger = Logger(label: "roster")) throws -> Node {
         let files = FileManager.default
         if files.fileExists(atPath: folder.appendingPathComponent(identityFile).path)
             || files.fileExists(atPath: folder.appendingPathComponent(keyFile).path) {
@@ -92,9 +93,8 @@ public final class Node: Sendable {
         } catch {
             throw RosterError(.storage, "cannot create \(folder.path): \(error.localizedDescription)")
         }
-        let key = ReplicaKey()
         try writeSecret(key.pem, to: folder.appendingPathComponent(keyFile))
-        let store = try Store(path: folder.appendingPathComponent(databaseFile).path, logger: logger)
+        let store = try Store(path: folder.appendingPathComponent(databaseFile).path, clock: clock, logger: logger)
         let replica = Replica(origin: identity.origin, key: key)
         switch agency {
         case .found(let agencyKey):
@@ -109,19 +109,15 @@ public final class Node: Sendable {
         return Node(folder: folder, identity: identity, replica: replica, store: store)
     }
 
-    public static func open(at folder: URL, logger: Logger = Logger(label: "roster")) throws -> Node {
+    public static func open(at folder: URL, clock: WallClock = .system, logger: Logger = Logger(label: "roster")) throws -> Node {
         let identityURL = folder.appendingPathComponent(identityFile)
         guard let identityData = FileManager.default.contents(atPath: identityURL.path) else {
             throw RosterError(.noNode, "no node in \(folder.path): run roster init --agency ID first, or pass --data DIR")
         }
         let identity = try NodeIdentity(json: JSONParser.parse(Array(identityData)))
         let key = try readKey(at: folder.appendingPathComponent(keyFile))
-        let store = try Store(path: folder.appendingPathComponent(databaseFile).path, logger: logger)
-        // Only this node's own key row: another edited row must not keep audit from running.
-        // A replica not enrolled yet has none.
-        let registered = try store.read { snapshot in
-            try Row.fetchOne(snapshot.db, sql: "SELECT public_key FROM origin WHERE name = ?", arguments: [identity.origin])?.blob(0)
-        }
+        let store = try Store(path: folder.appendingPathComponent(databaseFile).path, clock: clock, logger: logger)
+        let registered = try store.registeredKey(of: identity.origin)
         guard registered == nil || registered == key.publicKey.raw else {
             throw RosterError(.badKey, "the private key in \(folder.path) does not match the key registered for \(identity.origin)")
         }

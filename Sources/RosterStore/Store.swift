@@ -11,9 +11,13 @@ import RosterCore
 public final class Store: Sendable {
     let pool: DatabasePool
     let logger: Logger
+    /// What each write transaction takes as the time: operations made, trust
+    /// changes recorded, and operations signed ahead waiting for theirs.
+    let wallClock: WallClock
 
     /// Opens (and migrates) the database at `path`, creating it if needed.
-    public init(path: String, logger: Logger = Logger(label: "roster.store")) throws {
+    public init(path: String, clock: WallClock, logger: Logger = Logger(label: "roster.store")) throws {
+        self.wallClock = clock
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
@@ -39,7 +43,7 @@ public final class Store: Sendable {
     /// Runs `body` in one write transaction: all of it lands, or none of it does.
     func write<T>(_ body: (Transaction) throws -> T) throws -> T {
         try storageErrors {
-            try pool.write { db in try body(Transaction(db: db, logger: logger)) }
+            try pool.write { db in try body(Transaction(db: db, logger: logger, now: wallClock.now())) }
         }
     }
 
@@ -53,9 +57,9 @@ public final class Store: Sendable {
     /// The same write from async code: it waits on the database's own serial queue,
     /// so the caller's cooperative thread is free for other requests meanwhile.
     func write<T: Sendable>(_ body: @Sendable (Transaction) throws -> T) async throws -> T {
-        let logger = self.logger
+        let (logger, wallClock) = (self.logger, self.wallClock)
         return try await storageErrors {
-            try await pool.write { db in try body(Transaction(db: db, logger: logger)) }
+            try await pool.write { db in try body(Transaction(db: db, logger: logger, now: wallClock.now())) }
         }
     }
 
@@ -189,14 +193,13 @@ public final class Store: Sendable {
 
     /// Makes, signs with `keys` and applies the agency's next key event; throws why
     /// it does not hold (too few of the current keys, a replica enrolled twice, …).
-    public func keyEvent(_ payload: RosterCore.Operation.Payload, agency: String, signedBy keys: [AgencyKey],
-                         time: Timestamp = .now()) throws -> SignedOperation {
+    public func keyEvent(_ payload: RosterCore.Operation.Payload, agency: String, signedBy keys: [AgencyKey]) throws -> SignedOperation {
         try write { transaction in
             let origin = Origin.agencyOrigin(of: agency)
             let head = try transaction.heads()[origin]
             let clock = VectorClock([origin: head?.seq ?? 0])
             let operation = SignedOperation.sign(
-                RosterCore.Operation(origin: origin, seq: (head?.seq ?? 0) + 1, prev: head?.hash, clock: clock, time: time, payload: payload),
+                RosterCore.Operation(origin: origin, seq: (head?.seq ?? 0) + 1, prev: head?.hash, clock: clock, time: transaction.now, payload: payload),
                 with: keys)
             let outcome = try transaction.receive([.success(CausalDelivery.Incoming(operation))], from: "local")
             guard outcome == [.applied] else {
@@ -384,6 +387,14 @@ public final class Store: Sendable {
             } catch let error as RosterError {
                 throw RosterError(error.code, "line \(index + 1): \(error.reason)")
             }
+        }
+    }
+
+    /// The raw key registered for `origin`, if any. Reads that origin's row only, so
+    /// that another, edited row never keeps a node from opening to be audited.
+    public func registeredKey(of origin: String) throws -> [UInt8]? {
+        try read { snapshot in
+            try Row.fetchOne(snapshot.db, sql: "SELECT public_key FROM origin WHERE name = ?", arguments: [origin])?.blob(0)
         }
     }
 

@@ -7,6 +7,8 @@ import RosterCore
 struct Transaction: DatabaseReading {
     let db: Database
     let logger: Logger
+    /// The time of this transaction, from the store's clock.
+    let now: Timestamp
 
     /// Takes a replica as enrolled from the start, its agency trusted without key
     /// events (`Trust.preEnrolled`): for stores that tests and benchmarks fill
@@ -27,8 +29,7 @@ struct Transaction: DatabaseReading {
     /// those whose causal past is held with whatever they unblock, and keeps the rest
     /// pending within `PendingLimits`. Reads only the pending operations that an
     /// applied dot wakes, so a batch costs what it moves, not what waits.
-    func receive(_ verified: [Result<CausalDelivery.Incoming, RosterError>], from source: String,
-                 now: Timestamp = .now()) throws -> [CausalDelivery.Outcome] {
+    func receive(_ verified: [Result<CausalDelivery.Incoming, RosterError>], from source: String) throws -> [CausalDelivery.Outcome] {
         let valid = verified.compactMap { try? $0.get() }
         // Operations that waited for their time, which has come: they join this batch.
         let due = try Row.fetchAll(db, sql: "SELECT body FROM pending WHERE waits_until <= ?",
@@ -147,9 +148,14 @@ struct Transaction: DatabaseReading {
         }
     }
 
+    /// A replica whose seq has reached the largest a column holds signs no more.
+    static func exhausted(_ origin: String) -> RosterError {
+        RosterError(.badInput, "\(origin) has signed as many operations as a seq counts (\(Int64.max)): enrol a new replica for this node")
+    }
+
     /// Makes, signs and applies this replica's next operation.
     @discardableResult
-    func append(_ payload: RosterCore.Operation.Payload, by replica: Replica, time: Timestamp = .now()) throws -> SignedOperation {
+    func append(_ payload: RosterCore.Operation.Payload, by replica: Replica) throws -> SignedOperation {
         if let target = payload.target {
             guard let entry = try entry(target) else {
                 throw RosterError(.unknownEntry, "no entry \(target): roster list shows the ids")
@@ -163,9 +169,9 @@ struct Transaction: DatabaseReading {
         }
         try requireEnrolment(of: replica)
         let heads = try heads()
-        guard (heads[replica.origin]?.seq ?? 0) < UInt64(Int64.max) else { throw Cell.unreadable("the head of \(replica.origin)") }
+        guard (heads[replica.origin]?.seq ?? 0) < UInt64(Int64.max) else { throw Self.exhausted(replica.origin) }
         let clock = VectorClock(heads.mapValues(\.seq))
-        let operation = replica.make(payload, after: heads[replica.origin], clock: clock, time: time)
+        let operation = replica.make(payload, after: heads[replica.origin], clock: clock, time: now)
         try SignedOperation.checkSize(operation.bytes.count)
         try apply(operation)
         return operation

@@ -133,7 +133,7 @@ extension Transaction {
 
     func record(_ agency: String, _ event: String, _ detail: String) throws {
         try db.execute(sql: "INSERT INTO trust_event (time, agency, event, detail) VALUES (?, ?, ?, ?)",
-                       arguments: [Timestamp.now().text, agency, event, detail])
+                       arguments: [now.text, agency, event, detail])
     }
 
     /// Writes what a key event changes: the agency's keys, a replica's enrolment, a

@@ -12,12 +12,13 @@ enum PendingBenchmark {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("roster-bench-pending-\(getpid())")
         try? FileManager.default.removeItem(at: folder)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let node = try Node.create(at: folder, identity: NodeIdentity(agency: "ru-mvd", replica: "bench"), agency: .found(key: AgencyKey()))
-        let honest = Replica(origin: "kz-mvd/honest", key: ReplicaKey())
-        let flooders = (0..<10).map { Replica(origin: "xx-flood/r\($0)", key: ReplicaKey()) }
-        var kz = try AgencyChain(agency: "kz-mvd")
+        let node = try Node.create(at: folder, identity: NodeIdentity(agency: "ru-mvd", replica: "bench"), agency: .found(key: AgencyKey.generate()), key: .generate())
+        let honest = Replica(origin: "kz-mvd/honest", key: ReplicaKey.generate())
+        let flooders = (0..<10).map { Replica(origin: "xx-flood/r\($0)", key: ReplicaKey.generate()) }
+        let time = WallClock.system.now()
+        var kz = try AgencyChain(agency: "kz-mvd", keys: [AgencyKey.generate()], time: time)
         let honestClock = try kz.enrol(honest)
-        var flood = try AgencyChain(agency: "xx-flood")
+        var flood = try AgencyChain(agency: "xx-flood", keys: [AgencyKey.generate()], time: time)
         for replica in flooders { try flood.enrol(replica) }
         let floodClock = VectorClock([flood.origin: flood.seq])
         for chain in [kz, flood] {
@@ -25,7 +26,6 @@ enum PendingBenchmark {
             _ = try node.store.receive(chain.events, from: "bench")
         }
         let fields = EntryFields(category: .drugs, basis: try LegalBasis(authority: "A", reference: "R", decided: CalendarDate("2026-01-01")))
-        let time = Timestamp.now()
         var honestHead: CausalDelivery.Head?
         func onePush() throws -> Double {
             let operation = honest.make(.add(resource: try Resource(kind: .domain, value: "h\(honestHead?.seq ?? 0).example"), fields: fields),

@@ -113,7 +113,7 @@ struct AgencyCommand: ParsableCommand {
             let fresh = try newKey.map { path -> AgencyKey in
                 let url = URL(fileURLWithPath: path)
                 if FileManager.default.fileExists(atPath: url.path) { return try Node.readKey(at: url) }
-                let key = AgencyKey()
+                let key = AgencyKey.generate()
                 try Node.writeKey(key, to: url)
                 return key
             }

@@ -24,7 +24,7 @@ struct Check: ParsableCommand {
         }
         let policy = try policyOptions.policy()
         let opened = try node.openNode()
-        let today = CalendarDate(Timestamp.now())
+        let today = CalendarDate(WallClock.system.now())
         let matches = try opened.store.check(parsed, today: today).filter { policy.enforces($0, agency: opened.identity.agency) }
         if node.json {
             Terminal.printJSON([

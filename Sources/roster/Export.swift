@@ -20,7 +20,8 @@ struct Export: ParsableCommand {
         let policy = try policyOptions.policy()
         let opened = try node.openNode()
         let out = try OutputStream(path: output)
-        let today = CalendarDate(Timestamp.now())
+        let now = WallClock.system.now()
+        let today = CalendarDate(now)
         let origin = opened.identity.origin
         if format == .ops {
             try opened.store.exportOperations { try out.write($0 + "\n") }
@@ -33,7 +34,7 @@ struct Export: ParsableCommand {
             case .ops: break
             case .json:
                 let header: JSON = [
-                    "format": "roster-entries", "v": 1, "node": .string(origin), "generated": .string(Timestamp.now().text),
+                    "format": "roster-entries", "v": 1, "node": .string(origin), "generated": .string(now.text),
                     "clock": clock.json, "digest": .string(try digest()),
                 ]
                 var text = String(decoding: CanonicalJSON.encode(header), as: UTF8.self)

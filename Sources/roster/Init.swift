@@ -43,7 +43,7 @@ struct Init: ParsableCommand {
         if let trust {
             setup = .join(root: trust)
         } else {
-            let key = AgencyKey()
+            let key = AgencyKey.generate()
             let file = agencyKey.map { URL(fileURLWithPath: $0) } ?? node.folder.appendingPathComponent(Node.agencyKeyFile)
             if file.path.hasPrefix(node.folder.path) {
                 try FileManager.default.createDirectory(at: node.folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -54,7 +54,7 @@ struct Init: ParsableCommand {
         }
         let created: Node
         do {
-            created = try Node.create(at: node.folder, identity: identity, agency: setup)
+            created = try Node.create(at: node.folder, identity: identity, agency: setup, key: .generate(), clock: .system)
         } catch {
             // A node that was not made leaves no agency key behind it.
             if let keyFile { try? FileManager.default.removeItem(at: keyFile) }

@@ -17,7 +17,7 @@ struct NodeOptions: ParsableArguments {
     }
 
     func openNode() throws -> Node {
-        try Node.open(at: folder)
+        try Node.open(at: folder, clock: .system)
     }
 }
 

@@ -203,7 +203,7 @@ struct HostileInputTests {
         #expect(refused.status == 3 && refused.stderr.contains("chmod 600"), "\(refused.stderr)")
     }
 
-    @Test("One address holds at most 64 connections, others still get check; SIGTERM stops serve while a client never reads")
+    @Test("One address holds at most 64 connections (the newest), others still get check; SIGTERM stops serve while a client never reads")
     func connectionsPerAddress() throws {
         let folder = try TemporaryFolder()
         let node = try FederatedNode(folder: folder, agency: "kz-mvd")
@@ -249,6 +249,58 @@ struct HostileInputTests {
         let started = Date()
         node.stop()
         #expect(Date().timeIntervalSince(started) < 20, "serve stopped \(Date().timeIntervalSince(started)) s after SIGTERM")
+    }
+
+    @Test("Idle sockets from one address, then from 43 addresses past the total: a fresh client from anywhere is still answered")
+    func connectionsFromManyAddresses() throws {
+        let folder = try TemporaryFolder()
+        let node = try FederatedNode(folder: folder, agency: "kz-mvd")
+        try node.start()
+        // Real sockets from 127.0.0.0/8 source addresses; each probe is a fresh TLS client
+        // with a 5 s limit, and the slowest answer is printed for the record.
+        let flood = """
+            import resource, socket, ssl, sys, time
+            port = int(sys.argv[1])
+            soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            context = ssl._create_unverified_context()
+            def idle(source):
+                s = socket.socket()
+                s.bind((source, 0))
+                s.settimeout(5)
+                s.connect(('127.0.0.1', port))
+                return s
+            def check(source):
+                started = time.time()
+                s = socket.socket()
+                s.bind((source, 0))
+                s.settimeout(5)
+                s.connect(('127.0.0.1', port))
+                tls = context.wrap_socket(s)
+                tls.sendall(b'GET /v1/check?resource=a.example HTTP/1.1\\r\\nHost: node\\r\\nConnection: close\\r\\n\\r\\n')
+                answer = tls.recv(65536)
+                tls.close()
+                assert answer.startswith(b'HTTP/1.1 200'), answer
+                return time.time() - started
+            slowest = 0.0
+            held = [idle('127.0.0.2') for _ in range(64)]
+            time.sleep(0.5)
+            # The same address, which a proxy or a carrier NAT shares with a stranger.
+            slowest = max(slowest, check('127.0.0.2'))
+            for number in range(43):
+                held += [idle(f'127.0.1.{number + 1}') for _ in range(49)]
+                slowest = max(slowest, check('127.0.2.1'))
+            time.sleep(0.5)
+            slowest = max(slowest, check('127.0.2.2'))
+            print(len(held), 'held')
+            print(f'slowest {slowest * 1000:.0f} ms')
+            """
+        let flooded = try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", flood, String(node.port)])
+        #expect(flooded.status == 0, "\(flooded.stdout)\(flooded.stderr)")
+        #expect(flooded.lines.first == "2171 held", "\(flooded.stdout)")
+        print("many-address flood: \(flooded.stdout)")
+        // The node is still itself afterwards.
+        #expect(try node.roster.run(["status"]).status == 0)
     }
 
     @Test("Operations whose past never comes wait, are listed by roster pending, and an operator can purge them")

@@ -1,5 +1,6 @@
 import Foundation
 import RosterCore
+import RosterTestSupport
 import Testing
 
 /// The rows of the trust issue's table, replayed as attacks against real processes:
@@ -103,9 +104,9 @@ struct TrustAttackTests {
 
         let held = try Self.operations(of: kz.roster)
         let enrolled = try #require(held.last { $0.operation.origin == "kz-mvd/agency" })
-        let time = Timestamp.now()
+        let time = Timestamp(Date())
         // A rogue replica of kz-mvd, never enrolled, revokes kz-mvd/main:1.
-        let rogue = Replica(origin: "kz-mvd/rogue", key: ReplicaKey())
+        let rogue = Replica(origin: "kz-mvd/rogue", key: ReplicaKey.random())
         let revoke = rogue.make(.revoke(target: try Dot("kz-mvd/main:1"), reason: "rogue"), after: nil,
                                 clock: VectorClock(["kz-mvd/main": 1, "kz-mvd/agency": enrolled.operation.seq]), time: time)
         let refusedRevoke = try Self.push([revoke], from: kz, to: uz, folder)
@@ -114,7 +115,7 @@ struct TrustAttackTests {
         let forged = SignedOperation.sign(Operation(
             origin: "kz-mvd/agency", seq: enrolled.operation.seq + 1, prev: enrolled.hash,
             clock: VectorClock(["kz-mvd/agency": enrolled.operation.seq]), time: time,
-            payload: .enrol(replica: rogue.origin, key: rogue.key.publicKey)), with: [AgencyKey()])
+            payload: .enrol(replica: rogue.origin, key: rogue.key.publicKey)), with: [AgencyKey.random()])
         let revokeAfter = rogue.make(.revoke(target: try Dot("kz-mvd/main:1"), reason: "rogue"), after: nil,
                                      clock: VectorClock(["kz-mvd/main": 1, "kz-mvd/agency": forged.operation.seq]), time: time)
         let refusedEnrol = try Self.push([forged, revokeAfter], from: kz, to: uz, folder)
@@ -185,10 +186,10 @@ struct TrustAttackTests {
         let uz = try FederatedNode(folder: folder, agency: "uz-iib")
         try Self.connect(kz, uz, folder)
         let root = try #require(kz.roster.run(["agency", "show", "--json"]).stdout.firstMatch(of: /"root_sha256":"([0-9a-f]{64})"/).map { String($0.1) })
-        let stranger = ReplicaKey().publicKey.base64
+        let stranger = ReplicaKey.random().publicKey.base64
 
         // Without the current key: refused, nothing signed.
-        _ = FileManager.default.createFile(atPath: folder.path("fake.key").path, contents: Data(ReplicaKey().pem.utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: folder.path("fake.key").path, contents: Data(ReplicaKey.random().pem.utf8), attributes: [.posixPermissions: 0o600])
         let forged = try kz.roster.run(["agency", "rotate", "--agency-key", folder.path("fake.key").path, "--new-key", folder.path("n0.key").path])
         #expect(forged.status == 2, "\(forged.stderr)")
         #expect(try kz.roster.run(["agency", "enrol", "kz-mvd/x", "--key", stranger, "--agency-key", folder.path("n0.key").path]).status == 2)
@@ -222,7 +223,7 @@ struct TrustAttackTests {
         let keys = (1...3).map { folder.path("k\($0).key").path }
         let rotated = try kz.roster.run(["agency", "rotate", "--threshold", "2"] + keys.flatMap { ["--new-key", $0] })
         #expect(rotated.status == 0, "\(rotated.stderr)")
-        let stranger = ReplicaKey().publicKey.base64
+        let stranger = ReplicaKey.random().publicKey.base64
         let alone = try kz.roster.run(["agency", "enrol", "kz-mvd/x", "--key", stranger, "--agency-key", keys[0]])
         #expect(alone.status == 2 && alone.stderr.contains("signatures of 1 of the current agency keys, and needs 2"), "\(alone.stderr)")
         let retire = try kz.roster.run(["agency", "retire", "kz-mvd/main", "--after", "0", "--reason", "x", "--agency-key", keys[2]])

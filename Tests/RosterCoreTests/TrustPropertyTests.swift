@@ -46,8 +46,8 @@ struct TrustPropertyTests {
     @Test("A retire voids what the replica signed after it, applied before or arriving after")
     func retireVoids() throws {
         let time = try Timestamp("2026-11-01T10:00:00Z")
-        var kz = try AgencyChain(agency: "kz-mvd", time: time)
-        let replica = Replica(origin: "kz-mvd/astana", key: ReplicaKey())
+        var kz = try AgencyChain(agency: "kz-mvd", keys: [AgencyKey.random()], time: time)
+        let replica = Replica(origin: "kz-mvd/astana", key: ReplicaKey.random())
         let clock = try kz.enrol(replica)
         let fields = EntryFields(category: .drugs, basis: Simulation.basis)
         var head: CausalDelivery.Head?
@@ -79,11 +79,11 @@ struct TrustPropertyTests {
     @Test("Enrols and rotations hold only with the agency's current keys, the new keys signing too, and the threshold")
     func keyEventSignatures() throws {
         let time = try Timestamp("2026-11-01T10:00:00Z")
-        let first = AgencyKey(), second = AgencyKey(), third = AgencyKey()
+        let first = AgencyKey.random(), second = AgencyKey.random(), third = AgencyKey.random()
         var kz = try AgencyChain(agency: "kz-mvd", keys: [first], time: time)
         var pins = Trust()
         pins.pin("kz-mvd", root: kz.root.fingerprint)
-        let replica = Replica(origin: "kz-mvd/astana", key: ReplicaKey())
+        let replica = Replica(origin: "kz-mvd/astana", key: ReplicaKey.random())
 
         func fresh() throws -> RosterState {
             var state = RosterState(trust: pins)
@@ -92,7 +92,7 @@ struct TrustPropertyTests {
         }
         // An enrol signed by another key than the agency's.
         var forged = kz
-        let wrong = try forged.append(.enrol(replica: replica.origin, key: replica.key.publicKey), signedBy: [AgencyKey()])
+        let wrong = try forged.append(.enrol(replica: replica.origin, key: replica.key.publicKey), signedBy: [AgencyKey.random()])
         var state = try fresh()
         #expect(try state.receive([wrong]) == [.rejected(RosterError(.badSignature, ""))])
         #expect(state.trust.replicas.isEmpty)
@@ -119,7 +119,7 @@ struct TrustPropertyTests {
     @Test("A first key event naming the pinned root among other keys needs the root's own signature; sigs carry nothing but the agency's valid signatures")
     func forgedRootAndJunkSignatures() throws {
         let time = try Timestamp("2026-11-01T10:00:00Z")
-        let root = AgencyKey(), evil = AgencyKey()
+        let root = AgencyKey.random(), evil = AgencyKey.random()
         var pins = Trust()
         pins.pin("kz-mvd", root: root.publicKey.fingerprint)
         // Anyone knows the root's public key: a genesis naming it, signed by the thief alone.
@@ -130,7 +130,7 @@ struct TrustPropertyTests {
         #expect(state.trust.agencies["kz-mvd"]?.keys == nil)
 
         var kz = try AgencyChain(agency: "kz-mvd", keys: [root], time: time)
-        let replica = Replica(origin: "kz-mvd/astana", key: ReplicaKey())
+        let replica = Replica(origin: "kz-mvd/astana", key: ReplicaKey.random())
         try kz.enrol(replica)
         let enrol = kz.events[1]
         // The same enrol with a junk signature beside the real one: refused, never a second history.

@@ -25,6 +25,7 @@ struct VectorTests {
     @Test("RFC 8785 canonical JSON: samples from the RFC encode byte for byte")
     func canonicalJSON() throws {
         guard case .array(let vectors) = try Vectors.load("rfc8785") else { Issue.record("no vectors"); return }
+        #expect(vectors.count == 3, "the RFC's three samples")
         for vector in vectors {
             let input = try require(vector["input"]?.string)
             let expected = try require(vector["expected"]?.string)
@@ -121,7 +122,8 @@ struct ThirdPartyVectorTests {
     @Test("Wycheproof Ed25519: every valid signature verifies, every invalid one is refused")
     func wycheproof() throws {
         guard case .array(let vectors) = try Vectors.load("wycheproof-ed25519") else { Issue.record("no vectors"); return }
-        #expect(vectors.count > 100)
+        #expect(vectors.count == 151)
+        var checked = 0
         for vector in vectors {
             let id = vector["tcId"]?.integer ?? -1
             let key = try PublicKey(raw: try require(Hex.decode(vector["key"]?.string ?? "")))
@@ -131,14 +133,17 @@ struct ThirdPartyVectorTests {
             switch vector["result"]?.string {
             case "valid": #expect(verifies, "tcId \(id) should verify")
             case "invalid": #expect(!verifies, "tcId \(id) should be refused: \(vector["comment"]?.string ?? "")")
-            default: break
+            default: continue
             }
+            checked += 1
         }
+        #expect(checked == vectors.count, "every vector is valid or invalid")
     }
 
     @Test("JSONTestSuite: y_ documents parse, n_ documents are refused")
     func jsonTestSuite() throws {
         guard case .array(let vectors) = try Vectors.load("jsontestsuite") else { Issue.record("no vectors"); return }
+        #expect(vectors.count == 112)
         for vector in vectors {
             let name = vector["name"]?.string ?? "?"
             let bytes = try require(Hex.decode(vector["input_hex"]?.string ?? ""))
@@ -155,6 +160,7 @@ struct ThirdPartyVectorTests {
     func rfc3339() throws {
         let vectors = try Vectors.load("rfc3339")
         guard case .array(let valid) = vectors["valid"], case .array(let invalid) = vectors["invalid"] else { Issue.record("no vectors"); return }
+        #expect(valid.count == 11 && invalid.count == 39)
         for text in valid.compactMap(\.string) {
             #expect(throws: Never.self, "\(text)") { try Timestamp(text) }
         }
@@ -167,6 +173,7 @@ struct ThirdPartyVectorTests {
     @Test("RFC 5952: IPv6 addresses are written in the recommended form")
     func rfc5952() throws {
         guard case .array(let vectors) = try Vectors.load("rfc5952") else { Issue.record("no vectors"); return }
+        #expect(vectors.count == 19)
         for vector in vectors {
             let input = try require(vector["input"]?.string)
             let canonical = try require(vector["canonical"]?.string)

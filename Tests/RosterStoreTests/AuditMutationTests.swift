@@ -14,9 +14,9 @@ struct AuditMutationTests {
     static func template(in folder: TemporaryFolder) throws -> URL {
         var simulation = Simulation(seed: 77, origins: ["kz-mvd/a", "kz-mvd/b", "uz-iib/c", "tj-akn/d"])
         simulation.run(steps: 60)
-        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"), agency: .found(key: AgencyKey()))
-        var kg = try AgencyChain(agency: "kg-mvd")
-        try kg.enrol(Replica(origin: "kg-mvd/bishkek", key: ReplicaKey()))
+        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"), agency: .found(key: AgencyKey.random()), key: .random())
+        var kg = try AgencyChain(agency: "kg-mvd", keys: [AgencyKey.random()], time: try Timestamp("2026-11-01T10:00:00Z"))
+        try kg.enrol(Replica(origin: "kg-mvd/bishkek", key: ReplicaKey.random()))
         let descriptor = try kg.descriptor(node: "kg-mvd/bishkek", name: "MVD", jurisdiction: "KG",
                                            endpoints: ["https://kg.example:8443"], tlsPin: String(repeating: "ab", count: 32))
         try node.store.write { transaction in
@@ -140,7 +140,8 @@ struct AuditMutationTests {
         var rng = SplitMix64(seed: seed)
         var tried = 0
         var missed: [String] = []
-        while tried < 200 {
+        // Most draws make an edit; the bound keeps a run that makes none from looping for ever.
+        for _ in 0..<2000 where tried < 200 {
             let copy = folder.path("copy-\(tried).sqlite")
             try? FileManager.default.removeItem(at: copy)
             try FileManager.default.copyItem(at: template, to: copy)
@@ -155,13 +156,14 @@ struct AuditMutationTests {
             try database.close()
             guard !edits.isEmpty else { continue }
             tried += 1
-            let store = try Store(path: copy.path)
+            let store = try Store(path: copy.path, clock: .system)
             defer { try? store.close() }
             let report = try Auditor.audit(store)
             // The template's one finding is its equivocation: the edit must add another or change it.
             let baseline = report.findings.count == 1 && report.findings[0].hasPrefix("kz-mvd/a equivocated")
             if baseline { missed.append(edits.joined(separator: "; ")) }
         }
+        #expect(tried == 200, "only \(tried) of 2,000 draws edited the database")
         #expect(missed.isEmpty, "audit passed over \(missed.count) edits: \(missed.prefix(10))")
     }
 }

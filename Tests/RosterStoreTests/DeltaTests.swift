@@ -7,7 +7,7 @@ import Testing
 @Suite("Deltas: what a holder of a clock lacks, page by page")
 struct DeltaTests {
     func node(_ folder: TemporaryFolder, _ name: String, keys: [String: PublicKey]) throws -> Node {
-        let node = try Node.create(at: folder.path(name), identity: NodeIdentity(agency: "tj-mvd", replica: name), agency: .found(key: AgencyKey()))
+        let node = try Node.create(at: folder.path(name), identity: NodeIdentity(agency: "tj-mvd", replica: name), agency: .found(key: AgencyKey.random()), key: .random())
         try node.store.write { transaction in
             for (origin, key) in keys { try transaction.register(origin: origin, key: key) }
         }

@@ -10,7 +10,7 @@ struct DigestTests {
     static let fields = EntryFields(category: .drugs, basis: Simulation.basis)
 
     static func node(in folder: TemporaryFolder) throws -> Node {
-        try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "kz-mvd", replica: "main"), agency: .found(key: AgencyKey()))
+        try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "kz-mvd", replica: "main"), agency: .found(key: AgencyKey.random()), key: .random())
     }
 
     @Test("After every change the kept digest is the digest hashed from scratch, and one change rehashes one chunk",

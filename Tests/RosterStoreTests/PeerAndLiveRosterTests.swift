@@ -12,8 +12,8 @@ struct PeerAndLiveRosterTests {
     let kz: AgencyChain
 
     init() throws {
-        var kz = try AgencyChain(agency: "kz-mvd")
-        for name in ["astana-1", "almaty-1"] { try kz.enrol(Replica(origin: "kz-mvd/\(name)", key: ReplicaKey())) }
+        var kz = try AgencyChain(agency: "kz-mvd", keys: [AgencyKey.random()], time: try Timestamp("2026-11-01T10:00:00Z"))
+        for name in ["astana-1", "almaty-1"] { try kz.enrol(Replica(origin: "kz-mvd/\(name)", key: ReplicaKey.random())) }
         self.kz = kz
     }
 
@@ -24,7 +24,7 @@ struct PeerAndLiveRosterTests {
     @Test("Two nodes of one agency are two peers; an agency id removes both, keys stay")
     func twoNodesOfOneAgency() throws {
         let folder = try TemporaryFolder()
-        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "uz-iib", replica: "main"), agency: .found(key: AgencyKey()))
+        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "uz-iib", replica: "main"), agency: .found(key: AgencyKey.random()), key: .random())
         try node.store.write { transaction in
             try transaction.pin("kz-mvd", root: kz.root.fingerprint)
             try transaction.addPeer(descriptor("astana-1"), replacing: false, isOwn: false)
@@ -42,7 +42,7 @@ struct PeerAndLiveRosterTests {
     @Test("The check index answers as the database does, and follows what another process applies")
     func liveRosterFollowsTheDatabase() async throws {
         let folder = try TemporaryFolder()
-        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"), agency: .found(key: AgencyKey()))
+        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"), agency: .found(key: AgencyKey.random()), key: .random())
         let fields = EntryFields(category: .drugs, basis: Simulation.basis)
         func add(_ store: Store, _ kind: Resource.Kind, _ value: String, scope: Resource.Scope? = nil) throws -> Dot {
             try store.write { try $0.append(.add(resource: Resource(kind: kind, value: value, scope: scope), fields: fields), by: node.replica) }.dot
@@ -66,7 +66,7 @@ struct PeerAndLiveRosterTests {
         #expect(try await live.check(probes[0], today: today).map(\.id) == [shop])
 
         // Another process (here another Store on the same file) adds and revokes.
-        let other = try Store(path: folder.path("node/roster.sqlite").path)
+        let other = try Store(path: folder.path("node/roster.sqlite").path, clock: .system)
         let added = try add(other, .domain, "new.example")
         let replica = node.replica
         _ = try await other.write { try $0.append(.revoke(target: shop, reason: "lifted"), by: replica) }

@@ -13,9 +13,10 @@ struct PendingTests {
     static let fields = EntryFields(category: .drugs, basis: Simulation.basis)
 
     /// A node of ru-mvd that accepts the operations of a fresh replica `origin`.
-    static func nodeAccepting(_ origin: String, in folder: TemporaryFolder) throws -> (Node, Replica) {
-        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"), agency: .found(key: AgencyKey()))
-        let replica = Replica(origin: origin, key: ReplicaKey())
+    static func nodeAccepting(_ origin: String, in folder: TemporaryFolder, clock: WallClock = .system) throws -> (Node, Replica) {
+        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"),
+                                   agency: .found(key: AgencyKey.random()), key: .random(), clock: clock)
+        let replica = Replica(origin: origin, key: ReplicaKey.random())
         try node.store.write { try $0.register(origin: replica.origin, key: replica.key.publicKey) }
         return (node, replica)
     }
@@ -37,8 +38,9 @@ struct PendingTests {
     @Test("An operation signed further ahead than the skew waits for its time, with what follows it, and applies once the time has come")
     func signedInTheFuture() throws {
         let folder = try TemporaryFolder()
-        let (node, replica) = try Self.nodeAccepting("kz-mvd/x", in: folder)
-        let now = Timestamp.now()
+        let now = try Timestamp("2026-11-01T10:00:00Z")
+        let clock = TestClock(now)
+        let (node, replica) = try Self.nodeAccepting("kz-mvd/x", in: folder, clock: clock.wallClock)
         let hourAhead = Timestamp(Date(timeIntervalSince1970: TimeInterval(now.seconds + 3600)))
         let soon = Timestamp(Date(timeIntervalSince1970: TimeInterval(now.seconds + CausalDelivery.maximumSkew - 60)))
         let far = replica.make(.add(resource: try Resource(kind: .domain, value: "far.example"), fields: Self.fields),
@@ -53,9 +55,11 @@ struct PendingTests {
         #expect(try Auditor.audit(node.store).findings.isEmpty)
 
         // Half an hour later nothing has changed; an hour later the next batch takes both in.
-        try node.store.write { _ = try $0.receive([], from: "kz-mvd/y", now: Timestamp(Date(timeIntervalSince1970: TimeInterval(now.seconds + 1800)))) }
+        clock.set(Timestamp(Date(timeIntervalSince1970: TimeInterval(now.seconds + 1800))))
+        try node.store.write { _ = try $0.receive([], from: "kz-mvd/y") }
         #expect(try node.store.clock()["kz-mvd/x"] == 0)
-        try node.store.write { _ = try $0.receive([], from: "kz-mvd/y", now: hourAhead) }
+        clock.set(hourAhead)
+        try node.store.write { _ = try $0.receive([], from: "kz-mvd/y") }
         #expect(try node.store.clock()["kz-mvd/x"] == 2)
         #expect(try node.store.read { try $0.counts().pending } == 0)
         #expect(try Auditor.audit(node.store).findings.isEmpty)
@@ -105,7 +109,7 @@ struct PendingTests {
         var reference = RosterState(keys: simulation.keys)
         try reference.receive(simulation.all)
         let folder = try TemporaryFolder()
-        var node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"), agency: .found(key: AgencyKey()))
+        var node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"), agency: .found(key: AgencyKey.random()), key: .random())
         try node.store.write { transaction in
             for (origin, key) in simulation.keys { try transaction.register(origin: origin, key: key) }
         }

@@ -10,7 +10,7 @@ struct StoreTests {
     static let basis = Simulation.basis
 
     func makeNode(_ folder: TemporaryFolder, keys: [String: PublicKey] = [:]) throws -> Node {
-        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"), agency: .found(key: AgencyKey()))
+        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"), agency: .found(key: AgencyKey.random()), key: .random())
         try node.store.write { transaction in
             for (origin, key) in keys { try transaction.register(origin: origin, key: key) }
         }
@@ -171,7 +171,7 @@ struct StoreTests {
         let mode = try FileManager.default.attributesOfItem(atPath: keyPath)[.posixPermissions] as? NSNumber
         #expect(mode?.intValue == 0o600)
         #expect(throws: RosterError(.nodeExists, "")) {
-            try Node.create(at: node.folder, identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"), agency: .found(key: AgencyKey()))
+            try Node.create(at: node.folder, identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"), agency: .found(key: AgencyKey.random()), key: .random())
         }
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: keyPath)
         #expect(throws: RosterError(.badKey, "")) { try Node.open(at: node.folder) }

@@ -18,7 +18,7 @@ struct TrustStoreTests {
 
         let folder = try TemporaryFolder()
         var node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"),
-                                   agency: .found(key: AgencyKey()))
+                                   agency: .found(key: AgencyKey.random()), key: .random())
         for (agency, pin) in simulation.pins.agencies { try node.store.trust(agency, root: pin.root, replacing: false) }
         var remaining = simulation.all.shuffled(using: &rng)
         for _ in 0..<20 where !remaining.isEmpty {
@@ -55,16 +55,17 @@ struct TrustStoreTests {
         let time = try Timestamp("2026-11-01T10:00:00Z")
         let fields = EntryFields(category: .drugs, basis: Simulation.basis)
         func own(_ node: Node) throws -> SignedOperation {
-            try node.store.write { try $0.append(.add(resource: Resource(kind: .domain, value: "shop.example"), fields: fields), by: node.replica, time: time) }
+            try node.store.write { try $0.append(.add(resource: Resource(kind: .domain, value: "shop.example"), fields: fields), by: node.replica) }
         }
-        let alone = try Node.create(at: folder.path("alone"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"), agency: .found(key: AgencyKey()))
+        let alone = try Node.create(at: folder.path("alone"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"),
+                                    agency: .found(key: AgencyKey.random()), key: .random(), clock: .fixed(time))
         let federated = try Node.create(at: folder.path("federated"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"),
-                                        agency: .found(key: AgencyKey()))
+                                        agency: .found(key: AgencyKey.random()), key: .random(), clock: .fixed(time))
         var others: [SignedOperation] = []
         try federated.store.write { transaction in
             for index in 0..<300 {
                 for name in ["a", "b"] {
-                    let replica = Replica(origin: "ag-\(index)/\(name)", key: ReplicaKey())
+                    let replica = Replica(origin: "ag-\(index)/\(name)", key: ReplicaKey.random())
                     try transaction.register(origin: replica.origin, key: replica.key.publicKey)
                     others.append(replica.make(.add(resource: try Resource(kind: .domain, value: "\(index)-\(name).example"), fields: fields),
                                                after: nil, clock: VectorClock(), time: time))
@@ -82,8 +83,8 @@ struct TrustStoreTests {
     func forksInOneBatch() throws {
         let time = try Timestamp("2026-11-01T10:00:00Z")
         let fields = EntryFields(category: .drugs, basis: Simulation.basis)
-        var kz = try AgencyChain(agency: "kz-mvd", time: time)
-        let r = Replica(origin: "kz-mvd/r", key: ReplicaKey()), s = Replica(origin: "kz-mvd/s", key: ReplicaKey())
+        var kz = try AgencyChain(agency: "kz-mvd", keys: [AgencyKey.random()], time: time)
+        let r = Replica(origin: "kz-mvd/r", key: ReplicaKey.random()), s = Replica(origin: "kz-mvd/s", key: ReplicaKey.random())
         try kz.enrol(r)
         let clock = try kz.enrol(s)
         func add(_ value: String, after head: SignedOperation?, by replica: Replica = r, clock extra: VectorClock = VectorClock()) throws -> SignedOperation {
@@ -97,7 +98,7 @@ struct TrustStoreTests {
                            clock: clock.merging(VectorClock([r.origin: 2])), time: time)
 
         let folder = try TemporaryFolder()
-        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"), agency: .found(key: AgencyKey()))
+        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"), agency: .found(key: AgencyKey.random()), key: .random())
         try node.store.trust("kz-mvd", root: kz.root.fingerprint, replacing: false)
         #expect(try node.store.receive(kz.events + [a, b]).allSatisfy { $0 == .applied })
         let outcomes = try node.store.receive([fork, amend])
@@ -124,17 +125,17 @@ struct TrustStoreTests {
     func pageVerifiedAhead() async throws {
         let time = try Timestamp("2026-11-01T10:00:00Z")
         let fields = EntryFields(category: .drugs, basis: Simulation.basis)
-        var kz = try AgencyChain(agency: "kz-mvd", time: time)
-        let replica = Replica(origin: "kz-mvd/r", key: ReplicaKey())
+        var kz = try AgencyChain(agency: "kz-mvd", keys: [AgencyKey.random()], time: time)
+        let replica = Replica(origin: "kz-mvd/r", key: ReplicaKey.random())
         let clock = try kz.enrol(replica)
         let first = replica.make(.add(resource: try Resource(kind: .domain, value: "a.example"), fields: fields), after: nil, clock: clock, time: time)
         let second = replica.make(.add(resource: try Resource(kind: .domain, value: "b.example"), fields: fields),
                                   after: CausalDelivery.Head(seq: 1, hash: first.hash), clock: clock, time: time)
         let forged = SignedOperation.sign(Operation(origin: replica.origin, seq: 3, prev: second.hash, clock: clock.merging(VectorClock([replica.origin: 2])),
                                                     time: time, payload: .add(resource: try Resource(kind: .domain, value: "c.example"), fields: fields)),
-                                          with: ReplicaKey())
+                                          with: ReplicaKey.random())
         let folder = try TemporaryFolder()
-        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"), agency: .found(key: AgencyKey()))
+        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"), agency: .found(key: AgencyKey.random()), key: .random())
         try node.store.trust("kz-mvd", root: kz.root.fingerprint, replacing: false)
         // As a sync's prefetch does: the second page is verified while the first is not written yet.
         let ahead = try await node.store.verify([second, forged])

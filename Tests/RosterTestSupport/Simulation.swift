@@ -1,3 +1,4 @@
+import Synchronization
 import RosterCore
 
 /// A seeded generator, so a failing property run can be replayed.
@@ -90,4 +91,23 @@ public struct Simulation {
 public func require<T>(_ value: T?, _ message: String = "missing value") throws -> T {
     guard let value else { throw RosterError(.badInput, message) }
     return value
+}
+
+extension ReplicaKey {
+    /// A fresh key from the system's generator, where a test needs no replay.
+    public static func random() -> ReplicaKey {
+        var system = SystemRandomNumberGenerator()
+        return ReplicaKey(using: &system)
+    }
+}
+
+/// A wall clock that a test moves by hand, for what a node decides by time.
+public final class TestClock: Sendable {
+    private let time: Mutex<Timestamp>
+
+    public init(_ start: Timestamp) { time = Mutex(start) }
+
+    public var wallClock: WallClock { WallClock { self.time.withLock { $0 } } }
+
+    public func set(_ new: Timestamp) { time.withLock { $0 = new } }
 }

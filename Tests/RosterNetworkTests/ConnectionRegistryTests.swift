@@ -1,0 +1,71 @@
+import NIOCore
+import NIOEmbedded
+import Testing
+
+@testable import RosterNetwork
+
+/// The bounds a stranger meets first: per client and in total, making room by
+/// closing connections that asked nothing rather than refusing newcomers.
+@Suite("Connections: per-client and total bounds that make room")
+struct ConnectionRegistryTests {
+    static func address(_ text: String) throws -> SocketAddress {
+        try SocketAddress(ipAddress: text, port: 443)
+    }
+
+    @Test("A client is an IPv4 address, or an IPv6 /64; IPv4-mapped IPv6 is the IPv4 address")
+    func clients() throws {
+        #expect(ConnectionRegistry.client(of: try Self.address("192.0.2.7")) == "192.0.2.7")
+        #expect(ConnectionRegistry.client(of: try Self.address("::ffff:192.0.2.7")) == "192.0.2.7")
+        let one = ConnectionRegistry.client(of: try Self.address("2001:db8:1:2:aaaa::1"))
+        let other = ConnectionRegistry.client(of: try Self.address("2001:db8:1:2:ffff:eeee:dddd:cccc"))
+        #expect(one == "2001:db8:1:2::/64" && one == other, "one /64, one client")
+        #expect(ConnectionRegistry.client(of: try Self.address("2001:db8:1:3::1")) != one, "the next /64 is another client")
+        #expect(ConnectionRegistry.client(of: nil) == "?")
+    }
+
+    @Test("At a client's bound its oldest silent connection is closed for the newcomer; other clients are untouched")
+    func perClient() throws {
+        let registry = ConnectionRegistry(perClient: 3, total: 100)
+        let stranger = (0..<3).map { _ in EmbeddedChannel() }
+        let neighbour = EmbeddedChannel()
+        for channel in stranger { #expect(registry.open(channel, client: "192.0.2.1")) }
+        #expect(registry.open(neighbour, client: "192.0.2.2"))
+        registry.asked(stranger[0], client: "192.0.2.1")
+
+        let newcomer = EmbeddedChannel()
+        #expect(registry.open(newcomer, client: "192.0.2.1"))
+        #expect(try closed(stranger[1]), "the oldest that asked nothing went")
+        #expect(try !closed(stranger[0]), "one that asked stays")
+        #expect(try !closed(stranger[2]) && !closed(neighbour))
+        #expect(registry.count == 4)
+
+        // Every connection of the client has asked: the newcomer is the one refused.
+        for channel in [stranger[2], newcomer] { registry.asked(channel, client: "192.0.2.1") }
+        #expect(!registry.open(EmbeddedChannel(), client: "192.0.2.1"))
+        #expect(registry.count == 4)
+    }
+
+    @Test("At the total bound the oldest silent connection of any client is closed; a close frees its slot")
+    func total() throws {
+        let registry = ConnectionRegistry(perClient: 10, total: 4)
+        let channels = (0..<4).map { _ in EmbeddedChannel() }
+        for (index, channel) in channels.enumerated() { #expect(registry.open(channel, client: "192.0.2.\(index)")) }
+        registry.asked(channels[0], client: "192.0.2.0")
+        #expect(registry.open(EmbeddedChannel(), client: "198.51.100.9"))
+        #expect(try closed(channels[1]) && !closed(channels[0]))
+        #expect(registry.count == 4)
+
+        registry.close(channels[2], client: "192.0.2.2")
+        #expect(registry.count == 3)
+        #expect(registry.open(EmbeddedChannel(), client: "198.51.100.10"))
+        #expect(try !closed(channels[3]), "a free slot closes nobody")
+    }
+
+    /// Whether `close` was called: an embedded channel's close future is then done.
+    func closed(_ channel: EmbeddedChannel) throws -> Bool {
+        var done = false
+        channel.closeFuture.whenComplete { _ in done = true }
+        channel.embeddedEventLoop.run()
+        return done
+    }
+}
