@@ -90,8 +90,16 @@ public struct Operation: Hashable, Sendable {
         return .object(members)
     }
 
-    static let commonMembers: Set<String> = ["v", "type", "origin", "seq", "prev", "clock", "time", "alg"]
-    static let fieldMembers: Set<String> = ["category", "basis", "jurisdiction", "expires", "evidence", "note"]
+    /// The members each type of operation may carry, besides its signatures.
+    static let allowedMembers: [String: Set<OperationMembers.Name>] = {
+        let common: Set<OperationMembers.Name> = [.v, .type, .origin, .seq, .prev, .clock, .time, .alg]
+        let fields: Set<OperationMembers.Name> = [.category, .basis, .jurisdiction, .expires, .evidence, .note]
+        return [
+            "add": common.union(fields).union([.resource, .broad]), "amend": common.union(fields).union([.target]),
+            "revoke": common.union([.target, .reason]), "enrol": common.union([.replica, .key]),
+            "retire": common.union([.replica, .after, .reason]), "rotate": common.union([.keys, .threshold]),
+        ]
+    }()
 
     /// Reads an unsigned operation and checks every rule that needs no other operation.
     public init(json: JSON) throws {
@@ -152,7 +160,6 @@ public struct Operation: Hashable, Sendable {
         guard let type = members[.type]?.string else { throw RosterError(.malformedOperation, "type is missing") }
 
         let payload: Payload
-        var allowed = Self.commonMembers
         let isKeyType = ["enrol", "retire", "rotate"].contains(type)
         if Origin.isAgencyOrigin(origin) && ["add", "amend", "revoke"].contains(type) {
             throw RosterError(.malformedOperation, "\(origin) is an agency origin: it makes key events (enrol, retire, rotate), not \(type)")
@@ -163,25 +170,18 @@ public struct Operation: Hashable, Sendable {
         switch type {
         case "add":
             guard let resource = members[.resource] else { throw RosterError(.malformedOperation, "add needs a resource") }
-            allowed.formUnion(Self.fieldMembers)
-            allowed.formUnion(["resource", "broad"])
             payload = .add(resource: try Resource(json: resource), fields: try EntryFields(members: members))
         case "amend":
-            allowed.formUnion(Self.fieldMembers)
-            allowed.insert("target")
             let target = try Self.target(members, origin: origin)
             payload = .amend(target: target, changes: try FieldChanges(members: members))
         case "revoke":
-            allowed.formUnion(["target", "reason"])
             let target = try Self.target(members, origin: origin)
             guard let reason = members[.reason] else { throw RosterError(.malformedOperation, "revoke needs a reason") }
             payload = .revoke(target: target, reason: try Text.string(reason, field: "reason"))
         case "enrol":
-            allowed.formUnion(["replica", "key"])
             guard let key = members[.key]?.string else { throw RosterError(.malformedOperation, "enrol needs the replica's key") }
             payload = .enrol(replica: try Self.replica(members, agency: agency), key: try PublicKey(base64: key))
         case "retire":
-            allowed.formUnion(["replica", "after", "reason"])
             guard let after = members[.after]?.integer, after >= 0 else {
                 throw RosterError(.malformedOperation, "retire needs after: the replica's last valid seq, 0 or more")
             }
@@ -189,7 +189,6 @@ public struct Operation: Hashable, Sendable {
             payload = .retire(replica: try Self.replica(members, agency: agency), after: UInt64(after),
                               reason: try Text.string(reason, field: "reason"))
         case "rotate":
-            allowed.formUnion(["keys", "threshold"])
             guard let list = members[.keys]?.array, let threshold = members[.threshold]?.integer, threshold <= AgencyKeys.maximumKeys else {
                 throw RosterError(.malformedOperation, "rotate needs keys (base64 Ed25519 keys) and a threshold")
             }
@@ -201,7 +200,7 @@ public struct Operation: Hashable, Sendable {
         default:
             throw RosterError(.malformedOperation, "unknown operation type \"\(type)\": expected add, amend, revoke, enrol, retire or rotate")
         }
-        if let unknown = Set(members.present).subtracting(allowed).sorted().first {
+        if let unknown = members.firstNotIn(Self.allowedMembers[type] ?? []) {
             throw RosterError(.malformedOperation, "unknown member \"\(unknown)\" in \(type) operation")
         }
         self.init(origin: origin, seq: seq, prev: prev, clock: clock, time: time, alg: alg, payload: payload)

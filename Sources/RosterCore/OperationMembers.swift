@@ -10,7 +10,8 @@ struct OperationMembers {
         case target, reason, replica, key, after, keys, threshold
 
         /// The member's name on the wire.
-        var text: String { "\(self)" }
+        var text: String { Self.texts[rawValue] }
+        private static let texts = allCases.map { "\($0)" }
         static let named = [String: Name](uniqueKeysWithValues: allCases.map { ($0.text, $0) })
     }
 
@@ -32,8 +33,11 @@ struct OperationMembers {
         set { values[name.rawValue] = newValue }
     }
 
-    /// The names present, as the rules compare them with what a type allows.
-    var present: [String] {
-        Name.allCases.filter { self[$0] != nil }.map(\.text) + unknown
+    /// The first name, in sorted order, of the members present that `allowed` does
+    /// not list, unknown names included: what the rules refuse.
+    func firstNotIn(_ allowed: Set<Name>) -> String? {
+        let extra = Name.allCases.filter { self[$0] != nil && !allowed.contains($0) }
+        guard !extra.isEmpty || !unknown.isEmpty else { return nil }
+        return (extra.map(\.text) + unknown).sorted().first
     }
 }

@@ -49,8 +49,9 @@ final class ConnectionDeadline: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     /// Called on the channel's event loop once a request on it came from a pinned peer.
-    func peerAuthenticated() {
+    func peerAuthenticated(_ channel: any Channel) {
         isPeer = true
+        if let client { registry.peerAuthenticated(channel, client: client) }
         deadline?.cancel()
         deadline = nil
     }
@@ -68,7 +69,7 @@ extension Channel {
     /// Marks the connection as a peer's (see `ConnectionDeadline`).
     func markPeer() {
         eventLoop.execute { [self] in
-            try? pipeline.syncOperations.handler(type: ConnectionDeadline.self).peerAuthenticated()
+            try? pipeline.syncOperations.handler(type: ConnectionDeadline.self).peerAuthenticated(self)
         }
     }
 }

@@ -5,18 +5,25 @@ import RosterCore
 /// Every open connection of the server, by client, shared by every connection's
 /// `ConnectionDeadline`. It holds two bounds: `SyncLimits.connectionsPerClient`
 /// per client (an IPv4 address, or an IPv6 /64, which one machine usually holds
-/// whole) and the process's total. When a bound is reached, the oldest connection
-/// that has not sent a request yet (a handshake that never finished, a socket held
-/// open) is closed to make room, rather than the newcomer refused: so neither a
-/// stranger holding sockets from one address nor a flood from many addresses
-/// keeps out a client that asks something. Only when every connection counted
-/// has sent a request is the newcomer refused.
+/// whole) and the process's total. When a bound is reached, a connection is closed
+/// to make room rather than the newcomer refused: the oldest that has sent no
+/// request yet (a handshake that never finished, a socket held open), else the
+/// oldest stranger's (no pinned peer used it), whose client may ask again. So
+/// neither sockets held from one address nor a flood from many keeps out a client
+/// that asks something, and a peer's connection is never the one closed. Only
+/// when every connection counted is a peer's is the newcomer refused.
+///
+/// Each choice walks the connections counted (at most the total, 2,000): a flood of
+/// accepts costs that walk per accept, under one lock, which is cheap next to the
+/// TLS handshake the flood also asks for. Hummingbird's accept limit stays above the
+/// total as a backstop, so that closing sockets that are still being closed never
+/// lets the descriptors run out.
 final class ConnectionRegistry: Sendable {
     private struct Connection {
-        let id: ObjectIdentifier
         let channel: any Channel
         let order: UInt64
         var asked = false
+        var isPeer = false
     }
 
     private struct State {
@@ -45,61 +52,81 @@ final class ConnectionRegistry: Sendable {
         }
     }
 
-    /// Counts `channel` against `client`, first closing the oldest connections that
-    /// asked nothing where a bound is reached; false when there is no room.
+    /// Counts `channel` against `client`, first closing a connection where a bound
+    /// is reached (see the type's comment); false when there is no room.
     func open(_ channel: any Channel, client: String) -> Bool {
-        let evicted: [any Channel]? = state.withLockedValue { state in
-            var evicted: [any Channel] = []
-            if state.byClient[client, default: []].count >= perClient {
-                guard let oldest = Self.removeOldestSilent(in: &state, clients: [client]) else { return nil }
-                evicted.append(oldest)
-            }
-            if state.total >= total {
-                guard let oldest = Self.removeOldestSilent(in: &state, clients: Array(state.byClient.keys)) else { return nil }
-                evicted.append(oldest)
+        let made: (room: Bool, evicted: (any Channel)?) = state.withLockedValue { state in
+            var evicted: (any Channel)?
+            // Making room for the client also makes room in the total.
+            if state.byClient[client]?.count ?? 0 >= perClient {
+                guard let victim = Self.evict(from: &state, only: client) else { return (false, nil) }
+                evicted = victim
+            } else if state.total >= total {
+                guard let victim = Self.evict(from: &state, only: nil) else { return (false, nil) }
+                evicted = victim
             }
             state.opened += 1
-            state.byClient[client, default: []].append(Connection(id: ObjectIdentifier(channel), channel: channel, order: state.opened))
+            state.byClient[client, default: []].append(Connection(channel: channel, order: state.opened))
             state.total += 1
-            return evicted
+            return (true, evicted)
         }
-        guard let evicted else { return false }
-        for channel in evicted { channel.close(promise: nil) }
-        return true
+        made.evicted?.close(promise: nil)
+        return made.room
     }
 
-    /// Marks the connection as one that has sent a request: it is no longer the first to go.
+    /// Marks the connection as one that has sent a request: closed only after those that asked nothing.
     func asked(_ channel: any Channel, client: String) {
-        state.withLockedValue { state in
-            guard let index = state.byClient[client]?.firstIndex(where: { $0.id == ObjectIdentifier(channel) }) else { return }
-            state.byClient[client]?[index].asked = true
-        }
+        update(channel, client: client) { $0.asked = true }
+    }
+
+    /// Marks the connection as a pinned peer's: never closed to make room.
+    func peerAuthenticated(_ channel: any Channel, client: String) {
+        update(channel, client: client) { $0.isPeer = true }
     }
 
     func close(_ channel: any Channel, client: String) {
         state.withLockedValue { state in
-            guard let index = state.byClient[client]?.firstIndex(where: { $0.id == ObjectIdentifier(channel) }) else { return }
-            state.byClient[client]?.remove(at: index)
-            state.total -= 1
-            if state.byClient[client]?.isEmpty == true { state.byClient[client] = nil }
+            guard let index = state.byClient[client]?.firstIndex(where: { $0.channel === channel }) else { return }
+            Self.remove(client, at: index, from: &state)
         }
     }
 
     /// Connections counted now, for tests and logs.
     var count: Int { state.withLockedValue { $0.total } }
 
-    /// Takes the oldest connection of `clients` that has asked nothing out of the
-    /// count and returns it, to be closed outside the lock.
-    private static func removeOldestSilent(in state: inout State, clients: [String]) -> (any Channel)? {
-        var oldest: (client: String, index: Int, order: UInt64)?
-        for client in clients {
-            for (index, connection) in (state.byClient[client] ?? []).enumerated() where !connection.asked {
-                if connection.order < oldest?.order ?? .max { oldest = (client, index, connection.order) }
+    private func update(_ channel: any Channel, client: String, _ change: (inout Connection) -> Void) {
+        state.withLockedValue { state in
+            guard let index = state.byClient[client]?.firstIndex(where: { $0.channel === channel }) else { return }
+            change(&state.byClient[client, default: []][index])
+        }
+    }
+
+    /// Takes the connection to close out of the count (of `only` that client, or of
+    /// any) and returns it, to be closed outside the lock: the oldest that asked
+    /// nothing, else the oldest that is not a peer's.
+    private static func evict(from state: inout State, only: String?) -> (any Channel)? {
+        var silent: (client: String, index: Int, order: UInt64)?
+        var stranger: (client: String, index: Int, order: UInt64)?
+        func consider(_ client: String, _ connections: [Connection]) {
+            for (index, connection) in connections.enumerated() where !connection.isPeer {
+                if !connection.asked, connection.order < silent?.order ?? .max { silent = (client, index, connection.order) }
+                if connection.order < stranger?.order ?? .max { stranger = (client, index, connection.order) }
             }
         }
-        guard let oldest, let connection = state.byClient[oldest.client]?.remove(at: oldest.index) else { return nil }
+        if let only {
+            consider(only, state.byClient[only] ?? [])
+        } else {
+            for (client, connections) in state.byClient { consider(client, connections) }
+        }
+        guard let chosen = silent ?? stranger else { return nil }
+        return remove(chosen.client, at: chosen.index, from: &state).channel
+    }
+
+    @discardableResult
+    private static func remove(_ client: String, at index: Int, from state: inout State) -> Connection {
+        let removed = state.byClient[client, default: []].remove(at: index)
         state.total -= 1
-        if state.byClient[oldest.client]?.isEmpty == true { state.byClient[oldest.client] = nil }
-        return connection.channel
+        if state.byClient[client]?.isEmpty == true { state.byClient[client] = nil }
+        return removed
     }
 }

@@ -163,8 +163,10 @@ public enum NodeServer {
                 // Any presented certificate is accepted here; the sync routes then
                 // compare its key with the peers' pins and answer 403 to strangers.
                 customAsyncVerificationCallback: { _ in .certificateVerified })),
-            // No accept limit: the registry makes room at the bounds by closing connections that asked nothing.
-            configuration: .init(address: .hostname(host, port: port), serverName: "roster"),
+            // The registry makes room at its bounds by closing a connection; the accept limit
+            // above them is a backstop for sockets still being closed (`ConnectionRegistry`).
+            configuration: .init(address: .hostname(host, port: port), serverName: "roster",
+                                 availableConnectionsDelegate: MaximumAvailableConnections(registry.total + SyncLimits.connectionsClosing)),
             // The port bound, which `--listen HOST:0` leaves to the system: tests read it here.
             onServerRunning: { channel in
                 logger.notice("listening on https://\(host):\(channel.localAddress?.port ?? port)")

@@ -44,12 +44,16 @@ public enum SyncLimits {
     /// sent no request is closed for the newcomer (`ConnectionRegistry`), so a flood
     /// of idle connections cannot exhaust descriptors nor keep anyone out.
     public static let maximumConnections = 2000
+    /// Connections closed to make room but not closed yet, at most, above the total:
+    /// the accept limit's margin. `connections()` keeps the descriptors for them.
+    public static let connectionsClosing = 32
     /// No TLS 1.0 or 1.1; TLS 1.3 is preferred where both sides have it.
     public static let minimumTLSVersion = TLSVersion.tlsv12
 
     /// The connection cap for this process: `maximumConnections`, after raising the
     /// soft descriptor limit to the hard one, or fewer if the hard limit is lower,
-    /// keeping 64 descriptors for the database and outgoing syncs.
+    /// keeping 64 descriptors for the database and outgoing syncs, and
+    /// `connectionsClosing` for sockets being closed.
     public static func connections() -> Int {
         #if os(Linux)
         let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
@@ -64,6 +68,6 @@ public enum SyncLimits {
             if setrlimit(resource, &raised) == 0 { limit = raised }
         }
         let available = limit.rlim_cur > 1_000_000 ? 1_000_000 : Int(limit.rlim_cur)
-        return max(16, min(maximumConnections, available - 64))
+        return max(16, min(maximumConnections, available - 64 - connectionsClosing))
     }
 }

@@ -39,10 +39,26 @@ struct ConnectionRegistryTests {
         #expect(try !closed(stranger[2]) && !closed(neighbour))
         #expect(registry.count == 4)
 
-        // Every connection of the client has asked: the newcomer is the one refused.
+        // Every connection of the client has asked: the oldest that is not a peer's goes.
         for channel in [stranger[2], newcomer] { registry.asked(channel, client: "192.0.2.1") }
-        #expect(!registry.open(EmbeddedChannel(), client: "192.0.2.1"))
+        registry.peerAuthenticated(stranger[0], client: "192.0.2.1")
+        #expect(registry.open(EmbeddedChannel(), client: "192.0.2.1"))
+        #expect(try closed(stranger[2]) && !closed(stranger[0]), "a peer's connection is never the one closed")
         #expect(registry.count == 4)
+    }
+
+    @Test("Only when every connection counted is a peer's is the newcomer refused")
+    func peersStay() throws {
+        let registry = ConnectionRegistry(perClient: 2, total: 3)
+        let peers = (0..<3).map { _ in EmbeddedChannel() }
+        for (index, channel) in peers.enumerated() {
+            #expect(registry.open(channel, client: "192.0.2.\(index % 2)"))
+            registry.peerAuthenticated(channel, client: "192.0.2.\(index % 2)")
+        }
+        #expect(!registry.open(EmbeddedChannel(), client: "192.0.2.0"), "the client's bound, all peers")
+        #expect(!registry.open(EmbeddedChannel(), client: "198.51.100.1"), "the total, all peers")
+        #expect(try peers.allSatisfy { try !closed($0) })
+        #expect(registry.count == 3)
     }
 
     @Test("At the total bound the oldest silent connection of any client is closed; a close frees its slot")
