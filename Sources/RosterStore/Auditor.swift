@@ -147,7 +147,7 @@ public enum Auditor {
                     report.findings.append("operation row \(stored.origin):\(stored.seq) holds operation \(op.dot): the row was edited")
                     continue
                 }
-                if !operation.bytes.elementsEqual(stored.body.utf8) {
+                if operation.bytes != Array(stored.body.utf8) {
                     report.findings.append("operation \(op.dot) is not stored in its canonical bytes: the row was edited")
                 }
                 if op.origin != chainOrigin {
@@ -201,14 +201,17 @@ public enum Auditor {
             }
         }
 
-        // Signatures of one batch are checked on every core while this thread
-        // checks chains and entries of the batch before.
-        var inFlight: (batch: [Stored], work: VerificationWork)?
+        // Signatures of the batches in flight are checked on every core while this
+        // thread reads the next rows and checks chains and entries of the batch
+        // before; two in flight keep the cores busy while it reads.
+        var inFlight: [(batch: [Stored], work: VerificationWork)] = []
         func dispatch() throws {
-            let work = VerificationWork(bodies: batch.map(\.body), keys: keys)
-            if let previous = inFlight { try process(previous.batch, previous.work.wait()) }
-            inFlight = (batch, work)
+            inFlight.append((batch, VerificationWork(bodies: batch.map(\.body), keys: keys)))
             batch.removeAll(keepingCapacity: true)
+            if inFlight.count > 2 {
+                let oldest = inFlight.removeFirst()
+                try process(oldest.batch, oldest.work.wait())
+            }
         }
         while let row = try rows.next() {
             guard let origin = row.text(0) else {
@@ -223,7 +226,7 @@ public enum Auditor {
             if batch.count == 4096 { try dispatch() }
         }
         try dispatch()
-        if let previous = inFlight { try process(previous.batch, previous.work.wait()) }
+        for previous in inFlight { try process(previous.batch, previous.work.wait()) }
         if !chainOrigin.isEmpty { checkHead(chainOrigin, chainHead) }
         for (origin, _) in origins.heads where finalSeq[origin] == nil {
             report.findings.append("the recorded head of \(origin) names operations this node does not hold")

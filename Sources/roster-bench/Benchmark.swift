@@ -9,6 +9,7 @@ import RosterStore
 ///     swift build -c release && .build/release/roster-bench 100000 1000000
 ///     .build/release/roster-bench sync 100000      (federation figures)
 ///     .build/release/roster-bench pending 100000   (a flood of operations that wait)
+///     .build/release/roster-bench decode ops.ndjson (reading operations, without verifying)
 @main
 struct Benchmark {
     static func main() throws {
@@ -18,6 +19,10 @@ struct Benchmark {
         guard FileManager.default.isExecutableFile(atPath: roster.path) else {
             FileHandle.standardError.write(Data("roster-bench: build the roster binary first (swift build -c release)\n".utf8))
             exit(2)
+        }
+        if CommandLine.arguments.dropFirst().first == "decode", let file = CommandLine.arguments.dropFirst(2).first {
+            try DecodeBenchmark.run(file: file)
+            return
         }
         if CommandLine.arguments.dropFirst().first == "pending" {
             try PendingBenchmark.run(count: sizes.first ?? 100_000)
