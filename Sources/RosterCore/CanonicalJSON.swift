@@ -2,75 +2,43 @@
 /// verifier of an operation agrees on, whatever JSON library produced it.
 public enum CanonicalJSON {
     public static func encode(_ value: JSON) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(512)
-        write(value, to: &output)
-        return output
+        var writer = CanonicalWriter(capacity: 512)
+        write(value, to: &writer)
+        return writer.bytes
     }
 
     public static func string(_ value: JSON) -> String {
         String(decoding: encode(value), as: UTF8.self)
     }
 
-    static func write(_ value: JSON, to output: inout [UInt8]) {
+    static func write(_ value: JSON, to writer: inout CanonicalWriter) {
         switch value {
-        case .null: output.append(contentsOf: "null".utf8)
-        case .bool(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
-        case .integer(let number): output.append(contentsOf: String(number).utf8)
-        case .double(let number): output.append(contentsOf: ECMAScriptNumber.format(number).utf8)
-        case .string(let text): writeString(text, to: &output)
+        case .null: writer.literal("null")
+        case .bool(let flag): writer.literal(flag ? "true" : "false")
+        case .integer(let number): writer.integer(number)
+        case .double(let number): writer.literal(ECMAScriptNumber.format(number))
+        case .string(let text): writer.string(text)
         case .array(let elements):
-            output.append(UInt8(ascii: "["))
-            for (position, element) in elements.enumerated() {
-                if position > 0 { output.append(UInt8(ascii: ",")) }
-                write(element, to: &output)
+            writer.openArray()
+            for element in elements {
+                writer.element()
+                write(element, to: &writer)
             }
-            output.append(UInt8(ascii: "]"))
+            writer.closeArray()
         case .object(let members):
-            output.append(UInt8(ascii: "{"))
+            writer.openObject()
             // RFC 8785 section 3.2.3: member names sorted by their UTF-16 code units.
             // For ASCII names (every name Roster writes) UTF-8 order is the same and cheaper.
             let keys = members.keys.sorted { a, b in
                 a.utf8.allSatisfy({ $0 < 0x80 }) && b.utf8.allSatisfy({ $0 < 0x80 })
                     ? a.utf8.lexicographicallyPrecedes(b.utf8) : a.utf16.lexicographicallyPrecedes(b.utf16)
             }
-            for (position, key) in keys.enumerated() {
-                if position > 0 { output.append(UInt8(ascii: ",")) }
-                writeString(key, to: &output)
-                output.append(UInt8(ascii: ":"))
-                write(members[key]!, to: &output)
+            for key in keys {
+                writer.key(key)
+                if let member = members[key] { write(member, to: &writer) }
             }
-            output.append(UInt8(ascii: "}"))
+            writer.closeObject()
         }
-    }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
-    static func writeString(_ text: String, to output: inout [UInt8]) {
-        output.append(UInt8(ascii: "\""))
-        // Most strings need no escape: copy them whole.
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-            output.append(contentsOf: text.utf8)
-            output.append(UInt8(ascii: "\""))
-            return
-        }
-        for byte in text.utf8 {
-            switch byte {
-            case 0x22: output.append(contentsOf: [0x5C, 0x22])
-            case 0x5C: output.append(contentsOf: [0x5C, 0x5C])
-            case 0x08: output.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-            case 0x09: output.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0x0A: output.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0C: output.append(contentsOf: [0x5C, UInt8(ascii: "f")])
-            case 0x0D: output.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0x00..<0x20:
-                output.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30])
-                output.append(hexDigits[Int(byte >> 4)])
-                output.append(hexDigits[Int(byte & 0xF)])
-            default: output.append(byte)
-            }
-        }
-        output.append(UInt8(ascii: "\""))
     }
 }
 

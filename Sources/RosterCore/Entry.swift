@@ -143,38 +143,26 @@ extension Entry {
     /// RFC 8785 bytes of `json`, written directly: exports and the state digest
     /// encode every entry, so they skip the JSON tree. A test holds the two equal.
     public func canonicalBytes() -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(320)
-        func string(_ text: String) { CanonicalJSON.writeString(text, to: &out) }
-        func member(_ name: String, _ value: String?) {
-            guard let value else { return }
-            out.append(contentsOf: ",\"\(name)\":".utf8)
-            string(value)
-        }
-        let basis = fields.basis
-        out.append(contentsOf: "{\"basis\":{\"authority\":".utf8); string(basis.authority)
-        out.append(contentsOf: ",\"decided\":".utf8); string(basis.decided.description)
-        out.append(contentsOf: ",\"reference\":".utf8); string(basis.reference)
-        if let statute = basis.statute { out.append(contentsOf: ",\"statute\":".utf8); string(statute) }
-        out.append(UInt8(ascii: "}"))
-        if fields.broad { out.append(contentsOf: ",\"broad\":true".utf8) }
-        member("category", fields.category.rawValue)
-        member("evidence", fields.evidence)
-        member("expires", fields.expires?.description)
-        member("id", id.description)
-        member("jurisdiction", fields.jurisdiction)
-        member("note", fields.note)
-        out.append(contentsOf: ",\"resource\":{\"kind\":".utf8); string(resource.kind.rawValue)
-        if let scope = resource.scope { out.append(contentsOf: ",\"scope\":".utf8); string(scope.rawValue) }
-        out.append(contentsOf: ",\"value\":".utf8); string(resource.value)
-        out.append(UInt8(ascii: "}"))
+        var out = CanonicalWriter(capacity: 320)
+        out.openObject()
+        out.key("basis"); fields.basis.write(to: &out)
+        if fields.broad { out.key("broad"); out.literal("true") }
+        out.member("category", fields.category.rawValue)
+        out.member("evidence", fields.evidence)
+        out.member("expires", fields.expires?.description)
+        out.member("id", id.description)
+        out.member("jurisdiction", fields.jurisdiction)
+        out.member("note", fields.note)
+        out.key("resource"); resource.write(to: &out)
         if let revocation {
-            out.append(contentsOf: ",\"revoked\":{\"by\":".utf8); string(revocation.dot.description)
-            out.append(contentsOf: ",\"reason\":".utf8); string(revocation.reason)
-            out.append(contentsOf: ",\"time\":".utf8); string(revocation.time.description)
-            out.append(UInt8(ascii: "}"))
+            out.key("revoked")
+            out.openObject()
+            out.key("by"); out.string(revocation.dot.description)
+            out.key("reason"); out.string(revocation.reason)
+            out.key("time"); out.string(revocation.time.description)
+            out.closeObject()
         }
-        out.append(UInt8(ascii: "}"))
-        return out
+        out.closeObject()
+        return out.bytes
     }
 }

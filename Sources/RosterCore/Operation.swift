@@ -91,15 +91,19 @@ public struct Operation: Hashable, Sendable {
     }
 
     /// The members each type of operation may carry, besides its signatures.
-    static let allowedMembers: [String: Set<OperationMembers.Name>] = {
-        let common: Set<OperationMembers.Name> = [.v, .type, .origin, .seq, .prev, .clock, .time, .alg]
-        let fields: Set<OperationMembers.Name> = [.category, .basis, .jurisdiction, .expires, .evidence, .note]
-        return [
-            "add": common.union(fields).union([.resource, .broad]), "amend": common.union(fields).union([.target]),
-            "revoke": common.union([.target, .reason]), "enrol": common.union([.replica, .key]),
-            "retire": common.union([.replica, .after, .reason]), "rotate": common.union([.keys, .threshold]),
-        ]
-    }()
+    static func allowedMembers(_ type: String) -> OperationMembers.Names {
+        let common: OperationMembers.Names = [.v, .type, .origin, .seq, .prev, .clock, .time, .alg]
+        let fields: OperationMembers.Names = [.category, .basis, .jurisdiction, .expires, .evidence, .note]
+        switch type {
+        case "add": return common.union(fields).union([.resource, .broad])
+        case "amend": return common.union(fields).union([.target])
+        case "revoke": return common.union([.target, .reason])
+        case "enrol": return common.union([.replica, .key])
+        case "retire": return common.union([.replica, .after, .reason])
+        case "rotate": return common.union([.keys, .threshold])
+        default: return []
+        }
+    }
 
     /// Reads an unsigned operation and checks every rule that needs no other operation.
     public init(json: JSON) throws {
@@ -200,7 +204,7 @@ public struct Operation: Hashable, Sendable {
         default:
             throw RosterError(.malformedOperation, "unknown operation type \"\(type)\": expected add, amend, revoke, enrol, retire or rotate")
         }
-        if let unknown = members.firstNotIn(Self.allowedMembers[type] ?? []) {
+        if let unknown = members.firstNotIn(Self.allowedMembers(type)) {
             throw RosterError(.malformedOperation, "unknown member \"\(unknown)\" in \(type) operation")
         }
         self.init(origin: origin, seq: seq, prev: prev, clock: clock, time: time, alg: alg, payload: payload)

@@ -13,24 +13,9 @@ extension Operation {
     func canonicalEncoding(signature: [UInt8]?) -> (bytes: [UInt8], signatureMember: Range<Int>?) {
         // Key events are rare and signed by agency keys (`sigs`): the tree serves them.
         if isKeyEvent { return (CanonicalJSON.encode(json), nil) }
-        var out: [UInt8] = []
-        out.reserveCapacity(640)
-        var first = true
-        func key(_ name: StaticString) {
-            out.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
-            first = false
-            out.append(UInt8(ascii: "\""))
-            out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-            out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
-        }
-        func string(_ text: String) { CanonicalJSON.writeString(text, to: &out) }
-        func optional(_ name: StaticString, _ value: String??) {
-            guard let value else { return }
-            key(name)
-            if let value { string(value) } else { out.append(contentsOf: "null".utf8) }
-        }
-
-        key("alg"); string(alg)
+        var out = CanonicalWriter(capacity: 640)
+        out.openObject()
+        out.key("alg"); out.string(alg)
         var fields: (category: Category?, basis: LegalBasis?, jurisdiction: String??, expires: String??,
                      evidence: String??, note: String??) = (nil, nil, nil, nil, nil, nil)
         switch payload {
@@ -44,52 +29,74 @@ extension Operation {
             break
         }
         if let basis = fields.basis {
-            key("basis")
-            out.append(contentsOf: "{\"authority\":".utf8); string(basis.authority)
-            out.append(contentsOf: ",\"decided\":".utf8); string(basis.decided.description)
-            out.append(contentsOf: ",\"reference\":".utf8); string(basis.reference)
-            if let statute = basis.statute { out.append(contentsOf: ",\"statute\":".utf8); string(statute) }
-            out.append(UInt8(ascii: "}"))
+            out.key("basis")
+            basis.write(to: &out)
         }
-        if case .add(_, let add) = payload, add.broad { key("broad"); out.append(contentsOf: "true".utf8) }
-        if let category = fields.category { key("category"); string(category.rawValue) }
-        key("clock")
-        out.append(UInt8(ascii: "{"))
-        for (position, origin) in clock.counters.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
-            if position > 0 { out.append(UInt8(ascii: ",")) }
-            string(origin)
-            out.append(UInt8(ascii: ":"))
-            out.append(contentsOf: String(clock.counters[origin]!).utf8)
-        }
-        out.append(UInt8(ascii: "}"))
-        optional("evidence", fields.evidence)
-        optional("expires", fields.expires)
-        optional("jurisdiction", fields.jurisdiction)
-        optional("note", fields.note)
-        key("origin"); string(origin)
-        if let prev { key("prev"); out.append(UInt8(ascii: "\"")); out.append(contentsOf: Hex.encode(prev).utf8); out.append(UInt8(ascii: "\"")) }
+        if case .add(_, let add) = payload, add.broad { out.key("broad"); out.literal("true") }
+        out.member("category", fields.category?.rawValue)
+        out.key("clock")
+        clock.write(to: &out)
+        out.member("evidence", fields.evidence)
+        out.member("expires", fields.expires)
+        out.member("jurisdiction", fields.jurisdiction)
+        out.member("note", fields.note)
+        out.key("origin"); out.string(origin)
+        if let prev { out.key("prev"); out.quoted(Hex.encode(prev)) }
         switch payload {
-        case .revoke(_, let reason): key("reason"); string(reason)
+        case .revoke(_, let reason): out.key("reason"); out.string(reason)
         case .add(let resource, _):
-            key("resource")
-            out.append(contentsOf: "{\"kind\":".utf8); string(resource.kind.rawValue)
-            if let scope = resource.scope { out.append(contentsOf: ",\"scope\":".utf8); string(scope.rawValue) }
-            out.append(contentsOf: ",\"value\":".utf8); string(resource.value)
-            out.append(UInt8(ascii: "}"))
+            out.key("resource")
+            resource.write(to: &out)
         case .amend, .enrol, .retire, .rotate: break
         }
-        key("seq"); out.append(contentsOf: String(seq).utf8)
+        out.key("seq"); out.integer(seq)
         var signatureMember: Range<Int>?
         if let signature {
-            let start = out.count
-            key("sig"); out.append(UInt8(ascii: "\"")); out.append(contentsOf: Base64.encode(signature).utf8); out.append(UInt8(ascii: "\""))
-            signatureMember = start..<out.count
+            let start = out.bytes.count
+            out.key("sig"); out.quoted(Base64.encode(signature))
+            signatureMember = start..<out.bytes.count
         }
-        if let target { key("target"); string(target.description) }
-        key("time"); string(time.text)
-        key("type"); string(type)
-        key("v"); out.append(contentsOf: String(Self.formatVersion).utf8)
-        out.append(UInt8(ascii: "}"))
-        return (out, signatureMember)
+        out.member("target", target?.description)
+        out.key("time"); out.string(time.text)
+        out.key("type"); out.string(type)
+        out.key("v"); out.integer(Self.formatVersion)
+        out.closeObject()
+        return (out.bytes, signatureMember)
+    }
+}
+
+extension LegalBasis {
+    /// The basis as a canonical object, as operations and entries carry it.
+    func write(to out: inout CanonicalWriter) {
+        out.openObject()
+        out.key("authority"); out.string(authority)
+        out.key("decided"); out.string(decided.description)
+        out.key("reference"); out.string(reference)
+        out.member("statute", statute)
+        out.closeObject()
+    }
+}
+
+extension Resource {
+    /// The resource as a canonical object, as operations and entries carry it.
+    func write(to out: inout CanonicalWriter) {
+        out.openObject()
+        out.key("kind"); out.string(kind.rawValue)
+        out.member("scope", scope?.rawValue)
+        out.key("value"); out.string(value)
+        out.closeObject()
+    }
+}
+
+extension VectorClock {
+    /// The clock as a canonical object: origins in byte order, which for their
+    /// ASCII names is RFC 8785's order.
+    func write(to out: inout CanonicalWriter) {
+        out.openObject()
+        for (origin, count) in counters.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
+            out.key(origin)
+            out.integer(count)
+        }
+        out.closeObject()
     }
 }

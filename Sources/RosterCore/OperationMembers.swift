@@ -15,6 +15,14 @@ struct OperationMembers {
         static let named = [String: Name](uniqueKeysWithValues: allCases.map { ($0.text, $0) })
     }
 
+    /// A set of names as bits: the rules ask it once per member of every operation read.
+    struct Names: OptionSet {
+        let rawValue: UInt32
+        init(rawValue: UInt32) { self.rawValue = rawValue }
+        init(_ name: Name) { rawValue = 1 << UInt32(name.rawValue) }
+        init(arrayLiteral names: Name...) { self.init(names.map(Names.init)) }
+    }
+
     private var values = [JSON?](repeating: nil, count: Name.allCases.count)
     /// Members no operation has, by name: each is refused by the rules.
     var unknown: [String] = []
@@ -35,8 +43,8 @@ struct OperationMembers {
 
     /// The first name, in sorted order, of the members present that `allowed` does
     /// not list, unknown names included: what the rules refuse.
-    func firstNotIn(_ allowed: Set<Name>) -> String? {
-        let extra = Name.allCases.filter { self[$0] != nil && !allowed.contains($0) }
+    func firstNotIn(_ allowed: Names) -> String? {
+        let extra = Name.allCases.filter { self[$0] != nil && !allowed.contains(Names($0)) }
         guard !extra.isEmpty || !unknown.isEmpty else { return nil }
         return (extra.map(\.text) + unknown).sorted().first
     }
