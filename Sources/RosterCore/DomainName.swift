@@ -13,13 +13,14 @@ public enum DomainName {
         }
         let ascii: String
         if name.utf8.allSatisfy({ $0 < 0x80 }) {
-            ascii = name.lowercased()
+            // Most names are already lower case: keep the string rather than make another.
+            ascii = name.utf8.contains(where: { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) ? name.lowercased() : name
         } else {
             ascii = try toASCII(name, original: text)
         }
         try validate(ascii, original: text)
         // An ASCII name may already carry A-labels: they must decode to valid IDNA2008 labels.
-        if ascii.utf8.count >= 4, ascii.split(separator: ".").contains(where: { $0.hasPrefix("xn--") }) {
+        if hasALabel(ascii) {
             var output: UnsafeMutablePointer<CChar>?
             let status = idn2_to_unicode_8z8z(ascii, &output, 0)
             defer { idn2_free(output) }
@@ -50,28 +51,57 @@ public enum DomainName {
         return ascii.lowercased()
     }
 
+    /// Byte by byte, as this runs for every domain read: from files, peers and the database.
     private static func validate(_ name: String, original: String) throws {
         guard name.utf8.count <= 253 else {
             throw RosterError(.invalidResource, "\"\(original)\" is longer than 253 characters")
         }
-        let labels = name.split(separator: ".", omittingEmptySubsequences: false)
-        guard labels.count >= 2 else {
+        guard name.utf8.contains(UInt8(ascii: ".")) else {
             throw RosterError(.invalidResource, "\"\(original)\" has a single label: give a full domain name like shop.example")
         }
-        for label in labels {
-            let bytes = Array(label.utf8)
-            guard !bytes.isEmpty, bytes.count <= 63 else {
+        var label = 0
+        var first: UInt8 = 0
+        var last: UInt8 = 0
+        var lastIsNumeric = true
+        func endLabel() throws {
+            guard label > 0, label <= 63 else {
                 throw RosterError(.invalidResource, "\"\(original)\" has a label that is empty or longer than 63 characters")
             }
-            guard bytes.allSatisfy({ isLetterOrDigit($0) || $0 == UInt8(ascii: "-") }),
-                bytes.first != UInt8(ascii: "-"), bytes.last != UInt8(ascii: "-")
-            else {
+            guard first != UInt8(ascii: "-"), last != UInt8(ascii: "-") else {
                 throw RosterError(.invalidResource, "\"\(original)\" is not a host name: labels take letters, digits and inner hyphens only")
             }
         }
-        if labels.last!.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) {
+        for byte in name.utf8 {
+            if byte == UInt8(ascii: ".") {
+                try endLabel()
+                label = 0
+                lastIsNumeric = true
+                continue
+            }
+            guard isLetterOrDigit(byte) || byte == UInt8(ascii: "-") else {
+                throw RosterError(.invalidResource, "\"\(original)\" is not a host name: labels take letters, digits and inner hyphens only")
+            }
+            if label == 0 { first = byte }
+            last = byte
+            label += 1
+            if !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) { lastIsNumeric = false }
+        }
+        try endLabel()
+        if lastIsNumeric {
             throw RosterError(.invalidResource, "\"\(original)\" ends in a numeric label: an IP address is kind ip")
         }
+    }
+
+    /// Whether a label of the name starts with `xn--`.
+    private static func hasALabel(_ name: String) -> Bool {
+        var atLabelStart = true
+        var utf8 = name.utf8[...]
+        while !utf8.isEmpty {
+            if atLabelStart && utf8.starts(with: "xn--".utf8) { return true }
+            atLabelStart = utf8.first == UInt8(ascii: ".")
+            utf8 = utf8.dropFirst()
+        }
+        return false
     }
 
     private static func isLetterOrDigit(_ byte: UInt8) -> Bool {

@@ -43,35 +43,39 @@ public struct Dot: Hashable, Comparable, Sendable, CustomStringConvertible {
 
 /// Origins are `agency/replica`: an agency acts through one or more writer replicas.
 public enum Origin {
+    // Byte by byte: these run several times for every operation read.
     public static func isValid(_ origin: String) -> Bool {
-        let parts = origin.split(separator: "/", omittingEmptySubsequences: false)
+        let parts = origin.utf8.split(separator: UInt8(ascii: "/"), maxSplits: 2, omittingEmptySubsequences: false)
         return parts.count == 2 && parts.allSatisfy { isIdentifier($0) }
     }
 
-    public static func isValidAgency(_ agency: String) -> Bool { isIdentifier(Substring(agency)) }
+    public static func isValidAgency(_ agency: String) -> Bool { isIdentifier(agency.utf8) }
 
     public static func agency(of origin: String) -> String {
-        String(origin.prefix { $0 != "/" })
+        guard let slash = origin.utf8.firstIndex(of: UInt8(ascii: "/")) else { return origin }
+        return String(origin[..<slash])
     }
 
     /// The replica name reserved for an agency's own origin, whose chain holds its
     /// key events: `kz-mvd/agency`. No writer replica may take it.
     public static let agencyReplica = "agency"
+    private static let agencySuffix = "/" + agencyReplica
 
-    public static func agencyOrigin(of agency: String) -> String { "\(agency)/\(agencyReplica)" }
+    public static func agencyOrigin(of agency: String) -> String { agency + agencySuffix }
 
-    public static func isAgencyOrigin(_ origin: String) -> Bool { origin.hasSuffix("/\(agencyReplica)") }
+    public static func isAgencyOrigin(_ origin: String) -> Bool { origin.hasSuffix(agencySuffix) }
 
     /// Lower-case letters, digits and inner hyphens, 1 to 63 characters: safe in
     /// paths, DNS labels and file names alike.
-    static func isIdentifier(_ text: Substring) -> Bool {
-        let bytes = Array(text.utf8)
-        guard !bytes.isEmpty, bytes.count <= 63, bytes.first != UInt8(ascii: "-"), bytes.last != UInt8(ascii: "-") else {
-            return false
+    static func isIdentifier(_ bytes: some Collection<UInt8>) -> Bool {
+        guard !bytes.isEmpty, bytes.count <= 63, bytes.first != UInt8(ascii: "-") else { return false }
+        var last: UInt8 = 0
+        for byte in bytes {
+            guard (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                || byte == UInt8(ascii: "-")
+            else { return false }
+            last = byte
         }
-        return bytes.allSatisfy {
-            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
-                || $0 == UInt8(ascii: "-")
-        }
+        return last != UInt8(ascii: "-")
     }
 }
