@@ -107,11 +107,6 @@ public enum Auditor {
             report.findings.append("entry \(expected.id) is missing from the entry table: run roster audit --rebuild")
         }
 
-        // Operations in dot order: chains are per origin, so each is checked as it streams by.
-        let rows = try Row.fetchCursor(db, sql: """
-            SELECT origin.name, operation.seq, operation.position, operation.target, operation.body, operation.origin_id
-            FROM operation LEFT JOIN origin ON origin_id = origin.id ORDER BY origin.name, operation.seq
-            """)
         var batch: [Stored] = []
         var chainOrigin = ""
         var chainHead: CausalDelivery.Head?
@@ -213,17 +208,20 @@ public enum Auditor {
                 try process(oldest.batch, oldest.work.wait())
             }
         }
-        while let row = try rows.next() {
-            guard let origin = row.text(0) else {
-                report.findings.append("an operation row names origin id \(row[5] as DatabaseValue), which is not in the origin table")
-                continue
+        // Operations in dot order: chains are per origin, so each is checked as it streams by.
+        // Origin by origin, each by seq through the (origin_id, seq) index, so that SQLite
+        // sorts nothing; rows naming no valid origin were named above (`finalSeq`).
+        for (id, origin) in origins.names.sorted(by: { $0.value.utf8.lexicographicallyPrecedes($1.value.utf8) }) {
+            let rows = try Row.fetchCursor(db, sql: "SELECT seq, position, target, body FROM operation WHERE origin_id = ? ORDER BY seq",
+                                           arguments: [id])
+            while let row = try rows.next() {
+                guard let seq = row.integer(0), let position = row.integer(1), let body = row.text(3), row.isNull(2) || row.text(2) != nil else {
+                    report.findings.append("an operation row of \(origin) has a cell of the wrong type: the operation table was edited")
+                    continue
+                }
+                batch.append((origin, seq, position, row.text(2), body))
+                if batch.count == 4096 { try dispatch() }
             }
-            guard let seq = row.integer(1), let position = row.integer(2), let body = row.text(4), row.isNull(3) || row.text(3) != nil else {
-                report.findings.append("an operation row of \(origin) has a cell of the wrong type: the operation table was edited")
-                continue
-            }
-            batch.append((origin, seq, position, row.text(3), body))
-            if batch.count == 4096 { try dispatch() }
         }
         try dispatch()
         for previous in inFlight { try process(previous.batch, previous.work.wait()) }
