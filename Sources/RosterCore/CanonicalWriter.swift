@@ -83,10 +83,18 @@ struct CanonicalWriter {
         needsComma = true
     }
 
-    /// Bytes that need no escape (hex, base64), quoted.
-    mutating func quoted(_ text: String) {
+    /// `data` as a lower-case hex string.
+    mutating func hex(_ data: [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: text.utf8)
+        Hex.write(data, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
+    }
+
+    /// `data` as a standard base64 string.
+    mutating func base64(_ data: [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        Base64.write(data, to: &bytes)
         bytes.append(UInt8(ascii: "\""))
         needsComma = true
     }

@@ -133,10 +133,10 @@ public struct Operation: Hashable, Sendable {
         let seq = UInt64(seqValue)
         var prev: [UInt8]?
         if let prevValue = members[.prev] {
-            guard let text = prevValue.string, Hex.isSHA256(text) else {
+            guard let text = prevValue.string, text.utf8.count == 64, let hash = Hex.decode(text) else {
                 throw RosterError(.malformedOperation, "prev must be a SHA-256 in lower-case hex")
             }
-            prev = Hex.decode(text)
+            prev = hash
         }
         guard (prev == nil) == (seq == 1) else {
             throw RosterError(.malformedOperation, "prev must be present exactly when seq is above 1")

@@ -41,7 +41,7 @@ extension Operation {
         out.member("jurisdiction", fields.jurisdiction)
         out.member("note", fields.note)
         out.key("origin"); out.string(origin)
-        if let prev { out.key("prev"); out.quoted(Hex.encode(prev)) }
+        if let prev { out.key("prev"); out.hex(prev) }
         switch payload {
         case .revoke(_, let reason): out.key("reason"); out.string(reason)
         case .add(let resource, _):
@@ -53,7 +53,7 @@ extension Operation {
         var signatureMember: Range<Int>?
         if let signature {
             let start = out.bytes.count
-            out.key("sig"); out.quoted(Base64.encode(signature))
+            out.key("sig"); out.base64(signature)
             signatureMember = start..<out.bytes.count
         }
         out.member("target", target?.description)
