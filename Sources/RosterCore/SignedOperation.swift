@@ -67,9 +67,7 @@ public struct SignedOperation: Hashable, Sendable {
     /// The signature is not checked here: call `verify(with:)` before it touches state.
     public init(parsing text: some Collection<UInt8>) throws {
         let bytes = Array(text)
-        guard bytes.count <= Self.maximumSize else {
-            throw RosterError(.malformedOperation, "an operation is \(bytes.count) bytes, more than the \(Self.maximumSize) an operation may have")
-        }
+        try Self.refuseOversized(bytes)
         if let decoded = OperationDecoder.decode(bytes) {
             self = decoded
         } else {
@@ -77,12 +75,17 @@ public struct SignedOperation: Hashable, Sendable {
         }
     }
 
+    /// A reader refuses before it parses what no peer may send.
+    private static func refuseOversized(_ text: [UInt8]) throws {
+        guard text.count <= maximumSize else {
+            throw RosterError(.malformedOperation, "an operation is \(text.count) bytes, more than the \(maximumSize) an operation may have")
+        }
+    }
+
     /// The reader of any spelling and of key events, through a JSON tree: what
     /// `OperationDecoder` hands over to, and the reference it is fuzzed against.
     init(parsingTree text: [UInt8]) throws {
-        guard text.count <= Self.maximumSize else {
-            throw RosterError(.malformedOperation, "an operation is \(text.count) bytes, more than the \(Self.maximumSize) an operation may have")
-        }
+        try Self.refuseOversized(text)
         let json = try JSONParser.parse(text)
         if let origin = json["origin"]?.string, Origin.isAgencyOrigin(origin) {
             try self.init(keyEvent: json, text: text)
