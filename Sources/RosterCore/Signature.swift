@@ -8,7 +8,8 @@ public enum Signature {
 }
 
 /// A replica's Ed25519 signing key. Never printed: `description` hides it.
-/// Unchecked Sendable: swift-crypto 3's keys are immutable but not yet marked.
+/// Unchecked Sendable: no lock, as none is needed; swift-crypto 3's keys are
+/// immutable but not yet marked.
 public struct ReplicaKey: @unchecked Sendable, CustomStringConvertible {
     private let key: Curve25519.Signing.PrivateKey
 
@@ -47,6 +48,8 @@ public struct ReplicaKey: @unchecked Sendable, CustomStringConvertible {
 }
 
 /// A replica's Ed25519 public key: what peers and auditors check signatures with.
+/// Unchecked Sendable: no lock, as none is needed; swift-crypto 3's keys are
+/// immutable but not yet marked.
 public struct PublicKey: Hashable, @unchecked Sendable {
     private let key: Curve25519.Signing.PublicKey
     public let raw: [UInt8]

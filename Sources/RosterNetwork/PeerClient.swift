@@ -184,7 +184,9 @@ final class PinMismatch: Sendable {
 }
 
 /// Collects one HTTP response at a time, up to the body limit, and completes the
-/// promise of the request that is waiting for it. Runs on the channel's event loop.
+/// promise of the request that is waiting for it. Unchecked Sendable without a
+/// lock: its methods run on the channel's event loop, which serialises them, and
+/// `answeredNothing` is read elsewhere only after that request's promise completed.
 final class ResponseCollector: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
     typealias InboundIn = HTTPClientResponsePart
 

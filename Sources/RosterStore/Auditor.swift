@@ -486,7 +486,8 @@ public enum Auditor {
         }
     }
 
-    /// A batch being verified in the background.
+    /// A batch being verified in the background. Unchecked Sendable: `group` orders
+    /// the one write of `results` (on the background queue) before every read (after `wait`).
     final class VerificationWork: @unchecked Sendable {
         private let group = DispatchGroup()
         private var results: [Result<CausalDelivery.Incoming, RosterError>] = []

@@ -8,6 +8,7 @@ import Foundation
 /// does not stall consumers. (The nice value is set on Linux, where it is per
 /// thread.) Work is posted from outside these threads only: a bulk thread that
 /// waited for bulk work could wait for ever.
+/// Unchecked Sendable: `condition` (an NSCondition) guards `jobs`.
 final class BulkWork: @unchecked Sendable {
     static let shared = BulkWork(threads: max(1, ProcessInfo.processInfo.activeProcessorCount))
 

@@ -2,6 +2,7 @@ import Foundation
 
 /// A bounded queue between two threads of an import pipeline. Either side can
 /// stop it: the producer by finishing, the consumer by cancelling on an error.
+/// Unchecked Sendable: `condition` (an NSCondition) guards every stored property.
 final class Handoff<Item>: @unchecked Sendable {
     private let condition = NSCondition()
     private var items: [Item] = []

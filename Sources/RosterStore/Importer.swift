@@ -335,6 +335,7 @@ public enum Importer {
 }
 
 /// The first error of a pipeline thread, read by the thread that decides.
+/// Unchecked Sendable: `lock` (an NSLock) guards `stored`.
 final class FailureBox: @unchecked Sendable {
     private let lock = NSLock()
     private var stored: Error?
@@ -343,6 +344,7 @@ final class FailureBox: @unchecked Sendable {
 }
 
 /// Counters written by one pipeline thread and read by another after it finished.
+/// Unchecked Sendable: `lock` (an NSLock) guards `skippedValue`.
 final class CountBox: @unchecked Sendable {
     private let lock = NSLock()
     private var skippedValue = 0
@@ -353,6 +355,7 @@ final class CountBox: @unchecked Sendable {
 }
 
 /// A value handed to exactly one pipeline thread, which alone mutates it.
+/// Unchecked Sendable without a lock: the handing over (`Thread.start`) orders it.
 final class Owned<Value>: @unchecked Sendable {
     var value: Value
     init(_ value: Value) { self.value = value }

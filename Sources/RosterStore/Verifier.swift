@@ -78,7 +78,9 @@ enum Verifier {
     }
 }
 
-/// Slots written by disjoint indices from concurrent iterations.
+/// Slots written by disjoint indices from concurrent iterations. Unchecked
+/// Sendable without a lock: each slot has one writer, and the caller reads only
+/// after the iterations have joined (`BulkWork.perform` returns, a group waits).
 final class UnsafeResults<Value>: @unchecked Sendable {
     private let slots: UnsafeMutableBufferPointer<Value?>
 
@@ -98,6 +100,7 @@ final class UnsafeResults<Value>: @unchecked Sendable {
 }
 
 /// Carries a closure the caller knows is safe to call from several threads.
+/// Unchecked Sendable without a lock: that is the caller's claim, made where it is boxed.
 struct UncheckedBox<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
