@@ -109,19 +109,9 @@ public enum RPZExport {
             let octets = [value & 0xFF, value >> 8 & 0xFF, value >> 16 & 0xFF, value >> 24].map(String.init)
             return "\(length)." + octets.joined(separator: ".") + ".rpz-ip"
         case .v6(let value):
-            let groups = (0..<8).map { UInt16(truncatingIfNeeded: value >> (112 - 16 * $0)) }
-            var best: Range<Int>? = nil
-            var start: Int? = nil
-            for index in 0...8 {
-                if index < 8 && groups[index] == 0 {
-                    if start == nil { start = index }
-                } else if let runStart = start {
-                    if index - runStart >= 2 && index - runStart > (best?.count ?? 0) { best = runStart..<index }
-                    start = nil
-                }
-            }
+            let groups = IPAddress.groups(value)
             var labels = groups.map { String($0, radix: 16) }
-            if let best { labels.replaceSubrange(best, with: ["zz"]) }
+            if let run = IPAddress.longestZeroRun(groups) { labels.replaceSubrange(run, with: ["zz"]) }
             return "\(length)." + labels.reversed().joined(separator: ".") + ".rpz-ip"
         }
     }

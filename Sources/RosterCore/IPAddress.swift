@@ -64,26 +64,36 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
         case .v4(let value):
             return "\(value >> 24).\(value >> 16 & 0xFF).\(value >> 8 & 0xFF).\(value & 0xFF)"
         case .v6(let value):
-            let groups = (0..<8).map { UInt16(truncatingIfNeeded: value >> (112 - 16 * $0)) }
+            let groups = Self.groups(value)
             // RFC 5952 section 5: IPv4-mapped addresses keep the dotted quad.
             if groups[0..<5].allSatisfy({ $0 == 0 }) && groups[5] == 0xFFFF {
                 return "::ffff:" + IPAddress.v4(UInt32(truncatingIfNeeded: value)).description
             }
-            // Longest run of two or more zero groups, the first one on a tie.
-            var best: Range<Int>? = nil
-            var start: Int? = nil
-            for index in 0...8 {
-                if index < 8 && groups[index] == 0 {
-                    if start == nil { start = index }
-                } else if let runStart = start {
-                    if index - runStart >= 2 && index - runStart > (best?.count ?? 0) { best = runStart..<index }
-                    start = nil
-                }
-            }
             let hex = groups.map { String($0, radix: 16) }
-            guard let run = best else { return hex.joined(separator: ":") }
+            guard let run = Self.longestZeroRun(groups) else { return hex.joined(separator: ":") }
             return hex[..<run.lowerBound].joined(separator: ":") + "::" + hex[run.upperBound...].joined(separator: ":")
         }
+    }
+
+    /// An IPv6 address's eight 16-bit groups, first to last.
+    static func groups(_ value: UInt128) -> [UInt16] {
+        (0..<8).map { UInt16(truncatingIfNeeded: value >> (112 - 16 * $0)) }
+    }
+
+    /// RFC 5952 section 4.2: the longest run of two or more zero groups, the first
+    /// one on a tie; the text form writes it `::`, an RPZ owner name `zz`.
+    static func longestZeroRun(_ groups: [UInt16]) -> Range<Int>? {
+        var best: Range<Int>? = nil
+        var start: Int? = nil
+        for index in 0...groups.count {
+            if index < groups.count && groups[index] == 0 {
+                if start == nil { start = index }
+            } else if let runStart = start {
+                if index - runStart >= 2 && index - runStart > (best?.count ?? 0) { best = runStart..<index }
+                start = nil
+            }
+        }
+        return best
     }
 }
 

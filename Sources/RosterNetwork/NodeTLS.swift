@@ -5,6 +5,7 @@ import Glibc
 #endif
 import NIOSSL
 import RosterCore
+import RosterStore
 import X509
 
 /// The node's TLS identity: a self-signed certificate made on first use and kept in
@@ -71,12 +72,12 @@ public struct NodeTLS: Sendable {
             guard let pem = try? String(contentsOf: keyURL, encoding: .utf8), let key = try? P256.Signing.PrivateKey(pemRepresentation: pem) else {
                 throw RosterError(.badKey, "cannot read the TLS key \(keyURL.path): remove it and tls.crt to make a new TLS identity")
             }
-            try writeFile(certificatePEM(for: key, origin: origin), to: certificateURL, mode: 0o644)
+            try AtomicFile.write(certificatePEM(for: key, origin: origin), to: certificateURL, mode: 0o644)
         case (false, false):
             let key = P256.Signing.PrivateKey()
             let certificate = try certificatePEM(for: key, origin: origin)
-            try writeFile(key.pemRepresentation + "\n", to: keyURL, mode: 0o600)
-            try writeFile(certificate, to: certificateURL, mode: 0o644)
+            try AtomicFile.write(key.pemRepresentation + "\n", to: keyURL, mode: 0o600)
+            try AtomicFile.write(certificate, to: certificateURL, mode: 0o644)
         }
     }
 
@@ -96,22 +97,5 @@ public struct NodeTLS: Sendable {
             },
             issuerPrivateKey: .init(key))
         return try certificate.serializeAsPEM().pemString + "\n"
-    }
-
-    /// Writes a file whole under a temporary name (created with `mode`, never
-    /// following a link) and renames it into place.
-    static func writeFile(_ text: String, to url: URL, mode: mode_t) throws {
-        let temporary = url.path + ".\(getpid()).tmp"
-        unlink(temporary)
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode)
-        guard descriptor >= 0 else { throw RosterError(.storage, "cannot create \(temporary): \(String(cString: strerror(errno)))") }
-        let bytes = Array(text.utf8)
-        let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-        let synced = fsync(descriptor) == 0
-        close(descriptor)
-        guard written == bytes.count, synced, rename(temporary, url.path) == 0 else {
-            unlink(temporary)
-            throw RosterError(.storage, "cannot write \(url.path): \(String(cString: strerror(errno)))")
-        }
     }
 }

@@ -105,7 +105,7 @@ public final class Node: Sendable {
             try store.trust(identity.agency, root: root, replacing: false)
         }
         // The identity file goes last: its presence says the node is complete.
-        try Data(CanonicalJSON.encode(identity.json) + [0x0A]).write(to: folder.appendingPathComponent(identityFile), options: .atomic)
+        try AtomicFile.write(CanonicalJSON.string(identity.json) + "\n", to: folder.appendingPathComponent(identityFile), mode: 0o644)
         return Node(folder: folder, identity: identity, replica: replica, store: store)
     }
 
