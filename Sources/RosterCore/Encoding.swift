@@ -34,9 +34,16 @@ public enum Hex {
     }
 
     private static func value(_ byte: UInt8) -> UInt8? {
+        digit(byte, upperCase: false)
+    }
+
+    /// The value of one hex digit: lower case only where a value has one spelling
+    /// (hashes), either case where the standard allows both (`\u` escapes, `%` escapes).
+    static func digit(_ byte: UInt8, upperCase: Bool) -> UInt8? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F") where upperCase: return byte - UInt8(ascii: "A") + 10
         default: return nil
         }
     }

@@ -88,7 +88,7 @@ public enum ResourceURL {
             let byte = bytes[index]
             if byte == UInt8(ascii: "%") {
                 guard index + 2 < bytes.count,
-                    let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2])
+                    let high = Hex.digit(bytes[index + 1], upperCase: true), let low = Hex.digit(bytes[index + 2], upperCase: true)
                 else { throw RosterError(.invalidResource, "\"\(original)\" has a malformed percent escape") }
                 let decoded = high << 4 | low
                 if unreserved.contains(decoded) {
@@ -106,15 +106,6 @@ public enum ResourceURL {
             }
         }
         return String(decoding: output, as: UTF8.self)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 
     /// RFC 3986 section 5.2.4.
