@@ -1,12 +1,14 @@
--- Roster SQLite schema (GRDB migrations v1 to v8; a database without v8 is of format 1 and refused). Generated from Sources/RosterStore/Schema.swift;
--- a test keeps the two equal. Signed operations are the truth; entry and the
--- head columns of origin are derived and rebuilt by `roster audit --rebuild`.
+-- Roster SQLite schema, format 2: the one migration "format 2" of
+-- Sources/RosterStore/Schema.swift creates exactly this; a test keeps the two equal.
+-- Signed operations are the truth; entry, the head columns of origin and the keys
+-- of agency are derived from them, the pins of agency from trust_event, and
+-- `roster audit --rebuild` rebuilds them all.
 
 -- Signers this node accepts operations from: the replicas its trusted agencies
 -- enrolled (public_key as enrolled), and each agency origin (public_key: its root).
 -- head_seq/head_hash are derived: the last applied operation of the origin.
--- enrolled_at/retired_after are derived from enrol and retire (v8, added by ALTER
--- TABLE, hence the layout SQLite keeps).
+-- enrolled_at/retired_after are derived from enrol and retire: the agency origin's
+-- seq that enrolled the replica, and its last valid seq once retired.
 CREATE TABLE origin (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
@@ -14,8 +16,10 @@ CREATE TABLE origin (
     alg TEXT NOT NULL DEFAULT 'ed25519',
     head_seq INTEGER NOT NULL DEFAULT 0,
     head_hash BLOB,
-    equivocating INTEGER NOT NULL DEFAULT 0
-    , enrolled_at INTEGER NOT NULL DEFAULT 0, retired_after INTEGER);
+    equivocating INTEGER NOT NULL DEFAULT 0,
+    enrolled_at INTEGER NOT NULL DEFAULT 0,
+    retired_after INTEGER
+);
 
 -- Applied operations; position is the causal order in which they were applied.
 -- The origin is referenced by number: a million rows need not repeat its name.
@@ -30,8 +34,9 @@ CREATE TABLE operation (
 CREATE INDEX operation_target ON operation(target) WHERE target IS NOT NULL;
 
 -- Verified operations waiting for what they depend on, by the dot each waits for
--- (the next dot of the origin it lacks), so that applying a dot touches only what
--- it unblocks. source is who delivered it: a peer id, import or upgrade. Bounded by
+-- (the next dot of the origin it lacks), or for its time (waits_until, Unix seconds)
+-- when it was signed too far ahead of this node's clock, so that applying a dot touches only what
+-- it unblocks. source is who delivered it: a peer id, import or descriptor. Bounded by
 -- PendingLimits (docs/sync.md); an accepted pending operation is never dropped.
 CREATE TABLE pending (
     origin TEXT NOT NULL,
@@ -39,7 +44,8 @@ CREATE TABLE pending (
     waits_origin TEXT,
     waits_seq INTEGER,
     source TEXT NOT NULL,
-    body TEXT NOT NULL, waits_until INTEGER,
+    body TEXT NOT NULL,
+    waits_until INTEGER,
     PRIMARY KEY (origin, seq)
 ) WITHOUT ROWID;
 CREATE INDEX pending_waits ON pending(waits_origin, waits_seq);
@@ -133,9 +139,15 @@ CREATE TABLE peer (
     endpoint TEXT,
     tls_spki_sha256 TEXT
 ) WITHOUT ROWID;
+-- A sync request is matched to its peer by the client key's pin.
+CREATE INDEX peer_pin ON peer(tls_spki_sha256);
 
--- Agencies this node trusts, by the SHA-256 of the root key it pinned; keys is the
--- agency's current key set, derived from its applied key events.
+-- Agencies this node trusts, by the SHA-256 of the root key it pinned: their key
+-- events, and the replicas those enrol, are accepted; nothing else is. keys is the
+-- agency's current key set ({"keys": [...], "threshold": k}), derived from its
+-- applied key events; null before its first one. A distrusted agency's operations
+-- are refused and its entries leave the view; what it signed stays as history.
+-- root_sha256 and distrusted are derived from trust_event, keys from key events.
 CREATE TABLE agency (
     name TEXT PRIMARY KEY NOT NULL,
     root_sha256 TEXT NOT NULL,
@@ -143,11 +155,18 @@ CREATE TABLE agency (
     distrusted INTEGER NOT NULL DEFAULT 0 CHECK (distrusted IN (0, 1))
 ) WITHOUT ROWID;
 
--- What the operator changed in what this node trusts: the node's history of trust.
+-- What the operator changed in what this node trusts (trust, replace, distrust,
+-- trust again), in the order made, with the pin and distrust each leaves: the
+-- account that the agency table's pins are checked against and rebuilt from.
+-- hash chains each event to the one before (SHA-256 of that hash and the event's
+-- canonical JSON, see TrustAccount), so that an edit in the middle is found.
 CREATE TABLE trust_event (
     id INTEGER PRIMARY KEY,
     time TEXT NOT NULL,
     agency TEXT NOT NULL,
     event TEXT NOT NULL,
-    detail TEXT NOT NULL
+    detail TEXT NOT NULL,
+    root_sha256 TEXT NOT NULL,
+    distrusted INTEGER NOT NULL CHECK (distrusted IN (0, 1)),
+    hash BLOB NOT NULL CHECK (length(hash) = 32)
 );

@@ -13,11 +13,6 @@ public struct RosterState: Sendable {
     private var byDot: [Dot: SignedOperation] = [:]
     private var changes: [Dot: [Operation]] = [:]
 
-    /// Replicas enrolled from the start (see `Trust.preEnrolled`).
-    public init(keys: [String: PublicKey]) {
-        trust = .preEnrolled(keys)
-    }
-
     /// Agencies pinned by root: replicas are known only through their enrols.
     public init(trust: Trust) {
         self.trust = trust

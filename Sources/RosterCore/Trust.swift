@@ -45,17 +45,6 @@ public struct Trust: Sendable, Equatable {
         self.forks = forks
     }
 
-    /// Replicas taken as enrolled from the start, with their agencies trusted: for
-    /// models and stores built without key events (merge tests, benchmarks).
-    public static func preEnrolled(_ keys: [String: PublicKey]) -> Trust {
-        var trust = Trust()
-        for (origin, key) in keys {
-            trust.agencies[Origin.agency(of: origin)] = Agency(root: "")
-            trust.replicas[origin] = Enrolment(key: key, enrolledAt: 0)
-        }
-        return trust
-    }
-
     /// Trusts an agency whose root key has this fingerprint; a pin already held stays.
     public mutating func pin(_ agency: String, root: String) {
         if agencies[agency] == nil { agencies[agency] = Agency(root: root) }

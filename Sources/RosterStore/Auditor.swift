@@ -32,7 +32,7 @@ public enum Auditor {
         let db = snapshot.db
         var report = AuditReport()
         let origins = try OriginRows(db, report: &report)
-        let trust = try replayTrust(db, origins: origins, report: &report)
+        let trust = try replayTrust(db, report: &report)
         let keys = trust.replicas.mapValues(\.key)
         let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM operation") ?? 0
 
@@ -413,11 +413,9 @@ public enum Auditor {
         }
     }
 
-    /// Replays the agencies' key events in applied order from the pinned roots, each
-    /// verified with the keys of its time, and compares the enrolments and retirements
-    /// they make with the origin table. Replicas of an agency pinned without a root
-    /// (stores filled directly, `Trust.preEnrolled`) are taken as the table says.
-    static func replayTrust(_ db: Database, origins: OriginRows, report: inout AuditReport) throws -> Trust {
+    /// Replays the trust account and the agencies' key events (`replayedTrust`) and
+    /// compares what they give with the agency and origin tables.
+    static func replayTrust(_ db: Database, report: inout AuditReport) throws -> Trust {
         let stored: Trust
         do {
             stored = try Snapshot(db: db).trust()
@@ -425,31 +423,31 @@ public enum Auditor {
             report.findings.append("the agency or origin table holds a cell that is not what the node wrote: \((error as? RosterError)?.reason ?? "\(error)")")
             stored = Trust()
         }
-        var agencies: [String: Trust.Agency] = [:]
-        // A distrusted agency's key events are replayed too: its history still verifies.
-        for (name, agency) in stored.agencies { agencies[name] = Trust.Agency(root: agency.root) }
-        let preEnrolled = stored.replicas.filter { agencies[Origin.agency(of: $0.key)]?.root == "" }
-        var trust = Trust(agencies: agencies, replicas: preEnrolled, forks: stored.forks)
-        let bodies = try String.fetchAll(db, sql: """
-            SELECT body FROM operation JOIN origin ON origin.id = origin_id WHERE origin.name LIKE '%/agency' ORDER BY position
-            """)
-        for body in bodies {
-            guard let operation = try? SignedOperation(parsing: Array(body.utf8)), operation.operation.isKeyEvent else { continue }
-            if let refusal = trust.refusal(of: operation, checkedKey: nil) {
-                report.findings.append("key event \(operation.dot): \(refusal.reason)")
+        let account = try TrustAccount(db)
+        report.findings += account.findings
+        let (trust, refusals) = try Snapshot(db: db).replayedTrust(account, forks: stored.forks)
+        report.findings += refusals
+        for (name, agency) in stored.agencies.sorted(by: { $0.key < $1.key }) {
+            guard let pin = account.pins[name] else {
+                report.findings.append("agency \(name) is in the agency table but no trust event pins it: the agency or trust_event table was edited")
                 continue
             }
-            _ = trust.apply(operation.operation)
+            if pin.root != agency.root || pin.distrusted != agency.distrusted {
+                report.findings.append("the pin of agency \(name) differs from the node's trust events: the agency or trust_event table was edited; "
+                    + "roster audit --rebuild restores the table from the events")
+            }
+            if trust.agencies[name]?.keys != agency.keys {
+                report.findings.append("the keys of agency \(name) differ from its key events: the agency table was edited")
+            }
         }
-        for (name, agency) in stored.agencies where agency.distrusted { trust.distrust(name) }
+        for name in account.pins.keys.sorted() where stored.agencies[name] == nil {
+            report.findings.append("agency \(name) is pinned by the node's trust events but missing from the agency table")
+        }
         for (name, enrolment) in stored.replicas.sorted(by: { $0.key < $1.key }) where trust.replicas[name] != enrolment {
             report.findings.append("the enrolment of \(name) in the origin table differs from its agency's key events: the origin table was edited")
         }
         for name in trust.replicas.keys.sorted() where stored.replicas[name] == nil {
             report.findings.append("\(name) is enrolled by its agency's key events but missing from the origin table")
-        }
-        for (name, agency) in stored.agencies.sorted(by: { $0.key < $1.key }) where trust.agencies[name]?.keys != agency.keys {
-            report.findings.append("the keys of agency \(name) differ from its key events: the agency table was edited")
         }
         return trust
     }

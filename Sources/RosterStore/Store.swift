@@ -25,11 +25,14 @@ public final class Store: Sendable {
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
-            // A database of format 1 (before agency keys, v7 and earlier) holds operations this version does not read.
+            // A database made by an earlier version holds a layout (format 1: operations too) this version does not read.
             let applied = try pool.read { db in try Schema.migrator.appliedIdentifiers(db) }
-            if !applied.isEmpty && !applied.contains(Schema.firstOfFormat2) {
-                throw RosterError(.storage, "database \(path) is of format 1, from before agency keys, which this version does not read: "
-                    + "create a new node with roster init, and bring the entries over with roster export csv (old version) and roster import")
+            if !applied.isEmpty && !applied.contains(Schema.format2) {
+                throw RosterError(.storage, applied.contains("v8")
+                    ? "database \(path) was made by a development build of format 2 (migrations v1 to v8), whose layout this version does not read: "
+                        + "create a new node with roster init, and bring the operations over with roster export --format ops (old build) and roster import --format ops"
+                    : "database \(path) is of format 1, from before agency keys, which this version does not read: "
+                        + "create a new node with roster init, and bring the entries over with roster export csv (old version) and roster import")
             }
             try Schema.migrator.migrate(pool)
         } catch let error as DatabaseError {
@@ -177,12 +180,7 @@ public final class Store: Sendable {
 
     /// Every change to what this node trusts, in the order made.
     public func trustHistory() throws -> [TrustEvent] {
-        try read { snapshot in
-            try Row.fetchAll(snapshot.db, sql: "SELECT time, agency, event, detail FROM trust_event ORDER BY id").map { row in
-                TrustEvent(time: try row.requireText(0, "a trust event's time"), agency: try row.requireText(1, "a trust event's agency"),
-                           event: try row.requireText(2, "a trust event"), detail: try row.requireText(3, "a trust event's detail"))
-            }
-        }
+        try read { try $0.trustHistory() }
     }
 
     /// Stops accepting an agency's operations and takes its entries out of the view;

@@ -10,21 +10,6 @@ struct Transaction: DatabaseReading {
     /// The time of this transaction, from the store's clock.
     let now: Timestamp
 
-    /// Takes a replica as enrolled from the start, its agency trusted without key
-    /// events (`Trust.preEnrolled`): for stores that tests and benchmarks fill
-    /// directly. Nodes learn replicas through verified enrols only.
-    func register(origin: String, key: PublicKey) throws {
-        guard Origin.isValid(origin) else {
-            throw RosterError(.invalidField, "\"\(origin)\" is not an origin like kz-mvd/astana-1")
-        }
-        try db.execute(sql: "INSERT OR IGNORE INTO agency (name, root_sha256) VALUES (?, '')", arguments: [Origin.agency(of: origin)])
-        if let known = try keys()[origin] {
-            guard known == key else { throw RosterError(.badKey, "\(origin) is already known with another key (\(known.base64))") }
-            return
-        }
-        try db.execute(sql: "INSERT INTO origin (name, public_key) VALUES (?, ?)", arguments: [origin, Data(key.raw)])
-    }
-
     /// Takes operations whose signatures were checked (failures stay rejected), applies
     /// those whose causal past is held with whatever they unblock, and keeps the rest
     /// pending within `PendingLimits`. Reads only the pending operations that an
@@ -260,6 +245,7 @@ struct Transaction: DatabaseReading {
     /// Replays every applied operation into fresh derived tables.
     func rebuild(progress: (Int) -> Void = { _ in }) throws {
         try dropKeptDigest()
+        try rebuildTrust()
         try db.execute(sql: "DELETE FROM entry; UPDATE origin SET head_seq = 0, head_hash = NULL")
         let rules = try viewRules()
         let bodies = try String.fetchCursor(db, sql: "SELECT body FROM operation ORDER BY position")

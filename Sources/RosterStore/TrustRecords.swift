@@ -77,6 +77,31 @@ extension DatabaseReading {
     }
 }
 
+extension DatabaseReading {
+    /// The trust that the signed key events give from the pins of `account`: each key
+    /// event replayed in applied order and verified with the agency keys of its time,
+    /// forks as the kept proofs show them, then the account's distrust. What is not
+    /// derived from either is nowhere in it. A key event that does not hold is
+    /// skipped and described in `refusals`.
+    func replayedTrust(_ account: TrustAccount, forks: [String: UInt64]) throws -> (trust: Trust, refusals: [String]) {
+        var trust = Trust(agencies: account.pins.mapValues { Trust.Agency(root: $0.root) }, forks: forks)
+        var refusals: [String] = []
+        let bodies = try String.fetchCursor(db, sql: """
+            SELECT body FROM operation JOIN origin ON origin.id = origin_id WHERE origin.name LIKE '%/agency' ORDER BY position
+            """)
+        while let body = try bodies.next() {
+            guard let operation = try? SignedOperation(parsing: Array(body.utf8)), operation.operation.isKeyEvent else { continue }
+            if let refusal = trust.refusal(of: operation, checkedKey: nil) {
+                refusals.append("key event \(operation.dot): \(refusal.reason)")
+                continue
+            }
+            _ = trust.apply(operation.operation)
+        }
+        for (name, pin) in account.pins where pin.distrusted { trust.distrust(name) }
+        return (trust, refusals)
+    }
+}
+
 /// What trust takes out of the view, as the derived tables apply it: each retired
 /// or quarantined replica's last valid seq, and the distrusted agencies.
 struct ViewRules {
@@ -88,52 +113,64 @@ struct ViewRules {
 
 extension Transaction {
     /// Trusts an agency by its root key's fingerprint. A different pin for a trusted
-    /// agency is refused unless `replacing`; every change is kept in `trust_event`.
+    /// agency is refused unless `replacing`; every change goes through the trust
+    /// account (`TrustAccount`), which sets the agency's pin.
     func pin(_ agency: String, root: String, replacing: Bool = false) throws {
         guard Hex.isSHA256(root) else { throw RosterError(.invalidField, "--trust takes the agency key's SHA-256 in lower-case hex (64 digits)") }
-        if let known = try String.fetchOne(db, sql: "SELECT root_sha256 FROM agency WHERE name = ?", arguments: [agency]) {
-            if known == root {
+        if let known = try trust().agencies[agency] {
+            if known.root == root {
                 // Trusted again after a distrust: what it signed comes back into the view.
-                guard try Bool.fetchOne(db, sql: "SELECT distrusted = 1 FROM agency WHERE name = ?", arguments: [agency]) == true else { return }
-                try db.execute(sql: "UPDATE agency SET distrusted = 0 WHERE name = ?", arguments: [agency])
-                try record(agency, "trust again", "root sha256 \(root)")
+                guard known.distrusted else { return }
+                try record(agency, "trust again", "root sha256 \(root)", root: root, distrusted: false)
                 try rebuild()
                 return
             }
             guard replacing else {
-                throw RosterError(.badKey, "agency \(agency) is trusted with root key sha256 \(known), not \(root): "
+                throw RosterError(.badKey, "agency \(agency) is trusted with root key sha256 \(known.root), not \(root): "
                     + "check with the agency out of band, then run roster peers trust \(agency) --replace \(root)")
             }
             let held = try Int.fetchOne(db, sql: "SELECT count(*) FROM operation WHERE origin_id = (SELECT id FROM origin WHERE name = ?)",
                                         arguments: [Origin.agencyOrigin(of: agency)]) ?? 0
             guard held == 0 else {
-                throw RosterError(.badKey, "this node holds \(held) key events of \(agency) under root sha256 \(known): a new root cannot take their place; "
+                throw RosterError(.badKey, "this node holds \(held) key events of \(agency) under root sha256 \(known.root): a new root cannot take their place; "
                     + "a rotate signed by the old keys moves the agency to new keys")
             }
-            try db.execute(sql: "UPDATE agency SET root_sha256 = ? WHERE name = ?", arguments: [root, agency])
-            try record(agency, "replace", "root sha256 \(known) replaced by \(root)")
+            try record(agency, "replace", "root sha256 \(known.root) replaced by \(root)", root: root, distrusted: known.distrusted)
             return
         }
-        try db.execute(sql: "INSERT INTO agency (name, root_sha256) VALUES (?, ?)", arguments: [agency, root])
-        try record(agency, "trust", "root sha256 \(root)")
+        try record(agency, "trust", "root sha256 \(root)", root: root, distrusted: false)
     }
 
     func distrust(_ agency: String) throws -> Int {
-        guard try Bool.fetchOne(db, sql: "SELECT distrusted = 0 FROM agency WHERE name = ?", arguments: [agency]) == true else {
+        guard let known = try trust().agencies[agency], !known.distrusted else {
             throw RosterError(.invalidField, "\(agency) is not an agency this node trusts: roster agency show lists them")
         }
-        try db.execute(sql: "UPDATE agency SET distrusted = 1 WHERE name = ?", arguments: [agency])
-        try db.execute(sql: "DELETE FROM pending WHERE origin LIKE ? ESCAPE '\\'", arguments: [agency.replacingOccurrences(of: "_", with: "\\_") + "/%"])
-        try db.execute(sql: "DELETE FROM entry WHERE origin LIKE ? ESCAPE '\\'", arguments: [agency.replacingOccurrences(of: "_", with: "\\_") + "/%"])
+        let pattern = agency.replacingOccurrences(of: "_", with: "\\_") + "/%"
+        try db.execute(sql: "DELETE FROM pending WHERE origin LIKE ? ESCAPE '\\'", arguments: [pattern])
+        try db.execute(sql: "DELETE FROM entry WHERE origin LIKE ? ESCAPE '\\'", arguments: [pattern])
         let removed = db.changesCount
         try dropKeptDigest()
-        try record(agency, "distrust", "\(removed) entries left the view")
+        try record(agency, "distrust", "\(removed) entries left the view", root: known.root, distrusted: true)
         return removed
     }
 
-    func record(_ agency: String, _ event: String, _ detail: String) throws {
-        try db.execute(sql: "INSERT INTO trust_event (time, agency, event, detail) VALUES (?, ?, ?, ?)",
-                       arguments: [now.text, agency, event, detail])
+    /// Restores the agency table from the trust account and the key events, and the
+    /// enrolments in the origin table from the key events (see `replayedTrust`).
+    func rebuildTrust() throws {
+        let account = try TrustAccount(db)
+        let (trust, _) = try replayedTrust(account, forks: try forks())
+        try db.execute(sql: "DELETE FROM agency")
+        for (name, pin) in account.pins {
+            try db.execute(sql: "INSERT INTO agency (name, root_sha256, keys, distrusted) VALUES (?, ?, ?, ?)",
+                           arguments: [name, pin.root, trust.agencies[name]?.keys.map { CanonicalJSON.string($0.json) }, pin.distrusted])
+        }
+        for (name, enrolment) in trust.replicas {
+            try db.execute(sql: """
+                INSERT INTO origin (name, public_key, enrolled_at, retired_after) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (name) DO UPDATE SET public_key = excluded.public_key, enrolled_at = excluded.enrolled_at,
+                        retired_after = excluded.retired_after
+                """, arguments: [name, Data(enrolment.key.raw), Int64(clamping: enrolment.enrolledAt), enrolment.retiredAfter.map { Int64(clamping: $0) }])
+        }
     }
 
     /// Writes what a key event changes: the agency's keys, a replica's enrolment, a

@@ -8,16 +8,16 @@ struct MergePropertyTests {
     func convergence(seed: UInt64) throws {
         var simulation = Simulation(seed: seed)
         simulation.run(steps: 80)
-        var reference = RosterState(keys: simulation.keys)
+        var reference = simulation.start
         try reference.receive(simulation.all)
         #expect(reference.pending.isEmpty)
-        #expect(reference.applied.count == simulation.all.count)
+        #expect(reference.applied.count == simulation.keyEvents.count + simulation.all.count)
 
         var rng = SplitMix64(seed: seed &+ 1000)
         for _ in 0..<20 {
-            var state = RosterState(keys: simulation.keys)
+            var state = simulation.start
             var shuffled = simulation.all.shuffled(using: &rng)
-            var delivered: Set<Dot> = []
+            var delivered = Set(simulation.keyEvents.map(\.dot))
             // A random split into batches, some operations delivered twice.
             while !shuffled.isEmpty {
                 let size = Int.random(in: 1...max(1, shuffled.count), using: &rng)
@@ -41,7 +41,7 @@ struct MergePropertyTests {
     func incrementalChanges(seed: UInt64) throws {
         var simulation = Simulation(seed: seed)
         simulation.run(steps: 120)
-        var reference = RosterState(keys: simulation.keys)
+        var reference = simulation.start
         try reference.receive(simulation.all)
         var changes: [Dot: [Operation]] = [:]
         var adds: [Dot: Operation] = [:]
@@ -72,14 +72,14 @@ struct MergePropertyTests {
         var simulation = Simulation(seed: 7, origins: ["kz-mvd/astana-1"])
         simulation.run(steps: 10)
         let operations = simulation.all
-        var state = RosterState(keys: simulation.keys)
+        var state = simulation.start
         let outcomes = try state.receive(Array(operations.dropFirst()))
         #expect(outcomes.allSatisfy { $0 == .pending })
         #expect(state.pending.count == operations.count - 1)
-        #expect(state.applied.isEmpty)
+        #expect(state.applied.count == simulation.keyEvents.count)
         try state.receive([operations[0]])
         #expect(state.pending.isEmpty)
-        #expect(state.applied.count == operations.count)
+        #expect(state.applied.count == simulation.keyEvents.count + operations.count)
     }
 
     @Test("Revoke is final: it wins over amends before, after and concurrent with it")
@@ -88,14 +88,14 @@ struct MergePropertyTests {
         let a = sim.writers[0].replica, b = sim.writers[1].replica
         let t = try Timestamp("2026-11-01T10:00:00Z")
         let add = a.make(.add(resource: try Resource(kind: .domain, value: "x.example"),
-                              fields: EntryFields(category: .drugs, basis: Simulation.basis)), after: nil, clock: VectorClock(), time: t)
-        let context = VectorClock(["kz-mvd/a": 1])
+                              fields: EntryFields(category: .drugs, basis: Simulation.basis)), after: nil, clock: sim.context(), time: t)
+        let context = sim.context(["kz-mvd/a": 1])
         let revoke = b.make(.revoke(target: add.dot, reason: "lifted"), after: nil, clock: context, time: t)
         let laterTime = try Timestamp("2026-11-02T10:00:00Z")
         let amend = a.make(.amend(target: add.dot, changes: FieldChanges(note: .some("later"))),
                            after: .init(seq: 1, hash: add.hash), clock: context, time: laterTime)
         for order in [[add, revoke, amend], [add, amend, revoke], [amend, revoke, add]] {
-            var state = RosterState(keys: sim.keys)
+            var state = sim.start
             try state.receive(order)
             let entry = try require(state.entry(add.dot))
             #expect(!entry.isLive)
@@ -109,19 +109,19 @@ struct MergePropertyTests {
         let a = sim.writers[0].replica, b = sim.writers[1].replica
         let t = try Timestamp("2026-11-01T10:00:00Z")
         let add = a.make(.add(resource: try Resource(kind: .domain, value: "x.example"),
-                              fields: EntryFields(category: .drugs, basis: Simulation.basis)), after: nil, clock: VectorClock(), time: t)
-        let context = VectorClock(["kz-mvd/a": 1])
+                              fields: EntryFields(category: .drugs, basis: Simulation.basis)), after: nil, clock: sim.context(), time: t)
+        let context = sim.context(["kz-mvd/a": 1])
         let fromA = a.make(.amend(target: add.dot, changes: FieldChanges(category: .nps)),
                            after: .init(seq: 1, hash: add.hash), clock: context, time: t)
         let fromB = b.make(.amend(target: add.dot, changes: FieldChanges(category: .precursors)), after: nil, clock: context, time: t)
-        var state = RosterState(keys: sim.keys)
+        var state = sim.start
         try state.receive([fromB, fromA, add])
         // Same time: origin kz-mvd/b sorts after kz-mvd/a, so b's value wins.
         #expect(state.entry(add.dot)?.fields.category == .precursors)
         #expect(Entry.conflicts(among: [fromA.operation, fromB.operation]).count == 1)
         // An amend that has seen both dominates them.
         let after = a.make(.amend(target: add.dot, changes: FieldChanges(category: .pharmacy)),
-                           after: .init(seq: 2, hash: fromA.hash), clock: VectorClock(["kz-mvd/a": 2, "kz-mvd/b": 1]),
+                           after: .init(seq: 2, hash: fromA.hash), clock: sim.context(["kz-mvd/a": 2, "kz-mvd/b": 1]),
                            time: try Timestamp("2026-10-01T00:00:00Z"))
         try state.receive([after])
         #expect(state.entry(add.dot)?.fields.category == .pharmacy)
@@ -133,9 +133,9 @@ struct MergePropertyTests {
         let a = sim.writers[0].replica
         let t = try Timestamp("2026-11-01T10:00:00Z")
         let fields = EntryFields(category: .drugs, basis: Simulation.basis)
-        let first = a.make(.add(resource: try Resource(kind: .domain, value: "x.example"), fields: fields), after: nil, clock: VectorClock(), time: t)
-        let second = a.make(.add(resource: try Resource(kind: .domain, value: "y.example"), fields: fields), after: nil, clock: VectorClock(), time: t)
-        var state = RosterState(keys: sim.keys)
+        let first = a.make(.add(resource: try Resource(kind: .domain, value: "x.example"), fields: fields), after: nil, clock: sim.context(), time: t)
+        let second = a.make(.add(resource: try Resource(kind: .domain, value: "y.example"), fields: fields), after: nil, clock: sim.context(), time: t)
+        var state = sim.start
         try state.receive([first])
         let outcomes = try state.receive([second, first])
         #expect(outcomes == [.rejected(RosterError(.equivocation, "")), .duplicate])
@@ -151,15 +151,17 @@ struct MergePropertyTests {
         let a = sim.writers[0].replica, b = sim.writers[1].replica
         let t = try Timestamp("2026-11-01T10:00:00Z")
         let fields = EntryFields(category: .drugs, basis: Simulation.basis)
-        let add = a.make(.add(resource: try Resource(kind: .domain, value: "x.example"), fields: fields), after: nil, clock: VectorClock(), time: t)
+        let add = a.make(.add(resource: try Resource(kind: .domain, value: "x.example"), fields: fields), after: nil, clock: sim.context(), time: t)
         // Signed by b's key but claiming a's origin.
         let forgedOp = Operation(origin: "kz-mvd/a", seq: 1, prev: nil, clock: VectorClock(), time: t,
                                  payload: .add(resource: try Resource(kind: .domain, value: "y.example"), fields: fields))
         let forged = SignedOperation.sign(forgedOp, with: b.key)
-        var state = RosterState(keys: ["kz-mvd/a": a.key.publicKey])
-        let outcomes = try state.receive([forged, b.make(.add(resource: try Resource(kind: .domain, value: "z.example"), fields: fields), after: nil, clock: VectorClock(), time: t)])
+        // Only kz-mvd is trusted, and a is enrolled.
+        var state = RosterState(trust: Trust(agencies: sim.pins.agencies.filter { $0.key == "kz-mvd" }))
+        try state.receive(sim.keyEvents.filter { $0.operation.agency == "kz-mvd" })
+        let outcomes = try state.receive([forged, b.make(.add(resource: try Resource(kind: .domain, value: "z.example"), fields: fields), after: nil, clock: sim.context(), time: t)])
         #expect(outcomes == [.rejected(RosterError(.badSignature, "")), .rejected(RosterError(.untrustedAgency, ""))])
-        #expect(state.applied.isEmpty && state.pending.isEmpty)
+        #expect(state.applied.allSatisfy(\.operation.isKeyEvent) && state.pending.isEmpty)
         // uz-iib may not revoke kz-mvd's entry: the operation does not even parse.
         let crossAgency = b.make(.revoke(target: add.dot, reason: "x"), after: nil, clock: VectorClock(["kz-mvd/a": 1]), time: t)
         #expect(throws: RosterError(.forbiddenTarget, "")) { try SignedOperation(parsing: crossAgency.bytes) }
@@ -172,7 +174,7 @@ struct EntryEncodingTests {
     func matchesGenericEncoder() throws {
         var simulation = Simulation(seed: 42)
         simulation.run(steps: 150)
-        var state = RosterState(keys: simulation.keys)
+        var state = simulation.start
         try state.receive(simulation.all)
         let entries = state.entries
         #expect(entries.contains { !$0.isLive })

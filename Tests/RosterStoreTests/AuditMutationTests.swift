@@ -22,8 +22,9 @@ struct AuditMutationTests {
         try node.store.write { transaction in
             try transaction.pin("kg-mvd", root: kg.root.fingerprint)
             try transaction.addPeer(descriptor, replacing: false, isOwn: false)
-            for (origin, key) in simulation.keys { try transaction.register(origin: origin, key: key) }
+            for (agency, pin) in simulation.pins.agencies { try transaction.pin(agency, root: pin.root) }
         }
+        #expect(try node.store.receive(simulation.keyEvents).allSatisfy { $0 == .applied })
         // Everything but the last operation of tj-akn/d, which then waits on one withheld before it.
         let d = simulation.all.filter { $0.operation.origin == "tj-akn/d" }
         let withheld = try #require(d.dropLast().last)

@@ -6,11 +6,12 @@ import Testing
 
 @Suite("Deltas: what a holder of a clock lacks, page by page")
 struct DeltaTests {
-    func node(_ folder: TemporaryFolder, _ name: String, keys: [String: PublicKey]) throws -> Node {
+    func node(_ folder: TemporaryFolder, _ name: String, for simulation: Simulation) throws -> Node {
         let node = try Node.create(at: folder.path(name), identity: NodeIdentity(agency: "tj-mvd", replica: name), agency: .found(key: AgencyKey.random()), key: .random())
         try node.store.write { transaction in
-            for (origin, key) in keys { try transaction.register(origin: origin, key: key) }
+            for (agency, pin) in simulation.pins.agencies { try transaction.pin(agency, root: pin.root) }
         }
+        #expect(try node.store.receive(simulation.keyEvents).allSatisfy { $0 == .applied })
         return node
     }
 
@@ -20,13 +21,13 @@ struct DeltaTests {
         var simulation = Simulation(seed: seed)
         simulation.run(steps: 90)
         let folder = try TemporaryFolder()
-        let full = try node(folder, "full", keys: simulation.keys)
+        let full = try node(folder, "full", for: simulation)
         _ = try full.store.receive(simulation.all)
         let total = try full.store.read { try $0.counts().operations }
-        #expect(total == simulation.all.count + 2, "the simulation's operations, and the node's own root and enrol")
+        #expect(total == simulation.keyEvents.count + simulation.all.count + 2, "the simulation's key events and operations, and the node's own root and enrol")
 
         // The partial node holds a causal prefix: the first operations the full node applied.
-        let partial = try node(folder, "partial", keys: simulation.keys)
+        let partial = try node(folder, "partial", for: simulation)
         var rng = SplitMix64(seed: seed)
         let held = Int.random(in: 0...total, using: &rng)
         let prefix = try full.store.read { try $0.operations(missingFrom: VectorClock(), limit: max(held, 1)) }.bodies.prefix(held)

@@ -12,13 +12,22 @@ import Testing
 struct PendingTests {
     static let fields = EntryFields(category: .drugs, basis: Simulation.basis)
 
-    /// A node of ru-mvd that accepts the operations of a fresh replica `origin`.
+    /// A node of ru-mvd that accepts the operations of a fresh replica `origin`: its
+    /// agency pinned, its enrol (seq 2 of the agency origin, after the root) applied.
     static func nodeAccepting(_ origin: String, in folder: TemporaryFolder, clock: WallClock = .system) throws -> (Node, Replica) {
         let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"),
                                    agency: .found(key: AgencyKey.random()), key: .random(), clock: clock)
         let replica = Replica(origin: origin, key: ReplicaKey.random())
-        try node.store.write { try $0.register(origin: replica.origin, key: replica.key.publicKey) }
+        var agency = try AgencyChain(agency: replica.agency, keys: [AgencyKey.random()], time: try Timestamp("2026-11-01T09:00:00Z"))
+        try agency.enrol(replica)
+        try node.store.trust(replica.agency, root: agency.root.fingerprint, replacing: false)
+        #expect(try node.store.receive(agency.events) == [.applied, .applied])
         return (node, replica)
+    }
+
+    /// What an operation of a replica that `nodeAccepting` enrolled has in its causal past, at least.
+    static func enrolled(_ replica: Replica, _ counters: [String: UInt64] = [:]) -> VectorClock {
+        VectorClock(counters.merging([Origin.agencyOrigin(of: replica.agency): 2]) { $1 })
     }
 
     /// `count` operations of one replica, in order.
@@ -28,7 +37,7 @@ struct PendingTests {
         let time = try Timestamp("2026-11-01T10:00:00Z")
         for number in 0..<count {
             let operation = replica.make(.add(resource: try Resource(kind: .domain, value: "n\(number).example"), fields: fields),
-                                         after: head, clock: VectorClock(), time: time)
+                                         after: head, clock: Self.enrolled(replica), time: time)
             head = CausalDelivery.Head(seq: operation.operation.seq, hash: operation.hash)
             operations.append(operation)
         }
@@ -44,9 +53,9 @@ struct PendingTests {
         let hourAhead = Timestamp(Date(timeIntervalSince1970: TimeInterval(now.seconds + 3600)))
         let soon = Timestamp(Date(timeIntervalSince1970: TimeInterval(now.seconds + CausalDelivery.maximumSkew - 60)))
         let far = replica.make(.add(resource: try Resource(kind: .domain, value: "far.example"), fields: Self.fields),
-                               after: nil, clock: VectorClock(), time: hourAhead)
+                               after: nil, clock: Self.enrolled(replica), time: hourAhead)
         let next = replica.make(.add(resource: try Resource(kind: .domain, value: "next.example"), fields: Self.fields),
-                                after: CausalDelivery.Head(seq: 1, hash: far.hash), clock: VectorClock(["kz-mvd/x": 1]), time: soon)
+                                after: CausalDelivery.Head(seq: 1, hash: far.hash), clock: Self.enrolled(replica, ["kz-mvd/x": 1]), time: soon)
         #expect(try node.store.receive([far, next], from: "kz-mvd/x") == [.pending, .pending])
         #expect(try node.store.receive([far], from: "kz-mvd/x") == [.duplicate], "a replay is known")
         #expect(try node.store.clock()["kz-mvd/x"] == 0, "within the skew, the follower still waits for its past")
@@ -98,21 +107,22 @@ struct PendingTests {
         let resent = try node.store.receive(Array(operations[(PendingLimits.perOrigin + 1)...]), from: "kz-mvd/x")
         #expect(resent.allSatisfy { $0 == .applied })
         let report = try Auditor.audit(node.store)
-        // Beside them, the node's own root and enrol.
-        #expect(report.findings.isEmpty && report.operations == operations.count + 2, "\(report.findings.prefix(3))")
+        // Beside them, the node's own root and enrol, and kz-mvd's.
+        #expect(report.findings.isEmpty && report.operations == operations.count + 4, "\(report.findings.prefix(3))")
     }
 
     @Test("An operation waiting on another origin is woken by that origin's operation, across batches and a reopen")
     func crossOriginWait() throws {
         var simulation = Simulation(seed: 31)
         simulation.run(steps: 80)
-        var reference = RosterState(keys: simulation.keys)
+        var reference = simulation.start
         try reference.receive(simulation.all)
         let folder = try TemporaryFolder()
         var node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"), agency: .found(key: AgencyKey.random()), key: .random())
         try node.store.write { transaction in
-            for (origin, key) in simulation.keys { try transaction.register(origin: origin, key: key) }
+            for (agency, pin) in simulation.pins.agencies { try transaction.pin(agency, root: pin.root) }
         }
+        #expect(try node.store.receive(simulation.keyEvents).allSatisfy { $0 == .applied })
         // Reversed, one at a time: almost everything waits, then unwinds at the end.
         for (index, operation) in simulation.all.reversed().enumerated() {
             _ = try node.store.receive([operation], from: "peer")

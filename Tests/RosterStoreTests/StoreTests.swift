@@ -9,11 +9,12 @@ import Testing
 struct StoreTests {
     static let basis = Simulation.basis
 
-    func makeNode(_ folder: TemporaryFolder, keys: [String: PublicKey] = [:]) throws -> Node {
+    func makeNode(_ folder: TemporaryFolder, for simulation: Simulation? = nil) throws -> Node {
         let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"), agency: .found(key: AgencyKey.random()), key: .random())
         try node.store.write { transaction in
-            for (origin, key) in keys { try transaction.register(origin: origin, key: key) }
+            for (agency, pin) in simulation?.pins.agencies ?? [:] { try transaction.pin(agency, root: pin.root) }
         }
+        #expect(try node.store.receive(simulation?.keyEvents ?? []).allSatisfy { $0 == .applied })
         return node
     }
 
@@ -21,11 +22,11 @@ struct StoreTests {
     func matchesReference(seed: UInt64) throws {
         var simulation = Simulation(seed: seed)
         simulation.run(steps: 60)
-        var reference = RosterState(keys: simulation.keys)
+        var reference = simulation.start
         try reference.receive(simulation.all)
 
         let folder = try TemporaryFolder()
-        var node: Node? = try makeNode(folder, keys: simulation.keys)
+        var node: Node? = try makeNode(folder, for: simulation)
         var rng = SplitMix64(seed: seed)
         var shuffled = simulation.all.shuffled(using: &rng)
         while !shuffled.isEmpty {
@@ -102,10 +103,10 @@ struct StoreTests {
         let a = simulation.writers[0].replica
         let t = try Timestamp("2026-11-01T10:00:00Z")
         let fields = EntryFields(category: .drugs, basis: Self.basis)
-        let first = a.make(.add(resource: try Resource(kind: .domain, value: "x.example"), fields: fields), after: nil, clock: VectorClock(), time: t)
-        let second = a.make(.add(resource: try Resource(kind: .domain, value: "y.example"), fields: fields), after: nil, clock: VectorClock(), time: t)
+        let first = a.make(.add(resource: try Resource(kind: .domain, value: "x.example"), fields: fields), after: nil, clock: simulation.context(), time: t)
+        let second = a.make(.add(resource: try Resource(kind: .domain, value: "y.example"), fields: fields), after: nil, clock: simulation.context(), time: t)
         let folder = try TemporaryFolder()
-        let node = try makeNode(folder, keys: simulation.keys)
+        let node = try makeNode(folder, for: simulation)
         _ = try node.store.receive([first])
         let outcomes = try node.store.receive([second])
         #expect(outcomes == [.rejected(RosterError(.equivocation, ""))])
@@ -120,7 +121,7 @@ struct StoreTests {
         var simulation = Simulation(seed: 21, origins: ["kz-mvd/a", "kz-mvd/b"])
         simulation.run(steps: 40)
         let folder = try TemporaryFolder()
-        let node = try makeNode(folder, keys: simulation.keys)
+        let node = try makeNode(folder, for: simulation)
         let before = try node.store.read { (try $0.digest(), try $0.counts()) }
         var lines = simulation.all.map(\.text)
         lines[lines.count - 1] = lines[lines.count - 1].replacingOccurrences(of: "\"sig\":\"", with: "\"sig\":\"AAAA")

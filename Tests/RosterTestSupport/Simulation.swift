@@ -15,7 +15,9 @@ public struct SplitMix64: RandomNumberGenerator {
 }
 
 /// Replicas of two agencies that add, amend and revoke while syncing now and then:
-/// produces the concurrent histories the merge rules must make converge.
+/// produces the concurrent histories the merge rules must make converge. Each
+/// agency enrols its replicas with real key events (`keyEvents`), which nodes
+/// accept from the roots in `pins` and hold before any of `all` (see `start`).
 public struct Simulation {
     public struct Writer {
         public let replica: Replica
@@ -25,23 +27,45 @@ public struct Simulation {
     public var writers: [Writer]
     public var all: [SignedOperation] = []
     var rng: SplitMix64
-    public let keys: [String: PublicKey]
+    /// Each agency's root and enrols, in order.
+    public let keyEvents: [SignedOperation]
+    /// Every agency pinned by its root, nothing else: what a node starts from.
+    public let pins: Trust
+    /// The roster that holds the pins and the key events: where every writer starts.
+    public let start: RosterState
     /// Few distinct times, so that the (time, origin) tie-break is exercised.
     let times = try! ["2026-11-01T10:00:00Z", "2026-11-01T10:00:01Z", "2026-11-01T10:00:02Z"].map(Timestamp.init)
 
     public init(seed: UInt64, origins: [String] = ["kz-mvd/astana-1", "kz-mvd/almaty-1", "uz-iib/tashkent-1"]) {
-        rng = SplitMix64(seed: seed)
-        var keys: [String: PublicKey] = [:]
+        var rng = SplitMix64(seed: seed)
+        func key() -> [UInt8] { (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) } }
+        let time = try! Timestamp("2026-11-01T10:00:00Z")
+        var chains: [String: AgencyChain] = [:]
         var replicas: [Replica] = []
+        var pins = Trust()
         for origin in origins {
-            var seedBytes = [UInt8](repeating: 0, count: 32)
-            for index in seedBytes.indices { seedBytes[index] = UInt8.random(in: 0...255, using: &rng) }
-            let replica = Replica(origin: origin, key: try! ReplicaKey(rawRepresentation: seedBytes))
-            keys[origin] = replica.key.publicKey
+            let replica = Replica(origin: origin, key: try! ReplicaKey(rawRepresentation: key()))
+            if chains[replica.agency] == nil {
+                let chain = try! AgencyChain(agency: replica.agency, keys: [try! AgencyKey(rawRepresentation: key())], time: time)
+                pins.pin(replica.agency, root: chain.root.fingerprint)
+                chains[replica.agency] = chain
+            }
+            try! chains[replica.agency]!.enrol(replica)
             replicas.append(replica)
         }
-        self.keys = keys
-        writers = replicas.map { Writer(replica: $0, state: RosterState(keys: keys)) }
+        keyEvents = chains.keys.sorted().flatMap { chains[$0]!.events }
+        self.pins = pins
+        self.rng = rng
+        var start = RosterState(trust: pins)
+        _ = try! start.receive(keyEvents)
+        self.start = start
+        writers = replicas.map { Writer(replica: $0, state: start) }
+    }
+
+    /// A causal context that holds the key events (as every operation of a writer
+    /// must, to have its enrolment in its past) and `counters`.
+    public func context(_ counters: [String: UInt64] = [:]) -> VectorClock {
+        VectorClock(start.clock.counters.merging(counters) { max($0, $1) })
     }
 
     static let category = Category.allCases
