@@ -14,39 +14,22 @@ struct SyncController {
 
     func addRoutes(to router: Router<PeerRequestContext>) {
         router.post("/v1/sync/pull") { request, context in try await pull(request, context) }
-        router.get("/v1/sync/proofs") { request, context in try await proofs(request, context) }
+        router.post("/v1/sync/proofs") { request, context in try await proofs(request, context) }
         router.post("/v1/sync/push") { request, context in try await push(request, context) }
     }
 
     func pull(_ request: Request, _ context: PeerRequestContext) async throws -> Response {
         let peer = try await peers.authenticate(context)
-        let body = try await request.body.collect(upTo: SyncLimits.maximumBody)
-        let document: JSON
-        do {
-            document = try JSONParser.parse(Array(buffer: body))
-        } catch let error as RosterError {
-            throw RosterError(error.code, "pull request: \(error.reason)")
-        }
+        let document = try await Self.document(request, "pull request", members: ["clock", "limit", "agencies"])
         guard let clockJSON = document["clock"], let clock = try? VectorClock(json: clockJSON) else {
             throw HTTPError(.badRequest, message: "pull request needs a clock: {\"clock\": {origin: seq}}")
-        }
-        let members = document.object.map { Array($0.keys) } ?? []
-        if let unknown = Set(members).subtracting(["clock", "limit", "agencies"]).sorted().first {
-            throw HTTPError(.badRequest, message: "pull request has an unknown member \"\(unknown)\": it takes clock, limit and agencies")
         }
         if let given = document["limit"], given.integer == nil {
             throw HTTPError(.badRequest, message: "limit must be an integer from 1 to \(SyncLimits.maximumPage)")
         }
         let limit = min(Int(clamping: document["limit"]?.integer ?? Int64(SyncLimits.maximumPage)), SyncLimits.maximumPage)
         guard limit > 0 else { throw HTTPError(.badRequest, message: "limit must be positive") }
-        var agencies: Set<String>?
-        if let trusted = document["agencies"] {
-            let names = trusted.array?.compactMap(\.string).filter(Origin.isValidAgency) ?? []
-            guard names.count == trusted.array?.count, names.count <= SyncLimits.maximumOrigins else {
-                throw HTTPError(.badRequest, message: "agencies must be a list of at most \(SyncLimits.maximumOrigins) agency ids like kz-mvd")
-            }
-            agencies = Set(names)
-        }
+        let agencies = try Self.agencies(document)
         let delta = try await store.delta(missingFrom: clock, limit: limit, bytes: SyncLimits.maximumPageBytes, agencies: agencies)
         logger.info("pull by \(peer): \(delta.bodies.count) operations\(delta.more ? ", more to come" : "")")
         var headers: HTTPFields = [:]
@@ -59,19 +42,45 @@ struct SyncController {
         return .lines(delta.bodies, headers: headers)
     }
 
+    /// A page of proofs of equivocation, from `after` (the last page's `Roster-After`).
     func proofs(_ request: Request, _ context: PeerRequestContext) async throws -> Response {
         let peer = try await peers.authenticate(context)
-        var agencies: Set<String>?
-        if let list = request.uri.queryParameters.get("agencies") {
-            let names = list.split(separator: ",").map(String.init)
-            guard names.count <= SyncLimits.maximumOrigins, names.allSatisfy(Origin.isValidAgency) else {
-                throw HTTPError(.badRequest, message: "agencies must be a comma-separated list of agency ids like kz-mvd")
-            }
-            agencies = Set(names)
+        let document = try await Self.document(request, "proofs request", members: ["agencies", "after"])
+        let after = document["after"].map { $0.integer ?? -1 } ?? 0
+        guard after >= 0 else { throw HTTPError(.badRequest, message: "after must be the Roster-After of the last page, an integer ≥ 0") }
+        let page = try await store.proofs(agencies: Self.agencies(document), after: after, limit: SyncLimits.proofsPerPage,
+                                          bytes: SyncLimits.maximumPageBytes)
+        logger.info("proofs by \(peer): \(page.bodies.count) operations\(page.next == nil ? "" : ", more to come")")
+        var headers: HTTPFields = [:]
+        headers[.init("Roster-More")!] = page.next == nil ? "false" : "true"
+        if let next = page.next { headers[.init("Roster-After")!] = String(next) }
+        return .lines(page.bodies, headers: headers)
+    }
+
+    /// A request body: one JSON object of the members named, no other.
+    static func document(_ request: Request, _ what: String, members: Set<String>) async throws -> JSON {
+        let body = try await request.body.collect(upTo: SyncLimits.maximumBody)
+        let document: JSON
+        do {
+            document = try JSONParser.parse(Array(buffer: body))
+        } catch let error as RosterError {
+            throw RosterError(error.code, "\(what): \(error.reason)")
         }
-        let bodies = try await store.proofs(agencies: agencies, limit: SyncLimits.maximumPage / 3)
-        logger.info("proofs by \(peer): \(bodies.count) operations")
-        return .lines(bodies)
+        guard let object = document.object else { throw HTTPError(.badRequest, message: "\(what) must be a JSON object") }
+        if let unknown = Set(object.keys).subtracting(members).sorted().first {
+            throw HTTPError(.badRequest, message: "\(what) has an unknown member \"\(unknown)\": it takes \(members.sorted().joined(separator: ", "))")
+        }
+        return document
+    }
+
+    /// The agencies a request names as the ones the caller trusts, if it names them.
+    static func agencies(_ document: JSON) throws -> Set<String>? {
+        guard let trusted = document["agencies"] else { return nil }
+        let names = trusted.array?.compactMap(\.string).filter(Origin.isValidAgency) ?? []
+        guard names.count == trusted.array?.count, names.count <= SyncLimits.maximumOrigins else {
+            throw HTTPError(.badRequest, message: "agencies must be a list of at most \(SyncLimits.maximumOrigins) agency ids like kz-mvd")
+        }
+        return Set(names)
     }
 
     func push(_ request: Request, _ context: PeerRequestContext) async throws -> Response {

@@ -15,6 +15,9 @@ public enum SyncLimits {
     /// Bytes of operations per page, at most: half a body, so that a page of
     /// operations at their largest still fits any peer's body limit.
     public static let maximumPageBytes = maximumBody / 2
+    /// Proofs of equivocation per page, at most: three operations each, so a page
+    /// holds no more lines than a pull page.
+    public static let proofsPerPage = maximumPage / 3
     /// Origins a pull request may name as the ones the caller accepts.
     public static let maximumOrigins = 10_000
     /// One round with one peer ends after this many seconds or pulled pages, whatever

@@ -104,24 +104,32 @@ public enum Synchronizer {
         // operations of each pair, verified and planned like any, so that the
         // equivocating replica is quarantined here too.
         if let theirs = page.proofs, try await theirs != node.store.proofsDigest(agencies: agencies.map(Set.init)) {
-            let query = agencies.map { "?agencies=" + $0.joined(separator: ",") } ?? ""
-            let response = try await client.request(.GET, "/v1/sync/proofs" + query)
-            try expectSuccess(response, from: peer.id)
-            report.bytesReceived += response.body.count
-            let lines = response.body.split(separator: 0x0A)
-            guard lines.count <= SyncLimits.maximumPage, lines.allSatisfy({ $0.count <= SyncLimits.maximumOperation }) else {
-                throw RosterError(.badAnswer, "\(peer.id) sent more proofs, or larger, than a page may hold")
-            }
-            let operations = try await CPUWork.run {
-                do {
-                    return try Store.parse(lines.map(Array.init))
-                } catch let error as RosterError {
-                    throw RosterError(error.code, "\(peer.id) sent proofs that do not parse: \(error.reason)")
+            var request: [String: JSON] = agencies.map { ["agencies": .array($0.map(JSON.string))] } ?? [:]
+            // Page by page, as far as the round allows: a page is as bounded as a pull's.
+            for _ in 0..<SyncLimits.roundPages {
+                let response = try await client.request(.POST, "/v1/sync/proofs", body: CanonicalJSON.encode(.object(request)))
+                try expectSuccess(response, from: peer.id)
+                report.bytesReceived += response.body.count
+                let lines = response.body.split(separator: 0x0A)
+                guard lines.count <= SyncLimits.maximumPage, lines.allSatisfy({ $0.count <= SyncLimits.maximumOperation }) else {
+                    throw RosterError(.badAnswer, "\(peer.id) sent more proofs, or larger, than a page may hold")
                 }
+                let operations = try await CPUWork.run {
+                    do {
+                        return try Store.parse(lines.map(Array.init))
+                    } catch let error as RosterError {
+                        throw RosterError(error.code, "\(peer.id) sent proofs that do not parse: \(error.reason)")
+                    }
+                }
+                let receipt = try await node.store.receive(operations, from: peer.id)
+                let proven = receipt.outcomes.filter { if case .rejected(let error) = $0 { return error.code == .equivocation } else { return false } }
+                if !proven.isEmpty { logger.warning("\(peer.id) handed over \(proven.count) proofs of equivocation: run roster audit") }
+                guard response.header("Roster-More") == "true" else { break }
+                guard let next = response.header("Roster-After").flatMap(Int64.init), next > request["after"]?.integer ?? 0 else {
+                    throw RosterError(.badAnswer, "\(peer.id) said more proofs remain but gave no Roster-After past the last page")
+                }
+                request["after"] = .integer(next)
             }
-            let receipt = try await node.store.receive(operations, from: peer.id)
-            let proven = receipt.outcomes.filter { if case .rejected(let error) = $0 { return error.code == .equivocation } else { return false } }
-            if !proven.isEmpty { logger.warning("\(peer.id) handed over \(proven.count) proofs of equivocation: run roster audit") }
         }
 
         // Push, against the peer's own account of what it holds: its clock came with the

@@ -354,20 +354,40 @@ public final class Store: Sendable {
         return (cache.clock, cache.digest)
     }
 
-    /// Proofs of equivocation to hand to peers, of the agencies named: for each, the
-    /// operations applied at its dot and the one before (a proof may follow another
-    /// history from there), then the one kept as proof, all signed by the
-    /// equivocating replica, so any node verifies them; at most `limit` proofs.
-    public func proofs(agencies: Set<String>?, limit: Int) async throws -> [String] {
+    /// A page of the proofs of equivocation to hand to peers (see `proofs`), and
+    /// where the next page starts, if more may remain.
+    public struct ProofPage: Sendable {
+        public let bodies: [String]
+        public let next: Int64?
+    }
+
+    /// Proofs of equivocation of the agencies named, kept after `after` (a page's
+    /// `next`): for each, the operations applied at its dot and the one before (a proof
+    /// may follow another history from there), then the one kept as proof, all signed
+    /// by the equivocating replica, so any node verifies them. Reads at most `limit`
+    /// proofs, whatever their agency, and stops before `bytes`: a page costs the same
+    /// whatever the node holds.
+    public func proofs(agencies: Set<String>?, after: Int64, limit: Int, bytes: Int) async throws -> ProofPage {
         try await read { snapshot in
             let rows = try Row.fetchAll(snapshot.db, sql: """
-                SELECT e.origin, e.body, before.body, o.body FROM equivocation e
+                SELECT e.id, e.origin, before.body, o.body, e.body FROM equivocation e
                 LEFT JOIN operation before ON before.origin_id = (SELECT id FROM origin WHERE name = e.origin) AND before.seq = e.seq - 1
                 LEFT JOIN operation o ON o.origin_id = (SELECT id FROM origin WHERE name = e.origin) AND o.seq = e.seq
-                ORDER BY e.id
-                """)
-            return rows.filter { row in agencies.map { $0.contains(Origin.agency(of: row.text(0) ?? "")) } ?? true }
-                .prefix(limit).flatMap { row in [row.text(2), row.text(3), row.text(1)].compactMap { $0 } }
+                WHERE e.id > ? ORDER BY e.id LIMIT ?
+                """, arguments: [after, limit])
+            var bodies: [String] = []
+            var size = 0
+            var last = after
+            for row in rows {
+                let proof = [row.text(2), row.text(3), row.text(4)].compactMap { $0 }
+                let length = proof.reduce(0) { $0 + $1.utf8.count + 1 }
+                if !bodies.isEmpty && size + length > bytes { return ProofPage(bodies: bodies, next: last) }
+                last = row.integer(0) ?? last
+                guard agencies.map({ $0.contains(Origin.agency(of: row.text(1) ?? "")) }) ?? true else { continue }
+                bodies += proof
+                size += length
+            }
+            return ProofPage(bodies: bodies, next: rows.count == limit ? last : nil)
         }
     }
 

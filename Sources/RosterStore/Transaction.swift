@@ -70,12 +70,7 @@ struct Transaction: DatabaseReading {
             due: due,
             isEarly: { CausalDelivery.isEarly($0, now: now) })
         // Proofs first: a quarantine they prove is in the database while what follows is applied.
-        let proof = try db.cachedStatement(sql: "INSERT OR IGNORE INTO equivocation (origin, seq, body) VALUES (?, ?, ?)")
-        for operation in plan.equivocations {
-            try proof.execute(arguments: [operation.operation.origin, Int64(operation.operation.seq), operation.text])
-            try db.execute(sql: "UPDATE origin SET equivocating = 1 WHERE name = ?", arguments: [operation.operation.origin])
-            logger.warning("equivocation by \(operation.operation.origin) at \(operation.dot): both operations kept as proof")
-        }
+        for operation in plan.equivocations { try keepProof(operation) }
         for operation in plan.apply { try apply(operation) }
         let release = try db.cachedStatement(sql: "DELETE FROM pending WHERE origin = ? AND seq = ?")
         for dot in plan.released { try release.execute(arguments: [dot.origin, Int64(dot.seq)]) }
@@ -240,6 +235,19 @@ struct Transaction: DatabaseReading {
         }
         try db.execute(sql: "UPDATE origin SET head_seq = ?, head_hash = ? WHERE name = ?",
                        arguments: [Int64(last.operation.seq), Data(last.hash), last.operation.origin])
+    }
+
+    /// Keeps `operation` as the proof of its origin's fork, unless one at its seq or
+    /// lower is kept: the lowest fork quarantines the replica from there, so a later
+    /// one proves nothing new. One proof per origin bounds what a node keeps, hands to
+    /// peers and digests by the replicas its agencies enrolled, whatever a stolen key signs.
+    func keepProof(_ operation: SignedOperation) throws {
+        let (origin, seq) = (operation.operation.origin, Int64(operation.operation.seq))
+        if let kept = try Int64.fetchOne(db, sql: "SELECT min(seq) FROM equivocation WHERE origin = ?", arguments: [origin]), kept <= seq { return }
+        try db.execute(sql: "DELETE FROM equivocation WHERE origin = ? AND seq > ?", arguments: [origin, seq])
+        try db.execute(sql: "INSERT OR IGNORE INTO equivocation (origin, seq, body) VALUES (?, ?, ?)", arguments: [origin, seq, operation.text])
+        try db.execute(sql: "UPDATE origin SET equivocating = 1 WHERE name = ?", arguments: [origin])
+        logger.warning("equivocation by \(origin) at \(operation.dot): both operations kept as proof")
     }
 
     /// Replays every applied operation into fresh derived tables.

@@ -326,8 +326,13 @@ struct TrustAttackTests {
         #expect(try Self.agencyDigest(ru, "kz-mvd") == Self.agencyDigest(uz, "kz-mvd"))
         #expect(try Self.listed(ru, "a.example"), "what came before the fork stays")
         // The proofs a peer hands over are signed operations, as their schema says.
-        let proofs = try ru.curl("/v1/sync/proofs?agencies=kz-mvd", on: uz)
+        let request = folder.path("proofs-request.json")
+        try #"{"agencies":["kz-mvd"],"after":0}"#.write(to: request, atomically: true, encoding: .utf8)
+        #expect(try RosterProcess.validate(request, schema: "sync-proofs-request.schema.json").status == 0)
+        let proofs = try ru.curl("/v1/sync/proofs", on: uz, data: request)
         #expect(proofs.status == 200 && proofs.body.split(separator: "\n").count == 3, "\(proofs.body)")
+        try #"{"agencies":["uz-iib"]}"#.write(to: request, atomically: true, encoding: .utf8)
+        #expect(try ru.curl("/v1/sync/proofs", on: uz, data: request).body.isEmpty, "no proof of an agency not asked for")
         try proofs.body.write(to: folder.path("proofs.ndjson"), atomically: true, encoding: .utf8)
         #expect(try RosterProcess.validate(folder.path("proofs.ndjson"), schema: "operation.schema.json", lines: true).status == 0)
         for node in [kz, uz] { node.stop() }

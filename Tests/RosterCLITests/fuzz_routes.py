@@ -53,7 +53,11 @@ def request():
         value = rng.choice(['shop.example', 'http://[::1', '1.2.3.4/33', 'xn--', '%00', 'a' * 3000, 'http://192.0.2.1/x', '::ffff:1.2.3.4'])
         return 'GET', '/v1/check?resource=' + ''.join(c if rng.random() < 0.9 else '%' + format(rng.randrange(256), '02X') for c in value), b''
     if route == 3:
-        return 'GET', rng.choice(['/v1/status', '/v1/sync/proofs']), b''
+        if rng.random() < 0.5:
+            return 'GET', '/v1/status', b''
+        document = {'agencies': rng.choice([['kz-mvd'], ['BAD'], 'x', [1], []]), 'after': rng.choice([0, 1, -1, 2 ** 63, 'x', None])}
+        body = json.dumps(document).encode()
+        return 'POST', '/v1/sync/proofs', mutate(body) if rng.random() < 0.5 else body
     if route == 4:
         return rng.choice(['GET', 'PUT', 'DELETE', 'POST']), rng.choice(['/', '/v1', '/v1/sync', '/v1/sync/pull/x', '/..%2f', '/v1/check']), mutate(b'{}')
     return 'RAW', None, None

@@ -116,6 +116,43 @@ struct StoreTests {
         #expect(report.findings.contains { $0.contains("kz-mvd/a") && $0.contains("equivocated") })
     }
 
+    @Test("One proof per origin, at its lowest fork; proofs are handed over in pages that read a bounded number of rows")
+    func proofPages() async throws {
+        let simulation = Simulation(seed: 6, origins: ["kz-mvd/a", "kz-mvd/b", "kz-mvd/c"])
+        let t = try Timestamp("2026-11-01T10:00:00Z")
+        let fields = EntryFields(category: .drugs, basis: Self.basis)
+        let folder = try TemporaryFolder()
+        let node = try makeNode(folder, for: simulation)
+        func add(_ replica: Replica, _ value: String, after head: SignedOperation? = nil) throws -> SignedOperation {
+            replica.make(.add(resource: try Resource(kind: .domain, value: value), fields: fields),
+                         after: head.map { CausalDelivery.Head(seq: $0.operation.seq, hash: $0.hash) },
+                         clock: simulation.context(head.map { [$0.operation.origin: $0.operation.seq] } ?? [:]), time: t)
+        }
+        // a and b fork at seq 1.
+        for writer in simulation.writers.prefix(2) {
+            _ = try node.store.receive([try add(writer.replica, "\(writer.replica.origin.suffix(1)).example")])
+            _ = try node.store.receive([try add(writer.replica, "other-\(writer.replica.origin.suffix(1)).example")])
+        }
+        // c forks at seq 2, then at seq 1: the lower proof takes the place of the higher.
+        let c = simulation.writers[2].replica
+        let c1 = try add(c, "c1.example")
+        _ = try node.store.receive([c1, try add(c, "c2.example", after: c1)])
+        _ = try node.store.receive([try add(c, "c2-fork.example", after: c1)])
+        #expect(try await node.store.read { try Int64.fetchAll($0.db, sql: "SELECT seq FROM equivocation WHERE origin = 'kz-mvd/c'") } == [2])
+        #expect(try node.store.receive([try add(c, "c1-fork.example")]) == [.rejected(RosterError(.equivocation, ""))])
+        #expect(try await node.store.read { try Int64.fetchAll($0.db, sql: "SELECT seq FROM equivocation WHERE origin = 'kz-mvd/c'") } == [1])
+        #expect(try Auditor.audit(node.store).equivocations == 3)
+
+        let one = try await node.store.proofs(agencies: nil, after: 0, limit: 2, bytes: 1 << 20)
+        #expect(one.bodies.count == 4 && one.next != nil, "two proofs at seq 1: the applied operation and the proof each")
+        let two = try await node.store.proofs(agencies: nil, after: try #require(one.next), limit: 2, bytes: 1 << 20)
+        #expect(two.bodies.count == 2 && two.next == nil)
+        let small = try await node.store.proofs(agencies: nil, after: 0, limit: 2, bytes: 10)
+        #expect(small.bodies.count == 2 && small.next != nil, "past the byte bound a page stops after its first proof")
+        let other = try await node.store.proofs(agencies: ["uz-iib"], after: 0, limit: 2, bytes: 1 << 20)
+        #expect(other.bodies.isEmpty && other.next != nil, "rows of other agencies are read, not sent, and the page moves on")
+    }
+
     @Test("A bad line in an ops file leaves the database exactly as it was")
     func atomicImport() throws {
         var simulation = Simulation(seed: 21, origins: ["kz-mvd/a", "kz-mvd/b"])
