@@ -27,10 +27,10 @@ struct PeerAuthentication {
             throw HTTPError(.forbidden, message: "sync needs a client certificate whose key a peer descriptor pins")
         }
         let pin = try NodeTLS.pin(of: certificate)
-        guard let peer = try await store.peers().first(where: { $0.tlsPin == pin }) else {
+        guard let peer = try await store.peer(pinning: pin) else {
             throw HTTPError(.forbidden, message: "no peer descriptor pins this client key (sha256 \(pin)): add the client's descriptor with roster peers add")
         }
         context.channel.markPeer()
-        return peer.id
+        return peer
     }
 }

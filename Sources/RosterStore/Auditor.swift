@@ -263,7 +263,7 @@ public enum Auditor {
         var equivocating: Set<String> = []
 
         init(_ db: Database, report: inout AuditReport) throws {
-            for row in try Row.fetchAll(db, sql: "SELECT id, name, public_key, alg, head_seq, head_hash, equivocating FROM origin") {
+            for row in try Row.fetchAll(db, sql: "SELECT id, name, public_key, alg, head_seq, head_hash, equivocating, enrolled_at, retired_after FROM origin") {
                 guard let id = row.integer(0), let name = row.text(1), Origin.isValid(name) else {
                     report.findings.append("an origin row has an id or name that is not valid: the origin table was edited")
                     continue
@@ -286,6 +286,10 @@ public enum Auditor {
                 case 0?: break
                 case 1?: equivocating.insert(name)
                 default: report.findings.append("the equivocation flag of \(name) is neither 0 nor 1: the origin table was edited")
+                }
+                // An agency origin is no replica: nothing enrols or retires it.
+                if Origin.isAgencyOrigin(name), row.integer(7) != 0 || !row.isNull(8) {
+                    report.findings.append("the agency origin \(name) has an enrolment or a retirement: the origin table was edited")
                 }
             }
         }
@@ -504,20 +508,14 @@ public enum Auditor {
 
     /// Parses and verifies on every core; results keep the input order.
     static func verifyInParallel(_ bodies: [String], keys: [String: PublicKey]) -> [Result<CausalDelivery.Incoming, RosterError>] {
-        let results = UnsafeResults<Result<CausalDelivery.Incoming, RosterError>>(count: bodies.count)
-        let chunk = 512
-        DispatchQueue.concurrentPerform(iterations: (bodies.count + chunk - 1) / chunk) { index in
-            for position in index * chunk..<min(bodies.count, (index + 1) * chunk) {
-                do {
-                    let operation = try SignedOperation(parsing: Array(bodies[position].utf8))
-                    results.set(position, Verifier.check(operation, keys: keys))
-                } catch let error as RosterError {
-                    results.set(position, .failure(error))
-                } catch {
-                    results.set(position, .failure(RosterError(.malformedOperation, "\(error)")))
-                }
+        CPUWork.map(bodies, chunk: 512) { body in
+            do {
+                return Verifier.check(try SignedOperation(parsing: Array(body.utf8)), keys: keys)
+            } catch let error as RosterError {
+                return .failure(error)
+            } catch {
+                return .failure(RosterError(.malformedOperation, "\(error)"))
             }
         }
-        return results.values.map { $0! }
     }
 }

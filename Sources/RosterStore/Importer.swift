@@ -129,20 +129,6 @@ public enum Importer {
         return rows
     }
 
-    /// Maps on the bulk threads (see `BulkWork`), keeping the order; the first error
-    /// by position wins, so a bad line is reported by the same number whatever the
-    /// scheduling.
-    static func parallelMap<T: Sendable, U>(_ items: [T], _ transform: @escaping @Sendable (T) throws -> U) throws -> [U] {
-        let results = UnsafeResults<Result<U, Error>>(count: items.count)
-        let chunk = 512
-        BulkWork.shared.perform(iterations: (items.count + chunk - 1) / chunk) { index in
-            for position in index * chunk..<min(items.count, (index + 1) * chunk) {
-                results.set(position, Result { try transform(items[position]) })
-            }
-        }
-        return try results.values.map { try $0!.get() }
-    }
-
     public static func row(_ values: [String: String], line: Int, sharedFields: EntryFields? = nil,
                            broad: BroadEntries) throws -> Row {
         do {

@@ -250,6 +250,12 @@ public final class Store: Sendable {
     public func peers() throws -> [Peer] { try read { try $0.peers() } }
     public func peers() async throws -> [Peer] { try await read { try $0.peers() } }
 
+    /// The id of the peer whose descriptor pins this TLS key (SHA-256 of its SPKI):
+    /// one indexed row per sync request, no descriptor parsed.
+    public func peer(pinning pin: String) async throws -> String? {
+        try await read { try String.fetchOne($0.db, sql: "SELECT id FROM peer WHERE tls_spki_sha256 = ? ORDER BY id LIMIT 1", arguments: [pin]) }
+    }
+
     /// An entry and its signed history (the add, then every change in applied order).
     public func entry(_ id: Dot) throws -> (entry: Entry, history: [SignedOperation])? {
         try read { snapshot in
@@ -399,7 +405,7 @@ public final class Store: Sendable {
 
     /// Parses lines of signed operations on every core; the first bad line throws with its number.
     public static func parse(_ lines: [[UInt8]]) throws -> [SignedOperation] {
-        try Importer.parallelMap(Array(lines.enumerated())) { index, line in
+        try CPUWork.map(Array(lines.enumerated()), chunk: 512) { index, line in
             do {
                 return try SignedOperation(parsing: line)
             } catch let error as RosterError {

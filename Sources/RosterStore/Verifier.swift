@@ -52,15 +52,7 @@ enum Verifier {
     }
 
     static func verify(_ batch: [SignedOperation], keys: [String: PublicKey]) -> [Result<CausalDelivery.Incoming, RosterError>] {
-        let results = UnsafeResults<Result<CausalDelivery.Incoming, RosterError>>(count: batch.count)
-        let chunk = 256
-        let chunks = (batch.count + chunk - 1) / chunk
-        BulkWork.shared.perform(iterations: chunks) { index in
-            for position in index * chunk..<min(batch.count, (index + 1) * chunk) {
-                results.set(position, check(batch[position], keys: keys))
-            }
-        }
-        return results.values.map { $0! }
+        CPUWork.map(batch, chunk: 256) { check($0, keys: keys) }
     }
 
     static func check(_ operation: SignedOperation, keys: [String: PublicKey]) -> Result<CausalDelivery.Incoming, RosterError> {
@@ -76,32 +68,4 @@ enum Verifier {
             return .failure(RosterError(.badSignature, "\(error)"))
         }
     }
-}
-
-/// Slots written by disjoint indices from concurrent iterations. Unchecked
-/// Sendable without a lock: each slot has one writer, and the caller reads only
-/// after the iterations have joined (`BulkWork.perform` returns, a group waits).
-final class UnsafeResults<Value>: @unchecked Sendable {
-    private let slots: UnsafeMutableBufferPointer<Value?>
-
-    init(count: Int) {
-        slots = .allocate(capacity: count)
-        slots.initialize(repeating: nil)
-    }
-
-    deinit {
-        slots.deinitialize()
-        slots.deallocate()
-    }
-
-    func set(_ index: Int, _ value: Value) { slots[index] = value }
-
-    var values: [Value?] { Array(slots) }
-}
-
-/// Carries a closure the caller knows is safe to call from several threads.
-/// Unchecked Sendable without a lock: that is the caller's claim, made where it is boxed.
-struct UncheckedBox<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }

@@ -60,7 +60,9 @@ struct AuditMutationTests {
     /// node holds no second account of them (pending rows come again with the next
     /// sync; peer descriptors are signed in a later format).
     static let columns: [String: [String]] = [
-        "origin": ["id", "name", "public_key", "alg", "head_seq", "head_hash", "equivocating"],
+        "origin": ["id", "name", "public_key", "alg", "head_seq", "head_hash", "equivocating", "enrolled_at", "retired_after"],
+        "agency": ["name", "root_sha256", "keys", "distrusted"],
+        "trust_event": ["time", "agency", "event", "detail", "root_sha256", "distrusted", "hash"],
         "operation": ["origin_id", "seq", "target", "body"],
         "pending": ["origin", "seq", "waits_origin", "waits_seq", "source", "body", "waits_until"],
         "pending_usage": ["scope", "operations", "bytes"],
@@ -102,7 +104,7 @@ struct AuditMutationTests {
     /// it, or the new value equals the old).
     static func mutate(_ db: Database, using rng: inout SplitMix64) throws -> String? {
         let table = columns.keys.sorted().randomElement(using: &rng)!
-        let key = ["entry": "origin, seq", "pending": "origin, seq", "pending_usage": "scope", "meta": "key", "peer": "id",
+        let key = ["entry": "origin, seq", "pending": "origin, seq", "pending_usage": "scope", "meta": "key", "peer": "id", "agency": "name",
                    "digest_chunk": "origin, chunk"][table]
         // The digest's generation is a counter with no second account: edited, the next digest is hashed whole.
         let exempt = table == "meta" ? " WHERE key != 'chunks.generation'" : ""
@@ -113,7 +115,7 @@ struct AuditMutationTests {
         let arguments = StatementArguments(picked.databaseValues)
 
         switch Int.random(in: 0..<10, using: &rng) {
-        case 0 where ["operation", "entry", "equivocation", "origin"].contains(table):
+        case 0 where ["operation", "entry", "equivocation", "origin", "agency", "trust_event"].contains(table):
             try db.execute(sql: "DELETE FROM \(table) WHERE \(condition)", arguments: arguments)
             return "deleted a row of \(table)"
         case 2:
