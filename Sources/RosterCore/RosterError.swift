@@ -1,5 +1,7 @@
 /// The error every Roster module throws: tests compare the `code`, people read
-/// the `reason`, which names what is wrong and what to do next.
+/// the `reason`, which names what is wrong and what to do next. Core's codes are
+/// the domain's; the store and the network add their own (`RosterError+Store`,
+/// `RosterError+Network`), and each edge maps codes to what it answers.
 public struct RosterError: Error, Hashable, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, RawRepresentable, CustomStringConvertible {
         public var rawValue: String
@@ -17,8 +19,6 @@ public struct RosterError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let revokedEntry = Code(rawValue: "revoked-entry")
         /// A public suffix or a very wide network, added without `--broad`.
         public static let broadEntry = Code(rawValue: "broad-entry")
-        /// A known peer's descriptor with another endpoint or TLS pin, added without `--replace`.
-        public static let peerChanged = Code(rawValue: "peer-changed")
         public static let equivocation = Code(rawValue: "equivocation")
         /// An agency this node has not pinned, or has distrusted.
         public static let untrustedAgency = Code(rawValue: "untrusted-agency")
@@ -29,20 +29,8 @@ public struct RosterError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let notYetVerifiable = Code(rawValue: "not-yet-verifiable")
         /// An operation of a replica past the seq its agency retired it at: void.
         public static let retired = Code(rawValue: "retired")
-        public static let pendingFull = Code(rawValue: "pending-full")
-        public static let nodeExists = Code(rawValue: "node-exists")
-        public static let noNode = Code(rawValue: "no-node")
         public static let badKey = Code(rawValue: "bad-key")
         public static let badInput = Code(rawValue: "bad-input")
-        public static let storage = Code(rawValue: "storage")
-        /// A peer that cannot be reached, does not answer in time, refuses, or is not the pinned key.
-        public static let unreachable = Code(rawValue: "unreachable")
-        public static let timeout = Code(rawValue: "timeout")
-        public static let peerRefused = Code(rawValue: "peer-refused")
-        public static let pinMismatch = Code(rawValue: "pin-mismatch")
-        /// A peer that answered, but not as the protocol says (a clock that does not follow, a page too large).
-        public static let badAnswer = Code(rawValue: "bad-answer")
-        public static let syncIncomplete = Code(rawValue: "sync-incomplete")
     }
 
     public var code: Code
