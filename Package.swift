@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
+        // Key files (PKCS #8 and SubjectPublicKeyInfo PEM); already in the graph through swift-certificates.
+        .package(url: "https://github.com/apple/swift-asn1.git", exact: "1.7.4"),
         // The network edge only: the HTTPS node server, the peer client and certificates.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -43,6 +45,7 @@ let package = Package(
                 "RosterCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
         // HTTPS sync between peers: mutual TLS pinned to peer descriptors.
@@ -104,7 +107,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RosterCLITests",
-            dependencies: ["RosterCore", "RosterTestSupport", "roster", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["RosterCore", "RosterStore", "RosterTestSupport", "roster", .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["fake_peer.py", "fuzz_routes.py"]
         ),
     ]

@@ -27,15 +27,8 @@ public struct ReplicaKey: @unchecked Sendable, CustomStringConvertible {
         }
     }
 
-    /// PKCS #8 PEM, as `openssl genpkey -algorithm ed25519` writes it.
-    public init(pem: String) throws {
-        guard let der = PEM.decode(pem, label: "PRIVATE KEY"), der.count == 48,
-            Array(der.prefix(16)) == PEM.pkcs8Ed25519Prefix
-        else { throw RosterError(.badKey, "the private key file is not an Ed25519 PKCS #8 PEM key") }
-        try self.init(rawRepresentation: der.suffix(32))
-    }
-
-    public var pem: String { PEM.encode(PEM.pkcs8Ed25519Prefix + Array(key.rawRepresentation), label: "PRIVATE KEY") }
+    /// The 32-byte seed, for the key file only (`KeyFile` in the store).
+    public var rawRepresentation: [UInt8] { Array(key.rawRepresentation) }
 
     public var publicKey: PublicKey { PublicKey(key.publicKey) }
 
@@ -76,33 +69,10 @@ public struct PublicKey: Hashable, @unchecked Sendable {
 
     public var base64: String { Base64.encode(raw) }
 
-    /// SubjectPublicKeyInfo PEM, which `openssl pkeyutl -verify` reads.
-    public var pem: String { PEM.encode(PEM.spkiEd25519Prefix + raw, label: "PUBLIC KEY") }
-
     public func isValidSignature(_ signature: [UInt8], for message: [UInt8]) -> Bool {
         signature.count == 64 && key.isValidSignature(signature, for: message)
     }
 
     public static func == (lhs: PublicKey, rhs: PublicKey) -> Bool { lhs.raw == rhs.raw }
     public func hash(into hasher: inout Hasher) { hasher.combine(raw) }
-}
-
-enum PEM {
-    /// DER of PKCS #8 PrivateKeyInfo for Ed25519 (RFC 8410), up to the 32-byte seed.
-    static let pkcs8Ed25519Prefix: [UInt8] = [0x30, 0x2E, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]
-    /// DER of SubjectPublicKeyInfo for Ed25519 (RFC 8410), up to the 32-byte key.
-    static let spkiEd25519Prefix: [UInt8] = [0x30, 0x2A, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x03, 0x21, 0x00]
-
-    static func encode(_ der: [UInt8], label: String) -> String {
-        let body = Data(der).base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
-        return "-----BEGIN \(label)-----\n\(body)\n-----END \(label)-----\n"
-    }
-
-    static func decode(_ pem: String, label: String) -> [UInt8]? {
-        let lines = pem.split(whereSeparator: \.isNewline).map { String($0).trimmingWhitespace() }
-        guard let begin = lines.firstIndex(of: "-----BEGIN \(label)-----"),
-            let end = lines.firstIndex(of: "-----END \(label)-----"), begin < end
-        else { return nil }
-        return Data(base64Encoded: lines[(begin + 1)..<end].joined()).map(Array.init)
-    }
 }
