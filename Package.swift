@@ -100,6 +100,7 @@ let package = Package(
         .testTarget(
             name: "RosterNetworkTests",
             dependencies: [
+                "RosterCore",
                 "RosterNetwork",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -128,6 +128,11 @@ public struct IPNetwork: Hashable, Sendable, CustomStringConvertible {
 
     public var isSingleAddress: Bool { length == address.bitWidth }
 
+    /// Whether `other` is in this network (of the same family).
+    public func contains(_ other: IPAddress) -> Bool {
+        other.bitWidth == address.bitWidth && other.masked(to: length) == address
+    }
+
     public var description: String { "\(address)/\(length)" }
 }
 

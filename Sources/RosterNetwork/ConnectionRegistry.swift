@@ -13,6 +13,12 @@ import RosterCore
 /// that asks something, and a peer's connection is never the one closed. Only
 /// when every connection counted is a peer's is the newcomer refused.
 ///
+/// A reverse proxy named with `serve --proxy` carries many clients on its
+/// connections: they count against the total only, not against one client's bound.
+/// Nothing else is taken from a proxy: no `X-Forwarded-For` header and no PROXY
+/// protocol line is read, from it or anyone, since nothing the node answers depends
+/// on who the client is.
+///
 /// Each choice walks the connections counted (at most the total, 2,000): a flood of
 /// accepts costs that walk per accept, under one lock, which is cheap next to the
 /// TLS handshake the flood also asks for. Hummingbird's accept limit stays above the
@@ -35,10 +41,18 @@ final class ConnectionRegistry: Sendable {
     private let state = NIOLockedValueBox(State())
     let perClient: Int
     let total: Int
+    let proxies: [IPNetwork]
 
-    init(perClient: Int = SyncLimits.connectionsPerClient, total: Int) {
+    init(perClient: Int = SyncLimits.connectionsPerClient, total: Int, proxies: [IPNetwork] = []) {
         self.perClient = perClient
         self.total = total
+        self.proxies = proxies
+    }
+
+    /// Whether `client` (as `client(of:)` names it) is a configured reverse proxy.
+    func isProxy(_ client: String) -> Bool {
+        guard !proxies.isEmpty, let address = try? IPAddress(String(client.prefix { $0 != "/" })) else { return false }
+        return proxies.contains { $0.contains(address) }
     }
 
     /// The client a connection counts against: the IPv4 address (also when written
@@ -58,7 +72,7 @@ final class ConnectionRegistry: Sendable {
         let made: (room: Bool, evicted: (any Channel)?) = state.withLockedValue { state in
             var evicted: (any Channel)?
             // Making room for the client also makes room in the total.
-            if state.byClient[client]?.count ?? 0 >= perClient {
+            if state.byClient[client]?.count ?? 0 >= perClient && !isProxy(client) {
                 guard let victim = Self.evict(from: &state, only: client) else { return (false, nil) }
                 evicted = victim
             } else if state.total >= total {

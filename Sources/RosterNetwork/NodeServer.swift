@@ -12,13 +12,15 @@ import RosterStore
 /// certificate key matches a peer descriptor's pin; `check` answers anyone, from
 /// an in-memory index that follows the database within half a second.
 public enum NodeServer {
+    /// `proxies` are the reverse proxies in front of the node, if any: their
+    /// connections carry many clients, so no one client's bound applies to them.
     public static func application(node: Node, tls: NodeTLS, host: String, port: Int, policy: BroadPolicy = .all,
-                                   logger: Logger) throws -> some ApplicationProtocol {
+                                   proxies: [IPNetwork] = [], logger: Logger) throws -> some ApplicationProtocol {
         let router = Router(context: PeerRequestContext.self)
         router.add(middleware: ErrorBodyMiddleware())
         let store = node.store
         let live = LiveRoster(store: store)
-        let registry = ConnectionRegistry(total: SyncLimits.connections())
+        let registry = ConnectionRegistry(total: SyncLimits.connections(), proxies: proxies)
         // Loads on a reader thread beside the starting server; until then check reads SQLite.
         Task(priority: .utility) {
             do {

@@ -16,6 +16,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "PEM certificate to serve instead of the node's own self-signed one.") var tlsCert: String?
     @Option(help: "PEM private key of --tls-cert.") var tlsKey: String?
     @Option(help: "Seconds between anti-entropy rounds with each peer (0: never).") var interval: Double = 30
+    @Option(help: ArgumentHelp("A reverse proxy in front of the node (an address or a CIDR network; repeat for more): its connections carry many clients, so the per-client connection bound does not apply to it.",
+                               valueName: "ADDRESS")) var proxy: [String] = []
     @OptionGroup var policyOptions: PolicyOptions
 
     func run() async throws {
@@ -32,11 +34,20 @@ struct Serve: AsyncParsableCommand {
         guard (tlsCert == nil) == (tlsKey == nil) else {
             throw RosterError(.invalidField, "give --tls-cert and --tls-key together")
         }
+        let proxies = try proxy.map { text in
+            do {
+                return text.contains("/") ? try IPNetwork(text) : IPNetwork(address: try IPAddress(text), length: try IPAddress(text).bitWidth)
+            } catch let error as RosterError where text.contains("/") {
+                throw RosterError(.invalidField, "--proxy: \(error.reason)")
+            } catch {
+                throw RosterError(.invalidField, "--proxy \"\(text)\" is not an IP address or a CIDR network like 10.0.0.0/8")
+            }
+        }
         let opened = try node.openNode()
         let tls = try NodeTLS.load(folder: opened.folder, origin: opened.identity.origin, certificatePath: tlsCert, keyPath: tlsKey)
         var logger = Logger(label: "roster.serve")
         logger.logLevel = ProcessInfo.processInfo.environment["ROSTER_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
-        let app = try NodeServer.application(node: opened, tls: tls, host: host, port: port, policy: policyOptions.policy(), logger: logger)
+        let app = try NodeServer.application(node: opened, tls: tls, host: host, port: port, policy: policyOptions.policy(), proxies: proxies, logger: logger)
         var services: [any Service] = [app]
         if interval > 0 { services.append(AntiEntropy(node: opened, tls: tls, interval: interval, logger: logger)) }
         logger.info("serving \(opened.identity.origin) on https://\(listen), TLS key sha256 \(tls.pin)")

@@ -415,6 +415,18 @@ struct CLITests {
         #expect(!status.stdout.contains("PRIVATE"))
     }
 
+    @Test("serve --proxy takes addresses and networks, and refuses anything else with one line before it listens")
+    func proxyOption() throws {
+        let folder = try TemporaryFolder()
+        let node = RosterProcess(data: folder.path("node"))
+        #expect(try node.run(["init", "--agency", "kz-mvd"]).status == 0)
+        for bad in ["nginx", "10.0.0.1/8", "10.0.0.0/33", "::1/129"] {
+            let refused = try node.run(["serve", "--listen", "127.0.0.1:0", "--proxy", bad])
+            #expect(refused.status == 2 && refused.stderr.contains("--proxy") && refused.stderr.split(separator: "\n").count == 1,
+                    "\(bad): \(refused.stderr)")
+        }
+    }
+
     @Test("Peers/demo holds descriptors that follow the schema and that a node accepts, each as a peer")
     func demoDescriptors() throws {
         let demo = RosterProcess.repository.appendingPathComponent("Peers/demo")

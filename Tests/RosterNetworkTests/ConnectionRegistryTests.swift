@@ -1,5 +1,6 @@
 import NIOCore
 import NIOEmbedded
+import RosterCore
 import Testing
 
 @testable import RosterNetwork
@@ -75,6 +76,21 @@ struct ConnectionRegistryTests {
         #expect(registry.count == 3)
         #expect(registry.open(EmbeddedChannel(), client: "198.51.100.10"))
         #expect(try !closed(channels[3]), "a free slot closes nobody")
+    }
+
+    @Test("A configured reverse proxy is not held to one client's bound, only to the total; its neighbour is")
+    func proxies() throws {
+        let registry = ConnectionRegistry(perClient: 2, total: 10, proxies: [try IPNetwork("192.0.2.0/28"), try IPNetwork("2001:db8:5::/48")])
+        let proxied = (0..<8).map { _ in EmbeddedChannel() }
+        for channel in proxied { #expect(registry.open(channel, client: "192.0.2.9")) }
+        #expect(try proxied.allSatisfy { try !closed($0) }, "eight connections of the proxy stay")
+        #expect(registry.isProxy(ConnectionRegistry.client(of: try Self.address("2001:db8:5:1::7"))))
+        #expect(!registry.isProxy("192.0.2.16") && !registry.isProxy("2001:db8:6::/64") && !registry.isProxy("?"))
+        let neighbour = (0..<3).map { _ in EmbeddedChannel() }
+        for channel in neighbour { #expect(registry.open(channel, client: "192.0.2.16")) }
+        #expect(try closed(neighbour[0]), "outside the proxy's network the client's bound holds")
+        #expect(registry.open(EmbeddedChannel(), client: "198.51.100.1"))
+        #expect(try closed(proxied[0]), "the total still holds, for the proxy too")
     }
 
     /// Whether `close` was called: an embedded channel's close future is then done.
