@@ -346,7 +346,7 @@ public enum Auditor {
                 continue
             }
             let op = operation.operation
-            for scope in ["*", "origin " + (row.text(0) ?? "?"), "source " + (row.text(4) ?? "?")] {
+            for scope in ["*", "origin " + (row.text(0) ?? "?"), "source " + (row.text(4) ?? "?"), "agency " + Origin.agency(of: row.text(0) ?? "?")] {
                 usage[scope, default: (0, 0)].operations += 1
                 usage[scope, default: (0, 0)].bytes += Int64(body.utf8.count)
             }

@@ -9,6 +9,10 @@ import RosterCore
 public enum PendingLimits {
     /// Operations of one origin.
     public static let perOrigin = 10_000
+    /// Operations of one agency's replicas: a quarter of the total, so that agencies
+    /// whose replicas send what never applies (two at once, or three) leave room for
+    /// the others' operations that wait.
+    public static let perAgency = 25_000
     /// Operations delivered by one peer (or by `import`).
     public static let perSource = 50_000
     /// Operations in all, and their bytes.
@@ -23,7 +27,7 @@ struct PendingUsage {
     private var bytes = 0
 
     init(_ db: Database, origins: Set<String>, source: String) throws {
-        let scopes = ["*", "source " + source] + origins.map { "origin " + $0 }
+        let scopes = ["*", "source " + source] + origins.map { "origin " + $0 } + Set(origins.map(Origin.agency)).map { "agency " + $0 }
         let placeholders = Array(repeating: "?", count: scopes.count).joined(separator: ", ")
         for row in try Row.fetchAll(db, sql: "SELECT scope, operations, bytes FROM pending_usage WHERE scope IN (\(placeholders))",
                                     arguments: StatementArguments(scopes)) {
@@ -36,8 +40,10 @@ struct PendingUsage {
     /// Why `operation` may not wait, or nil if it may; counts it if it may.
     mutating func admit(_ operation: SignedOperation, waitingFor dot: String, source: String) -> RosterError? {
         let origin = operation.operation.origin
+        let agency = Origin.agency(of: origin)
         let bounds = [
             ("origin " + origin, PendingLimits.perOrigin, "of \(origin)"),
+            ("agency " + agency, PendingLimits.perAgency, "of agency \(agency)"),
             ("source " + source, PendingLimits.perSource, "from \(source)"),
             ("*", PendingLimits.total, "in all"),
         ]

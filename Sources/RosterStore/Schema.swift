@@ -65,7 +65,7 @@ enum Schema {
         -- An operation signed too far ahead of this node's clock waits for its time (Unix seconds).
         CREATE INDEX pending_until ON pending(waits_until) WHERE waits_until IS NOT NULL;
 
-        -- Operations and bytes pending per origin, per source and in total ('*'), kept
+        -- Operations and bytes pending per origin, per agency, per source and in total ('*'), kept
         -- by SQLite itself, so that the bounds are checked without scanning the table.
         CREATE TABLE pending_usage (
             scope TEXT PRIMARY KEY NOT NULL,
@@ -74,12 +74,13 @@ enum Schema {
         ) WITHOUT ROWID;
         CREATE TRIGGER pending_added AFTER INSERT ON pending BEGIN
             INSERT INTO pending_usage (scope, operations, bytes)
-                VALUES ('*', 1, length(NEW.body)), ('origin ' || NEW.origin, 1, length(NEW.body)), ('source ' || NEW.source, 1, length(NEW.body))
+                VALUES ('*', 1, length(NEW.body)), ('origin ' || NEW.origin, 1, length(NEW.body)), ('source ' || NEW.source, 1, length(NEW.body)),
+                    ('agency ' || substr(NEW.origin, 1, instr(NEW.origin, '/') - 1), 1, length(NEW.body))
                 ON CONFLICT (scope) DO UPDATE SET operations = operations + 1, bytes = bytes + excluded.bytes;
         END;
         CREATE TRIGGER pending_removed AFTER DELETE ON pending BEGIN
             UPDATE pending_usage SET operations = operations - 1, bytes = bytes - length(OLD.body)
-                WHERE scope IN ('*', 'origin ' || OLD.origin, 'source ' || OLD.source);
+                WHERE scope IN ('*', 'origin ' || OLD.origin, 'source ' || OLD.source, 'agency ' || substr(OLD.origin, 1, instr(OLD.origin, '/') - 1));
             DELETE FROM pending_usage WHERE operations <= 0;
         END;
 

@@ -111,6 +111,55 @@ struct PendingTests {
         #expect(report.findings.isEmpty && report.operations == operations.count + 4, "\(report.findings.prefix(3))")
     }
 
+    @Test("Two agencies that fill what may wait are held to a quarter each: a third agency's operations still apply, or wait")
+    func twoHostileAgencies() throws {
+        let folder = try TemporaryFolder()
+        let time = try Timestamp("2026-11-01T10:00:00Z")
+        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"),
+                                   agency: .found(key: AgencyKey.random()), key: .random(), clock: .fixed(time))
+        var replicas: [String: [Replica]] = [:]
+        var enrolled: [String: VectorClock] = [:]
+        for agency in ["xa-bad", "xb-bad", "kz-mvd"] {
+            var chain = try AgencyChain(agency: agency, keys: [AgencyKey.random()], time: time)
+            for index in 0..<3 {
+                let replica = Replica(origin: "\(agency)/r\(index)", key: ReplicaKey.random())
+                enrolled[agency] = try chain.enrol(replica)
+                replicas[agency, default: []].append(replica)
+            }
+            try node.store.trust(agency, root: chain.root.fingerprint, replacing: false)
+            #expect(try node.store.receive(chain.events).allSatisfy { $0 == .applied })
+        }
+        // Each hostile replica sends 9,000 operations whose first never comes: 27,000 an agency.
+        func waiting(_ replica: Replica, count: Int, from first: Int = 1) throws -> [SignedOperation] {
+            // Seq 1 has no prev; past it, a prev that no operation has: the past never comes.
+            var head = first == 1 ? nil : CausalDelivery.Head(seq: UInt64(first - 1), hash: [UInt8](repeating: 7, count: 32))
+            return try (first..<(first + count)).map { number in
+                let operation = replica.make(.add(resource: try Resource(kind: .domain, value: "\(replica.origin.replacingOccurrences(of: "/", with: "-"))-\(number).example"),
+                                                  fields: Self.fields), after: head, clock: enrolled[replica.agency]!, time: time)
+                head = CausalDelivery.Head(seq: operation.operation.seq, hash: operation.hash)
+                return operation
+            }
+        }
+        var refused = 0
+        for agency in ["xa-bad", "xb-bad"] {
+            for replica in replicas[agency]! {
+                let outcomes = try node.store.receive(try waiting(replica, count: 9_000, from: 2), from: "peer-\(agency)")
+                refused += outcomes.filter { $0 == .rejected(RosterError(.pendingFull, "")) }.count
+            }
+        }
+        #expect(refused == 2 * (27_000 - PendingLimits.perAgency), "each agency held to its quarter")
+        #expect(try node.store.read { try $0.counts().pending } == 2 * PendingLimits.perAgency)
+
+        let honest = replicas["kz-mvd"]![0]
+        let fresh = try waiting(honest, count: 1)
+        #expect(fresh[0].operation.prev == nil)
+        #expect(try node.store.receive(fresh, from: "peer-kz") == [.applied], "a fresh operation applies at once")
+        let late = try waiting(replicas["kz-mvd"]![1], count: 100, from: 2)
+        #expect(try node.store.receive(late, from: "peer-kz").allSatisfy { $0 == .pending }, "and what waits still has room")
+        let findings = try Auditor.audit(node.store).findings
+        #expect(findings.isEmpty, "\(findings.prefix(3))")
+    }
+
     @Test("An operation waiting on another origin is woken by that origin's operation, across batches and a reopen")
     func crossOriginWait() throws {
         var simulation = Simulation(seed: 31)
