@@ -13,7 +13,7 @@ public final class Store: Sendable {
     let logger: Logger
     /// What each write transaction takes as the time: operations made, trust
     /// changes recorded, and operations signed ahead waiting for theirs.
-    let wallClock: WallClock
+    public let wallClock: WallClock
 
     /// Opens (and migrates) the database at `path`, creating it if needed.
     public init(path: String, clock: WallClock, logger: Logger = Logger(label: "roster.store")) throws {
