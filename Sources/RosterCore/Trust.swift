@@ -45,6 +45,13 @@ public struct Trust: Sendable, Equatable {
         self.forks = forks
     }
 
+    /// Takes `replica` as enrolled at the agency's `seq`, void from `voidFrom` on when
+    /// given: what a node derives for a replica whose enrol does not count (see the
+    /// store's key-event forks).
+    public mutating func enrol(_ replica: String, key: PublicKey, at seq: UInt64, voidFrom: UInt64? = nil) {
+        replicas[replica] = Enrolment(key: key, enrolledAt: seq, retiredAfter: voidFrom.map { $0 - 1 })
+    }
+
     /// Trusts an agency whose root key has this fingerprint; a pin already held stays.
     public mutating func pin(_ agency: String, root: String) {
         if agencies[agency] == nil { agencies[agency] = Agency(root: root) }

@@ -36,7 +36,8 @@ public struct VectorClock: Hashable, Sendable, CustomStringConvertible {
     public init(json: JSON) throws {
         guard let members = json.object else { throw RosterError(.malformedOperation, "clock must be an object") }
         var counters: [String: UInt64] = [:]
-        for (origin, value) in members {
+        // In key order, so that of two bad entries the same one is named every time.
+        for (origin, value) in members.sorted(by: { $0.key < $1.key }) {
             guard Origin.isValid(origin), let count = value.integer, count > 0 else {
                 throw RosterError(.malformedOperation, "clock entry \(origin) must name an origin and a positive count")
             }

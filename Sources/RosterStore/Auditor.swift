@@ -468,8 +468,15 @@ public enum Auditor {
             guard let last = trust.lastValid(origin) else { continue }
             let void = try count("SELECT count(*) FROM operation WHERE origin_id = (SELECT id FROM origin WHERE name = ?) AND seq > ?",
                                  [origin, Int64(clamping: last)])
-            let why = trust.forks[origin].map { $0 - 1 == last ? "quarantined from seq \($0), where it signed two operations" : nil } ?? nil
+            var why = trust.forks[origin].map { $0 - 1 == last ? "quarantined from seq \($0), where it signed two operations" : nil } ?? nil
+            if let enrolment = trust.replicas[origin], enrolment.enrolledAt == 0, last == 0 {
+                why = "enrolled only by a key event that does not count (its agency's chain forked there)"
+            }
             report.history.append("\(origin) is \(why ?? "retired by its agency after seq \(last)"): \(void) operations of it held here are void")
+        }
+        for (origin, fork) in (try? Snapshot(db: db).unresolvedKeyEventForks())?.sorted(by: { $0.key < $1.key }) ?? [] {
+            report.history.append("\(Origin.agency(of: origin)) signed two key events at seq \(fork): its key events from there are quarantined "
+                + "until a later one, signed by its keys as they stood before, names the one that stands")
         }
     }
 

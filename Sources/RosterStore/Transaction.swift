@@ -16,6 +16,10 @@ struct Transaction: DatabaseReading {
     /// applied dot wakes, so a batch costs what it moves, not what waits.
     func receive(_ verified: [Result<CausalDelivery.Incoming, RosterError>], from source: String) throws -> [CausalDelivery.Outcome] {
         let valid = verified.compactMap { try? $0.get() }
+        // An agency's fork is quarantined, or resolved, by what this batch brings: then
+        // the trust and the view are derived again, from its key events (`KeyEventForks`).
+        let disputed = try unresolvedKeyEventForks()
+        let swapped = try takeNamedKeyEvents(valid)
         // Operations that waited for their time, which has come: they join this batch.
         let due = try Row.fetchAll(db, sql: "SELECT body FROM pending WHERE waits_until <= ?",
                                    arguments: [now.seconds + CausalDelivery.maximumSkew]).compactMap { row in
@@ -116,6 +120,11 @@ struct Transaction: DatabaseReading {
         }
         // Retires and quarantines of this batch take what they void out of the view.
         for retirement in plan.retirements { try void(retirement.replica, after: retirement.after) }
+        let changed = try unresolvedKeyEventForks() != disputed
+        if swapped || changed {
+            logger.warning("a fork of an agency's key events was found or resolved: the trust and the view are derived again")
+            try rebuild()
+        }
         var outcomes = plan.outcomes.makeIterator()
         return verified.map { result in
             switch result {
@@ -237,14 +246,19 @@ struct Transaction: DatabaseReading {
                        arguments: [Int64(last.operation.seq), Data(last.hash), last.operation.origin])
     }
 
-    /// Keeps `operation` as the proof of its origin's fork, unless one at its seq or
+    /// Keeps `operation` as the proof of its replica's fork, unless one at its seq or
     /// lower is kept: the lowest fork quarantines the replica from there, so a later
-    /// one proves nothing new. One proof per origin bounds what a node keeps, hands to
-    /// peers and digests by the replicas its agencies enrolled, whatever a stolen key signs.
+    /// one proves nothing new. One proof per replica bounds what a node keeps, hands to
+    /// peers and digests by the replicas its agencies enrolled, whatever a stolen key
+    /// signs. An agency origin keeps one per seq (see `KeyEventForks`).
     func keepProof(_ operation: SignedOperation) throws {
         let (origin, seq) = (operation.operation.origin, Int64(operation.operation.seq))
-        if let kept = try Int64.fetchOne(db, sql: "SELECT min(seq) FROM equivocation WHERE origin = ?", arguments: [origin]), kept <= seq { return }
-        try db.execute(sql: "DELETE FROM equivocation WHERE origin = ? AND seq > ?", arguments: [origin, seq])
+        // An agency's fork is resolved by a later key event, and its chain goes on: a
+        // fork past a resolved one is new. Only an agency's keys can make one.
+        if !Origin.isAgencyOrigin(origin) {
+            if let kept = try Int64.fetchOne(db, sql: "SELECT min(seq) FROM equivocation WHERE origin = ?", arguments: [origin]), kept <= seq { return }
+            try db.execute(sql: "DELETE FROM equivocation WHERE origin = ? AND seq > ?", arguments: [origin, seq])
+        }
         try db.execute(sql: "INSERT OR IGNORE INTO equivocation (origin, seq, body) VALUES (?, ?, ?)", arguments: [origin, seq, operation.text])
         try db.execute(sql: "UPDATE origin SET equivocating = 1 WHERE name = ?", arguments: [origin])
         logger.warning("equivocation by \(origin) at \(operation.dot): both operations kept as proof")

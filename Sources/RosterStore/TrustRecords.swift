@@ -86,11 +86,14 @@ extension DatabaseReading {
     func replayedTrust(_ account: TrustAccount, forks: [String: UInt64]) throws -> (trust: Trust, refusals: [String]) {
         var trust = Trust(agencies: account.pins.mapValues { Trust.Agency(root: $0.root) }, forks: forks)
         var refusals: [String] = []
+        let disputed = (try? unresolvedKeyEventForks()) ?? [:]
         let bodies = try String.fetchCursor(db, sql: """
             SELECT body FROM operation JOIN origin ON origin.id = origin_id WHERE origin.name LIKE '%/agency' ORDER BY position
             """)
         while let body = try bodies.next() {
             guard let operation = try? SignedOperation(parsing: Array(body.utf8)), operation.operation.isKeyEvent else { continue }
+            // Quarantined: from an unresolved fork of its agency on (`KeyEventForks`).
+            if let fork = disputed[operation.operation.origin], operation.operation.seq >= fork { continue }
             if let refusal = trust.refusal(of: operation, checkedKey: nil) {
                 refusals.append("key event \(operation.dot): \(refusal.reason)")
                 continue
@@ -98,6 +101,13 @@ extension DatabaseReading {
             _ = trust.apply(operation.operation)
         }
         for (name, pin) in account.pins where pin.distrusted { trust.distrust(name) }
+        // A replica that only a quarantined key event, or one that lost a fork, enrolled
+        // signs nothing that counts: it stays, void from its first seq.
+        for row in try Row.fetchAll(db, sql: "SELECT name, public_key FROM origin") {
+            guard let name = row.text(0), !Origin.isAgencyOrigin(name), trust.replicas[name] == nil,
+                let raw = row.blob(1), let key = try? PublicKey(raw: raw) else { continue }
+            trust.enrol(name, key: key, at: 0, voidFrom: 1)
+        }
         return (trust, refusals)
     }
 }

@@ -59,7 +59,7 @@ struct DecoderAgreementTests {
                 expectSame(read, reference)
                 bothAccepted += 1
             case (.failure(let expected as RosterError), .failure(let got as RosterError)):
-                #expect(expected.code == got.code && expected.reason == got.reason)
+                #expect(expected.code == got.code && expected.reason == got.reason, "tree: \(expected.reason); parsing: \(got.reason)")
                 bothRefused += 1
             case (let expected, let got):
                 Issue.record("the readers disagree on \(String(decoding: bytes, as: UTF8.self)): tree \(expected), parsing \(got)")

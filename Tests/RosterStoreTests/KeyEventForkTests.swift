@@ -1,0 +1,75 @@
+import Foundation
+@testable import RosterStore
+import RosterCore
+import RosterTestSupport
+import Testing
+
+@Suite("Two key events at one seq of an agency: quarantined on every node that holds both, until a later one names which stands")
+struct KeyEventForkTests {
+    let time = try! Timestamp("2026-11-01T10:00:00Z")
+    let fields = EntryFields(category: .drugs, basis: Simulation.basis)
+
+    func node(_ folder: TemporaryFolder, _ name: String, trusting chain: AgencyChain) throws -> Node {
+        let node = try Node.create(at: folder.path(name), identity: NodeIdentity(agency: "ru-mvd", replica: name),
+                                   agency: .found(key: AgencyKey.random()), key: .random(), clock: .fixed(time))
+        try node.store.trust(chain.agency, root: chain.root.fingerprint, replacing: false)
+        return node
+    }
+
+    func add(_ replica: Replica, _ value: String, clock: VectorClock) throws -> SignedOperation {
+        replica.make(.add(resource: try Resource(kind: .domain, value: value), fields: fields), after: nil, clock: clock, time: time)
+    }
+
+    func agencyDigest(_ node: Node) throws -> String? { try node.store.status().agencies["kz-mvd"] }
+
+    @Test("Whichever came first, both nodes quarantine the fork alike; a key event naming either branch resolves it on both")
+    func forkAndResolution() throws {
+        let folder = try TemporaryFolder()
+        var chain = try AgencyChain(agency: "kz-mvd", keys: [AgencyKey.random()], time: time)
+        let r = Replica(origin: "kz-mvd/r", key: .random()), s = Replica(origin: "kz-mvd/s", key: .random()), t = Replica(origin: "kz-mvd/t", key: .random())
+        let beforeFork = try chain.enrol(r)
+        var left = chain, right = chain
+        let sClock = try left.enrol(s)
+        let tClock = try right.enrol(t)
+        let (x, y) = (left.events[2], right.events[2])
+        #expect(x.dot == y.dot && x != y)
+        let a = try node(folder, "a", trusting: chain), b = try node(folder, "b", trusting: chain)
+        let rAdd = try add(r, "before.example", clock: beforeFork)
+        #expect(try a.store.receive(chain.events + [x, rAdd]).allSatisfy { $0 == .applied })
+        #expect(try b.store.receive(chain.events + [y, rAdd]).allSatisfy { $0 == .applied })
+        // Each node's own branch signs, until the other branch arrives.
+        #expect(try b.store.receive([try add(t, "t.example", clock: tClock)]) == [.applied])
+        #expect(try a.store.receive([y]) == [.rejected(RosterError(.equivocation, ""))])
+        #expect(try b.store.receive([x]) == [.rejected(RosterError(.equivocation, ""))])
+
+        // Quarantined alike: neither s nor t counts, r's entry stays.
+        let sAdd = try add(s, "s.example", clock: sClock)
+        for node in [a, b] {
+            #expect(try node.store.receive([sAdd]).allSatisfy { if case .rejected = $0 { true } else { false } }, "s enrolled by a quarantined event")
+            #expect(try node.store.check(Resource(kind: .domain, value: "before.example"), today: CalendarDate("2026-11-02")).count == 1)
+            #expect(try node.store.check(Resource(kind: .domain, value: "t.example"), today: CalendarDate("2026-11-02")).isEmpty)
+            #expect(try node.store.trust().replicas["kz-mvd/s"].map { $0.retiredAfter == 0 } ?? true)
+        }
+        #expect(try agencyDigest(a) == agencyDigest(b))
+        let report = try Auditor.audit(b.store)
+        #expect(report.history.contains { $0.contains("kz-mvd signed two key events at seq 3") }, "\(report.history)")
+        #expect(report.findings.allSatisfy { $0.contains("equivocated") }, "\(report.findings)")
+
+        // The agency names x: a goes on; b, which applied y, takes x in its place.
+        let z = try left.enrol(Replica(origin: "kz-mvd/u", key: .random()))
+        let resolution = left.events[3]
+        #expect(resolution.operation.prev == x.hash && z == VectorClock(["kz-mvd/agency": 4]))
+        #expect(try a.store.receive([resolution]) == [.applied])
+        #expect(try b.store.receive([resolution]) == [.applied])
+        for node in [a, b] {
+            #expect(try node.store.receive([sAdd]) == [.applied], "s now counts")
+            let trust = try node.store.trust()
+            #expect(trust.replicas["kz-mvd/s"]?.retiredAfter == nil && trust.replicas["kz-mvd/u"] != nil)
+            #expect(trust.replicas["kz-mvd/t"].map { $0.retiredAfter == 0 } ?? true, "t lost: void, where it is known")
+            let findings = try Auditor.audit(node.store).findings
+            #expect(findings.allSatisfy { $0.contains("equivocated") }, "\(findings)")
+        }
+        #expect(try agencyDigest(a) == agencyDigest(b))
+        #expect(try a.store.keyEvents(of: "kz-mvd").map(\.hash) == b.store.keyEvents(of: "kz-mvd").map(\.hash), "one chain on both")
+    }
+}
