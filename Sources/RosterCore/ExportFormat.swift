@@ -26,20 +26,12 @@ public enum ExportFormat: String, CaseIterable, Sendable {
 
 /// CSV as `import --format csv` reads it back: RFC 4180 quoting, the header naming an add's fields.
 public enum CSVExport {
-    public static let columns = [
-        "kind", "value", "scope", "category", "authority", "reference", "decided", "statute", "jurisdiction",
-        "expires", "evidence", "note",
-    ]
+    public static let columns = EntryField.allCases.map(\.name)
 
     public static var header: String { columns.joined(separator: ",") + "\r\n" }
 
     public static func row(_ entry: Entry) -> String {
-        let fields = entry.fields
-        let values: [String?] = [
-            entry.resource.kind.rawValue, entry.resource.value, entry.resource.scope?.rawValue, fields.category.rawValue,
-            fields.basis.authority, fields.basis.reference, fields.basis.decided.description, fields.basis.statute,
-            fields.jurisdiction, fields.expires?.description, fields.evidence, fields.note,
-        ]
+        let values = EntryField.allCases.map { $0.text(of: entry) }
         var line = ""
         line.reserveCapacity(160)
         for (index, value) in values.enumerated() {

@@ -69,7 +69,7 @@ public enum Synchronizer {
             let prefetch = page.more && budgetLeft()
             let store = node.store
             async let prefetched = prefetch ? pull(from: client, holding: expected, agencies: agencies, store: store) : nil
-            let receipt = try await node.store.receive(page.verified, from: peer.id)
+            let receipt = try await node.store.apply(page.verified, from: peer.id)
             report.bytesSent += page.bytesSent
             report.bytesReceived += page.bytesReceived
             theirs = page.theirs

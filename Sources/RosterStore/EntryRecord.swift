@@ -4,49 +4,48 @@ import RosterCore
 /// A row of the `entry` table: the one place that knows its columns, for insert,
 /// read and audit. A row edited into something invalid is reported, not trusted.
 struct EntryRecord: FetchableRecord {
-    enum Column: Int, CaseIterable {
-        case origin, seq, kind, value, scope, category, authority, reference, decided, statute, jurisdiction
-        case expires, evidence, note, revokedBy, revokedReason, revokedTime, broad
-
-        var name: String {
-            switch self {
-            case .revokedBy: "revoked_by"
-            case .revokedReason: "revoked_reason"
-            case .revokedTime: "revoked_time"
-            default: "\(self)"
-            }
-        }
+    /// The columns beside the add's fields (`EntryField`, whose names are columns too).
+    enum Column: String {
+        case origin, seq, revokedBy = "revoked_by", revokedReason = "revoked_reason", revokedTime = "revoked_time", broad
     }
 
-    /// The columns in `Column` order, as every `SELECT` of entries names them.
-    static let columns = Column.allCases.map(\.name).joined(separator: ", ")
+    /// Every column, as every `SELECT` of entries names them and `arguments` gives them.
+    static let names = [Column.origin.rawValue, Column.seq.rawValue] + EntryField.allCases.map(\.name)
+        + [Column.revokedBy, .revokedReason, .revokedTime, .broad].map(\.rawValue)
 
-    static let insertSQL = "INSERT INTO entry (\(columns)) VALUES (\(Column.allCases.map { _ in "?" }.joined(separator: ", ")))"
+    static let columns = names.joined(separator: ", ")
+
+    /// Where each column sits in a row selected with `columns`: looked up by name, so
+    /// that no reader counts positions.
+    static let position = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+
+    static let insertSQL = "INSERT INTO entry (\(columns)) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))"
 
     let entry: Entry
 
     static func arguments(_ entry: Entry) -> StatementArguments {
-        let fields = entry.fields
-        return [
-            entry.id.origin, Int64(entry.id.seq), entry.resource.kind.rawValue, entry.resource.value,
-            entry.resource.scope?.rawValue, fields.category.rawValue, fields.basis.authority, fields.basis.reference,
-            fields.basis.decided.description, fields.basis.statute, fields.jurisdiction, fields.expires?.description,
-            fields.evidence, fields.note, entry.revocation?.dot.description, entry.revocation?.reason,
-            entry.revocation?.time.description, entry.fields.broad ? 1 : 0,
-        ]
+        StatementArguments([entry.id.origin, Int64(entry.id.seq)] as [(any DatabaseValueConvertible)?]
+            + EntryField.allCases.map { $0.text(of: entry) }
+            + [entry.revocation?.dot.description, entry.revocation?.reason, entry.revocation?.time.description, entry.fields.broad ? 1 : 0])
     }
 
     init(row: Row) throws {
-        func text(_ column: Column) throws -> String { try row.requireText(column.rawValue, "a field of an entry") }
-        func optional(_ column: Column) throws -> String? { try row.optionalText(column.rawValue, "a field of an entry") }
+        // Rows are selected with `columns`, so a name's position is known (`position`).
+        func index(_ name: String) throws -> Int {
+            guard let index = Self.position[name], index < row.count else { throw Cell.unreadable("the entry column \(name)") }
+            return index
+        }
+        func text(_ field: EntryField) throws -> String { try row.requireText(try index(field.name), "a field of an entry") }
+        func optional(_ field: EntryField) throws -> String? { try row.optionalText(try index(field.name), "a field of an entry") }
+        func optional(_ column: Column) throws -> String? { try row.optionalText(try index(column.rawValue), "a field of an entry") }
         func flag(_ column: Column) throws -> Bool {
-            switch row.integer(column.rawValue) {
+            switch row.integer(try index(column.rawValue)) {
             case 0: return false
             case 1: return true
-            default: throw RosterError(.storage, "\(column.name) is not 0 or 1")
+            default: throw RosterError(.storage, "\(column.rawValue) is not 0 or 1")
             }
         }
-        guard let origin = row.text(Column.origin.rawValue), let seq = row.seq(Column.seq.rawValue) else {
+        guard let origin = row.text(try index(Column.origin.rawValue)), let seq = row.seq(try index(Column.seq.rawValue)) else {
             throw Cell.unreadable("an entry's id")
         }
         let id = Dot(origin: origin, seq: seq)
@@ -63,8 +62,11 @@ struct EntryRecord: FetchableRecord {
                 broad: try flag(.broad))
             var revocation: Entry.Revocation?
             if let by = try optional(.revokedBy) {
-                revocation = Entry.Revocation(dot: try Dot(by), reason: try text(.revokedReason), time: try Timestamp(try text(.revokedTime)))
-            } else if !row.isNull(Column.revokedReason.rawValue) || !row.isNull(Column.revokedTime.rawValue) {
+                guard let reason = try optional(.revokedReason), let time = try optional(.revokedTime) else {
+                    throw RosterError(.storage, "a revoke without its reason or time")
+                }
+                revocation = Entry.Revocation(dot: try Dot(by), reason: reason, time: try Timestamp(time))
+            } else if try optional(.revokedReason) != nil || optional(.revokedTime) != nil {
                 throw RosterError(.storage, "a revocation reason or time without a revoke")
             }
             // Exports write values into zone and hosts files line by line: a value edited

@@ -81,7 +81,7 @@ public enum Importer {
         guard names.contains("value") else { throw RosterError(.badInput, "line 1: the header needs a value column") }
         let expected = bytes.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 }
         // Without field columns every row has the defaults' fields: check them once.
-        let fieldColumns = Set(CSVExport.columns).subtracting(["kind", "value", "scope"])
+        let fieldColumns = Set(CSVExport.columns).subtracting([EntryField.kind, .value, .scope].map(\.name))
         let sharedFields = names.contains(where: fieldColumns.contains) ? nil : try? fields(defaults.values)
         return RowReader(expected: expected) {
             var records: [CSVReader.Record] = []
@@ -121,8 +121,8 @@ public enum Importer {
             }
             for name in words.dropFirst() where !["localhost", "localhost.localdomain", "broadcasthost"].contains(name) {
                 var values = defaults.values
-                values["kind"] = "domain"
-                values["value"] = name
+                values[EntryField.kind.name] = "domain"
+                values[EntryField.value.name] = name
                 rows.append(try row(values, line: lineNumber, broad: defaults.broad))
             }
         }
@@ -132,15 +132,15 @@ public enum Importer {
     public static func row(_ values: [String: String], line: Int, sharedFields: EntryFields? = nil,
                            broad: BroadEntries) throws -> Row {
         do {
-            guard let value = values["value"] else { throw RosterError(.badInput, "no value") }
-            let scope = try values["scope"].map { text -> Resource.Scope in
+            guard let value = values[EntryField.value.name] else { throw RosterError(.badInput, "no value") }
+            let scope = try values[EntryField.scope.name].map { text -> Resource.Scope in
                 guard let scope = Resource.Scope(rawValue: text) else {
                     throw RosterError(.invalidField, "scope \"\(text)\" is not exact or subdomains")
                 }
                 return scope
             }
             let kind: Resource.Kind
-            if let kindText = values["kind"] {
+            if let kindText = values[EntryField.kind.name] {
                 guard let named = Resource.Kind(rawValue: kindText) else {
                     throw RosterError(.invalidField, "kind \"\(kindText)\" is not one of \(Resource.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
@@ -157,20 +157,21 @@ public enum Importer {
 
     /// Builds an add's fields from named values, with the CLI's error messages.
     public static func fields(_ values: [String: String]) throws -> EntryFields {
-        func required(_ name: String) throws -> String {
+        func required(_ field: EntryField) throws -> String {
+            let name = field.name
             guard let value = values[name] else {
                 throw RosterError(.invalidField, "\(name) is missing: give a \(name) column or --\(name)")
             }
             return value
         }
         return EntryFields(
-            category: try Category(parsing: required("category")),
-            basis: try LegalBasis(authority: required("authority"), reference: required("reference"),
-                                  decided: CalendarDate(required("decided")), statute: values["statute"]),
-            jurisdiction: try values["jurisdiction"].map(Text.jurisdiction),
-            expires: try values["expires"].map(CalendarDate.init),
-            evidence: try values["evidence"].map(Text.evidence),
-            note: try values["note"].map { try Text.required($0, field: "note") })
+            category: try Category(parsing: required(.category)),
+            basis: try LegalBasis(authority: required(.authority), reference: required(.reference),
+                                  decided: CalendarDate(required(.decided)), statute: values[EntryField.statute.name]),
+            jurisdiction: try values[EntryField.jurisdiction.name].map(Text.jurisdiction),
+            expires: try values[EntryField.expires.name].map(CalendarDate.init),
+            evidence: try values[EntryField.evidence.name].map(Text.evidence),
+            note: try values[EntryField.note.name].map { try Text.required($0, field: "note") })
     }
 
     public static func add(_ rows: [Row], to node: Node, progress: (Int, Int) -> Void = { _, _ in }) throws -> ImportSummary {

@@ -111,9 +111,9 @@ public final class Store: Sendable {
         return await CPUWork.run { VerifiedBatch(results: Verifier.verify(batch, trust: trust)) }
     }
 
-    /// Applies a verified batch in one transaction (see `Transaction.receive`): all of
-    /// it lands, or none of it does.
-    public func receive(_ batch: VerifiedBatch, from source: String) async throws -> Receipt {
+    /// Applies a batch `verify` checked, in one transaction (see `Transaction.receive`):
+    /// all of it lands, or none of it does.
+    public func apply(_ batch: VerifiedBatch, from source: String) async throws -> Receipt {
         var batch = batch
         // Verified ahead of the page that enrolled their replicas: checked again on
         // every core now, rather than one at a time inside the write.
@@ -128,16 +128,11 @@ public final class Store: Sendable {
         }
     }
 
-    /// Verifies, then applies.
+    /// Takes operations other replicas signed: verifies them, then applies them. A
+    /// sync that verifies a page while it writes the one before calls `verify` and
+    /// `apply` itself.
     public func receive(_ batch: [SignedOperation], from source: String) async throws -> Receipt {
-        try await receive(verify(batch), from: source)
-    }
-
-    /// Verifies on every core and applies in one transaction, from synchronous code.
-    public func receive(_ batch: [SignedOperation], from source: String = "local") throws -> [CausalDelivery.Outcome] {
-        let trust = try read { try $0.trust() }
-        let results = Verifier.verify(batch, trust: trust)
-        return try write { try $0.receive(results, from: source) }
+        try await apply(verify(batch), from: source)
     }
 
     // MARK: Peers and what waits

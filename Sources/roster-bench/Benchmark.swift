@@ -12,7 +12,7 @@ import RosterStore
 ///     .build/release/roster-bench decode ops.ndjson (reading operations, without verifying)
 @main
 struct Benchmark {
-    static func main() throws {
+    static func main() async throws {
         let sizes = CommandLine.arguments.dropFirst().compactMap { Int($0) }
         let roster = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
             .deletingLastPathComponent().appendingPathComponent("roster")
@@ -25,7 +25,7 @@ struct Benchmark {
             return
         }
         if CommandLine.arguments.dropFirst().first == "pending" {
-            try PendingBenchmark.run(count: sizes.first ?? 100_000)
+            try await PendingBenchmark.run(count: sizes.first ?? 100_000)
             return
         }
         if CommandLine.arguments.dropFirst().first == "sync" {

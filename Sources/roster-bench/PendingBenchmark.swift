@@ -8,7 +8,7 @@ import RosterStore
 ///
 ///     .build/release/roster-bench pending 100000
 enum PendingBenchmark {
-    static func run(count: Int) throws {
+    static func run(count: Int) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("roster-bench-pending-\(getpid())")
         try? FileManager.default.removeItem(at: folder)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -23,24 +23,25 @@ enum PendingBenchmark {
         let floodClock = VectorClock([flood.origin: flood.seq])
         for chain in [kz, flood] {
             try node.store.trust(chain.agency, root: chain.root.fingerprint, replacing: false)
-            _ = try node.store.receive(chain.events, from: "bench")
+            _ = try await node.store.receive(chain.events, from: "bench")
         }
         let fields = EntryFields(category: .drugs, basis: try LegalBasis(authority: "A", reference: "R", decided: CalendarDate("2026-01-01")))
         var honestHead: CausalDelivery.Head?
-        func onePush() throws -> Double {
+        func onePush() async throws -> Double {
             let operation = honest.make(.add(resource: try Resource(kind: .domain, value: "h\(honestHead?.seq ?? 0).example"), fields: fields),
                                         after: honestHead, clock: honestClock, time: time)
             let started = ContinuousClock.now
-            _ = try node.store.receive([operation], from: "kz-mvd/honest")
+            _ = try await node.store.receive([operation], from: "kz-mvd/honest")
             honestHead = CausalDelivery.Head(seq: operation.operation.seq, hash: operation.hash)
             return Double((ContinuousClock.now - started).components.attoseconds) / 1e15
         }
-        func median(_ runs: Int) throws -> Double {
-            let times = try (0..<runs).map { _ in try onePush() }.sorted()
-            return times[runs / 2]
+        func median(_ runs: Int) async throws -> Double {
+            var times: [Double] = []
+            for _ in 0..<runs { times.append(try await onePush()) }
+            return times.sorted()[runs / 2]
         }
-        _ = try median(20)
-        let before = try median(101)
+        _ = try await median(20)
+        let before = try await median(101)
 
         Benchmark.log("signing \(count) operations whose first operation never comes")
         var floodOperations: [SignedOperation] = []
@@ -58,13 +59,13 @@ enum PendingBenchmark {
         for start in stride(from: 0, to: floodOperations.count, by: 5000) {
             // Ten peers, one per flooding origin, so that the per-peer bound does not cut the flood short.
             let page = Array(floodOperations[start..<min(floodOperations.count, start + 5000)])
-            for outcome in try node.store.receive(page, from: page[0].operation.origin) {
+            for outcome in try await node.store.receive(page, from: page[0].operation.origin).outcomes {
                 if outcome == .pending { pending += 1 } else { refused += 1 }
             }
         }
         let floodSeconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18
             + Double((ContinuousClock.now - started).components.seconds)
-        let after = try median(101)
+        let after = try await median(101)
         print("pending flood: \(floodOperations.count) operations pushed in \(String(format: "%.1f", floodSeconds)) s, \(pending) pending, \(refused) refused")
         print("1-operation batch, median of 101: \(String(format: "%.2f", before)) ms before, \(String(format: "%.2f", after)) ms after "
             + "(\(String(format: "%+.1f", (after / before - 1) * 100)) %)")

@@ -42,13 +42,12 @@ struct FieldOptions: ParsableArguments {
     @Option(help: "SHA-256 (hex) of the evidence package, held elsewhere.") var evidence: String?
     @Option(help: "A short note.") var note: String?
 
-    /// The values given, by add field name.
+    /// The values given, by add field name (`EntryField`).
     var values: [String: String] {
-        let pairs: [(String, String?)] = [
-            ("category", category), ("authority", authority), ("reference", reference), ("decided", decided),
-            ("statute", statute), ("jurisdiction", jurisdiction), ("expires", expires), ("evidence", evidence),
-            ("note", note),
+        let pairs: [(EntryField, String?)] = [
+            (.category, category), (.authority, authority), (.reference, reference), (.decided, decided),
+            (.statute, statute), (.jurisdiction, jurisdiction), (.expires, expires), (.evidence, evidence), (.note, note),
         ]
-        return Dictionary(uniqueKeysWithValues: pairs.compactMap { name, value in value.map { (name, $0) } })
+        return Dictionary(uniqueKeysWithValues: pairs.compactMap { field, value in value.map { (field.name, $0) } })
     }
 }

@@ -141,12 +141,12 @@ struct TrustStoreTests {
         // As a sync's prefetch does: the second page is verified while the first is not written yet.
         let ahead = try await node.store.verify([second, forged])
         #expect(ahead.unchecked.count == 2, "the replica's key is not held yet")
-        #expect(try await node.store.receive(node.store.verify(kz.events + [first]), from: "peer").outcomes.allSatisfy { $0 == .applied })
+        #expect(try await node.store.apply(node.store.verify(kz.events + [first]), from: "peer").outcomes.allSatisfy { $0 == .applied })
         // Checked again with the enrol now held: on every core, before the write, not one by one in the plan.
         let again = ahead.rechecked(with: try await node.store.trust())
         #expect(again.unchecked.isEmpty)
         #expect(again.results.map { (try? $0.get().checkedKey) != nil } == [true, false], "the genuine one verified, the forged one failed")
-        let receipt = try await node.store.receive(ahead, from: "peer")
+        let receipt = try await node.store.apply(ahead, from: "peer")
         #expect(receipt.outcomes == [.applied, .rejected(RosterError(.badSignature, ""))], "\(receipt.outcomes)")
     }
 }
