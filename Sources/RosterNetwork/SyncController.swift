@@ -60,9 +60,10 @@ struct SyncController {
     /// A request body: one JSON object of the members named, no other.
     static func document(_ request: Request, _ what: String, members: Set<String>) async throws -> JSON {
         let body = try await request.body.collect(upTo: SyncLimits.maximumBody)
+        // Up to 8 MiB of JSON: parsed off the cooperative pool, like a push page.
         let document: JSON
         do {
-            document = try JSONParser.parse(Array(buffer: body))
+            document = try await CPUWork.run { try JSONParser.parse(Array(buffer: body)) }
         } catch let error as RosterError {
             throw RosterError(error.code, "\(what): \(error.reason)")
         }

@@ -39,12 +39,12 @@ public enum Auditor {
         // The highest seq stored per origin, so that a dependency on a later origin in
         // dot order can be checked as the stream goes by.
         var finalSeq: [String: UInt64] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT origin_id, max(seq) FROM operation GROUP BY origin_id") {
-            guard let id = row.integer(0), let name = origins.names[id] else {
-                report.findings.append("operations name origin id \(row[0] as DatabaseValue), which is not in the origin table")
+        for row in try Row.fetchAll(db, sql: "SELECT origin_id, max(seq) AS seq FROM operation GROUP BY origin_id") {
+            guard let id = row.integer("origin_id"), let name = origins.names[id] else {
+                report.findings.append("operations name origin id \(row.cell("origin_id")), which is not in the origin table")
                 continue
             }
-            guard let seq = row.seq(1) else {
+            guard let seq = row.seq("seq") else {
                 report.findings.append("operations of \(name) have a seq that is not a positive integer")
                 continue
             }
@@ -54,7 +54,7 @@ public enum Auditor {
         // Changes (amends, revokes) are few next to adds: hold them in memory by target.
         var changes: [Dot: [Operation]] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT body FROM operation WHERE target IS NOT NULL") {
-            if let body = row.text(0), let operation = try? SignedOperation(parsing: Array(body.utf8)), let target = operation.operation.target,
+            if let body = row.text("body"), let operation = try? SignedOperation(parsing: Array(body.utf8)), let target = operation.operation.target,
                 !trust.isVoid(operation.dot) {
                 changes[target, default: []].append(operation.operation)
             }
@@ -215,11 +215,11 @@ public enum Auditor {
             let rows = try Row.fetchCursor(db, sql: "SELECT seq, position, target, body FROM operation WHERE origin_id = ? ORDER BY seq",
                                            arguments: [id])
             while let row = try rows.next() {
-                guard let seq = row.integer(0), let position = row.integer(1), let body = row.text(3), row.isNull(2) || row.text(2) != nil else {
+                guard let seq = row.integer("seq"), let position = row.integer("position"), let body = row.text("body"), row.isNull("target") || row.text("target") != nil else {
                     report.findings.append("an operation row of \(origin) has a cell of the wrong type: the operation table was edited")
                     continue
                 }
-                batch.append((origin, seq, position, row.text(2), body))
+                batch.append((origin, seq, position, row.text("target"), body))
                 if batch.count == 4096 { try dispatch() }
             }
         }
@@ -264,31 +264,31 @@ public enum Auditor {
 
         init(_ db: Database, report: inout AuditReport) throws {
             for row in try Row.fetchAll(db, sql: "SELECT id, name, public_key, alg, head_seq, head_hash, equivocating, enrolled_at, retired_after FROM origin") {
-                guard let id = row.integer(0), let name = row.text(1), Origin.isValid(name) else {
+                guard let id = row.integer("id"), let name = row.text("name"), Origin.isValid(name) else {
                     report.findings.append("an origin row has an id or name that is not valid: the origin table was edited")
                     continue
                 }
                 names[id] = name
-                if let raw = row.blob(2), let key = try? PublicKey(raw: raw) {
+                if let raw = row.blob("public_key"), let key = try? PublicKey(raw: raw) {
                     keys[name] = key
                 } else {
                     report.findings.append("the key of \(name) is not a 32-byte Ed25519 key: the origin table was edited")
                 }
-                if row.text(3) != Signature.ed25519 {
+                if row.text("alg") != Signature.ed25519 {
                     report.findings.append("the algorithm of \(name) is not \(Signature.ed25519): the origin table was edited")
                 }
-                switch (row.integer(4), row.isNull(5) ? nil : row.blob(5)) {
-                case (0?, nil) where row.isNull(5): break
+                switch (row.integer("head_seq"), row.isNull("head_hash") ? nil : row.blob("head_hash")) {
+                case (0?, nil) where row.isNull("head_hash"): break
                 case (let seq?, let hash?) where seq > 0 && hash.count == 32: heads[name] = CausalDelivery.Head(seq: UInt64(seq), hash: hash)
                 default: report.findings.append("the recorded head of \(name) is not a seq and a hash: run roster audit --rebuild")
                 }
-                switch row.integer(6) {
+                switch row.integer("equivocating") {
                 case 0?: break
                 case 1?: equivocating.insert(name)
                 default: report.findings.append("the equivocation flag of \(name) is neither 0 nor 1: the origin table was edited")
                 }
                 // An agency origin is no replica: nothing enrols or retires it.
-                if Origin.isAgencyOrigin(name), row.integer(7) != 0 || !row.isNull(8) {
+                if Origin.isAgencyOrigin(name), row.integer("enrolled_at") != 0 || !row.isNull("retired_after") {
                     report.findings.append("the agency origin \(name) has an enrolment or a retirement: the origin table was edited")
                 }
             }
@@ -301,7 +301,7 @@ public enum Auditor {
     static func auditDigestCache(_ db: Database, clock: VectorClock, digest: String,
                                  chunks: [String: [(index: Int64, digest: [UInt8])]], report: inout AuditReport) throws {
         let rows = try Row.fetchAll(db, sql: "SELECT key, value FROM meta")
-        let meta = Dictionary(rows.compactMap { row in row.text(0).map { ($0, row.text(1)) } }, uniquingKeysWith: { first, _ in first })
+        let meta = Dictionary(rows.compactMap { row in row.text("key").map { ($0, row.text("value")) } }, uniquingKeysWith: { first, _ in first })
         if rows.count != meta.count || meta.contains(where: { !["chunks.digest", "chunks.clock", "chunks.generation"].contains($0.key) || $0.value == nil }) {
             report.findings.append("the meta table holds rows the node never writes: run roster audit --rebuild")
         }
@@ -341,31 +341,31 @@ public enum Auditor {
         var usage: [String: (operations: Int64, bytes: Int64)] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT origin, seq, waits_origin, waits_seq, source, body, waits_until FROM pending") {
             report.pending += 1
-            guard let body = row.text(5), let operation = try? SignedOperation(parsing: Array(body.utf8)) else {
+            guard let body = row.text("body"), let operation = try? SignedOperation(parsing: Array(body.utf8)) else {
                 report.findings.append("a pending operation does not parse: the pending table was edited")
                 continue
             }
             let op = operation.operation
-            for scope in ["*", "origin " + (row.text(0) ?? "?"), "source " + (row.text(4) ?? "?"), "agency " + Origin.agency(of: row.text(0) ?? "?")] {
+            for scope in ["*", "origin " + (row.text("origin") ?? "?"), "source " + (row.text("source") ?? "?"), "agency " + Origin.agency(of: row.text("origin") ?? "?")] {
                 usage[scope, default: (0, 0)].operations += 1
                 usage[scope, default: (0, 0)].bytes += Int64(body.utf8.count)
             }
             if let refusal = trust.refusalToWait(operation, checkedKey: nil) {
                 report.findings.append("pending \(refusal.reason)")
             }
-            if row.text(0) != op.origin || row.integer(1) != Int64(op.seq) {
-                report.findings.append("pending row \(row[0] as DatabaseValue):\(row[1] as DatabaseValue) holds operation \(operation.dot): the row was edited")
+            if row.text("origin") != op.origin || row.integer("seq") != Int64(op.seq) {
+                report.findings.append("pending row \(row.cell("origin")):\(row.cell("seq")) holds operation \(operation.dot): the row was edited")
             }
             if let head = heads[op.origin], head.seq >= op.seq {
                 report.findings.append("pending operation \(operation.dot) is already applied")
-            } else if !row.isNull(6) {
+            } else if !row.isNull("waits_until") {
                 // Waiting for its time: filed under that time, and under no dot.
-                if row.integer(6) != op.time.seconds || !row.isNull(2) || !row.isNull(3) {
+                if row.integer("waits_until") != op.time.seconds || !row.isNull("waits_origin") || !row.isNull("waits_seq") {
                     report.findings.append("pending operation \(operation.dot) is filed as waiting for a time other than its own \(op.time)")
                 }
             } else if let wait = CausalDelivery.missing(op, heads: heads, trust: trust) {
-                if row.text(2) != wait.origin || row.integer(3) != Int64(wait.seq) {
-                    report.findings.append("pending operation \(operation.dot) is filed as waiting for \(row[2] as DatabaseValue):\(row[3] as DatabaseValue), but waits for \(wait)")
+                if row.text("waits_origin") != wait.origin || row.integer("waits_seq") != Int64(wait.seq) {
+                    report.findings.append("pending operation \(operation.dot) is filed as waiting for \(row.cell("waits_origin")):\(row.cell("waits_seq")), but waits for \(wait)")
                 }
             } else {
                 report.findings.append("pending operation \(operation.dot) lacks nothing, yet waits")
@@ -373,7 +373,7 @@ public enum Auditor {
         }
         var counted: [String: (operations: Int64, bytes: Int64)] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT scope, operations, bytes FROM pending_usage") {
-            guard let scope = row.text(0), let operations = row.integer(1), let bytes = row.integer(2) else {
+            guard let scope = row.text("scope"), let operations = row.integer("operations"), let bytes = row.integer("bytes") else {
                 report.findings.append("a pending_usage row has a cell of the wrong type: the table was edited")
                 continue
             }
@@ -391,7 +391,7 @@ public enum Auditor {
         var proven: Set<String> = []
         for row in try Row.fetchAll(db, sql: "SELECT origin, seq, body FROM equivocation") {
             report.equivocations += 1
-            guard let body = row.text(2), let proof = try? SignedOperation(parsing: Array(body.utf8)) else {
+            guard let body = row.text("body"), let proof = try? SignedOperation(parsing: Array(body.utf8)) else {
                 report.findings.append("an equivocation proof does not parse: the equivocation table was edited")
                 continue
             }
@@ -399,8 +399,8 @@ public enum Auditor {
             if !proof.operation.isKeyEvent, let refusal = trust.refusalToWait(proof, checkedKey: nil), refusal.code != .retired {
                 report.findings.append("equivocation proof \(refusal.reason)")
             }
-            if row.text(0) != proof.operation.origin || row.integer(1) != Int64(proof.operation.seq) {
-                report.findings.append("equivocation row \(row[0] as DatabaseValue):\(row[1] as DatabaseValue) holds operation \(proof.dot): the row was edited")
+            if row.text("origin") != proof.operation.origin || row.integer("seq") != Int64(proof.operation.seq) {
+                report.findings.append("equivocation row \(row.cell("origin")):\(row.cell("seq")) holds operation \(proof.dot): the row was edited")
             }
             let applied = try Row.fetchOne(db, sql: """
                 SELECT body FROM operation WHERE origin_id = (SELECT id FROM origin WHERE name = ?) AND seq = ?
@@ -483,13 +483,13 @@ public enum Auditor {
     /// A peer row's columns are derived from its descriptor and must agree with it.
     static func auditPeers(_ db: Database, report: inout AuditReport) throws {
         for row in try Row.fetchAll(db, sql: "SELECT id, agency, descriptor, endpoint, tls_spki_sha256 FROM peer") {
-            guard let text = row.text(2), let json = try? JSONParser.parse(text), let descriptor = try? PeerDescriptor(json: json) else {
-                report.findings.append("the descriptor of peer \(row[0] as DatabaseValue) does not parse: the peer table was edited")
+            guard let text = row.text("descriptor"), let json = try? JSONParser.parse(text), let descriptor = try? PeerDescriptor(json: json) else {
+                report.findings.append("the descriptor of peer \(row.cell("id")) does not parse: the peer table was edited")
                 continue
             }
-            let endpoint = row.isNull(3) ? nil : row.text(3) ?? "?"
-            let pin = row.isNull(4) ? nil : row.text(4) ?? "?"
-            if row.text(0) != descriptor.id || row.text(1) != descriptor.agency || endpoint != descriptor.endpoints.first || pin != descriptor.tlsPin {
+            let endpoint = row.isNull("endpoint") ? nil : row.text("endpoint") ?? "?"
+            let pin = row.isNull("tls_spki_sha256") ? nil : row.text("tls_spki_sha256") ?? "?"
+            if row.text("id") != descriptor.id || row.text("agency") != descriptor.agency || endpoint != descriptor.endpoints.first || pin != descriptor.tlsPin {
                 report.findings.append("peer \(descriptor.id) has columns that differ from its descriptor: the peer table was edited")
             }
         }

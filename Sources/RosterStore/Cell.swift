@@ -1,46 +1,63 @@
 import GRDB
 import RosterCore
 
+/// A column of a row: by name where the code reads it (the SELECT names it, or an
+/// alias `AS` gives it one), or by place where a hot loop reads every cell.
+protocol CellColumn {
+    func value(in row: Row) -> DatabaseValue
+}
+
+extension String: CellColumn {
+    func value(in row: Row) -> DatabaseValue { row[self] ?? .null }
+}
+
+extension Int: CellColumn {
+    func value(in row: Row) -> DatabaseValue { row[self] }
+}
+
 /// Cells read without trusting their type. GRDB's `row[i] as String` traps on a NULL
 /// or an integer, and SQLite lets a column hold any type; the database file is
 /// other people's bytes when someone edits it behind the node's back, so every read
 /// that the audit or the node depends on goes through these and throws instead.
 extension Row {
-    func text(_ index: Int) -> String? {
-        if case .string(let value) = (self[index] as DatabaseValue).storage { return value }
+    func text(_ column: some CellColumn) -> String? {
+        if case .string(let value) = column.value(in: self).storage { return value }
         return nil
     }
 
-    func integer(_ index: Int) -> Int64? {
-        if case .int64(let value) = (self[index] as DatabaseValue).storage { return value }
+    func integer(_ column: some CellColumn) -> Int64? {
+        if case .int64(let value) = column.value(in: self).storage { return value }
         return nil
     }
 
-    func blob(_ index: Int) -> [UInt8]? {
-        if case .blob(let value) = (self[index] as DatabaseValue).storage { return Array(value) }
+    func blob(_ column: some CellColumn) -> [UInt8]? {
+        if case .blob(let value) = column.value(in: self).storage { return Array(value) }
         return nil
     }
 
-    func isNull(_ index: Int) -> Bool { (self[index] as DatabaseValue).isNull }
+    func isNull(_ column: some CellColumn) -> Bool { column.value(in: self).isNull }
+
+    /// The cell as SQLite holds it, for a finding to show.
+    func cell(_ column: some CellColumn) -> DatabaseValue { column.value(in: self) }
 
     /// A positive sequence number, as every `seq` column holds.
-    func seq(_ index: Int) -> UInt64? {
+    func seq(_ index: some CellColumn) -> UInt64? {
         integer(index).flatMap { $0 > 0 ? UInt64($0) : nil }
     }
 
     /// A count of 0 or more, or nil for NULL: a retired replica's last valid seq.
-    func optionalSeq(_ index: Int, _ what: @autoclosure () -> String) throws -> UInt64? {
+    func optionalSeq(_ index: some CellColumn, _ what: @autoclosure () -> String) throws -> UInt64? {
         if isNull(index) { return nil }
         guard let value = integer(index), value >= 0 else { throw Cell.unreadable(what()) }
         return UInt64(value)
     }
 
-    func requireText(_ index: Int, _ what: @autoclosure () -> String) throws -> String {
+    func requireText(_ index: some CellColumn, _ what: @autoclosure () -> String) throws -> String {
         guard let value = text(index) else { throw Cell.unreadable(what()) }
         return value
     }
 
-    func optionalText(_ index: Int, _ what: @autoclosure () -> String) throws -> String? {
+    func optionalText(_ index: some CellColumn, _ what: @autoclosure () -> String) throws -> String? {
         if isNull(index) { return nil }
         return try requireText(index, what())
     }

@@ -27,7 +27,7 @@ extension DatabaseReading {
     func changedEntryIDs(since clock: VectorClock) throws -> Set<Dot> {
         var ids = Set<Dot>()
         for row in try Row.fetchAll(db, sql: "SELECT id, name, head_seq FROM origin") {
-            guard let id = row.integer(0), let origin = row.text(1), let head = row.integer(2) else {
+            guard let id = row.integer("id"), let origin = row.text("name"), let head = row.integer("head_seq") else {
                 throw Cell.unreadable("an origin row")
             }
             let from = Int64(clamping: clock[origin])
@@ -35,10 +35,10 @@ extension DatabaseReading {
             let changes = try Row.fetchCursor(db, sql: "SELECT seq, target FROM operation WHERE origin_id = ? AND seq > ?",
                                               arguments: [id, from])
             while let change = try changes.next() {
-                if let target = try change.optionalText(1, "an operation's target") {
+                if let target = try change.optionalText("target", "an operation's target") {
                     ids.insert(try Dot(target))
                 } else {
-                    guard let seq = change.seq(0) else { throw Cell.unreadable("an operation's seq") }
+                    guard let seq = change.seq("seq") else { throw Cell.unreadable("an operation's seq") }
                     ids.insert(Dot(origin: origin, seq: seq))
                 }
             }

@@ -12,8 +12,8 @@ extension DatabaseReading {
     func keys() throws -> [String: PublicKey] {
         var keys: [String: PublicKey] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT name, public_key FROM origin") {
-            let name = try row.requireText(0, "an origin's name")
-            guard let raw = row.blob(1), let key = try? PublicKey(raw: raw) else { throw Cell.unreadable("the key of \(name)") }
+            let name = try row.requireText("name", "an origin's name")
+            guard let raw = row.blob("public_key"), let key = try? PublicKey(raw: raw) else { throw Cell.unreadable("the key of \(name)") }
             keys[name] = key
         }
         return keys
@@ -22,8 +22,8 @@ extension DatabaseReading {
     func heads() throws -> [String: CausalDelivery.Head] {
         var heads: [String: CausalDelivery.Head] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT name, head_seq, head_hash FROM origin WHERE head_seq > 0") {
-            let name = try row.requireText(0, "an origin's name")
-            guard let seq = row.seq(1), let hash = row.blob(2) else { throw Cell.unreadable("the head of \(name)") }
+            let name = try row.requireText("name", "an origin's name")
+            guard let seq = row.seq("head_seq"), let hash = row.blob("head_hash") else { throw Cell.unreadable("the head of \(name)") }
             heads[name] = CausalDelivery.Head(seq: seq, hash: hash)
         }
         return heads

@@ -17,7 +17,7 @@ extension DatabaseReading {
         let distrusted = try distrustedAgencies()
         let retired = try retirements()
         for row in try Row.fetchAll(db, sql: "SELECT id, name, head_seq FROM origin") {
-            guard let id = row.integer(0), let name = row.text(1), let head = row.integer(2) else {
+            guard let id = row.integer("id"), let name = row.text("name"), let head = row.integer("head_seq") else {
                 throw Cell.unreadable("an origin row")
             }
             let agency = Origin.agency(of: name)
@@ -40,10 +40,10 @@ extension DatabaseReading {
         let rows = try Row.fetchCursor(db, sql: "SELECT origin_id, seq, body FROM operation WHERE position >= ? ORDER BY position",
                                        arguments: [start])
         while let row = try rows.next() {
-            guard let origin = row.integer(0), let seq = row.integer(1), let held = from[origin], seq > held,
+            guard let origin = row.integer("origin_id"), let seq = row.integer("seq"), let held = from[origin], seq > held,
                 seq <= until[origin] ?? Int64.max
             else { continue }
-            guard let body = row.text(2) else { throw Cell.unreadable("an operation's body") }
+            guard let body = row.text("body") else { throw Cell.unreadable("an operation's body") }
             // A page holds at least one operation, so that paging always advances.
             if bodies.count == limit || (!bodies.isEmpty && size + body.utf8.count + 1 > bytes) { return (bodies, true) }
             size += body.utf8.count + 1

@@ -43,7 +43,7 @@ extension DatabaseReading {
     func keptMeta() throws -> (base: DigestCache.Base, root: String?) {
         var stored: [String: String] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT key, value FROM meta WHERE key IN ('chunks.clock', 'chunks.digest', 'chunks.generation')") {
-            if let key = row.text(0), let value = row.text(1) { stored[key] = value }
+            if let key = row.text("key"), let value = row.text("value") { stored[key] = value }
         }
         return (DigestCache.Base(clock: stored["chunks.clock"], generation: stored["chunks.generation"]), stored["chunks.digest"])
     }
@@ -112,8 +112,8 @@ extension DatabaseReading {
     func keptChunks() throws -> [String: [Int64: [UInt8]]] {
         var chunks: [String: [Int64: [UInt8]]] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT origin, chunk, digest FROM digest_chunk") {
-            guard let origin = row.text(0), Origin.isValid(origin), let index = row.integer(1), StateDigest.isChunk(index),
-                let digest = row.blob(2), digest.count == 32
+            guard let origin = row.text("origin"), Origin.isValid(origin), let index = row.integer("chunk"), StateDigest.isChunk(index),
+                let digest = row.blob("digest"), digest.count == 32
             else { throw Cell.unreadable("a kept chunk digest") }
             chunks[origin, default: [:]][index] = digest
         }

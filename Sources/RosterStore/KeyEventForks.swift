@@ -19,7 +19,7 @@ extension DatabaseReading {
             SELECT e.origin, e.seq FROM equivocation e WHERE e.origin LIKE '%/agency' AND NOT EXISTS (
                 SELECT 1 FROM operation o WHERE o.origin_id = (SELECT id FROM origin WHERE name = e.origin) AND o.seq = e.seq + 1)
             """) {
-            guard let origin = row.text(0), let seq = row.seq(1) else { throw Cell.unreadable("a key-event fork") }
+            guard let origin = row.text("origin"), let seq = row.seq("seq") else { throw Cell.unreadable("a key-event fork") }
             forks[origin] = min(forks[origin] ?? .max, seq)
         }
         return forks

@@ -18,7 +18,7 @@ public struct Peer: Sendable, Equatable {
 extension DatabaseReading {
     func peers() throws -> [Peer] {
         try Row.fetchAll(db, sql: "SELECT descriptor FROM peer ORDER BY id").map { row in
-            Peer(descriptor: try PeerDescriptor(json: JSONParser.parse(try row.requireText(0, "a peer descriptor"))))
+            Peer(descriptor: try PeerDescriptor(json: JSONParser.parse(try row.requireText("descriptor", "a peer descriptor"))))
         }
     }
 }

@@ -31,7 +31,7 @@ struct PendingUsage {
         let placeholders = Array(repeating: "?", count: scopes.count).joined(separator: ", ")
         for row in try Row.fetchAll(db, sql: "SELECT scope, operations, bytes FROM pending_usage WHERE scope IN (\(placeholders))",
                                     arguments: StatementArguments(scopes)) {
-            guard let scope = row.text(0), let count = row.integer(1), let size = row.integer(2) else { throw Cell.unreadable("pending_usage") }
+            guard let scope = row.text("scope"), let count = row.integer("operations"), let size = row.integer("bytes") else { throw Cell.unreadable("pending_usage") }
             operations[scope] = Int(clamping: count)
             if scope == "*" { bytes = Int(clamping: size) }
         }

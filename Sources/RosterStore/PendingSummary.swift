@@ -20,26 +20,26 @@ extension DatabaseReading {
     func pendingByOrigin() throws -> [PendingOrigin] {
         var summary: [String: PendingOrigin] = [:]
         for row in try Row.fetchAll(db, sql: """
-            SELECT origin, count(*), CAST(total(length(body)) AS INTEGER), waits_origin, waits_seq, min(waits_until)
+            SELECT origin, count(*) AS operations, CAST(total(length(body)) AS INTEGER) AS bytes, waits_origin, waits_seq, min(waits_until) AS until
             FROM pending GROUP BY origin, waits_origin, waits_seq
             """) {
-            guard let origin = row.text(0), let count = row.integer(1) else { throw Cell.unreadable("a pending row") }
+            guard let origin = row.text("origin"), let count = row.integer("operations") else { throw Cell.unreadable("a pending row") }
             summary[origin, default: PendingOrigin(origin: origin)].operations += Int(clamping: count)
-            summary[origin, default: PendingOrigin(origin: origin)].bytes += Int(clamping: row.integer(2) ?? 0)
-            if let waits = row.text(3), let seq = row.seq(4) {
+            summary[origin, default: PendingOrigin(origin: origin)].bytes += Int(clamping: row.integer("bytes") ?? 0)
+            if let waits = row.text("waits_origin"), let seq = row.seq("waits_seq") {
                 summary[origin, default: PendingOrigin(origin: origin)].waitsFor.append(Dot(origin: waits, seq: seq))
             }
             // Times are read back only in the range operations can carry: a cell
             // edited to anything else shows no time (audit names it).
-            if let seconds = row.integer(5), (0...253_402_300_799).contains(seconds) {
+            if let seconds = row.integer("until"), (0...253_402_300_799).contains(seconds) {
                 let until = Timestamp(Date(timeIntervalSince1970: TimeInterval(seconds)))
                 summary[origin, default: PendingOrigin(origin: origin)].waitsUntil = min(until, summary[origin]?.waitsUntil ?? until)
             }
         }
         for row in try Row.fetchAll(db, sql: "SELECT origin, operations, reason FROM pending_refused") {
-            guard let origin = row.text(0), let count = row.integer(1) else { throw Cell.unreadable("a pending_refused row") }
+            guard let origin = row.text("origin"), let count = row.integer("operations") else { throw Cell.unreadable("a pending_refused row") }
             summary[origin, default: PendingOrigin(origin: origin)].refused = Int(clamping: count)
-            summary[origin, default: PendingOrigin(origin: origin)].lastRefusal = row.text(2)
+            summary[origin, default: PendingOrigin(origin: origin)].lastRefusal = row.text("reason")
         }
         return summary.values.sorted { $0.origin < $1.origin }
     }

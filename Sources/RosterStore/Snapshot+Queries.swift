@@ -113,11 +113,11 @@ extension DatabaseReading {
             SELECT kind, value, scope FROM entry WHERE revoked_by IS NULL AND origin LIKE ? ESCAPE '\\'
             """, arguments: [agency.replacingOccurrences(of: "_", with: "\\_") + "/%"])
         while let row = try rows.next() {
-            guard let kind = row.text(0).flatMap(Resource.Kind.init(rawValue:)), let value = row.text(1) else {
+            guard let kind = row.text("kind").flatMap(Resource.Kind.init(rawValue:)), let value = row.text("value") else {
                 throw Cell.unreadable("an entry's resource")
             }
             keys.insert(Resource(verified: kind, value: value,
-                                 scope: try row.optionalText(2, "an entry's scope").flatMap(Resource.Scope.init(rawValue:))).key)
+                                 scope: try row.optionalText("scope", "an entry's scope").flatMap(Resource.Scope.init(rawValue:))).key)
         }
         return keys
     }

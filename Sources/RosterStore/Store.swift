@@ -371,7 +371,7 @@ public final class Store: Sendable {
     public func proofs(agencies: Set<String>?, after: Int64, limit: Int, bytes: Int) async throws -> ProofPage {
         try await read { snapshot in
             let rows = try Row.fetchAll(snapshot.db, sql: """
-                SELECT e.id, e.origin, before.body, o.body, e.body FROM equivocation e
+                SELECT e.id, e.origin, before.body AS before, o.body AS applied, e.body AS proof FROM equivocation e
                 LEFT JOIN operation before ON before.origin_id = (SELECT id FROM origin WHERE name = e.origin) AND before.seq = e.seq - 1
                 LEFT JOIN operation o ON o.origin_id = (SELECT id FROM origin WHERE name = e.origin) AND o.seq = e.seq
                 WHERE e.id > ? ORDER BY e.id LIMIT ?
@@ -380,11 +380,11 @@ public final class Store: Sendable {
             var size = 0
             var last = after
             for row in rows {
-                let proof = [row.text(2), row.text(3), row.text(4)].compactMap { $0 }
+                let proof = [row.text("before"), row.text("applied"), row.text("proof")].compactMap { $0 }
                 let length = proof.reduce(0) { $0 + $1.utf8.count + 1 }
                 if !bodies.isEmpty && size + length > bytes { return ProofPage(bodies: bodies, next: last) }
-                last = row.integer(0) ?? last
-                guard agencies.map({ $0.contains(Origin.agency(of: row.text(1) ?? "")) }) ?? true else { continue }
+                last = row.integer("id") ?? last
+                guard agencies.map({ $0.contains(Origin.agency(of: row.text("origin") ?? "")) }) ?? true else { continue }
                 bodies += proof
                 size += length
             }

@@ -23,17 +23,17 @@ struct Transaction: DatabaseReading {
         // Operations that waited for their time, which has come: they join this batch.
         let due = try Row.fetchAll(db, sql: "SELECT body FROM pending WHERE waits_until <= ?",
                                    arguments: [now.seconds + CausalDelivery.maximumSkew]).compactMap { row in
-            row.text(0).flatMap { try? SignedOperation(parsing: Array($0.utf8)) }
+            row.text("body").flatMap { try? SignedOperation(parsing: Array($0.utf8)) }
         }
         let lookup = try db.cachedStatement(sql: """
-            SELECT body, target IS NULL FROM operation WHERE origin_id = (SELECT id FROM origin WHERE name = ?) AND seq = ?
+            SELECT body, target IS NULL AS untargeted FROM operation WHERE origin_id = (SELECT id FROM origin WHERE name = ?) AND seq = ?
             """)
         let pendingByDot = try db.cachedStatement(sql: "SELECT body FROM pending WHERE origin = ? AND seq = ?")
         let pendingByWait = try db.cachedStatement(sql: "SELECT body FROM pending WHERE waits_origin = ? AND waits_seq = ?")
         func parsed(_ rows: [Row], waitingFor what: String) -> [SignedOperation] {
             rows.compactMap { row in
                 // A row edited into garbage waits on; audit names it.
-                guard let body = row.text(0), let operation = try? SignedOperation(parsing: Array(body.utf8)) else {
+                guard let body = row.text("body"), let operation = try? SignedOperation(parsing: Array(body.utf8)) else {
                     logger.warning("a pending operation waiting for \(what) does not parse: run roster audit")
                     return nil
                 }
@@ -47,7 +47,7 @@ struct Transaction: DatabaseReading {
             incoming: valid, heads: heads(), trust: trust(),
             applied: { dot in
                 guard let row = try Row.fetchOne(lookup, arguments: [dot.origin, Int64(dot.seq)]) else { return nil }
-                guard let body = row.text(0), let isAdd = row.integer(1) else { throw Cell.unreadable("operation \(dot)") }
+                guard let body = row.text("body"), let isAdd = row.integer("untargeted") else { throw Cell.unreadable("operation \(dot)") }
                 // A key event's hash leaves its signatures out (see `SignedOperation.hash`).
                 let hash = Origin.isAgencyOrigin(dot.origin)
                     ? try SignedOperation(parsing: Array(body.utf8)).hash : SHA256Digest.of(Array(body.utf8))
@@ -56,7 +56,7 @@ struct Transaction: DatabaseReading {
             stored: { dot in
                 guard anyPending else { return nil }
                 guard let row = try Row.fetchOne(pendingByDot, arguments: [dot.origin, Int64(dot.seq)]) else { return nil }
-                guard let body = row.text(0), let operation = try? SignedOperation(parsing: Array(body.utf8)) else {
+                guard let body = row.text("body"), let operation = try? SignedOperation(parsing: Array(body.utf8)) else {
                     throw Cell.unreadable("pending operation \(dot)")
                 }
                 return operation
@@ -218,11 +218,11 @@ struct Transaction: DatabaseReading {
     /// what a new change must follow for `Entry.applying` to hold.
     func latestChanges(of target: Dot, besides dot: Dot) throws -> [Dot] {
         let rows = try db.cachedStatement(sql: """
-            SELECT origin.name, max(seq) FROM operation JOIN origin ON origin.id = origin_id
+            SELECT origin.name AS origin, max(seq) AS seq FROM operation JOIN origin ON origin.id = origin_id
             WHERE target = ? AND NOT (origin.name = ? AND seq = ?) GROUP BY origin_id
             """)
         return try Row.fetchAll(rows, arguments: [target.description, dot.origin, Int64(dot.seq)]).map { row in
-            guard let origin = row.text(0), let seq = row.seq(1) else { throw Cell.unreadable("a change of \(target)") }
+            guard let origin = row.text("origin"), let seq = row.seq("seq") else { throw Cell.unreadable("a change of \(target)") }
             return Dot(origin: origin, seq: seq)
         }
     }

@@ -18,19 +18,19 @@ extension DatabaseReading {
     func trust() throws -> Trust {
         var agencies: [String: Trust.Agency] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT name, root_sha256, keys, distrusted FROM agency") {
-            let name = try row.requireText(0, "an agency's name")
-            let keys = try row.optionalText(2, "the keys of \(name)").map { try AgencyKeys(json: JSONParser.parse($0)) }
-            agencies[name] = Trust.Agency(root: try row.requireText(1, "the root of \(name)"), keys: keys,
-                                          distrusted: row.integer(3) == 1)
+            let name = try row.requireText("name", "an agency's name")
+            let keys = try row.optionalText("keys", "the keys of \(name)").map { try AgencyKeys(json: JSONParser.parse($0)) }
+            agencies[name] = Trust.Agency(root: try row.requireText("root_sha256", "the root of \(name)"), keys: keys,
+                                          distrusted: row.integer("distrusted") == 1)
         }
         var replicas: [String: Trust.Enrolment] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT name, public_key, enrolled_at, retired_after FROM origin") {
-            let name = try row.requireText(0, "an origin's name")
+            let name = try row.requireText("name", "an origin's name")
             guard !Origin.isAgencyOrigin(name) else { continue }
-            guard let raw = row.blob(1), let key = try? PublicKey(raw: raw), let enrolled = row.integer(2), enrolled >= 0 else {
+            guard let raw = row.blob("public_key"), let key = try? PublicKey(raw: raw), let enrolled = row.integer("enrolled_at"), enrolled >= 0 else {
                 throw Cell.unreadable("the enrolment of \(name)")
             }
-            let retired = try row.optionalSeq(3, "the retirement of \(name)")
+            let retired = try row.optionalSeq("retired_after", "the retirement of \(name)")
             replicas[name] = Trust.Enrolment(key: key, enrolledAt: UInt64(enrolled), retiredAfter: retired)
         }
         return Trust(agencies: agencies, replicas: replicas, forks: try forks())
@@ -39,10 +39,10 @@ extension DatabaseReading {
     /// Each equivocating replica's lowest proven fork (see `Trust.forks`).
     func forks() throws -> [String: UInt64] {
         var forks: [String: UInt64] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT origin, min(seq) FROM equivocation GROUP BY origin") {
-            let name = try row.requireText(0, "an equivocating origin")
+        for row in try Row.fetchAll(db, sql: "SELECT origin, min(seq) AS fork FROM equivocation GROUP BY origin") {
+            let name = try row.requireText("origin", "an equivocating origin")
             guard !Origin.isAgencyOrigin(name) else { continue }
-            guard let seq = row.seq(1) else { throw Cell.unreadable("the fork of \(name)") }
+            guard let seq = row.seq("fork") else { throw Cell.unreadable("the fork of \(name)") }
             forks[name] = seq
         }
         return forks
@@ -52,8 +52,8 @@ extension DatabaseReading {
     func retirements() throws -> [String: UInt64] {
         var result: [String: UInt64] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT name, retired_after FROM origin WHERE retired_after IS NOT NULL") {
-            let name = try row.requireText(0, "an origin's name")
-            result[name] = try row.optionalSeq(1, "the retirement of \(name)")
+            let name = try row.requireText("name", "an origin's name")
+            result[name] = try row.optionalSeq("retired_after", "the retirement of \(name)")
         }
         for (origin, fork) in try forks() { result[origin] = min(result[origin] ?? .max, fork - 1) }
         return result
@@ -62,8 +62,8 @@ extension DatabaseReading {
     /// SHA-256 over the hashes of the kept proofs, sorted: equal on two nodes that hold the same proofs.
     func proofsDigest(agencies: Set<String>?) throws -> String {
         let hashes = try Row.fetchAll(db, sql: "SELECT origin, body FROM equivocation")
-            .filter { row in agencies.map { $0.contains(Origin.agency(of: row.text(0) ?? "")) } ?? true }
-            .compactMap { $0.text(1) }.map { SHA256Digest.hex(Array($0.utf8)) }.sorted()
+            .filter { row in agencies.map { $0.contains(Origin.agency(of: row.text("origin") ?? "")) } ?? true }
+            .compactMap { $0.text("body") }.map { SHA256Digest.hex(Array($0.utf8)) }.sorted()
         return SHA256Digest.hex(Array(hashes.joined(separator: "\n").utf8))
     }
 
@@ -104,8 +104,8 @@ extension DatabaseReading {
         // A replica that only a quarantined key event, or one that lost a fork, enrolled
         // signs nothing that counts: it stays, void from its first seq.
         for row in try Row.fetchAll(db, sql: "SELECT name, public_key FROM origin") {
-            guard let name = row.text(0), !Origin.isAgencyOrigin(name), trust.replicas[name] == nil,
-                let raw = row.blob(1), let key = try? PublicKey(raw: raw) else { continue }
+            guard let name = row.text("name"), !Origin.isAgencyOrigin(name), trust.replicas[name] == nil,
+                let raw = row.blob("public_key"), let key = try? PublicKey(raw: raw) else { continue }
             trust.enrol(name, key: key, at: 0, voidFrom: 1)
         }
         return (trust, refusals)
