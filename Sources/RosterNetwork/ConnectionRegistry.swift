@@ -49,10 +49,15 @@ final class ConnectionRegistry: Sendable {
         self.proxies = proxies
     }
 
-    /// Whether `client` (as `client(of:)` names it) is a configured reverse proxy.
+    /// Whether `client` (as `client(of:)` names it: an IPv4 address, or an IPv6 /64)
+    /// is a configured reverse proxy. An IPv6 client is its /64, so a proxy named by
+    /// an IPv6 address or a network narrower than /64 matches the /64 that holds it.
     func isProxy(_ client: String) -> Bool {
         guard !proxies.isEmpty, let address = try? IPAddress(String(client.prefix { $0 != "/" })) else { return false }
-        return proxies.contains { $0.contains(address) }
+        return proxies.contains { proxy in
+            if case .v6 = proxy.address, proxy.length > 64 { return proxy.address.masked(to: 64) == address }
+            return proxy.contains(address)
+        }
     }
 
     /// The client a connection counts against: the IPv4 address (also when written

@@ -105,8 +105,9 @@ public enum Synchronizer {
         // equivocating replica is quarantined here too.
         if let theirs = page.proofs, try await theirs != node.store.proofsDigest(agencies: agencies.map(Set.init)) {
             var request: [String: JSON] = agencies.map { ["agencies": .array($0.map(JSON.string))] } ?? [:]
-            // Page by page, as far as the round allows: a page is as bounded as a pull's.
-            for _ in 0..<SyncLimits.roundPages {
+            // Page by page, within what is left of the round: a page is as bounded as a pull's.
+            while budgetLeft() {
+                pages += 1
                 let response = try await client.request(.POST, "/v1/sync/proofs", body: CanonicalJSON.encode(.object(request)))
                 try expectSuccess(response, from: peer.id)
                 report.bytesReceived += response.body.count

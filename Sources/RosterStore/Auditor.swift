@@ -429,7 +429,7 @@ public enum Auditor {
         }
         let account = try TrustAccount(db)
         report.findings += account.findings
-        let (trust, refusals) = try Snapshot(db: db).replayedTrust(account, forks: stored.forks)
+        let (trust, refusals) = try Snapshot(db: db).replayedTrust(account.pins, forks: stored.forks)
         report.findings += refusals
         for (name, agency) in stored.agencies.sorted(by: { $0.key < $1.key }) {
             guard let pin = account.pins[name] else {

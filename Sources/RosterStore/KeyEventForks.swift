@@ -10,7 +10,9 @@ import RosterCore
 /// effect; the replicas they enrolled sign nothing that counts) until a later key
 /// event, signed by the agency's keys as they stood before the fork, names the one
 /// that stands by its `prev`. A node that applied the other changes the two over;
-/// then every node goes on from the same chain. See docs/model.md.
+/// then every node goes on from the same chain. An event at a fork's next seq that
+/// came before the fork was known was kept as a fork of its own; applied, it is no
+/// proof of anything and leaves the table (`Transaction.apply`). See docs/model.md.
 extension DatabaseReading {
     /// Each agency origin's lowest fork that no later key event has resolved yet.
     func unresolvedKeyEventForks() throws -> [String: UInt64] {
@@ -33,10 +35,14 @@ extension Transaction {
     func takeNamedKeyEvents(_ incoming: [CausalDelivery.Incoming]) throws -> Bool {
         let forks = try unresolvedKeyEventForks()
         guard !forks.isEmpty else { return false }
+        let trust = try trust()
         var swapped = false
         for item in incoming {
             let op = item.operation.operation
+            // Only the agency's own keys, as they stood before the fork, choose: a forged
+            // event changes nothing and costs no rebuild.
             guard op.isKeyEvent, let fork = forks[op.origin], op.seq == fork + 1, let prev = op.prev,
+                let keys = trust.agencies[op.agency]?.keys, (try? item.operation.verify(endorsedBy: keys)) != nil,
                 let body = try String.fetchOne(db, sql: "SELECT body FROM equivocation WHERE origin = ? AND seq = ?", arguments: [op.origin, Int64(fork)]),
                 let proof = try? SignedOperation(parsing: Array(body.utf8)), proof.hash == prev,
                 let applied = try Row.fetchOne(db, sql: """

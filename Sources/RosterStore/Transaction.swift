@@ -201,6 +201,12 @@ struct Transaction: DatabaseReading {
             try row.execute(arguments: EntryRecord.arguments(Entry(id: op.dot, resource: resource, fields: fields)))
         case .enrol, .retire, .rotate:
             try applyKeyEvent(op)
+            // Kept as a fork when it came before the fork it follows was known: applied,
+            // it is the chain, no proof (see `KeyEventForks`).
+            if let kept = try String.fetchOne(db, sql: "SELECT body FROM equivocation WHERE origin = ? AND seq = ?", arguments: [op.origin, Int64(op.seq)]),
+                (try? SignedOperation(parsing: Array(kept.utf8)))?.hash == operation.hash {
+                try db.execute(sql: "DELETE FROM equivocation WHERE origin = ? AND seq = ?", arguments: [op.origin, Int64(op.seq)])
+            }
         case .amend(let target, _), .revoke(let target, _):
             guard let entry = try entry(target).flatMap({ try $0.applying(op, after: latestChanges(of: target, besides: op.dot)) })
                 ?? resolveEntry(target)

@@ -78,13 +78,13 @@ extension DatabaseReading {
 }
 
 extension DatabaseReading {
-    /// The trust that the signed key events give from the pins of `account`: each key
+    /// The trust that the signed key events give from `pins` (the trust account's): each key
     /// event replayed in applied order and verified with the agency keys of its time,
     /// forks as the kept proofs show them, then the account's distrust. What is not
     /// derived from either is nowhere in it. A key event that does not hold is
     /// skipped and described in `refusals`.
-    func replayedTrust(_ account: TrustAccount, forks: [String: UInt64]) throws -> (trust: Trust, refusals: [String]) {
-        var trust = Trust(agencies: account.pins.mapValues { Trust.Agency(root: $0.root) }, forks: forks)
+    func replayedTrust(_ pins: [String: TrustAccount.Pin], forks: [String: UInt64]) throws -> (trust: Trust, refusals: [String]) {
+        var trust = Trust(agencies: pins.mapValues { Trust.Agency(root: $0.root) }, forks: forks)
         var refusals: [String] = []
         let disputed = (try? unresolvedKeyEventForks()) ?? [:]
         let bodies = try String.fetchCursor(db, sql: """
@@ -100,7 +100,7 @@ extension DatabaseReading {
             }
             _ = trust.apply(operation.operation)
         }
-        for (name, pin) in account.pins where pin.distrusted { trust.distrust(name) }
+        for (name, pin) in pins where pin.distrusted { trust.distrust(name) }
         // A replica that only a quarantined key event, or one that lost a fork, enrolled
         // signs nothing that counts: it stays, void from its first seq.
         for row in try Row.fetchAll(db, sql: "SELECT name, public_key FROM origin") {
@@ -168,9 +168,17 @@ extension Transaction {
     /// enrolments in the origin table from the key events (see `replayedTrust`).
     func rebuildTrust() throws {
         let account = try TrustAccount(db)
-        let (trust, _) = try replayedTrust(account, forks: try forks())
+        // An account that does not hold together (an edited or unreadable event) is no
+        // ground to change a pin or lift a distrust: the pins stay as they are, and
+        // audit names what is wrong.
+        var pins = account.pins
+        if !account.findings.isEmpty {
+            logger.warning("the trust account does not hold together (\(account.findings[0])): the agencies' pins are kept as they are")
+            pins = try self.trust().agencies.mapValues { TrustAccount.Pin(root: $0.root, distrusted: $0.distrusted) }
+        }
+        let (trust, _) = try replayedTrust(pins, forks: try forks())
         try db.execute(sql: "DELETE FROM agency")
-        for (name, pin) in account.pins {
+        for (name, pin) in pins {
             try db.execute(sql: "INSERT INTO agency (name, root_sha256, keys, distrusted) VALUES (?, ?, ?, ?)",
                            arguments: [name, pin.root, trust.agencies[name]?.keys.map { CanonicalJSON.string($0.json) }, pin.distrusted])
         }

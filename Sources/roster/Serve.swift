@@ -36,7 +36,11 @@ struct Serve: AsyncParsableCommand {
         }
         let proxies = try proxy.map { text in
             do {
-                return text.contains("/") ? try IPNetwork(text) : IPNetwork(address: try IPAddress(text), length: try IPAddress(text).bitWidth)
+                if text.contains("/") { return try IPNetwork(text) }
+                // As connections are counted: an IPv4-mapped IPv6 address is the IPv4 address.
+                var address = try IPAddress(text)
+                if case .v6(let value) = address, value >> 32 == 0xFFFF { address = .v4(UInt32(truncatingIfNeeded: value)) }
+                return IPNetwork(address: address, length: address.bitWidth)
             } catch let error as RosterError where text.contains("/") {
                 throw RosterError(.invalidField, "--proxy: \(error.reason)")
             } catch {

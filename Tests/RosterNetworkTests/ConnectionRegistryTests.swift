@@ -86,6 +86,8 @@ struct ConnectionRegistryTests {
         #expect(try proxied.allSatisfy { try !closed($0) }, "eight connections of the proxy stay")
         #expect(registry.isProxy(ConnectionRegistry.client(of: try Self.address("2001:db8:5:1::7"))))
         #expect(!registry.isProxy("192.0.2.16") && !registry.isProxy("2001:db8:6::/64") && !registry.isProxy("?"))
+        let single = ConnectionRegistry(perClient: 2, total: 10, proxies: [try IPNetwork("2001:db8:7::5/128")])
+        #expect(single.isProxy(ConnectionRegistry.client(of: try Self.address("2001:db8:7::5"))), "one IPv6 proxy address: its /64")
         let neighbour = (0..<3).map { _ in EmbeddedChannel() }
         for channel in neighbour { #expect(registry.open(channel, client: "192.0.2.16")) }
         #expect(try closed(neighbour[0]), "outside the proxy's network the client's bound holds")

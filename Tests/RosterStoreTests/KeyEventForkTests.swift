@@ -55,6 +55,14 @@ struct KeyEventForkTests {
         #expect(report.history.contains { $0.contains("kz-mvd signed two key events at seq 3") }, "\(report.history)")
         #expect(report.findings.allSatisfy { $0.contains("equivocated") }, "\(report.findings)")
 
+        // A key event that names y but is not the agency's own changes nothing.
+        let stranger = AgencyKey.random()
+        let forged = SignedOperation.sign(RosterCore.Operation(origin: "kz-mvd/agency", seq: 4, prev: y.hash, clock: VectorClock(["kz-mvd/agency": 3]),
+                                                               time: time, payload: .enrol(replica: "kz-mvd/evil", key: ReplicaKey.random().publicKey)),
+                                          with: [stranger])
+        #expect(try a.store.receive([forged]).allSatisfy { if case .rejected = $0 { true } else { false } })
+        #expect(try a.store.keyEvents(of: "kz-mvd").last?.hash == x.hash, "no swap for a forged event")
+
         // The agency names x: a goes on; b, which applied y, takes x in its place.
         let z = try left.enrol(Replica(origin: "kz-mvd/u", key: .random()))
         let resolution = left.events[3]
@@ -71,5 +79,32 @@ struct KeyEventForkTests {
         }
         #expect(try agencyDigest(a) == agencyDigest(b))
         #expect(try a.store.keyEvents(of: "kz-mvd").map(\.hash) == b.store.keyEvents(of: "kz-mvd").map(\.hash), "one chain on both")
+    }
+
+    @Test("The naming event that comes before the branch it names is known is no fork once it applies; both nodes end on one chain")
+    func namingEventFirst() throws {
+        let folder = try TemporaryFolder()
+        var chain = try AgencyChain(agency: "kz-mvd", keys: [AgencyKey.random()], time: time)
+        try chain.enrol(Replica(origin: "kz-mvd/r", key: .random()))
+        var left = chain, right = chain
+        try left.enrol(Replica(origin: "kz-mvd/s", key: .random()))
+        try right.enrol(Replica(origin: "kz-mvd/t", key: .random()))
+        try right.enrol(Replica(origin: "kz-mvd/u", key: .random()))
+        let (x, y, naming) = (left.events[2], right.events[2], right.events[3])
+        let c = try node(folder, "c", trusting: chain), d = try node(folder, "d", trusting: chain)
+        #expect(try c.store.receive(chain.events + [x]).allSatisfy { $0 == .applied })
+        // c meets the event naming y before y: a fork at seq 4, as far as it knows.
+        #expect(try c.store.receive([naming]) == [.rejected(RosterError(.equivocation, ""))])
+        #expect(try c.store.receive([y]) == [.rejected(RosterError(.equivocation, ""))])
+        #expect(try c.store.receive([naming]) == [.applied], "named by a later sync, y takes x's place")
+        #expect(try d.store.receive(chain.events + [y, naming, x]).count == 5)
+        #expect(try c.store.keyEvents(of: "kz-mvd").map(\.hash) == d.store.keyEvents(of: "kz-mvd").map(\.hash))
+        #expect(try c.store.trust().replicas["kz-mvd/u"]?.retiredAfter == nil && c.store.trust().replicas["kz-mvd/t"] != nil)
+        #expect(try agencyDigest(c) == agencyDigest(d))
+        for node in [c, d] {
+            let report = try Auditor.audit(node.store)
+            #expect(report.findings.allSatisfy { $0.contains("equivocated") } && !report.history.contains { $0.contains("quarantined until") },
+                    "\(report.findings) \(report.history)")
+        }
     }
 }
