@@ -404,7 +404,7 @@ public enum Auditor {
             }
             let applied = try Row.fetchOne(db, sql: """
                 SELECT body FROM operation WHERE origin_id = (SELECT id FROM origin WHERE name = ?) AND seq = ?
-                """, arguments: [proof.operation.origin, Int64(proof.operation.seq)])?.text(0)
+                """, arguments: [proof.operation.origin, Int64(proof.operation.seq)])?.text("body")
             if applied == proof.text {
                 report.findings.append("equivocation proof \(proof.dot) is the applied operation itself: it proves nothing")
             }

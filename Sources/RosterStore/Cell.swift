@@ -1,14 +1,18 @@
 import GRDB
 import RosterCore
 
-/// A column of a row: by name where the code reads it (the SELECT names it, or an
-/// alias `AS` gives it one), or by place where a hot loop reads every cell.
+/// A column of a row: by name, as the SELECT names it or an alias `AS` gives it
+/// one (the store reads no cell by its place; tests that edit a database may).
 protocol CellColumn {
     func value(in row: Row) -> DatabaseValue
 }
 
 extension String: CellColumn {
-    func value(in row: Row) -> DatabaseValue { row[self] ?? .null }
+    func value(in row: Row) -> DatabaseValue {
+        // A misspelt name would read as NULL: debug builds, which run the tests, stop on it.
+        assert(row.hasColumn(self), "no column \(self) in the row")
+        return row[self] ?? .null
+    }
 }
 
 extension Int: CellColumn {

@@ -48,7 +48,7 @@ extension Transaction {
                 let applied = try Row.fetchOne(db, sql: """
                     SELECT position, body FROM operation WHERE origin_id = (SELECT id FROM origin WHERE name = ?) AND seq = ?
                     """, arguments: [op.origin, Int64(fork)]),
-                let position = applied.integer(0), let appliedBody = applied.text(1)
+                let position = applied.integer("position"), let appliedBody = applied.text("body")
             else { continue }
             try db.execute(sql: "UPDATE operation SET body = ? WHERE position = ?", arguments: [proof.text, position])
             try db.execute(sql: "UPDATE equivocation SET body = ? WHERE origin = ? AND seq = ?", arguments: [appliedBody, op.origin, Int64(fork)])

@@ -413,7 +413,7 @@ public final class Store: Sendable {
     /// that another, edited row never keeps a node from opening to be audited.
     public func registeredKey(of origin: String) throws -> [UInt8]? {
         try read { snapshot in
-            try Row.fetchOne(snapshot.db, sql: "SELECT public_key FROM origin WHERE name = ?", arguments: [origin])?.blob(0)
+            try Row.fetchOne(snapshot.db, sql: "SELECT public_key FROM origin WHERE name = ?", arguments: [origin])?.blob("public_key")
         }
     }
 

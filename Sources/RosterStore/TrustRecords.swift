@@ -204,7 +204,7 @@ extension Transaction {
         case .retire(let replica, let after, _):
             // The plan's retirements void what follows (`void`), once the batch is written.
             let known = try Row.fetchOne(db, sql: "SELECT retired_after FROM origin WHERE name = ?", arguments: [replica])
-            let lowest = min(try known?.optionalSeq(0, "the retirement of \(replica)") ?? after, after)
+            let lowest = min(try known?.optionalSeq("retired_after", "the retirement of \(replica)") ?? after, after)
             try db.execute(sql: "UPDATE origin SET retired_after = ? WHERE name = ?", arguments: [Int64(clamping: lowest), replica])
         case .add, .amend, .revoke:
             break
