@@ -230,19 +230,15 @@ public final class Store: Sendable {
     // MARK: Reads, by purpose
 
     /// Every signer this node accepts, by origin.
-    public func keys() throws -> [String: PublicKey] { try read { try $0.keys() } }
     public func keys() async throws -> [String: PublicKey] { try await read { try $0.keys() } }
 
     /// The agencies this node trusts and the replicas they enrolled.
-    public func trust() throws -> Trust { try read { try $0.trust() } }
     public func trust() async throws -> Trust { try await read { try $0.trust() } }
 
     /// What this node holds: the node's causal context.
-    public func clock() throws -> VectorClock { try read { try $0.clock() } }
     public func clock() async throws -> VectorClock { try await read { try $0.clock() } }
 
     /// The nodes this node syncs with.
-    public func peers() throws -> [Peer] { try read { try $0.peers() } }
     public func peers() async throws -> [Peer] { try await read { try $0.peers() } }
 
     /// The id of the peer whose descriptor pins this TLS key (SHA-256 of its SPKI):
@@ -282,9 +278,9 @@ public final class Store: Sendable {
         public let equivocating: [String]
     }
 
-    public func status() throws -> Status {
-        let (clock, digest, agencies) = try digests()
-        let (counts, equivocating) = try read { (try $0.counts(), try $0.equivocatingOrigins()) }
+    public func status() async throws -> Status {
+        let (clock, digest, agencies) = try await digests()
+        let (counts, equivocating) = try await read { (try $0.counts(), try $0.equivocatingOrigins()) }
         return Status(clock: clock, digest: digest, agencies: agencies, counts: counts, equivocating: equivocating)
     }
 
@@ -320,25 +316,10 @@ public final class Store: Sendable {
         }
     }
 
-    /// The state digest, from the chunk digests kept at an earlier clock and those
-    /// the operations applied since then changed (see `DigestCache`); what was
-    /// hashed is kept for next time. A failure to keep it is not an error.
-    public func digest() throws -> (clock: VectorClock, digest: String) {
-        let cache = try read { try $0.keptDigest() }
-        if cache.isNew { try? write { try $0.keep(cache) } }
-        return (cache.clock, cache.digest)
-    }
-
-    /// The state digest and each agency's, from one snapshot.
-    public func digests() throws -> (clock: VectorClock, digest: String, agencies: [String: String]) {
-        let (cache, agencies) = try read { snapshot in
-            let cache = try snapshot.keptDigest()
-            return (cache, try snapshot.agencyDigests(cache))
-        }
-        if cache.isNew { try? write { try $0.keep(cache) } }
-        return (cache.clock, cache.digest, agencies)
-    }
-
+    /// The state digest and each agency's, from one snapshot: hashed on a reader
+    /// thread from the chunk digests kept at an earlier clock and those the operations
+    /// applied since then changed (see `DigestCache`); what was hashed is kept for
+    /// next time. A failure to keep it is not an error.
     public func digests() async throws -> (clock: VectorClock, digest: String, agencies: [String: String]) {
         let (cache, agencies) = try await read { snapshot in
             let cache = try snapshot.keptDigest()
@@ -348,7 +329,7 @@ public final class Store: Sendable {
         return (cache.clock, cache.digest, agencies)
     }
 
-    /// The state digest from async code: hashed on a reader thread, kept once hashed.
+    /// The state digest alone (see `digests`).
     public func digest() async throws -> (clock: VectorClock, digest: String) {
         let cache = try await read { try $0.keptDigest() }
         if cache.isNew { _ = try? await write { try $0.keep(cache) } }

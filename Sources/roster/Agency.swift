@@ -11,14 +11,14 @@ struct AgencyCommand: ParsableCommand {
         commandName: "agency", abstract: "The agency's keys and replicas: show, enrol, retire, rotate.",
         subcommands: [ShowAgency.self, History.self, Enrol.self, Retire.self, Rotate.self])
 
-    struct ShowAgency: ParsableCommand {
+    struct ShowAgency: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the agencies this node trusts, their keys and replicas.")
         @OptionGroup var node: NodeOptions
         @Flag(help: "Print only the SHA-256 of this node's own agency's root key: what other agencies pin with --trust.") var root = false
 
-        func run() throws {
+        func run() async throws {
             let opened = try node.openNode()
-            let trust = try opened.store.trust()
+            let trust = try await opened.store.trust()
             if root {
                 Terminal.print(trust.agencies[opened.identity.agency]?.root ?? "")
                 return

@@ -3,7 +3,7 @@ import Foundation
 import RosterCore
 import RosterStore
 
-struct Init: ParsableCommand {
+struct Init: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create a node: data folder, Ed25519 replica key (mode 0600) and database; for a new agency, its agency key too.")
 
@@ -20,7 +20,7 @@ struct Init: ParsableCommand {
     var trust: String?
     @Flag(help: "A development node (agency dev, replica local); reuses one that exists.") var dev = false
 
-    func run() throws {
+    func run() async throws {
         let identity: NodeIdentity
         if dev {
             identity = try NodeIdentity(agency: agency ?? "dev", replica: "local", name: name ?? "Development node",
@@ -60,7 +60,7 @@ struct Init: ParsableCommand {
             if let keyFile { try? FileManager.default.removeItem(at: keyFile) }
             throw error
         }
-        let root = try created.store.trust().agencies[identity.agency]?.root ?? ""
+        let root = try await created.store.trust().agencies[identity.agency]?.root ?? ""
         if node.json {
             Terminal.printJSON(["origin": .string(identity.origin), "public_key": .string(created.replica.key.publicKey.base64),
                                 "agency_root_sha256": .string(root), "agency_key": keyFile.map { .string($0.path) } ?? .null])

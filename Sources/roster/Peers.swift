@@ -9,7 +9,7 @@ struct Peers: ParsableCommand {
         abstract: "The nodes this node syncs with, and the agencies whose operations it accepts.",
         subcommands: [Descriptor.self, AddPeer.self, ListPeers.self, RemovePeer.self, TrustAgency.self, DistrustAgency.self])
 
-    struct Descriptor: ParsableCommand {
+    struct Descriptor: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "descriptor", abstract: "Print this node's peer descriptor, for other agencies' Peers/ folders.")
         @OptionGroup var node: NodeOptions
@@ -18,13 +18,14 @@ struct Peers: ParsableCommand {
         var keysOnly = false
         @OptionGroup var keys: AgencyKeyOptions
 
-        func run() throws {
+        func run() async throws {
             let opened = try node.openNode()
             let identity = opened.identity
+            let trust = try await opened.store.trust()
             let tls = try NodeTLS.load(folder: opened.folder, origin: identity.origin)
             let events = try opened.store.keyEvents(of: identity.agency)
             guard let first = events.first, case .rotate(let roots) = first.operation.payload,
-                let root = roots.keys.first(where: { $0.fingerprint == (try? opened.store.trust().agencies[identity.agency]?.root) ?? "" })
+                let root = roots.keys.first(where: { $0.fingerprint == trust.agencies[identity.agency]?.root ?? "" })
             else {
                 throw RosterError(.notEnrolled, "this node holds none of its agency's key events yet: sync it with a node of \(identity.agency) first")
             }
@@ -33,12 +34,12 @@ struct Peers: ParsableCommand {
                 agency: identity.agency, node: identity.origin, name: identity.name, jurisdiction: identity.jurisdiction,
                 root: root, keyEvents: events, endpoints: keysOnly ? [] : endpoint, tlsPin: keysOnly ? nil : tls.pin, signedBy: signer)
             // Checked as a receiver would check it, so that a node never hands out what peers refuse.
-            _ = try descriptor.verified(by: opened.store.trust())
+            _ = try descriptor.verified(by: trust)
             Terminal.printJSON(descriptor.json)
         }
     }
 
-    struct AddPeer: ParsableCommand {
+    struct AddPeer: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "add", abstract: "Sync with the node a descriptor names, or every *.json in a folder; trust a new agency by its root key.")
         @OptionGroup var node: NodeOptions
@@ -48,7 +49,7 @@ struct Peers: ParsableCommand {
         var trust: [String] = []
         @Flag(help: "Accept a known peer's new endpoint or TLS pin (checked with its agency out of band).") var replace = false
 
-        func run() throws {
+        func run() async throws {
             var isFolder: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
                 throw RosterError(.badInput, "cannot read \(path): check the path")
@@ -69,7 +70,7 @@ struct Peers: ParsableCommand {
             // A folder like Peers/ may hold this node's own descriptor: it is not its own peer.
             let isOwn = { (descriptor: PeerDescriptor) in descriptor.node == opened.identity.origin || descriptor.tlsPin == ownPin }
             var trusting = Set(trust)
-            let known = try opened.store.trust()
+            let known = try await opened.store.trust()
             // On a terminal, a new agency may be trusted by confirming its fingerprint there.
             for descriptor in descriptors where known.agencies[descriptor.agency] == nil && !trusting.contains(descriptor.root.fingerprint) {
                 guard isatty(0) == 1, isatty(2) == 1 else { continue }
@@ -78,7 +79,7 @@ struct Peers: ParsableCommand {
                 if readLine()?.lowercased() == "y" { trusting.insert(descriptor.root.fingerprint) }
             }
             try opened.store.addPeers(descriptors, trusting: trusting, replacing: replace, isOwn: isOwn)
-            let after = try opened.store.trust()
+            let after = try await opened.store.trust()
             for descriptor in descriptors {
                 let replicas = after.replicas.filter { Origin.agency(of: $0.key) == descriptor.agency && $0.value.retiredAfter == nil }.keys.sorted()
                 let what = isOwn(descriptor) ? "this node" : "peer \(descriptor.id)"
@@ -100,7 +101,7 @@ struct Peers: ParsableCommand {
         }
     }
 
-    struct TrustAgency: ParsableCommand {
+    struct TrustAgency: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "trust", abstract: "Trust an agency by its root key's SHA-256, or replace the root key pinned for it.")
         @OptionGroup var node: NodeOptions
@@ -108,9 +109,9 @@ struct Peers: ParsableCommand {
         @Argument(help: "The SHA-256 of its root key, checked with the agency out of band.") var root: String
         @Flag(help: "Replace the root key pinned for the agency (only while none of its key events is held).") var replace = false
 
-        func run() throws {
+        func run() async throws {
             let store = try node.openNode().store
-            let before = try store.trust().agencies[agency]?.root
+            let before = try await store.trust().agencies[agency]?.root
             try store.trust(agency, root: root, replacing: replace)
             if let before, before != root {
                 Terminal.print("agency \(agency): root key sha256 \(before) replaced by \(root)")
@@ -133,13 +134,13 @@ struct Peers: ParsableCommand {
         }
     }
 
-    struct ListPeers: ParsableCommand {
+    struct ListPeers: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List known signers and their keys.")
         @OptionGroup var node: NodeOptions
 
-        func run() throws {
+        func run() async throws {
             let opened = try node.openNode()
-            let (keys, clock, peers) = (try opened.store.keys(), try opened.store.clock(), try opened.store.peers())
+            let (keys, clock, peers) = (try await opened.store.keys(), try await opened.store.clock(), try await opened.store.peers())
             for peer in peers {
                 if node.json {
                     Terminal.printJSON(["peer": .string(peer.id), "agency": .string(peer.agency), "endpoint": peer.endpoint.map { .string($0.description) } ?? .null,

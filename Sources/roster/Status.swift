@@ -3,15 +3,15 @@ import ArgumentParser
 import RosterCore
 import RosterStore
 
-struct Status: ParsableCommand {
+struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Who this node is, what it holds (clock, counts) and the state digest peers compare.")
 
     @OptionGroup var node: NodeOptions
 
-    func run() throws {
+    func run() async throws {
         let opened = try node.openNode()
-        let status = try opened.store.status()
+        let status = try await opened.store.status()
         let (clock, digest, counts, equivocating) = (status.clock, status.digest, status.counts, status.equivocating)
         let identity = opened.identity
         if node.json {

@@ -48,7 +48,7 @@ struct KeyEventForkTests {
             #expect(try node.store.receive([sAdd]).allSatisfy { if case .rejected = $0 { true } else { false } }, "s enrolled by a quarantined event")
             #expect(try node.store.check(Resource(kind: .domain, value: "before.example"), today: CalendarDate("2026-11-02")).count == 1)
             #expect(try node.store.check(Resource(kind: .domain, value: "t.example"), today: CalendarDate("2026-11-02")).isEmpty)
-            #expect(try node.store.trust().replicas["kz-mvd/s"].map { $0.retiredAfter == 0 } ?? true)
+            #expect(try node.store.read { try $0.trust() }.replicas["kz-mvd/s"].map { $0.retiredAfter == 0 } ?? true)
         }
         #expect(try agencyDigest(a) == agencyDigest(b))
         let report = try Auditor.audit(b.store)
@@ -71,7 +71,7 @@ struct KeyEventForkTests {
         #expect(try b.store.receive([resolution]) == [.applied])
         for node in [a, b] {
             #expect(try node.store.receive([sAdd]) == [.applied], "s now counts")
-            let trust = try node.store.trust()
+            let trust = try node.store.read { try $0.trust() }
             #expect(trust.replicas["kz-mvd/s"]?.retiredAfter == nil && trust.replicas["kz-mvd/u"] != nil)
             #expect(trust.replicas["kz-mvd/t"].map { $0.retiredAfter == 0 } ?? true, "t lost: void, where it is known")
             let findings = try Auditor.audit(node.store).findings
@@ -99,7 +99,7 @@ struct KeyEventForkTests {
         #expect(try c.store.receive([naming]) == [.applied], "named by a later sync, y takes x's place")
         #expect(try d.store.receive(chain.events + [y, naming, x]).count == 5)
         #expect(try c.store.keyEvents(of: "kz-mvd").map(\.hash) == d.store.keyEvents(of: "kz-mvd").map(\.hash))
-        #expect(try c.store.trust().replicas["kz-mvd/u"]?.retiredAfter == nil && c.store.trust().replicas["kz-mvd/t"] != nil)
+        #expect(try c.store.read { try $0.trust() }.replicas["kz-mvd/u"]?.retiredAfter == nil && c.store.read { try $0.trust() }.replicas["kz-mvd/t"] != nil)
         #expect(try agencyDigest(c) == agencyDigest(d))
         for node in [c, d] {
             let report = try Auditor.audit(node.store)

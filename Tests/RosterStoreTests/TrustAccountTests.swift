@@ -38,7 +38,7 @@ struct TrustAccountTests {
         #expect(try findings(node).contains { $0.contains("the pin of agency kz-mvd differs from the node's trust events") })
         try node.store.rebuild()
         #expect(try findings(node).isEmpty)
-        #expect(try node.store.trust().agencies["kz-mvd"]?.distrusted == true)
+        #expect(try node.store.read { try $0.trust() }.agencies["kz-mvd"]?.distrusted == true)
         #expect(try node.store.check(Resource(kind: .domain, value: "shop.example"), today: CalendarDate("2026-11-02")).isEmpty,
                 "the distrusted agency's entry stays out of the view")
     }

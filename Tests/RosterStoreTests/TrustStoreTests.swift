@@ -43,7 +43,7 @@ struct TrustStoreTests {
         #expect(try node.store.read { try $0.counts().pending } == 0)
         let report = try Auditor.audit(node.store)
         #expect(report.findings.isEmpty, "\(report.findings.prefix(5))")
-        #expect(try node.store.trust().replicas.filter { $0.key.hasPrefix("ru-mvd") == false } == reference.trust.replicas)
+        #expect(try node.store.read { try $0.trust() }.replicas.filter { $0.key.hasPrefix("ru-mvd") == false } == reference.trust.replicas)
         // A rebuild from the operations gives the same.
         try node.store.rebuild()
         #expect(try node.store.digests().agencies.filter { $0.key != "ru-mvd" } == expected)
@@ -74,7 +74,7 @@ struct TrustStoreTests {
             others = chain.events + others
         }
         #expect(try federated.store.receive(others).allSatisfy { $0 == .applied })
-        #expect(try federated.store.clock().counters.count == 661, "600 other replicas, their 60 agency origins and the node's own")
+        #expect(try federated.store.read { try $0.clock() }.counters.count == 661, "600 other replicas, their 60 agency origins and the node's own")
         let (small, large) = (try own(alone), try own(federated))
         #expect(large.bytes.count == small.bytes.count, "\(large.bytes.count) bytes with 660 other origins, \(small.bytes.count) alone")
         #expect(large.operation.clock == VectorClock(["ru-mvd/agency": 2]))
@@ -143,7 +143,7 @@ struct TrustStoreTests {
         #expect(ahead.unchecked.count == 2, "the replica's key is not held yet")
         #expect(try await node.store.apply(node.store.verify(kz.events + [first]), from: "peer").outcomes.allSatisfy { $0 == .applied })
         // Checked again with the enrol now held: on every core, before the write, not one by one in the plan.
-        let again = ahead.rechecked(with: try await node.store.trust())
+        let again = ahead.rechecked(with: try await node.store.read { try $0.trust() })
         #expect(again.unchecked.isEmpty)
         #expect(again.results.map { (try? $0.get().checkedKey) != nil } == [true, false], "the genuine one verified, the forged one failed")
         let receipt = try await node.store.apply(ahead, from: "peer")
