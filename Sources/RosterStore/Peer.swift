@@ -15,11 +15,41 @@ public struct Peer: Sendable, Equatable {
     public func isNamed(_ name: String) -> Bool { name == id || name == agency }
 }
 
+/// A row of `peer`: the descriptor as added, and the columns derived from it that
+/// sync looks up (endpoint, TLS pin).
+struct PeerRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "peer"
+
+    var id: String
+    var agency: String
+    var descriptor: String
+    var endpoint: String?
+    var pin: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, agency, descriptor, endpoint, pin = "tls_spki_sha256"
+    }
+
+    init(_ descriptor: PeerDescriptor) {
+        id = descriptor.id
+        agency = descriptor.agency
+        self.descriptor = CanonicalJSON.string(descriptor.json)
+        endpoint = descriptor.endpoints.first
+        pin = descriptor.tlsPin
+    }
+}
+
 extension DatabaseReading {
     func peers() throws -> [Peer] {
-        try Row.fetchAll(db, sql: "SELECT descriptor FROM peer ORDER BY id").map { row in
-            Peer(descriptor: try PeerDescriptor(json: JSONParser.parse(try row.requireText("descriptor", "a peer descriptor"))))
+        let records: [PeerRecord]
+        do {
+            records = try PeerRecord.order(Column("id")).fetchAll(db)
+        } catch {
+            // A cell edited to another type does not decode; SQLite's own errors are the store's.
+            if let error = error as? DatabaseError { throw error }
+            throw Cell.unreadable("a peer row")
         }
+        return try records.map { Peer(descriptor: try PeerDescriptor(json: JSONParser.parse($0.descriptor))) }
     }
 }
 
@@ -53,10 +83,7 @@ extension Transaction {
                 + "this descriptor says \(descriptor.endpoints.first ?? "no endpoint") with TLS pin \(descriptor.tlsPin ?? "none"): "
                 + "check it with the agency out of band, then add it again with --replace")
         }
-        try db.execute(sql: """
-            INSERT OR REPLACE INTO peer (id, agency, descriptor, endpoint, tls_spki_sha256) VALUES (?, ?, ?, ?, ?)
-            """, arguments: [descriptor.id, descriptor.agency, CanonicalJSON.string(descriptor.json),
-                             descriptor.endpoints.first, descriptor.tlsPin])
+        try PeerRecord(descriptor).save(db)
     }
 
     /// Stops syncing with a node, or with every node of an agency. What they signed

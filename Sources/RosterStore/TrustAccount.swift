@@ -86,8 +86,14 @@ extension Transaction {
 extension DatabaseReading {
     /// Every change to what this node trusts, in the order made.
     func trustHistory() throws -> [Store.TrustEvent] {
-        try TrustEventRecord.order(Column("id")).fetchAll(db).map { record in
-            Store.TrustEvent(time: record.time, agency: record.agency, event: record.event, detail: record.detail)
+        let records: [TrustEventRecord]
+        do {
+            records = try TrustEventRecord.order(Column("id")).fetchAll(db)
+        } catch {
+            // A cell edited to another type does not decode; SQLite's own errors are the store's.
+            if let error = error as? DatabaseError { throw error }
+            throw Cell.unreadable("a trust event")
         }
+        return records.map { Store.TrustEvent(time: $0.time, agency: $0.agency, event: $0.event, detail: $0.detail) }
     }
 }
