@@ -53,13 +53,20 @@ public final class AtomicFile {
     }
 
     /// Syncs and renames into place; until this returns, the destination is untouched.
+    /// The folder is synced too, so that the rename outlives a crash.
     public func commit() throws {
+        guard !committed else { return }
         guard fsync(descriptor) == 0 else { throw failure("cannot write") }
         committed = true
         guard close(descriptor) == 0, rename(temporary, destination) == 0 else {
             let error = failure("cannot put in place")
             unlink(temporary)
             throw error
+        }
+        let folder = open(URL(fileURLWithPath: destination).deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if folder >= 0 {
+            _ = fsync(folder)
+            close(folder)
         }
     }
 
