@@ -71,4 +71,16 @@ enum Cell {
     static func unreadable(_ what: String) -> RosterError {
         RosterError(.storage, "\(what) in the database is not what the node wrote: run roster audit")
     }
+
+    /// Records decoded by `body`: a cell edited to another type does not decode, and
+    /// is reported as `what` unreadable; SQLite's own errors stay the store's.
+    static func decoding<T>(_ what: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError {
+            throw error
+        } catch {
+            throw unreadable(what)
+        }
+    }
 }

@@ -41,14 +41,7 @@ struct PeerRecord: Codable, FetchableRecord, PersistableRecord {
 
 extension DatabaseReading {
     func peers() throws -> [Peer] {
-        let records: [PeerRecord]
-        do {
-            records = try PeerRecord.order(Column("id")).fetchAll(db)
-        } catch {
-            // A cell edited to another type does not decode; SQLite's own errors are the store's.
-            if let error = error as? DatabaseError { throw error }
-            throw Cell.unreadable("a peer row")
-        }
+        let records = try Cell.decoding("a peer row") { try PeerRecord.order(Column("id")).fetchAll(db) }
         return try records.map { Peer(descriptor: try PeerDescriptor(json: JSONParser.parse($0.descriptor))) }
     }
 }

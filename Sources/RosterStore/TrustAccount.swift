@@ -86,14 +86,7 @@ extension Transaction {
 extension DatabaseReading {
     /// Every change to what this node trusts, in the order made.
     func trustHistory() throws -> [Store.TrustEvent] {
-        let records: [TrustEventRecord]
-        do {
-            records = try TrustEventRecord.order(Column("id")).fetchAll(db)
-        } catch {
-            // A cell edited to another type does not decode; SQLite's own errors are the store's.
-            if let error = error as? DatabaseError { throw error }
-            throw Cell.unreadable("a trust event")
-        }
+        let records = try Cell.decoding("a trust event") { try TrustEventRecord.order(Column("id")).fetchAll(db) }
         return records.map { Store.TrustEvent(time: $0.time, agency: $0.agency, event: $0.event, detail: $0.detail) }
     }
 }

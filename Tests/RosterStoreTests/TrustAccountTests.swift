@@ -69,5 +69,11 @@ struct TrustAccountTests {
         let folder = try TemporaryFolder()
         let node = try distrustingNode(folder)
         #expect(try node.store.trustHistory().map { "\($0.event) \($0.agency)" } == ["trust ru-mvd", "trust kz-mvd", "distrust kz-mvd"])
+        // A cell edited to another type is read without a trap, and audit names the edit.
+        try edit(node, "UPDATE trust_event SET time = X'00FF' WHERE id = (SELECT min(id) FROM trust_event)")
+        #expect(try node.store.trustHistory().count == 3)
+        #expect(try findings(node).contains { $0.contains("does not chain to the one before") })
+        try edit(node, "INSERT INTO peer (id, agency, descriptor) VALUES ('x/y', 'x', X'00FF')")
+        #expect(throws: RosterError.self) { try node.store.read { try $0.peers() } }
     }
 }
