@@ -48,69 +48,69 @@ public enum Synchronizer {
         let connectionsBefore = client.connections
         var report = SyncReport(peer: peer.id)
         let started = ContinuousClock.now
-        let deadline = started + .seconds(SyncLimits.roundSeconds)
-        var pages = 0
-        func budgetLeft() -> Bool { pages < SyncLimits.roundPages && ContinuousClock.now < deadline }
+        let budget = RoundBudget(deadline: started + .seconds(SyncLimits.roundSeconds))
 
         // Only the agencies this node trusts are asked for, so refused operations are not sent again and again.
         let trust = try await node.store.trust()
         let trusted = trust.agencies.keys.filter { trust.isTrusted($0) }.sorted()
         let agencies = trusted.count <= SyncLimits.maximumOrigins ? trusted : nil
 
-        // Pull: the next page is fetched, parsed and verified while this one is written.
-        // It is asked for with the clock this node will hold if the page applies whole;
-        // if it does not (pending or rejected operations), that page is dropped and
-        // asked for again with the clock this node holds.
+        // Pull: pages are fetched and parsed, then verified, by a pipeline ahead of the
+        // page being written. Each is asked for with the clock this node will hold if
+        // the pages before it apply whole; when one does not (pending or rejected
+        // operations), the pages pulled ahead are dropped and the pull starts again
+        // from the clock this node holds.
         var theirs = VectorClock()
-        var page = try await pull(from: client, holding: node.store.clock(), agencies: agencies, store: node.store)
-        pages += 1
-        while true {
-            let expected = page.expected
-            let prefetch = page.more && budgetLeft()
-            let store = node.store
-            async let prefetched = prefetch ? pull(from: client, holding: expected, agencies: agencies, store: store) : nil
-            let receipt = try await node.store.apply(page.verified, from: peer.id)
-            report.bytesSent += page.bytesSent
-            report.bytesReceived += page.bytesReceived
-            theirs = page.theirs
-            for (operation, outcome) in zip(page.operations, receipt.outcomes) {
-                switch outcome {
-                case .applied: report.pulled += 1
-                case .pending: report.pending += 1
-                case .duplicate: break
-                case .rejected(let error): report.rejected.append("\(operation.dot): \(error.reason)")
+        var proofs: String?
+        var holding = try await node.store.clock()
+        // Whether the peer has more than what was pulled when the pull stopped.
+        var more = false
+        pulling: while true {
+            let pipeline = pages(from: client, holding: holding, agencies: agencies, store: node.store, budget: budget)
+            var restart = false
+            do {
+                while let (page, verified) = try await pipeline.next() {
+                    let receipt = try await node.store.apply(verified, from: peer.id)
+                    (theirs, proofs, more) = (page.theirs, page.proofs, page.more)
+                    for (operation, outcome) in zip(verified.operations, receipt.outcomes) {
+                        switch outcome {
+                        case .applied: report.pulled += 1
+                        case .pending: report.pending += 1
+                        case .duplicate: break
+                        case .rejected(let error): report.rejected.append("\(operation.dot): \(error.reason)")
+                        }
+                    }
+                    // A page that moved nothing ends the round: asking again would bring the same.
+                    guard page.more, receipt.clock != page.asked else {
+                        more = false
+                        break
+                    }
+                    if receipt.clock != page.expected {
+                        (holding, restart) = (receipt.clock, true)
+                        break
+                    }
                 }
+            } catch {
+                pipeline.cancel()
+                throw error
             }
-            let after = receipt.clock
-            // A page that moved nothing ends the round: asking again would bring the same.
-            guard page.more, after != page.asked else { break }
-            guard budgetLeft() else {
-                report.complete = false
-                break
-            }
-            pages += 1
-            if after == expected, let next = try await prefetched {
-                page = next
-            } else {
-                if let dropped = try? await prefetched {
-                    report.bytesSent += dropped.bytesSent
-                    report.bytesReceived += dropped.bytesReceived
-                }
-                page = try await pull(from: client, holding: after, agencies: agencies, store: node.store)
-            }
+            pipeline.cancel()
+            await pipeline.stopped()
+            guard restart else { break pulling }
         }
+        // The pipeline stops asking when the budget is spent; what the peer has left, the next round pulls.
+        if more && !budget.isLeft { report.complete = false }
 
         // Proofs of equivocation, when the peer holds others than this node: both
         // operations of each pair, verified and planned like any, so that the
         // equivocating replica is quarantined here too.
-        if let theirs = page.proofs, try await theirs != node.store.proofsDigest(agencies: agencies.map(Set.init)) {
+        if let theirs = proofs, try await theirs != node.store.proofsDigest(agencies: agencies.map(Set.init)) {
             var request: [String: JSON] = agencies.map { ["agencies": .array($0.map(JSON.string))] } ?? [:]
             // Page by page, within what is left of the round: a page is as bounded as a pull's.
-            while budgetLeft() {
-                pages += 1
+            while budget.take() {
                 let response = try await client.request(.POST, "/v1/sync/proofs", body: CanonicalJSON.encode(.object(request)))
                 try expectSuccess(response, from: peer.id)
-                report.bytesReceived += response.body.count
+                budget.count(sent: 0, received: response.body.count)
                 let lines = response.body.split(separator: 0x0A)
                 guard lines.count <= SyncLimits.maximumPage, lines.allSatisfy({ $0.count <= SyncLimits.maximumOperation }) else {
                     throw RosterError(.badAnswer, "\(peer.id) sent more proofs, or larger, than a page may hold")
@@ -143,15 +143,13 @@ public enum Synchronizer {
             let delta = try await node.store.delta(missingFrom: held, limit: SyncLimits.maximumPage, bytes: SyncLimits.maximumPageBytes)
             let (bodies, more) = (delta.bodies, delta.more)
             guard !bodies.isEmpty else { break }
-            guard budgetLeft() else {
+            guard budget.take() else {
                 report.complete = false
                 break
             }
-            pages += 1
             let body = Array((bodies.joined(separator: "\n") + "\n").utf8)
             let response = try await client.request(.POST, "/v1/sync/push", body: body, contentType: "application/x-ndjson")
-            report.bytesSent += body.count
-            report.bytesReceived += response.body.count
+            budget.count(sent: body.count, received: response.body.count)
             try expectSuccess(response, from: peer.id)
             let answer = try JSONParser.parse(response.body)
             guard let results = answer["results"]?.array, let clockJSON = answer["clock"], let answered = try? VectorClock(json: clockJSON) else {
@@ -177,6 +175,7 @@ public enum Synchronizer {
             report.pushed += moved
             guard more, moved > 0 else { break }
         }
+        (report.bytesSent, report.bytesReceived) = (budget.total.bytesSent, budget.total.bytesReceived)
         let elapsed = ContinuousClock.now - started
         report.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         report.connections = client.connections - connectionsBefore
@@ -186,7 +185,7 @@ public enum Synchronizer {
         return report
     }
 
-    /// One page of a pull: parsed and verified, not yet written.
+    /// One page of a pull: parsed, not yet verified nor written.
     struct Page: Sendable {
         let asked: VectorClock
         let theirs: VectorClock
@@ -194,25 +193,38 @@ public enum Synchronizer {
         /// The digest of the proofs of equivocation the peer holds.
         let proofs: String?
         let operations: [SignedOperation]
-        let verified: VerifiedBatch
-        let bytesSent: Int
-        let bytesReceived: Int
 
         /// The clock this node holds once the page is applied, if all of it applies.
         var expected: VectorClock {
             var counters = asked.counters
-            for operation in verified.operations {
+            for operation in operations {
                 counters[operation.dot.origin] = max(counters[operation.dot.origin] ?? 0, operation.dot.seq)
             }
             return VectorClock(counters)
         }
     }
 
-    static func pull(from client: PeerClient, holding clock: VectorClock, agencies: [String]?, store: Store) async throws -> Page {
+    /// The pull's pipeline: pages fetched and parsed, each asked for with the clock
+    /// the one before leads to, then verified on every core; while the budget lasts
+    /// and the peer says more remain.
+    static func pages(from client: PeerClient, holding clock: VectorClock, agencies: [String]?, store: Store,
+                      budget: RoundBudget) -> Pipeline<(Page, VerifiedBatch)> {
+        Pipeline.source(depth: 1, state: Optional(clock)) { next in
+            guard let asking = next, budget.take() else { return nil }
+            let page = try await pull(from: client, holding: asking, agencies: agencies, budget: budget)
+            next = page.more ? page.expected : nil
+            return page
+        }.then(depth: 1) { page in
+            (page, try await store.verify(page.operations))
+        }
+    }
+
+    static func pull(from client: PeerClient, holding clock: VectorClock, agencies: [String]?, budget: RoundBudget) async throws -> Page {
         var request: [String: JSON] = ["clock": clock.json, "limit": .integer(Int64(SyncLimits.maximumPage))]
         if let agencies { request["agencies"] = .array(agencies.map(JSON.string)) }
         let body = CanonicalJSON.encode(.object(request))
         let response = try await client.request(.POST, "/v1/sync/pull", body: body)
+        budget.count(sent: body.count, received: response.body.count)
         try expectSuccess(response, from: client.peer)
         guard let clockText = response.header("Roster-Clock"), let theirs = try? VectorClock(json: JSONParser.parse(clockText)) else {
             throw RosterError(.badAnswer, "\(client.peer) answered a pull without its clock (Roster-Clock)")
@@ -233,8 +245,7 @@ public enum Synchronizer {
             }
         }
         return Page(asked: clock, theirs: theirs, more: response.header("Roster-More") == "true",
-                    proofs: response.header("Roster-Proofs").flatMap { Hex.isSHA256($0) ? $0 : nil }, operations: operations,
-                    verified: try await store.verify(operations), bytesSent: body.count, bytesReceived: response.body.count)
+                    proofs: response.header("Roster-Proofs").flatMap { Hex.isSHA256($0) ? $0 : nil }, operations: operations)
     }
 
     static func expectSuccess(_ response: PeerClient.Response, from agency: String) throws {

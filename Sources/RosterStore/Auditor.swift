@@ -21,8 +21,8 @@ public struct AuditReport: Sendable {
 /// bytes: any cell may have been edited to any type, so every read goes through the
 /// checked cell accessors, and whatever does not hold is a finding, never a trap.
 public enum Auditor {
-    public static func audit(_ store: Store, progress: (Int, Int) -> Void = { _, _ in }) throws -> AuditReport {
-        try store.read { snapshot in try run(snapshot, progress: progress) }
+    public static func audit(_ store: Store, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> AuditReport {
+        try await store.read { snapshot in try run(snapshot, progress: progress) }
     }
 
     /// One stored operation row, as read.

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import RosterCore
 
@@ -93,7 +92,7 @@ public enum Importer {
                 records.append(record)
             }
             guard !records.isEmpty else { return nil }
-            // Sequential: this runs on the import's reader thread, beside the signer.
+            // Sequential: this is the import pipeline's reading stage, beside the signing one.
             return try records.map { record in
                 var values = defaults.values
                 for (name, value) in zip(names, record.fields) where !value.isEmpty { values[name] = value }
@@ -174,132 +173,104 @@ public enum Importer {
             note: try values[EntryField.note.name].map { try Text.required($0, field: "note") })
     }
 
-    public static func add(_ rows: [Row], to node: Node, progress: (Int, Int) -> Void = { _, _ in }) throws -> ImportSummary {
-        try add(RowReader(rows), to: node, progress: progress)
+    public static func add(_ rows: [Row], to node: Node, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> ImportSummary {
+        try await add(RowReader(rows), to: node, progress: progress)
     }
 
     /// Signs one add per resource this agency does not list yet, all in one transaction.
-    /// The chain makes signing sequential, so reading, encoding, signing and writing
-    /// run on threads that overlap, with bounded queues between them. A bad line
-    /// found late still stops the import, and the transaction leaves nothing behind.
-    public static func add(_ reader: RowReader, to node: Node, progress: (Int, Int) -> Void = { _, _ in }) throws -> ImportSummary {
+    /// The chain makes signing sequential, so reading, encoding and signing are stages
+    /// of a `Pipeline` that overlap the writing. A bad line found late still stops the
+    /// import, and the transaction leaves nothing behind.
+    public static func add(_ reader: RowReader, to node: Node, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> ImportSummary {
         let replica = node.replica
-        let failure = FailureBox()
-        return try node.store.write { transaction in
-            // Owned by the preparer thread once the pipeline starts.
+        let expected = reader.expected
+        // Each box is owned by one stage, whose chunks run one after another.
+        let source = Owned(reader)
+        return try await node.store.write { transaction in
             let listed = Owned(try transaction.listedKeys(agency: replica.agency))
             let heads = try transaction.heads()
             try transaction.requireEnrolment(of: replica)
             let head = heads[replica.origin]
             let clock = VectorClock(heads.mapValues(\.seq)).restricted(to: replica.agency)
             let time = transaction.now
-            let counts = CountBox()
+            let seq = Owned(head?.seq ?? 0)
+            let prev = Owned(head?.hash)
 
-            let rows = Handoff<[Row]>(capacity: 4)
-            let prepared = Handoff<[PreparedOperation]>(capacity: 4)
-            let signed = Handoff<[SignedOperation]>(capacity: 4)
-            let unchecked = UncheckedBox(reader)
-            let readerThread = Thread {
-                yieldToSigner()
-                do {
-                    while let chunk = try unchecked.value.next() {
-                        guard rows.put(chunk) else { return }
-                    }
-                } catch {
-                    failure.set(error)
-                }
-                rows.finish()
-            }
-            let preparer = Thread {
-                yieldToSigner()
-                var seq = head?.seq ?? 0
-                while let chunk = rows.take() {
+            let pipeline = Pipeline.source(depth: 4) {
+                try await CPUWork.run { try source.value.next() }
+            }.then(depth: 4) { chunk in
+                try await CPUWork.run { () throws -> (operations: [PreparedOperation], skipped: Int) in
                     let fresh = chunk.filter { listed.value.insert($0.resource.key).inserted }
-                    counts.skipped += chunk.count - fresh.count
-                    var batch: [PreparedOperation] = []
-                    for row in fresh {
-                        seq += 1
+                    let operations = try fresh.map { row in
+                        guard seq.value < UInt64(Int64.max) - 1 else { throw Transaction.exhausted(replica.origin) }
+                        seq.value += 1
                         var context = clock
-                        context[replica.origin] = seq - 1
+                        context[replica.origin] = seq.value - 1
                         let operation = PreparedOperation(Operation(
-                            origin: replica.origin, seq: seq, prev: nil, clock: context, time: time,
+                            origin: replica.origin, seq: seq.value, prev: nil, clock: context, time: time,
                             payload: .add(resource: row.resource, fields: row.fields)))
-                        do {
-                            guard seq < UInt64(Int64.max) else { throw Transaction.exhausted(replica.origin) }
-                            try SignedOperation.checkSize(operation.size, line: row.line)
-                        } catch {
-                            failure.set(error)
-                            rows.cancel()
-                            prepared.finish()
-                            return
-                        }
-                        batch.append(operation)
+                        try SignedOperation.checkSize(operation.size, line: row.line)
+                        return operation
                     }
-                    guard prepared.put(batch) else { rows.cancel(); return }
+                    return (operations, chunk.count - fresh.count)
                 }
-                prepared.finish()
-            }
-            let signer = Thread {
-                var prev = head?.hash
-                while let batch = prepared.take() {
-                    let operations = batch.map { operation in
-                        let result = operation.sign(prev: prev, with: replica.key)
-                        prev = result.hash
-                        return result
+            }.then(depth: 4) { prepared in
+                await CPUWork.run { () -> (operations: [SignedOperation], skipped: Int) in
+                    let operations = prepared.operations.map { operation in
+                        let signed = operation.sign(prev: prev.value, with: replica.key)
+                        prev.value = signed.hash
+                        return signed
                     }
-                    guard signed.put(operations) else { prepared.cancel(); return }
+                    return (operations, prepared.skipped)
                 }
-                signed.finish()
             }
-            for thread in [readerThread, preparer, signer] { thread.start() }
-            var written = 0
-            do {
-                while let batch = signed.take() {
-                    try transaction.applyOwnAdds(batch)
-                    written += batch.count
-                    progress(min(written + counts.skipped, reader.expected), reader.expected)
-                }
-                if let error = failure.error { throw error }
-            } catch {
-                signed.cancel()
-                prepared.cancel()
-                rows.cancel()
-                throw error
-            }
-            progress(reader.expected, reader.expected)
+            defer { pipeline.cancel() }
             var summary = ImportSummary()
-            summary.added = written
-            summary.skipped = counts.skipped
+            while let batch = try pipeline.waitForNext() {
+                try transaction.applyOwnAdds(batch.operations)
+                summary.added += batch.operations.count
+                summary.skipped += batch.skipped
+                progress(min(summary.added + summary.skipped, expected), expected)
+            }
+            progress(expected, expected)
             return summary
         }
     }
 
     /// Verifies and merges an `ops` export. Any line that does not parse or verify
     /// stops the import with its line number; equivocations are kept as proof, and
-    /// what a retire voids is counted and left out.
-    public static func operations(_ bytes: [UInt8], into node: Node, progress: (Int, Int) -> Void = { _, _ in }) throws -> ImportSummary {
-        var summary = ImportSummary()
+    /// what a retire voids is counted and left out. Lines are parsed a chunk ahead of
+    /// the one being verified and written; each chunk is verified inside the
+    /// transaction, with the trust the chunks before it left (their enrols verify it).
+    public static func operations(_ bytes: [UInt8], into node: Node, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> ImportSummary {
         let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
-        try node.store.write { transaction in
-            var start = 0
-            while start < lines.count {
-                let end = min(lines.count, start + 4096)
-                var chunk: [SignedOperation] = []
-                var numbers: [Int] = []
-                for index in start..<end where !lines[index].allSatisfy({ $0 == 0x20 || $0 == 0x0D }) {
-                    do {
-                        chunk.append(try SignedOperation(parsing: lines[index]))
-                        numbers.append(index + 1)
-                    } catch let error as RosterError {
-                        throw RosterError(error.code, "line \(index + 1): \(error.reason)")
+        let cursor = Owned(0)
+        return try await node.store.write { transaction in
+            let pipeline = Pipeline.source(depth: 2) {
+                try await CPUWork.run { () throws -> (operations: [SignedOperation], lines: [Int], end: Int)? in
+                    let start = cursor.value
+                    guard start < lines.count else { return nil }
+                    let end = min(lines.count, start + 4096)
+                    cursor.value = end
+                    let numbered = (start..<end).filter { !lines[$0].allSatisfy { $0 == 0x20 || $0 == 0x0D } }
+                    let operations = try CPUWork.map(numbered, chunk: 512) { index in
+                        do {
+                            return try SignedOperation(parsing: lines[index])
+                        } catch let error as RosterError {
+                            throw RosterError(error.code, "line \(index + 1): \(error.reason)")
+                        }
                     }
+                    return (operations, numbered.map { $0 + 1 }, end)
                 }
-                // Read again for each chunk: the enrols of the one before verify the next on every core.
-                let verified = Verifier.verify(chunk, trust: try transaction.trust())
-                for (result, line) in zip(verified, numbers) {
+            }
+            defer { pipeline.cancel() }
+            var summary = ImportSummary()
+            while let chunk = try pipeline.waitForNext() {
+                let verified = Verifier.verify(chunk.operations, trust: try transaction.trust())
+                for (result, line) in zip(verified, chunk.lines) {
                     if case .failure(let error) = result { throw RosterError(error.code, "line \(line): \(error.reason)") }
                 }
-                for (outcome, line) in zip(try transaction.receive(verified, from: "import"), numbers) {
+                for (outcome, line) in zip(try transaction.receive(verified, from: "import"), chunk.lines) {
                     switch outcome {
                     case .applied: summary.applied += 1
                     case .duplicate: summary.duplicates += 1
@@ -309,49 +280,21 @@ public enum Importer {
                     case .rejected(let error): throw RosterError(error.code, "line \(line): \(error.reason)")
                     }
                 }
-                start = end
-                progress(start, lines.count)
+                progress(chunk.end, lines.count)
             }
             // Operations that arrived pending may have been released by later ones.
             let stillPending = try transaction.pendingOperations().count
             summary.applied += max(0, summary.pending - stillPending)
             summary.pending = stillPending
+            return summary
         }
-        return summary
     }
 }
 
-/// The first error of a pipeline thread, read by the thread that decides.
-/// Unchecked Sendable: `lock` (an NSLock) guards `stored`.
-final class FailureBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Error?
-    func set(_ error: Error) { lock.withLock { if stored == nil { stored = error } } }
-    var error: Error? { lock.withLock { stored } }
-}
-
-/// Counters written by one pipeline thread and read by another after it finished.
-/// Unchecked Sendable: `lock` (an NSLock) guards `skippedValue`.
-final class CountBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var skippedValue = 0
-    var skipped: Int {
-        get { lock.withLock { skippedValue } }
-        set { lock.withLock { skippedValue = newValue } }
-    }
-}
-
-/// A value handed to exactly one pipeline thread, which alone mutates it.
-/// Unchecked Sendable without a lock: the handing over (`Thread.start`) orders it.
+/// A value owned by one stage of a pipeline, which alone reads and changes it, one
+/// chunk after another. Unchecked Sendable without a lock: each chunk's work ends
+/// (its `CPUWork.run` returns) before the stage starts the next.
 final class Owned<Value>: @unchecked Sendable {
     var value: Value
     init(_ value: Value) { self.value = value }
-}
-
-/// Lowers the calling thread's priority (on Linux, nice is per thread): the signer, whose chain cannot be split,
-/// then gets a core whenever it is ready, and the other stages fill the rest.
-func yieldToSigner() {
-    #if os(Linux)
-    _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
-    #endif
 }

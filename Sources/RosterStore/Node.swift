@@ -81,7 +81,7 @@ public final class Node: Sendable {
     /// Creates the folder, the replica's key file and the database; refuses to touch
     /// an existing node. The caller makes the key: the store draws no randomness.
     public static func create(at folder: URL, identity: NodeIdentity, agency: AgencySetup, key: ReplicaKey,
-                              clock: WallClock = .system, logger: Logger = Logger(label: "roster")) throws -> Node {
+                              clock: WallClock = .system, logger: Logger = Logger(label: "roster")) async throws -> Node {
         let files = FileManager.default
         if files.fileExists(atPath: folder.appendingPathComponent(identityFile).path)
             || files.fileExists(atPath: folder.appendingPathComponent(keyFile).path) {
@@ -97,18 +97,18 @@ public final class Node: Sendable {
         let replica = Replica(origin: identity.origin, key: key)
         switch agency {
         case .found(let agencyKey):
-            try store.trust(identity.agency, root: agencyKey.publicKey.fingerprint, replacing: false)
-            _ = try store.keyEvent(.rotate(keys: try AgencyKeys([agencyKey.publicKey])), agency: identity.agency, signedBy: [agencyKey])
-            _ = try store.keyEvent(.enrol(replica: identity.origin, key: key.publicKey), agency: identity.agency, signedBy: [agencyKey])
+            try await store.trust(identity.agency, root: agencyKey.publicKey.fingerprint, replacing: false)
+            _ = try await store.keyEvent(.rotate(keys: try AgencyKeys([agencyKey.publicKey])), agency: identity.agency, signedBy: [agencyKey])
+            _ = try await store.keyEvent(.enrol(replica: identity.origin, key: key.publicKey), agency: identity.agency, signedBy: [agencyKey])
         case .join(let root):
-            try store.trust(identity.agency, root: root, replacing: false)
+            try await store.trust(identity.agency, root: root, replacing: false)
         }
         // The identity file goes last: its presence says the node is complete.
         try AtomicFile.write(CanonicalJSON.string(identity.json) + "\n", to: folder.appendingPathComponent(identityFile), mode: 0o644)
         return Node(folder: folder, identity: identity, replica: replica, store: store)
     }
 
-    public static func open(at folder: URL, clock: WallClock = .system, logger: Logger = Logger(label: "roster")) throws -> Node {
+    public static func open(at folder: URL, clock: WallClock = .system, logger: Logger = Logger(label: "roster")) async throws -> Node {
         let identityURL = folder.appendingPathComponent(identityFile)
         guard let identityData = FileManager.default.contents(atPath: identityURL.path) else {
             throw RosterError(.noNode, "no node in \(folder.path): run roster init --agency ID first, or pass --data DIR")
@@ -116,7 +116,7 @@ public final class Node: Sendable {
         let identity = try NodeIdentity(json: JSONParser.parse(Array(identityData)))
         let key = try readKey(at: folder.appendingPathComponent(keyFile))
         let store = try Store(path: folder.appendingPathComponent(databaseFile).path, clock: clock, logger: logger)
-        let registered = try store.registeredKey(of: identity.origin)
+        let registered = try await store.registeredKey(of: identity.origin)
         guard registered == nil || registered == key.publicKey.raw else {
             throw RosterError(.badKey, "the private key in \(folder.path) does not match the key registered for \(identity.origin)")
         }

@@ -43,31 +43,19 @@ public final class Store: Sendable {
 
     // MARK: Transactions, for this module only
 
-    /// Runs `body` in one write transaction: all of it lands, or none of it does.
-    func write<T>(_ body: (Transaction) throws -> T) throws -> T {
-        try storageErrors {
-            try pool.write { db in try body(Transaction(db: db, logger: logger, now: wallClock.now())) }
-        }
-    }
-
-    /// A consistent snapshot for reading, even while another process writes.
-    func read<T>(_ body: (Snapshot) throws -> T) throws -> T {
-        try storageErrors {
-            try pool.read { db in try body(Snapshot(db: db)) }
-        }
-    }
-
-    /// The same write from async code: it waits on the database's own serial queue,
-    /// so the caller's cooperative thread is free for other requests meanwhile.
-    func write<T: Sendable>(_ body: @Sendable (Transaction) throws -> T) async throws -> T {
+    /// Runs `body` in one write transaction: all of it lands, or none of it does. It
+    /// runs on the database's own serial queue, so the caller's cooperative thread is
+    /// free for other requests meanwhile.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Transaction) throws -> T) async throws -> T {
         let (logger, wallClock) = (self.logger, self.wallClock)
         return try await storageErrors {
             try await pool.write { db in try body(Transaction(db: db, logger: logger, now: wallClock.now())) }
         }
     }
 
-    /// The same read from async code, on one of the database's reader threads.
-    func read<T: Sendable>(_ body: @Sendable (Snapshot) throws -> T) async throws -> T {
+    /// A consistent snapshot for reading, even while another process writes, on one
+    /// of the database's reader threads.
+    func read<T: Sendable>(_ body: @escaping @Sendable (Snapshot) throws -> T) async throws -> T {
         try await storageErrors {
             try await pool.read { db in try body(Snapshot(db: db)) }
         }
@@ -76,14 +64,14 @@ public final class Store: Sendable {
     // MARK: What this node's own replica signs
 
     /// Signs and applies this replica's add of `resource`.
-    public func add(_ resource: Resource, fields: EntryFields, by replica: Replica) throws -> SignedOperation {
-        try write { try $0.append(.add(resource: resource, fields: fields), by: replica) }
+    public func add(_ resource: Resource, fields: EntryFields, by replica: Replica) async throws -> SignedOperation {
+        try await write { try $0.append(.add(resource: resource, fields: fields), by: replica) }
     }
 
     /// Signs and applies an amend of one of this agency's live entries; `changes` sees
     /// the entry as it stands in the same transaction, so nothing moves in between.
-    public func amend(_ target: Dot, by replica: Replica, changes: (Entry) throws -> FieldChanges) throws -> SignedOperation {
-        try write { transaction in
+    public func amend(_ target: Dot, by replica: Replica, changes: @escaping @Sendable (Entry) throws -> FieldChanges) async throws -> SignedOperation {
+        try await write { transaction in
             guard let entry = try transaction.entry(target) else {
                 throw RosterError(.unknownEntry, "no entry \(target): roster list shows the ids")
             }
@@ -92,8 +80,8 @@ public final class Store: Sendable {
     }
 
     /// Signs and applies the revoke of one of this agency's entries: final.
-    public func revoke(_ target: Dot, reason: String, by replica: Replica) throws -> SignedOperation {
-        try write { try $0.append(.revoke(target: target, reason: reason), by: replica) }
+    public func revoke(_ target: Dot, reason: String, by replica: Replica) async throws -> SignedOperation {
+        try await write { try $0.append(.revoke(target: target, reason: reason), by: replica) }
     }
 
     // MARK: What other replicas signed
@@ -143,8 +131,8 @@ public final class Store: Sendable {
     /// this node (a folder like Peers/ may hold it): only its key events are taken.
     /// A known peer's endpoint or pin changes only when `replacing`.
     public func addPeers(_ descriptors: [PeerDescriptor], trusting: Set<String> = [], replacing: Bool = false,
-                         isOwn: (PeerDescriptor) -> Bool) throws {
-        try write { transaction in
+                         isOwn: @escaping @Sendable (PeerDescriptor) -> Bool) async throws {
+        try await write { transaction in
             for descriptor in descriptors {
                 let root = descriptor.root.fingerprint
                 if try transaction.trust().agencies[descriptor.agency] == nil {
@@ -161,8 +149,8 @@ public final class Store: Sendable {
 
     /// Pins an agency's root key by fingerprint, or replaces a pin (only while none
     /// of the agency's key events is held); recorded in the node's trust history.
-    public func trust(_ agency: String, root: String, replacing: Bool) throws {
-        try write { try $0.pin(agency, root: root, replacing: replacing) }
+    public func trust(_ agency: String, root: String, replacing: Bool) async throws {
+        try await write { try $0.pin(agency, root: root, replacing: replacing) }
     }
 
     /// One change an operator made to what this node trusts.
@@ -174,20 +162,20 @@ public final class Store: Sendable {
     }
 
     /// Every change to what this node trusts, in the order made.
-    public func trustHistory() throws -> [TrustEvent] {
-        try read { try $0.trustHistory() }
+    public func trustHistory() async throws -> [TrustEvent] {
+        try await read { try $0.trustHistory() }
     }
 
     /// Stops accepting an agency's operations and takes its entries out of the view;
     /// returns how many left. Its operations stay, as history that audit shows.
-    public func distrust(_ agency: String) throws -> Int {
-        try write { try $0.distrust(agency) }
+    public func distrust(_ agency: String) async throws -> Int {
+        try await write { try $0.distrust(agency) }
     }
 
     /// Makes, signs with `keys` and applies the agency's next key event; throws why
     /// it does not hold (too few of the current keys, a replica enrolled twice, …).
-    public func keyEvent(_ payload: RosterCore.Operation.Payload, agency: String, signedBy keys: [AgencyKey]) throws -> SignedOperation {
-        try write { transaction in
+    public func keyEvent(_ payload: RosterCore.Operation.Payload, agency: String, signedBy keys: [AgencyKey]) async throws -> SignedOperation {
+        try await write { transaction in
             let origin = Origin.agencyOrigin(of: agency)
             let head = try transaction.heads()[origin]
             let clock = VectorClock([origin: head?.seq ?? 0])
@@ -204,8 +192,8 @@ public final class Store: Sendable {
     }
 
     /// The agency origin's operations in seq order: what a descriptor carries.
-    public func keyEvents(of agency: String) throws -> [SignedOperation] {
-        try read { snapshot in
+    public func keyEvents(of agency: String) async throws -> [SignedOperation] {
+        try await read { snapshot in
             try String.fetchAll(snapshot.db, sql: """
                 SELECT body FROM operation WHERE origin_id = (SELECT id FROM origin WHERE name = ?) ORDER BY seq
                 """, arguments: [Origin.agencyOrigin(of: agency)]).map { try SignedOperation(parsing: Array($0.utf8)) }
@@ -213,18 +201,18 @@ public final class Store: Sendable {
     }
 
     /// Stops syncing with a node, or every node of an agency; returns the peer ids removed.
-    public func removePeer(_ name: String) throws -> [String] {
-        try write { try $0.removePeer(name) }
+    public func removePeer(_ name: String) async throws -> [String] {
+        try await write { try $0.removePeer(name) }
     }
 
     /// Drops what an origin has pending (see `Transaction.purgePending`); returns how many.
-    public func purgePending(origin: String) throws -> Int {
-        try write { try $0.purgePending(origin: origin) }
+    public func purgePending(origin: String) async throws -> Int {
+        try await write { try $0.purgePending(origin: origin) }
     }
 
     /// Replays every applied operation into fresh derived tables.
-    public func rebuild(progress: (Int) -> Void = { _ in }) throws {
-        try write { try $0.rebuild(progress: progress) }
+    public func rebuild(progress: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+        try await write { try $0.rebuild(progress: progress) }
     }
 
     // MARK: Reads, by purpose
@@ -248,25 +236,25 @@ public final class Store: Sendable {
     }
 
     /// An entry and its signed history (the add, then every change in applied order).
-    public func entry(_ id: Dot) throws -> (entry: Entry, history: [SignedOperation])? {
-        try read { snapshot in
+    public func entry(_ id: Dot) async throws -> (entry: Entry, history: [SignedOperation])? {
+        try await read { snapshot in
             guard let entry = try snapshot.entry(id) else { return nil }
             return (entry, try snapshot.history(id))
         }
     }
 
     /// Streams entries in dot order from one snapshot.
-    public func entries(_ filter: EntryFilter = EntryFilter(), each: (Entry) throws -> Void) throws {
-        try read { try $0.entries(filter, each: each) }
+    public func entries(_ filter: EntryFilter = EntryFilter(), each: @escaping @Sendable (Entry) throws -> Void) async throws {
+        try await read { try $0.entries(filter, each: each) }
     }
 
     /// The live, unexpired entries that list `resource`, nearest match first.
-    public func check(_ resource: Resource, today: CalendarDate) throws -> [Entry] {
-        try read { try $0.check(resource, today: today) }
+    public func check(_ resource: Resource, today: CalendarDate) async throws -> [Entry] {
+        try await read { try $0.check(resource, today: today) }
     }
 
     /// What pending operations wait for, per origin, and what was refused.
-    public func pending() throws -> [PendingOrigin] { try read { try $0.pendingByOrigin() } }
+    public func pending() async throws -> [PendingOrigin] { try await read { try $0.pendingByOrigin() } }
 
     /// The node's clock, digest, counts and equivocating origins.
     public struct Status: Sendable {
@@ -287,9 +275,9 @@ public final class Store: Sendable {
     /// An export from one snapshot: `header` gets the clock the entries that follow
     /// add up to, and their digest on demand (computing it reads every entry), then
     /// `each` gets them in dot order.
-    public func export(_ filter: EntryFilter = EntryFilter(), header: (VectorClock, () throws -> String) throws -> Void,
-                       each: (Entry) throws -> Void) throws {
-        try read { snapshot in
+    public func export(_ filter: EntryFilter = EntryFilter(), header: @escaping @Sendable (VectorClock, () throws -> String) throws -> Void,
+                       each: @escaping @Sendable (Entry) throws -> Void) async throws {
+        try await read { snapshot in
             try header(try snapshot.clock(), { try snapshot.digest() })
             try snapshot.entries(filter, each: each)
         }
@@ -297,8 +285,8 @@ public final class Store: Sendable {
 
     /// Signed operations in the order they were applied, from one snapshot: a causal
     /// order, as `ops` exports need.
-    public func exportOperations(each: (String) throws -> Void) throws {
-        try read { try $0.operationTexts(each: each) }
+    public func exportOperations(each: @escaping @Sendable (String) throws -> Void) async throws {
+        try await read { try $0.operationTexts(each: each) }
     }
 
     /// A page of what a holder of `clock` lacks (see `DatabaseReading.operations(missingFrom:)`),
@@ -392,8 +380,8 @@ public final class Store: Sendable {
 
     /// The raw key registered for `origin`, if any. Reads that origin's row only, so
     /// that another, edited row never keeps a node from opening to be audited.
-    public func registeredKey(of origin: String) throws -> [UInt8]? {
-        try read { snapshot in
+    public func registeredKey(of origin: String) async throws -> [UInt8]? {
+        try await read { snapshot in
             try Row.fetchOne(snapshot.db, sql: "SELECT public_key FROM origin WHERE name = ?", arguments: [origin])?.blob("public_key")
         }
     }
@@ -405,14 +393,6 @@ public final class Store: Sendable {
 }
 
 /// Turns SQLite's errors into one line a person can act on.
-func storageErrors<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let error as DatabaseError {
-        throw storageError(error)
-    }
-}
-
 func storageErrors<T>(_ body: () async throws -> T) async throws -> T {
     do {
         return try await body()
@@ -421,7 +401,7 @@ func storageErrors<T>(_ body: () async throws -> T) async throws -> T {
     }
 }
 
-private func storageError(_ error: DatabaseError) -> RosterError {
+func storageError(_ error: DatabaseError) -> RosterError {
     switch error.resultCode {
     case .SQLITE_FULL:
         return RosterError(.storage, "the disk is full: free space and run the command again; nothing was changed")

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import RosterCore
 import RosterStore
 
@@ -34,7 +35,7 @@ struct Benchmark {
         }
         var results: [[String: String]] = []
         for size in sizes.isEmpty ? [100_000, 1_000_000] : sizes {
-            results.append(try run(size: size, roster: roster))
+            results.append(try await run(size: size, roster: roster))
         }
         let rows = [
             "import (entries/s)", "import peak memory (MB)", "check in process (lookups/s)", "roster check command (ms)",
@@ -49,7 +50,7 @@ struct Benchmark {
         }
     }
 
-    static func run(size: Int, roster binary: URL) throws -> [String: String] {
+    static func run(size: Int, roster binary: URL) async throws -> [String: String] {
         var result = ["size": "N=\(size)"]
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("roster-bench-\(size)-\(getpid())")
         try? FileManager.default.removeItem(at: folder)
@@ -77,9 +78,10 @@ struct Benchmark {
         result["import peak memory (MB)"] = format(Double(imported.peakBytes) / 1_048_576)
 
         log("N=\(size): check in process")
-        let node = try Node.open(at: URL(fileURLWithPath: data))
-        var index = RosterIndex()
-        try node.store.entries { index.insert($0.resource, id: $0.id) }
+        let node = try await Node.open(at: URL(fileURLWithPath: data))
+        let built = IndexBuilder()
+        try await node.store.entries { entry in built.index.withLock { $0.insert(entry.resource, id: entry.id) } }
+        let index = built.index.withLock { $0 }
         let probes = try (0..<1000).map { number -> Resource in
             switch number % 4 {
             case 0: return try Resource(kind: .domain, value: "shop-\(number * 997 % size).example-\(number * 997 % size % 97).kz")
@@ -134,4 +136,9 @@ extension String {
     func leftPadded(_ width: Int) -> String {
         count >= width ? self : String(repeating: " ", count: width - count) + self
     }
+}
+
+/// The index an in-process check runs on, filled from the store's reader thread.
+final class IndexBuilder: Sendable {
+    let index = Mutex(RosterIndex())
 }

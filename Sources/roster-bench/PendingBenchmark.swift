@@ -12,7 +12,7 @@ enum PendingBenchmark {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("roster-bench-pending-\(getpid())")
         try? FileManager.default.removeItem(at: folder)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let node = try Node.create(at: folder, identity: NodeIdentity(agency: "ru-mvd", replica: "bench"), agency: .found(key: AgencyKey.generate()), key: .generate())
+        let node = try await Node.create(at: folder, identity: NodeIdentity(agency: "ru-mvd", replica: "bench"), agency: .found(key: AgencyKey.generate()), key: .generate())
         let honest = Replica(origin: "kz-mvd/honest", key: ReplicaKey.generate())
         let flooders = (0..<10).map { Replica(origin: "xx-flood/r\($0)", key: ReplicaKey.generate()) }
         let time = WallClock.system.now()
@@ -22,7 +22,7 @@ enum PendingBenchmark {
         for replica in flooders { try flood.enrol(replica) }
         let floodClock = VectorClock([flood.origin: flood.seq])
         for chain in [kz, flood] {
-            try node.store.trust(chain.agency, root: chain.root.fingerprint, replacing: false)
+            try await node.store.trust(chain.agency, root: chain.root.fingerprint, replacing: false)
             _ = try await node.store.receive(chain.events, from: "bench")
         }
         let fields = EntryFields(category: .drugs, basis: try LegalBasis(authority: "A", reference: "R", decided: CalendarDate("2026-01-01")))

@@ -2,7 +2,7 @@ import ArgumentParser
 import RosterCore
 import RosterStore
 
-struct Add: ParsableCommand {
+struct Add: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List a resource with its legal basis; prints the new entry id.")
 
@@ -14,7 +14,7 @@ struct Add: ParsableCommand {
     @Flag(help: "List it even though it is a public suffix or a network wider than /16 (IPv4) or /32 (IPv6); the add carries the flag.")
     var broad = false
 
-    func run() throws {
+    func run() async throws {
         var values = fields.values
         values["kind"] = kind
         values["value"] = value
@@ -23,8 +23,8 @@ struct Add: ParsableCommand {
         let rules = kind == Resource.Kind.domain.rawValue
             ? try BroadEntries.load(allowed: broad) : BroadEntries(suffixes: PublicSuffixList(text: ""), allowed: broad)
         let row = try Importer.row(values, broad: rules)
-        let opened = try node.openNode()
-        let operation = try opened.store.add(row.resource, fields: row.fields, by: opened.replica)
+        let opened = try await node.openNode()
+        let operation = try await opened.store.add(row.resource, fields: row.fields, by: opened.replica)
         if node.json {
             Terminal.printJSON(["id": .string(operation.dot.description), "resource": row.resource.json])
         } else {

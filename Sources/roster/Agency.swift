@@ -17,7 +17,7 @@ struct AgencyCommand: ParsableCommand {
         @Flag(help: "Print only the SHA-256 of this node's own agency's root key: what other agencies pin with --trust.") var root = false
 
         func run() async throws {
-            let opened = try node.openNode()
+            let opened = try await node.openNode()
             let trust = try await opened.store.trust()
             if root {
                 Terminal.print(trust.agencies[opened.identity.agency]?.root ?? "")
@@ -47,13 +47,13 @@ struct AgencyCommand: ParsableCommand {
         }
     }
 
-    struct History: ParsableCommand {
+    struct History: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "What this node's operators changed in what it trusts: pins, replaced pins, distrusts, in order.")
         @OptionGroup var node: NodeOptions
 
-        func run() throws {
-            for event in try node.openNode().store.trustHistory() {
+        func run() async throws {
+            for event in try await node.openNode().store.trustHistory() {
                 if node.json {
                     Terminal.printJSON(["time": .string(event.time), "agency": .string(event.agency), "event": .string(event.event),
                                         "detail": .string(event.detail)])
@@ -64,7 +64,7 @@ struct AgencyCommand: ParsableCommand {
         }
     }
 
-    struct Enrol: ParsableCommand {
+    struct Enrol: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Endorse a replica of this agency and the key its operations verify with.")
         @OptionGroup var node: NodeOptions
@@ -72,15 +72,15 @@ struct AgencyCommand: ParsableCommand {
         @Argument(help: "The replica's origin, like kz-mvd/almaty-1.") var replica: String
         @Option(help: "The replica's public key, base64 (roster keys show on its node).") var key: String
 
-        func run() throws {
-            let opened = try node.openNode()
-            let operation = try opened.store.keyEvent(.enrol(replica: replica, key: try PublicKey(base64: key)), agency: opened.identity.agency,
+        func run() async throws {
+            let opened = try await node.openNode()
+            let operation = try await opened.store.keyEvent(.enrol(replica: replica, key: try PublicKey(base64: key)), agency: opened.identity.agency,
                                                       signedBy: keys.load(folder: opened.folder))
             Terminal.print("enrolled \(replica) as \(operation.dot): sync the agency's nodes so that peers learn it")
         }
     }
 
-    struct Retire: ParsableCommand {
+    struct Retire: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Void a replica's operations after seq N (decommission or compromise), on every node that learns it.")
         @OptionGroup var node: NodeOptions
@@ -89,16 +89,16 @@ struct AgencyCommand: ParsableCommand {
         @Option(help: "The replica's last valid seq: its operations after it are void (0 voids them all).") var after: UInt64
         @Option(help: "Why, for auditors (decommissioned, key compromised, …).") var reason: String
 
-        func run() throws {
+        func run() async throws {
             guard after <= UInt64(Int64.max) else { throw ValidationError("--after must be at most \(Int64.max)") }
-            let opened = try node.openNode()
-            let operation = try opened.store.keyEvent(.retire(replica: replica, after: after, reason: try Text.required(reason, field: "reason")),
+            let opened = try await node.openNode()
+            let operation = try await opened.store.keyEvent(.retire(replica: replica, after: after, reason: try Text.required(reason, field: "reason")),
                                                       agency: opened.identity.agency, signedBy: keys.load(folder: opened.folder))
             Terminal.print("retired \(replica) after seq \(after) as \(operation.dot): its later operations are void")
         }
     }
 
-    struct Rotate: ParsableCommand {
+    struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Move the agency to new keys, signed by enough of the current keys and by the new ones.")
         @OptionGroup var node: NodeOptions
@@ -107,8 +107,8 @@ struct AgencyCommand: ParsableCommand {
         var newKey: [String]
         @Option(help: "How many of the new keys must sign the next key event.") var threshold = 1
 
-        func run() throws {
-            let opened = try node.openNode()
+        func run() async throws {
+            let opened = try await node.openNode()
             guard !newKey.isEmpty else { throw ValidationError("give at least one --new-key FILE") }
             let fresh = try newKey.map { path -> AgencyKey in
                 let url = URL(fileURLWithPath: path)
@@ -118,7 +118,7 @@ struct AgencyCommand: ParsableCommand {
                 return key
             }
             let set = try AgencyKeys(fresh.map(\.publicKey), threshold: threshold)
-            let operation = try opened.store.keyEvent(.rotate(keys: set), agency: opened.identity.agency,
+            let operation = try await opened.store.keyEvent(.rotate(keys: set), agency: opened.identity.agency,
                                                       signedBy: keys.load(folder: opened.folder) + fresh)
             Terminal.print("rotated the agency keys as \(operation.dot): now \(threshold) of \(set.keys.map(\.fingerprint).joined(separator: ", "))")
         }

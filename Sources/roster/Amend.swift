@@ -2,7 +2,7 @@ import ArgumentParser
 import RosterCore
 import RosterStore
 
-struct Amend: ParsableCommand {
+struct Amend: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Change fields of one of this agency's entries.")
 
@@ -12,10 +12,10 @@ struct Amend: ParsableCommand {
     @Option(name: .customLong("clear"), help: "Remove an optional field: jurisdiction, expires, evidence or note.")
     var cleared: [String] = []
 
-    func run() throws {
+    func run() async throws {
         let target = try Dot(id)
-        let opened = try node.openNode()
-        let operation = try opened.store.amend(target, by: opened.replica, changes: changes(from:))
+        let opened = try await node.openNode()
+        let operation = try await opened.store.amend(target, by: opened.replica, changes: changes(from:))
         if node.json {
             Terminal.printJSON(["id": .string(target.description), "operation": .string(operation.dot.description)])
         } else {
@@ -51,7 +51,7 @@ struct Amend: ParsableCommand {
     }
 }
 
-struct Revoke: ParsableCommand {
+struct Revoke: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Revoke one of this agency's entries. Final: a later amend cannot undo it.")
 
@@ -59,11 +59,11 @@ struct Revoke: ParsableCommand {
     @Argument(help: "The entry id.") var id: String
     @Option(help: "Why the entry is revoked (e.g. the court decision that lifted it).") var reason: String
 
-    func run() throws {
+    func run() async throws {
         let target = try Dot(id)
         let reason = try Text.required(reason, field: "reason")
-        let opened = try node.openNode()
-        let operation = try opened.store.revoke(target, reason: reason, by: opened.replica)
+        let opened = try await node.openNode()
+        let operation = try await opened.store.revoke(target, reason: reason, by: opened.replica)
         if node.json {
             Terminal.printJSON(["id": .string(target.description), "operation": .string(operation.dot.description)])
         } else {

@@ -2,19 +2,19 @@ import ArgumentParser
 import RosterCore
 import RosterStore
 
-struct Audit: ParsableCommand {
+struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Re-verify every signature and chain and compare the derived tables with a replay. Exit 1 on findings.")
 
     @OptionGroup var node: NodeOptions
     @Flag(help: "First rebuild the derived tables from the signed operations.") var rebuild = false
 
-    func run() throws {
-        let opened = try node.openNode()
+    func run() async throws {
+        let opened = try await node.openNode()
         if rebuild {
-            try opened.store.rebuild(progress: { Terminal.progress("replaying")($0, $0) })
+            try await opened.store.rebuild(progress: { Terminal.progress("replaying")($0, $0) })
         }
-        let report = try Auditor.audit(opened.store, progress: Terminal.progress("verifying"))
+        let report = try await Auditor.audit(opened.store, progress: Terminal.progress("verifying"))
         if node.json {
             Terminal.printJSON([
                 "operations": .integer(Int64(report.operations)), "entries": .integer(Int64(report.entries)),

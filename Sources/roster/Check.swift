@@ -3,7 +3,7 @@ import Foundation
 import RosterCore
 import RosterStore
 
-struct Check: ParsableCommand {
+struct Check: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Is a resource listed? Exit 0 and the matching entries if so, exit 1 if not.")
 
@@ -12,7 +12,7 @@ struct Check: ParsableCommand {
     @Option(help: "Read the resource as this kind instead of guessing.") var kind: String?
     @OptionGroup var policyOptions: PolicyOptions
 
-    func run() throws {
+    func run() async throws {
         let parsed: Resource
         if let kind {
             guard let parsedKind = Resource.Kind(rawValue: kind) else {
@@ -23,9 +23,9 @@ struct Check: ParsableCommand {
             parsed = try Resource(inferring: resource)
         }
         let policy = try policyOptions.policy()
-        let opened = try node.openNode()
+        let opened = try await node.openNode()
         let today = CalendarDate(WallClock.system.now())
-        let matches = try opened.store.check(parsed, today: today).filter { policy.enforces($0, agency: opened.identity.agency) }
+        let matches = try await opened.store.check(parsed, today: today).filter { policy.enforces($0, agency: opened.identity.agency) }
         if node.json {
             Terminal.printJSON([
                 "resource": parsed.json, "listed": .bool(!matches.isEmpty), "entries": .array(matches.map(\.json)),

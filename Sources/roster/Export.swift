@@ -3,7 +3,7 @@ import Foundation
 import RosterCore
 import RosterStore
 
-struct Export: ParsableCommand {
+struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the roster for peers (ops) or consumers (json, csv, hosts, rpz).")
 
@@ -13,23 +13,23 @@ struct Export: ParsableCommand {
     @Option(help: "The RPZ zone's origin, for the header comment.") var zone = "rpz.roster"
     @OptionGroup var policyOptions: PolicyOptions
 
-    func run() throws {
+    func run() async throws {
         guard let format = ExportFormat(rawValue: format) else {
             throw RosterError(.invalidField, "format \"\(format)\" is not one of \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let policy = try policyOptions.policy()
-        let opened = try node.openNode()
+        let opened = try await node.openNode()
         let out = try OutputStream(path: output)
         let now = WallClock.system.now()
         let today = CalendarDate(now)
         let origin = opened.identity.origin
         if format == .ops {
-            try opened.store.exportOperations { try out.write($0 + "\n") }
+            try await opened.store.exportOperations { try out.write($0 + "\n") }
             try out.finish()
             return
         }
-        var first = true
-        try opened.store.export(header: { clock, digest in
+        let agency = opened.identity.agency
+        try await opened.store.export(header: { clock, digest in
             switch format {
             case .ops: break
             case .json:
@@ -48,16 +48,15 @@ struct Export: ParsableCommand {
                 try out.write(RPZExport.header(zone: zone, serial: RPZExport.serial(of: clock), node: origin))
             }
         }, each: { entry in
-            guard format.includes(entry, today: today), policy.enforces(entry, agency: opened.identity.agency) else { return }
+            guard format.includes(entry, today: today), policy.enforces(entry, agency: agency) else { return }
             switch format {
             case .json:
-                try out.write(bytes: (first ? [] : Array(",\n".utf8)) + entry.canonicalBytes())
+                try out.writeElement(entry.canonicalBytes(), separator: ",\n")
             case .csv: try out.write(CSVExport.row(entry))
             case .hosts: try out.write(HostsExport.line(entry))
             case .rpz: try out.write(RPZExport.records(entry))
             case .ops: break
             }
-            first = false
         })
         if format == .json { try out.write("]}\n") }
         try out.finish()

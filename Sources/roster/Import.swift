@@ -3,7 +3,7 @@ import Foundation
 import RosterCore
 import RosterStore
 
-struct Import: ParsableCommand {
+struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Merge another node's ops export, or sign adds from a csv or hosts file. All or nothing.")
 
@@ -16,22 +16,22 @@ struct Import: ParsableCommand {
     @Flag(help: "Add the public suffixes and wide networks the file lists, flagged broad, instead of refusing the file.")
     var broad = false
 
-    func run() throws {
+    func run() async throws {
         let bytes = try InputFile.read(file)
-        let opened = try node.openNode()
+        let opened = try await node.openNode()
         var defaults = fields.values
         if let scope { defaults["scope"] = scope }
         if let kind { defaults["kind"] = kind }
         let summary: ImportSummary
         switch format {
         case "ops":
-            summary = try Importer.operations(bytes, into: opened, progress: Terminal.progress("verifying and merging"))
+            summary = try await Importer.operations(bytes, into: opened, progress: Terminal.progress("verifying and merging"))
         case "csv", "hosts":
             let rules = ImportDefaults(defaults, broad: try BroadEntries.load(allowed: broad))
             let reader = format == "csv"
                 ? try Importer.csvReader(bytes, defaults: rules)
                 : Importer.RowReader(try Importer.hostsRows(bytes, defaults: rules))
-            summary = try Importer.add(reader, to: opened, progress: Terminal.progress("importing"))
+            summary = try await Importer.add(reader, to: opened, progress: Terminal.progress("importing"))
         default:
             throw RosterError(.invalidField, "import format \"\(format)\" is not ops, csv or hosts")
         }

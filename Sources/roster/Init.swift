@@ -25,7 +25,7 @@ struct Init: AsyncParsableCommand {
         if dev {
             identity = try NodeIdentity(agency: agency ?? "dev", replica: "local", name: name ?? "Development node",
                                         jurisdiction: jurisdiction)
-            if let existing = try? Node.open(at: node.folder) {
+            if let existing = try? await Node.open(at: node.folder) {
                 Terminal.note("development node \(existing.identity.origin) already in \(node.folder.path)")
                 return
             }
@@ -54,7 +54,7 @@ struct Init: AsyncParsableCommand {
         }
         let created: Node
         do {
-            created = try Node.create(at: node.folder, identity: identity, agency: setup, key: .generate(), clock: .system)
+            created = try await Node.create(at: node.folder, identity: identity, agency: setup, key: .generate(), clock: .system)
         } catch {
             // A node that was not made leaves no agency key behind it.
             if let keyFile { try? FileManager.default.removeItem(at: keyFile) }

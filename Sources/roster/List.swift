@@ -2,7 +2,7 @@ import ArgumentParser
 import RosterCore
 import RosterStore
 
-struct List: ParsableCommand {
+struct List: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List entries, live ones unless told otherwise.")
 
     @OptionGroup var node: NodeOptions
@@ -11,7 +11,7 @@ struct List: ParsableCommand {
     @Option(help: "Only this agency's entries.") var agency: String?
     @Flag(help: "Include revoked entries.") var includeRevoked = false
 
-    func run() throws {
+    func run() async throws {
         var filter = EntryFilter(agency: agency, includeRevoked: includeRevoked)
         if let kind {
             guard let parsed = Resource.Kind(rawValue: kind) else {
@@ -20,8 +20,8 @@ struct List: ParsableCommand {
             filter.kind = parsed
         }
         filter.category = try category.map(Category.init(parsing:))
-        let opened = try node.openNode()
-        try opened.store.entries(filter) { entry in
+        let opened = try await node.openNode()
+        try await opened.store.entries(filter) { entry in
             if node.json {
                 Terminal.printJSON(bytes: entry.canonicalBytes())
             } else {

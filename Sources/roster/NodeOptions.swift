@@ -16,8 +16,8 @@ struct NodeOptions: ParsableArguments {
         return URL(fileURLWithPath: path, isDirectory: true)
     }
 
-    func openNode() throws -> Node {
-        try Node.open(at: folder, clock: .system)
+    func openNode() async throws -> Node {
+        try await Node.open(at: folder, clock: .system)
     }
 }
 

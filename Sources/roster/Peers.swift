@@ -19,11 +19,11 @@ struct Peers: ParsableCommand {
         @OptionGroup var keys: AgencyKeyOptions
 
         func run() async throws {
-            let opened = try node.openNode()
+            let opened = try await node.openNode()
             let identity = opened.identity
             let trust = try await opened.store.trust()
             let tls = try NodeTLS.load(folder: opened.folder, origin: identity.origin)
-            let events = try opened.store.keyEvents(of: identity.agency)
+            let events = try await opened.store.keyEvents(of: identity.agency)
             guard let first = events.first, case .rotate(let roots) = first.operation.payload,
                 let root = roots.keys.first(where: { $0.fingerprint == trust.agencies[identity.agency]?.root ?? "" })
             else {
@@ -65,10 +65,11 @@ struct Peers: ParsableCommand {
                     throw RosterError(error.code, "\(file): \(error.reason)")
                 }
             }
-            let opened = try node.openNode()
+            let opened = try await node.openNode()
             let ownPin = try NodeTLS.load(folder: opened.folder, origin: opened.identity.origin).pin
             // A folder like Peers/ may hold this node's own descriptor: it is not its own peer.
-            let isOwn = { (descriptor: PeerDescriptor) in descriptor.node == opened.identity.origin || descriptor.tlsPin == ownPin }
+            let ownOrigin = opened.identity.origin
+            let isOwn = { @Sendable (descriptor: PeerDescriptor) in descriptor.node == ownOrigin || descriptor.tlsPin == ownPin }
             var trusting = Set(trust)
             let known = try await opened.store.trust()
             // On a terminal, a new agency may be trusted by confirming its fingerprint there.
@@ -78,7 +79,7 @@ struct Peers: ParsableCommand {
                 Terminal.note("trust it? Only if the agency confirmed this fingerprint to you out of band. [y/N] ")
                 if readLine()?.lowercased() == "y" { trusting.insert(descriptor.root.fingerprint) }
             }
-            try opened.store.addPeers(descriptors, trusting: trusting, replacing: replace, isOwn: isOwn)
+            try await opened.store.addPeers(descriptors, trusting: trusting, replacing: replace, isOwn: isOwn)
             let after = try await opened.store.trust()
             for descriptor in descriptors {
                 let replicas = after.replicas.filter { Origin.agency(of: $0.key) == descriptor.agency && $0.value.retiredAfter == nil }.keys.sorted()
@@ -88,14 +89,14 @@ struct Peers: ParsableCommand {
         }
     }
 
-    struct RemovePeer: ParsableCommand {
+    struct RemovePeer: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "remove", abstract: "Stop syncing with a node or an agency (keys stay, so their operations still verify).")
         @OptionGroup var node: NodeOptions
         @Argument(help: "A peer id (as roster peers list shows it) or an agency id, for all its nodes.") var peer: String
 
-        func run() throws {
-            for id in try node.openNode().store.removePeer(peer) {
+        func run() async throws {
+            for id in try await node.openNode().store.removePeer(peer) {
                 Terminal.print("removed \(id)")
             }
         }
@@ -110,9 +111,9 @@ struct Peers: ParsableCommand {
         @Flag(help: "Replace the root key pinned for the agency (only while none of its key events is held).") var replace = false
 
         func run() async throws {
-            let store = try node.openNode().store
+            let store = try await node.openNode().store
             let before = try await store.trust().agencies[agency]?.root
-            try store.trust(agency, root: root, replacing: replace)
+            try await store.trust(agency, root: root, replacing: replace)
             if let before, before != root {
                 Terminal.print("agency \(agency): root key sha256 \(before) replaced by \(root)")
             } else {
@@ -121,15 +122,15 @@ struct Peers: ParsableCommand {
         }
     }
 
-    struct DistrustAgency: ParsableCommand {
+    struct DistrustAgency: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "distrust", abstract: "Stop accepting an agency's operations; its entries leave this node's view and exports (kept as history).")
         @OptionGroup var node: NodeOptions
         @Argument(help: "The agency id.") var agency: String
 
-        func run() throws {
-            let store = try node.openNode().store
-            let removed = try store.distrust(agency)
+        func run() async throws {
+            let store = try await node.openNode().store
+            let removed = try await store.distrust(agency)
             Terminal.print("agency \(agency) distrusted: \(removed) entries left the view; its operations stay as history")
         }
     }
@@ -139,7 +140,7 @@ struct Peers: ParsableCommand {
         @OptionGroup var node: NodeOptions
 
         func run() async throws {
-            let opened = try node.openNode()
+            let opened = try await node.openNode()
             let (keys, clock, peers) = (try await opened.store.keys(), try await opened.store.clock(), try await opened.store.peers())
             for peer in peers {
                 if node.json {

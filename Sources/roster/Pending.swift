@@ -2,7 +2,7 @@ import ArgumentParser
 import RosterCore
 import RosterStore
 
-struct Pending: ParsableCommand {
+struct Pending: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "What waits for operations not yet received, and what was refused past the pending bounds.",
         discussion: """
@@ -15,17 +15,17 @@ struct Pending: ParsableCommand {
     @OptionGroup var node: NodeOptions
     @Option(help: "Drop every pending operation of this origin (like kz-mvd/astana-1).") var purge: String?
 
-    func run() throws {
-        let opened = try node.openNode()
+    func run() async throws {
+        let opened = try await node.openNode()
         if let purge {
             guard Origin.isValid(purge) else {
                 throw RosterError(.invalidField, "\"\(purge)\" is not an origin like kz-mvd/astana-1: roster pending lists them")
             }
-            let count = try opened.store.purgePending(origin: purge)
+            let count = try await opened.store.purgePending(origin: purge)
             Terminal.print("purged \(count) pending operations of \(purge)")
             return
         }
-        let origins = try opened.store.pending()
+        let origins = try await opened.store.pending()
         if node.json {
             Terminal.printJSON(.array(origins.map { origin in
                 var members: [String: JSON] = [

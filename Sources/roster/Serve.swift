@@ -47,7 +47,7 @@ struct Serve: AsyncParsableCommand {
                 throw RosterError(.invalidField, "--proxy \"\(text)\" is not an IP address or a CIDR network like 10.0.0.0/8")
             }
         }
-        let opened = try node.openNode()
+        let opened = try await node.openNode()
         let tls = try NodeTLS.load(folder: opened.folder, origin: opened.identity.origin, certificatePath: tlsCert, keyPath: tlsKey)
         var logger = Logger(label: "roster.serve")
         logger.logLevel = ProcessInfo.processInfo.environment["ROSTER_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
@@ -72,7 +72,7 @@ struct Sync: AsyncParsableCommand {
     @Option(help: "Only this peer (an id from roster peers list), or the nodes of this agency.") var peer: String?
 
     func run() async throws {
-        let opened = try node.openNode()
+        let opened = try await node.openNode()
         let tls = try NodeTLS.load(folder: opened.folder, origin: opened.identity.origin)
         var logger = Logger(label: "roster.sync")
         logger.logLevel = .warning

@@ -2,16 +2,16 @@ import ArgumentParser
 import RosterCore
 import RosterStore
 
-struct Show: ParsableCommand {
+struct Show: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show an entry and its whole signed history.")
 
     @OptionGroup var node: NodeOptions
     @Argument(help: "The entry id, like kz-mvd/astana-1:42.") var id: String
 
-    func run() throws {
+    func run() async throws {
         let target = try Dot(id)
-        let opened = try node.openNode()
-        guard let (entry, history) = try opened.store.entry(target) else {
+        let opened = try await node.openNode()
+        guard let (entry, history) = try await opened.store.entry(target) else {
             throw RosterError(.unknownEntry, "no entry \(target): roster list shows the ids")
         }
         let conflicts = Entry.conflicts(among: history.filter { $0.dot != target }.map(\.operation))

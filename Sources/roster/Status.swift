@@ -10,7 +10,7 @@ struct Status: AsyncParsableCommand {
     @OptionGroup var node: NodeOptions
 
     func run() async throws {
-        let opened = try node.openNode()
+        let opened = try await node.openNode()
         let status = try await opened.store.status()
         let (clock, digest, counts, equivocating) = (status.clock, status.digest, status.counts, status.equivocating)
         let identity = opened.identity
@@ -49,15 +49,15 @@ struct Status: AsyncParsableCommand {
 struct Keys: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "The node's public key.", subcommands: [ShowKey.self])
 
-    struct ShowKey: ParsableCommand {
+    struct ShowKey: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "show", abstract: "Print the public key: base64 of the raw 32 bytes, or an SPKI PEM for openssl.")
 
         @OptionGroup var node: NodeOptions
         @Flag(help: "Print an SPKI PEM that openssl pkeyutl -verify accepts.") var pem = false
 
-        func run() throws {
-            let key = try node.openNode().replica.key.publicKey
+        func run() async throws {
+            let key = try await node.openNode().replica.key.publicKey
             if node.json {
                 Terminal.printJSON(["alg": .string(Signature.ed25519), "key": .string(key.base64), "pem": .string(key.pem)])
             } else {

@@ -54,7 +54,7 @@ enum Terminal {
     static let isInteractive = isatty(STDERR_FILENO) == 1
 
     /// A progress line that redraws itself; silent when stderr is not a terminal.
-    static func progress(_ label: String) -> (Int, Int) -> Void {
+    static func progress(_ label: String) -> @Sendable (Int, Int) -> Void {
         guard isInteractive else { return { _, _ in } }
         return { done, total in
             let percent = total > 0 ? done * 100 / total : 100

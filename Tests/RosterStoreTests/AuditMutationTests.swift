@@ -11,30 +11,30 @@ import Testing
 struct AuditMutationTests {
     /// A database with every table in use: several origins, amends and revokes,
     /// a pending operation, an equivocation proof, a peer and the digest cache.
-    static func template(in folder: TemporaryFolder) throws -> URL {
+    static func template(in folder: TemporaryFolder) async throws -> URL {
         var simulation = Simulation(seed: 77, origins: ["kz-mvd/a", "kz-mvd/b", "uz-iib/c", "tj-akn/d"])
         simulation.run(steps: 60)
-        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"), agency: .found(key: AgencyKey.random()), key: .random())
+        let node = try await Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"), agency: .found(key: AgencyKey.random()), key: .random())
         var kg = try AgencyChain(agency: "kg-mvd", keys: [AgencyKey.random()], time: try Timestamp("2026-11-01T10:00:00Z"))
         try kg.enrol(Replica(origin: "kg-mvd/bishkek", key: ReplicaKey.random()))
         let descriptor = try kg.descriptor(node: "kg-mvd/bishkek", name: "MVD", jurisdiction: "KG",
                                            endpoints: ["https://kg.example:8443"], tlsPin: String(repeating: "ab", count: 32))
-        try node.store.write { transaction in
+        try node.store.blockingWrite { transaction in
             try transaction.pin("kg-mvd", root: kg.root.fingerprint)
             try transaction.addPeer(descriptor, replacing: false, isOwn: false)
             for (agency, pin) in simulation.pins.agencies { try transaction.pin(agency, root: pin.root) }
         }
-        #expect(try node.store.receive(simulation.keyEvents).allSatisfy { $0 == .applied })
+        #expect(try node.store.blockingReceive(simulation.keyEvents).allSatisfy { $0 == .applied })
         // Everything but the last operation of tj-akn/d, which then waits on one withheld before it.
         let d = simulation.all.filter { $0.operation.origin == "tj-akn/d" }
         let withheld = try #require(d.dropLast().last)
-        _ = try node.store.receive(simulation.all.filter { $0 != withheld })
-        #expect(try node.store.read { try $0.counts().pending } >= 1)
+        _ = try node.store.blockingReceive(simulation.all.filter { $0 != withheld })
+        #expect(try node.store.blockingRead { try $0.counts().pending } >= 1)
 
         let fields = EntryFields(category: .drugs, basis: Simulation.basis)
-        let own = try node.store.write { try $0.append(.add(resource: Resource(kind: .domain, value: "own.example"), fields: fields), by: node.replica) }
-        _ = try node.store.write { try $0.append(.revoke(target: own.dot, reason: "lifted"), by: node.replica) }
-        _ = try node.store.write { try $0.append(.add(resource: Resource(kind: .cidr, value: "203.0.113.0/24"), fields: fields), by: node.replica) }
+        let own = try node.store.blockingWrite { try $0.append(.add(resource: Resource(kind: .domain, value: "own.example"), fields: fields), by: node.replica) }
+        _ = try node.store.blockingWrite { try $0.append(.revoke(target: own.dot, reason: "lifted"), by: node.replica) }
+        _ = try node.store.blockingWrite { try $0.append(.add(resource: Resource(kind: .cidr, value: "203.0.113.0/24"), fields: fields), by: node.replica) }
 
         // kz-mvd/a signs a second version of its last operation: quarantined from there, the rest stays.
         let a = simulation.writers[0].replica
@@ -42,13 +42,13 @@ struct AuditMutationTests {
         let fork = SignedOperation.sign(Operation(
             origin: a.origin, seq: last.operation.seq, prev: last.operation.prev, clock: last.operation.clock, time: last.operation.time,
             payload: .add(resource: try Resource(kind: .domain, value: "fork.example"), fields: fields)), with: a.key)
-        #expect(try node.store.receive([fork]) == [.rejected(RosterError(.equivocation, ""))])
-        _ = try node.store.digest()
-        let report = try Auditor.audit(node.store)
+        #expect(try node.store.blockingReceive([fork]) == [.rejected(RosterError(.equivocation, ""))])
+        _ = try node.store.blockingDigest()
+        let report = try await Auditor.audit(node.store)
         #expect(report.findings.count == 1 && report.findings[0].contains("equivocated"), "\(report.findings)")
         // A copy with nothing left in the write-ahead log: every mutation starts from it.
         let template = folder.path("template.sqlite")
-        try node.store.pool.writeWithoutTransaction { try $0.execute(sql: "VACUUM INTO ?", arguments: [template.path]) }
+        try await node.store.pool.writeWithoutTransaction { try $0.execute(sql: "VACUUM INTO ?", arguments: [template.path]) }
         try node.store.close()
         return template
     }
@@ -102,6 +102,25 @@ struct AuditMutationTests {
 
     /// Applies one random edit; nil when it changed nothing (a constraint refused
     /// it, or the new value equals the old).
+    /// One or two random edits of the database at `path`, as the sqlite3 shell makes them: foreign keys unchecked.
+    static func edit(_ path: URL, using rng: inout SplitMix64) throws -> [String] {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = false
+        let database = try DatabaseQueue(path: path.path, configuration: configuration)
+        defer { try? database.close() }
+        var edits: [String] = []
+        for _ in 0..<Int.random(in: 1...2, using: &rng) {
+            if let edit = try database.write({ try mutate($0, using: &rng) }) { edits.append(edit) }
+        }
+        return edits
+    }
+
+    static func content(of path: URL) throws -> [String] {
+        let database = try DatabaseQueue(path: path.path)
+        defer { try? database.close() }
+        return try database.read { try content($0) }
+    }
+
     static func mutate(_ db: Database, using rng: inout SplitMix64) throws -> String? {
         let table = columns.keys.sorted().randomElement(using: &rng)!
         let key = ["entry": "origin, seq", "pending": "origin, seq", "pending_usage": "scope", "meta": "key", "peer": "id", "agency": "name",
@@ -150,34 +169,26 @@ struct AuditMutationTests {
     }
 
     @Test("Hundreds of random edits across every table: each is named by audit", arguments: [1, 2] as [UInt64])
-    func randomEdits(seed: UInt64) throws {
+    func randomEdits(seed: UInt64) async throws {
         let folder = try TemporaryFolder()
-        let template = try Self.template(in: folder)
+        let template = try await Self.template(in: folder)
         var rng = SplitMix64(seed: seed)
         var tried = 0
         var missed: [String] = []
-        let original = try DatabaseQueue(path: template.path).read { try Self.content($0) }
+        let original = try Self.content(of: template)
         // Most draws make an edit; the bound keeps a run that makes none from looping for ever.
         for _ in 0..<2000 where tried < 200 {
             let copy = folder.path("copy-\(tried).sqlite")
             try? FileManager.default.removeItem(at: copy)
             try FileManager.default.copyItem(at: template, to: copy)
-            // As the sqlite3 shell edits: foreign keys unchecked.
-            var configuration = Configuration()
-            configuration.foreignKeysEnabled = false
-            let database = try DatabaseQueue(path: copy.path, configuration: configuration)
-            var edits: [String] = []
-            for _ in 0..<Int.random(in: 1...2, using: &rng) {
-                if let edit = try database.write({ try Self.mutate($0, using: &rng) }) { edits.append(edit) }
-            }
+            let edits = try Self.edit(copy, using: &rng)
             // Two edits may undo each other (a swap and the swap back): that is no edit.
-            let edited = try database.read { try Self.content($0) } != original
-            try database.close()
+            let edited = try Self.content(of: copy) != original
             guard !edits.isEmpty, edited else { continue }
             tried += 1
             let store = try Store(path: copy.path, clock: .system)
             defer { try? store.close() }
-            let report = try Auditor.audit(store)
+            let report = try await Auditor.audit(store)
             // The template's one finding is its equivocation: the edit must add another or change it.
             let baseline = report.findings.count == 1 && report.findings[0].hasPrefix("kz-mvd/a equivocated")
             if baseline { missed.append(edits.joined(separator: "; ")) }

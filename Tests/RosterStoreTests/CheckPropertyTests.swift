@@ -37,7 +37,7 @@ struct CheckPropertyTests {
     func agree(seed: UInt64) async throws {
         var rng = SplitMix64(seed: seed)
         let folder = try TemporaryFolder()
-        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "kz-mvd", replica: "a"), agency: .found(key: AgencyKey.random()), key: .random())
+        let node = try await Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "kz-mvd", replica: "a"), agency: .found(key: AgencyKey.random()), key: .random())
         let fields = EntryFields(category: .drugs, basis: Simulation.basis)
         var resources: [Resource] = []
         var listed: Set<String> = []

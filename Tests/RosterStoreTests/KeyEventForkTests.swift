@@ -9,10 +9,10 @@ struct KeyEventForkTests {
     let time = try! Timestamp("2026-11-01T10:00:00Z")
     let fields = EntryFields(category: .drugs, basis: Simulation.basis)
 
-    func node(_ folder: TemporaryFolder, _ name: String, trusting chain: AgencyChain) throws -> Node {
-        let node = try Node.create(at: folder.path(name), identity: NodeIdentity(agency: "ru-mvd", replica: name),
+    func node(_ folder: TemporaryFolder, _ name: String, trusting chain: AgencyChain) async throws -> Node {
+        let node = try await Node.create(at: folder.path(name), identity: NodeIdentity(agency: "ru-mvd", replica: name),
                                    agency: .found(key: AgencyKey.random()), key: .random(), clock: .fixed(time))
-        try node.store.trust(chain.agency, root: chain.root.fingerprint, replacing: false)
+        try await node.store.trust(chain.agency, root: chain.root.fingerprint, replacing: false)
         return node
     }
 
@@ -20,10 +20,10 @@ struct KeyEventForkTests {
         replica.make(.add(resource: try Resource(kind: .domain, value: value), fields: fields), after: nil, clock: clock, time: time)
     }
 
-    func agencyDigest(_ node: Node) throws -> String? { try node.store.status().agencies["kz-mvd"] }
+    func agencyDigest(_ node: Node) throws -> String? { try node.store.blockingStatus().agencies["kz-mvd"] }
 
     @Test("Whichever came first, both nodes quarantine the fork alike; a key event naming either branch resolves it on both")
-    func forkAndResolution() throws {
+    func forkAndResolution() async throws {
         let folder = try TemporaryFolder()
         var chain = try AgencyChain(agency: "kz-mvd", keys: [AgencyKey.random()], time: time)
         let r = Replica(origin: "kz-mvd/r", key: .random()), s = Replica(origin: "kz-mvd/s", key: .random()), t = Replica(origin: "kz-mvd/t", key: .random())
@@ -33,25 +33,25 @@ struct KeyEventForkTests {
         let tClock = try right.enrol(t)
         let (x, y) = (left.events[2], right.events[2])
         #expect(x.dot == y.dot && x != y)
-        let a = try node(folder, "a", trusting: chain), b = try node(folder, "b", trusting: chain)
+        let a = try await node(folder, "a", trusting: chain), b = try await node(folder, "b", trusting: chain)
         let rAdd = try add(r, "before.example", clock: beforeFork)
-        #expect(try a.store.receive(chain.events + [x, rAdd]).allSatisfy { $0 == .applied })
-        #expect(try b.store.receive(chain.events + [y, rAdd]).allSatisfy { $0 == .applied })
+        #expect(try a.store.blockingReceive(chain.events + [x, rAdd]).allSatisfy { $0 == .applied })
+        #expect(try b.store.blockingReceive(chain.events + [y, rAdd]).allSatisfy { $0 == .applied })
         // Each node's own branch signs, until the other branch arrives.
-        #expect(try b.store.receive([try add(t, "t.example", clock: tClock)]) == [.applied])
-        #expect(try a.store.receive([y]) == [.rejected(RosterError(.equivocation, ""))])
-        #expect(try b.store.receive([x]) == [.rejected(RosterError(.equivocation, ""))])
+        #expect(try b.store.blockingReceive([try add(t, "t.example", clock: tClock)]) == [.applied])
+        #expect(try a.store.blockingReceive([y]) == [.rejected(RosterError(.equivocation, ""))])
+        #expect(try b.store.blockingReceive([x]) == [.rejected(RosterError(.equivocation, ""))])
 
         // Quarantined alike: neither s nor t counts, r's entry stays.
         let sAdd = try add(s, "s.example", clock: sClock)
         for node in [a, b] {
-            #expect(try node.store.receive([sAdd]).allSatisfy { if case .rejected = $0 { true } else { false } }, "s enrolled by a quarantined event")
-            #expect(try node.store.check(Resource(kind: .domain, value: "before.example"), today: CalendarDate("2026-11-02")).count == 1)
-            #expect(try node.store.check(Resource(kind: .domain, value: "t.example"), today: CalendarDate("2026-11-02")).isEmpty)
-            #expect(try node.store.read { try $0.trust() }.replicas["kz-mvd/s"].map { $0.retiredAfter == 0 } ?? true)
+            #expect(try node.store.blockingReceive([sAdd]).allSatisfy { if case .rejected = $0 { true } else { false } }, "s enrolled by a quarantined event")
+            #expect(try await node.store.check(Resource(kind: .domain, value: "before.example"), today: CalendarDate("2026-11-02")).count == 1)
+            #expect(try await node.store.check(Resource(kind: .domain, value: "t.example"), today: CalendarDate("2026-11-02")).isEmpty)
+            #expect(try node.store.blockingRead { try $0.trust() }.replicas["kz-mvd/s"].map { $0.retiredAfter == 0 } ?? true)
         }
         #expect(try agencyDigest(a) == agencyDigest(b))
-        let report = try Auditor.audit(b.store)
+        let report = try await Auditor.audit(b.store)
         #expect(report.history.contains { $0.contains("kz-mvd signed two key events at seq 3") }, "\(report.history)")
         #expect(report.findings.allSatisfy { $0.contains("equivocated") }, "\(report.findings)")
 
@@ -60,29 +60,29 @@ struct KeyEventForkTests {
         let forged = SignedOperation.sign(RosterCore.Operation(origin: "kz-mvd/agency", seq: 4, prev: y.hash, clock: VectorClock(["kz-mvd/agency": 3]),
                                                                time: time, payload: .enrol(replica: "kz-mvd/evil", key: ReplicaKey.random().publicKey)),
                                           with: [stranger])
-        #expect(try a.store.receive([forged]).allSatisfy { if case .rejected = $0 { true } else { false } })
-        #expect(try a.store.keyEvents(of: "kz-mvd").last?.hash == x.hash, "no swap for a forged event")
+        #expect(try a.store.blockingReceive([forged]).allSatisfy { if case .rejected = $0 { true } else { false } })
+        #expect(try await a.store.keyEvents(of: "kz-mvd").last?.hash == x.hash, "no swap for a forged event")
 
         // The agency names x: a goes on; b, which applied y, takes x in its place.
         let z = try left.enrol(Replica(origin: "kz-mvd/u", key: .random()))
         let resolution = left.events[3]
         #expect(resolution.operation.prev == x.hash && z == VectorClock(["kz-mvd/agency": 4]))
-        #expect(try a.store.receive([resolution]) == [.applied])
-        #expect(try b.store.receive([resolution]) == [.applied])
+        #expect(try a.store.blockingReceive([resolution]) == [.applied])
+        #expect(try b.store.blockingReceive([resolution]) == [.applied])
         for node in [a, b] {
-            #expect(try node.store.receive([sAdd]) == [.applied], "s now counts")
-            let trust = try node.store.read { try $0.trust() }
+            #expect(try node.store.blockingReceive([sAdd]) == [.applied], "s now counts")
+            let trust = try node.store.blockingRead { try $0.trust() }
             #expect(trust.replicas["kz-mvd/s"]?.retiredAfter == nil && trust.replicas["kz-mvd/u"] != nil)
             #expect(trust.replicas["kz-mvd/t"].map { $0.retiredAfter == 0 } ?? true, "t lost: void, where it is known")
-            let findings = try Auditor.audit(node.store).findings
+            let findings = try await Auditor.audit(node.store).findings
             #expect(findings.allSatisfy { $0.contains("equivocated") }, "\(findings)")
         }
         #expect(try agencyDigest(a) == agencyDigest(b))
-        #expect(try a.store.keyEvents(of: "kz-mvd").map(\.hash) == b.store.keyEvents(of: "kz-mvd").map(\.hash), "one chain on both")
+        #expect(try await a.store.keyEvents(of: "kz-mvd").map(\.hash) == b.store.keyEvents(of: "kz-mvd").map(\.hash), "one chain on both")
     }
 
     @Test("The naming event that comes before the branch it names is known is no fork once it applies; both nodes end on one chain")
-    func namingEventFirst() throws {
+    func namingEventFirst() async throws {
         let folder = try TemporaryFolder()
         var chain = try AgencyChain(agency: "kz-mvd", keys: [AgencyKey.random()], time: time)
         try chain.enrol(Replica(origin: "kz-mvd/r", key: .random()))
@@ -91,18 +91,18 @@ struct KeyEventForkTests {
         try right.enrol(Replica(origin: "kz-mvd/t", key: .random()))
         try right.enrol(Replica(origin: "kz-mvd/u", key: .random()))
         let (x, y, naming) = (left.events[2], right.events[2], right.events[3])
-        let c = try node(folder, "c", trusting: chain), d = try node(folder, "d", trusting: chain)
-        #expect(try c.store.receive(chain.events + [x]).allSatisfy { $0 == .applied })
+        let c = try await node(folder, "c", trusting: chain), d = try await node(folder, "d", trusting: chain)
+        #expect(try c.store.blockingReceive(chain.events + [x]).allSatisfy { $0 == .applied })
         // c meets the event naming y before y: a fork at seq 4, as far as it knows.
-        #expect(try c.store.receive([naming]) == [.rejected(RosterError(.equivocation, ""))])
-        #expect(try c.store.receive([y]) == [.rejected(RosterError(.equivocation, ""))])
-        #expect(try c.store.receive([naming]) == [.applied], "named by a later sync, y takes x's place")
-        #expect(try d.store.receive(chain.events + [y, naming, x]).count == 5)
-        #expect(try c.store.keyEvents(of: "kz-mvd").map(\.hash) == d.store.keyEvents(of: "kz-mvd").map(\.hash))
-        #expect(try c.store.read { try $0.trust() }.replicas["kz-mvd/u"]?.retiredAfter == nil && c.store.read { try $0.trust() }.replicas["kz-mvd/t"] != nil)
+        #expect(try c.store.blockingReceive([naming]) == [.rejected(RosterError(.equivocation, ""))])
+        #expect(try c.store.blockingReceive([y]) == [.rejected(RosterError(.equivocation, ""))])
+        #expect(try c.store.blockingReceive([naming]) == [.applied], "named by a later sync, y takes x's place")
+        #expect(try d.store.blockingReceive(chain.events + [y, naming, x]).count == 5)
+        #expect(try await c.store.keyEvents(of: "kz-mvd").map(\.hash) == d.store.keyEvents(of: "kz-mvd").map(\.hash))
+        #expect(try c.store.blockingRead { try $0.trust() }.replicas["kz-mvd/u"]?.retiredAfter == nil && c.store.blockingRead { try $0.trust() }.replicas["kz-mvd/t"] != nil)
         #expect(try agencyDigest(c) == agencyDigest(d))
         for node in [c, d] {
-            let report = try Auditor.audit(node.store)
+            let report = try await Auditor.audit(node.store)
             #expect(report.findings.allSatisfy { $0.contains("equivocated") } && !report.history.contains { $0.contains("quarantined until") },
                     "\(report.findings) \(report.history)")
         }

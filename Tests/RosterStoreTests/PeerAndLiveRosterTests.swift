@@ -22,30 +22,30 @@ struct PeerAndLiveRosterTests {
     }
 
     @Test("Two nodes of one agency are two peers; an agency id removes both, keys stay")
-    func twoNodesOfOneAgency() throws {
+    func twoNodesOfOneAgency() async throws {
         let folder = try TemporaryFolder()
-        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "uz-iib", replica: "main"), agency: .found(key: AgencyKey.random()), key: .random())
-        try node.store.write { transaction in
+        let node = try await Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "uz-iib", replica: "main"), agency: .found(key: AgencyKey.random()), key: .random())
+        try node.store.blockingWrite { transaction in
             try transaction.pin("kz-mvd", root: kz.root.fingerprint)
             try transaction.addPeer(descriptor("astana-1"), replacing: false, isOwn: false)
             try transaction.addPeer(descriptor("almaty-1", pin: String(repeating: "cd", count: 32)), replacing: false, isOwn: false)
         }
-        let peers = try node.store.read { try $0.peers() }
+        let peers = try node.store.blockingRead { try $0.peers() }
         #expect(peers.map(\.id) == ["kz-mvd/almaty-1", "kz-mvd/astana-1"])
         #expect(peers.allSatisfy { $0.isNamed("kz-mvd") } && !peers[0].isNamed("kz-mvd/astana-1"))
-        #expect(try node.store.write { try $0.removePeer("kz-mvd") } == ["kz-mvd/almaty-1", "kz-mvd/astana-1"])
-        #expect(try node.store.read { try $0.peers() }.isEmpty)
-        #expect(try node.store.read { try $0.keys() }.keys.sorted() == ["kz-mvd/agency", "kz-mvd/almaty-1", "kz-mvd/astana-1", "uz-iib/agency", "uz-iib/main"])
-        #expect(throws: RosterError(.invalidField, "")) { try node.store.write { try $0.removePeer("kz-mvd") } }
+        #expect(try node.store.blockingWrite { try $0.removePeer("kz-mvd") } == ["kz-mvd/almaty-1", "kz-mvd/astana-1"])
+        #expect(try node.store.blockingRead { try $0.peers() }.isEmpty)
+        #expect(try node.store.blockingRead { try $0.keys() }.keys.sorted() == ["kz-mvd/agency", "kz-mvd/almaty-1", "kz-mvd/astana-1", "uz-iib/agency", "uz-iib/main"])
+        #expect(throws: RosterError(.invalidField, "")) { try node.store.blockingWrite { try $0.removePeer("kz-mvd") } }
     }
 
     @Test("The check index answers as the database does, and follows what another process applies")
     func liveRosterFollowsTheDatabase() async throws {
         let folder = try TemporaryFolder()
-        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"), agency: .found(key: AgencyKey.random()), key: .random())
+        let node = try await Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"), agency: .found(key: AgencyKey.random()), key: .random())
         let fields = EntryFields(category: .drugs, basis: Simulation.basis)
         func add(_ store: Store, _ kind: Resource.Kind, _ value: String, scope: Resource.Scope? = nil) throws -> Dot {
-            try store.write { try $0.append(.add(resource: Resource(kind: kind, value: value, scope: scope), fields: fields), by: node.replica) }.dot
+            try store.blockingWrite { try $0.append(.add(resource: Resource(kind: kind, value: value, scope: scope), fields: fields), by: node.replica) }.dot
         }
         let shop = try add(node.store, .domain, "shop.example", scope: .subdomains)
         _ = try add(node.store, .cidr, "203.0.113.0/24")

@@ -8,7 +8,7 @@ import Testing
 struct TrustStoreTests {
     @Test("Enrols, retires and rotations in random batches, with reopens, give the reference's agency digests; audit finds nothing",
           arguments: [21, 22, 23] as [UInt64])
-    func matchesReference(seed: UInt64) throws {
+    func matchesReference(seed: UInt64) async throws {
         var simulation = KeyEventSimulation(seed: seed)
         simulation.run(steps: 160)
         var rng = SplitMix64(seed: seed)
@@ -17,54 +17,54 @@ struct TrustStoreTests {
         let expected = StateDigest.agencyDigests(of: reference.entries)
 
         let folder = try TemporaryFolder()
-        var node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"),
+        var node = try await Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"),
                                    agency: .found(key: AgencyKey.random()), key: .random())
-        for (agency, pin) in simulation.pins.agencies { try node.store.trust(agency, root: pin.root, replacing: false) }
+        for (agency, pin) in simulation.pins.agencies { try await node.store.trust(agency, root: pin.root, replacing: false) }
         var remaining = simulation.all.shuffled(using: &rng)
         for _ in 0..<20 where !remaining.isEmpty {
             var retry: [SignedOperation] = []
             while !remaining.isEmpty {
                 let batch = Array(remaining.prefix(Int.random(in: 1...15, using: &rng)))
                 remaining.removeFirst(batch.count)
-                for (operation, outcome) in zip(batch, try node.store.receive(batch)) {
+                for (operation, outcome) in zip(batch, try node.store.blockingReceive(batch)) {
                     if case .rejected(let error) = outcome, error.code == .notYetVerifiable { retry.append(operation) }
                 }
                 if Int.random(in: 0..<8, using: &rng) == 0 {
                     try node.store.close()
-                    node = try Node.open(at: folder.path("node"))
+                    node = try await Node.open(at: folder.path("node"))
                 }
                 // A status now and then keeps chunk digests, so that retires meet kept digests.
-                if Bool.random(using: &rng) { _ = try node.store.digests() }
+                if Bool.random(using: &rng) { _ = try node.store.blockingDigests() }
             }
             remaining = retry.shuffled(using: &rng)
         }
-        let digests = try node.store.digests().agencies
+        let digests = try node.store.blockingDigests().agencies
         #expect(digests.filter { $0.key != "ru-mvd" } == expected)
-        #expect(try node.store.read { try $0.counts().pending } == 0)
-        let report = try Auditor.audit(node.store)
+        #expect(try node.store.blockingRead { try $0.counts().pending } == 0)
+        let report = try await Auditor.audit(node.store)
         #expect(report.findings.isEmpty, "\(report.findings.prefix(5))")
-        #expect(try node.store.read { try $0.trust() }.replicas.filter { $0.key.hasPrefix("ru-mvd") == false } == reference.trust.replicas)
+        #expect(try node.store.blockingRead { try $0.trust() }.replicas.filter { $0.key.hasPrefix("ru-mvd") == false } == reference.trust.replicas)
         // A rebuild from the operations gives the same.
-        try node.store.rebuild()
-        #expect(try node.store.digests().agencies.filter { $0.key != "ru-mvd" } == expected)
+        try await node.store.rebuild()
+        #expect(try node.store.blockingDigests().agencies.filter { $0.key != "ru-mvd" } == expected)
     }
 
     @Test("An operation's size does not grow with the federation: 60 agencies of 10 replicas held, the clock names one agency")
-    func operationSize() throws {
+    func operationSize() async throws {
         let folder = try TemporaryFolder()
         let time = try Timestamp("2026-11-01T10:00:00Z")
         let fields = EntryFields(category: .drugs, basis: Simulation.basis)
-        func own(_ node: Node) throws -> SignedOperation {
-            try node.store.write { try $0.append(.add(resource: Resource(kind: .domain, value: "shop.example"), fields: fields), by: node.replica) }
+        func own(_ node: Node) async throws -> SignedOperation {
+            try node.store.blockingWrite { try $0.append(.add(resource: Resource(kind: .domain, value: "shop.example"), fields: fields), by: node.replica) }
         }
-        let alone = try Node.create(at: folder.path("alone"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"),
+        let alone = try await Node.create(at: folder.path("alone"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"),
                                     agency: .found(key: AgencyKey.random()), key: .random(), clock: .fixed(time))
-        let federated = try Node.create(at: folder.path("federated"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"),
+        let federated = try await Node.create(at: folder.path("federated"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"),
                                         agency: .found(key: AgencyKey.random()), key: .random(), clock: .fixed(time))
         var others: [SignedOperation] = []
         for index in 0..<60 {
             var chain = try AgencyChain(agency: "ag-\(index)", keys: [AgencyKey.random()], time: time)
-            try federated.store.trust(chain.agency, root: chain.root.fingerprint, replacing: false)
+            try await federated.store.trust(chain.agency, root: chain.root.fingerprint, replacing: false)
             for name in 0..<10 {
                 let replica = Replica(origin: "ag-\(index)/r\(name)", key: ReplicaKey.random())
                 let enrolled = try chain.enrol(replica)
@@ -73,15 +73,15 @@ struct TrustStoreTests {
             }
             others = chain.events + others
         }
-        #expect(try federated.store.receive(others).allSatisfy { $0 == .applied })
-        #expect(try federated.store.read { try $0.clock() }.counters.count == 661, "600 other replicas, their 60 agency origins and the node's own")
-        let (small, large) = (try own(alone), try own(federated))
+        #expect(try federated.store.blockingReceive(others).allSatisfy { $0 == .applied })
+        #expect(try federated.store.blockingRead { try $0.clock() }.counters.count == 661, "600 other replicas, their 60 agency origins and the node's own")
+        let (small, large) = (try await own(alone), try await own(federated))
         #expect(large.bytes.count == small.bytes.count, "\(large.bytes.count) bytes with 660 other origins, \(small.bytes.count) alone")
         #expect(large.operation.clock == VectorClock(["ru-mvd/agency": 2]))
     }
 
     @Test("A fork and a change to the forked entry in one batch apply; a fork found by prev is kept where its proof says; audit and a rebuild agree")
-    func forksInOneBatch() throws {
+    func forksInOneBatch() async throws {
         let time = try Timestamp("2026-11-01T10:00:00Z")
         let fields = EntryFields(category: .drugs, basis: Simulation.basis)
         var kz = try AgencyChain(agency: "kz-mvd", keys: [AgencyKey.random()], time: time)
@@ -99,23 +99,26 @@ struct TrustStoreTests {
                            clock: clock.merging(VectorClock([r.origin: 2])), time: time)
 
         let folder = try TemporaryFolder()
-        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"), agency: .found(key: AgencyKey.random()), key: .random())
-        try node.store.trust("kz-mvd", root: kz.root.fingerprint, replacing: false)
-        #expect(try node.store.receive(kz.events + [a, b]).allSatisfy { $0 == .applied })
-        let outcomes = try node.store.receive([fork, amend])
+        let node = try await Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"), agency: .found(key: AgencyKey.random()), key: .random())
+        try await node.store.trust("kz-mvd", root: kz.root.fingerprint, replacing: false)
+        #expect(try node.store.blockingReceive(kz.events + [a, b]).allSatisfy { $0 == .applied })
+        let outcomes = try node.store.blockingReceive([fork, amend])
         #expect(outcomes == [.rejected(RosterError(.equivocation, "")), .applied], "\(outcomes)")
-        var values = [String]()
-        try node.store.entries { values.append($0.resource.value) }
+        let values = try await node.store.read { snapshot in
+            var values = [String]()
+            try snapshot.entries(EntryFilter()) { values.append($0.resource.value) }
+            return values
+        }
         #expect(values == ["a.example"], "quarantined from seq 2; the amend of a void entry changes nothing")
 
         // r's third operation follows its own second, which this node does not hold: a fork at 3.
         let c = try add("c.example", after: fork)
-        #expect(try node.store.receive([c]) == [.rejected(RosterError(.retired, ""))], "already void from 2")
-        let report = try Auditor.audit(node.store)
+        #expect(try node.store.blockingReceive([c]) == [.rejected(RosterError(.retired, ""))], "already void from 2")
+        let report = try await Auditor.audit(node.store)
         #expect(report.findings.count == 1 && report.findings[0].contains("kz-mvd/r equivocated"), "\(report.findings)")
-        let before = try node.store.digests().digest
-        try node.store.rebuild()
-        #expect(try node.store.digests().digest == before)
+        let before = try node.store.blockingDigests().digest
+        try await node.store.rebuild()
+        #expect(try node.store.blockingDigests().digest == before)
         // A key event is no entry: an amend naming one does not parse.
         let bad = SignedOperation.sign(Operation(origin: s.origin, seq: 2, prev: amend.hash, clock: clock.merging(VectorClock([s.origin: 1])), time: time,
                                                  payload: .revoke(target: kz.events[0].dot, reason: "x")), with: s.key)
@@ -136,8 +139,8 @@ struct TrustStoreTests {
                                                     time: time, payload: .add(resource: try Resource(kind: .domain, value: "c.example"), fields: fields)),
                                           with: ReplicaKey.random())
         let folder = try TemporaryFolder()
-        let node = try Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"), agency: .found(key: AgencyKey.random()), key: .random())
-        try node.store.trust("kz-mvd", root: kz.root.fingerprint, replacing: false)
+        let node = try await Node.create(at: folder.path("node"), identity: NodeIdentity(agency: "ru-mvd", replica: "moscow-1"), agency: .found(key: AgencyKey.random()), key: .random())
+        try await node.store.trust("kz-mvd", root: kz.root.fingerprint, replacing: false)
         // As a sync's prefetch does: the second page is verified while the first is not written yet.
         let ahead = try await node.store.verify([second, forged])
         #expect(ahead.unchecked.count == 2, "the replica's key is not held yet")
