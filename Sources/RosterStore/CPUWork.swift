@@ -19,6 +19,16 @@ public enum CPUWork {
         }
     }
 
+    /// Runs `work` on one of the bulk threads (`BulkThreads`, nice 10) and resumes the
+    /// caller with its result: for a stage of bulk work that should yield its core to
+    /// the stage it feeds (an import's reading and encoding, ahead of its signing),
+    /// and to the requests the node answers. `work` must not call `map`.
+    static func background<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            BulkThreads.shared.post { continuation.resume(with: Result { try work() }) }
+        }
+    }
+
     /// `transform` of every item, in order, computed `chunk` items at a time on the
     /// bulk threads (`BulkThreads`): as wide as the cores, never wider, whoever asks.
     /// Blocks until all are done; call it from synchronous code off the cooperative
@@ -76,6 +86,14 @@ private final class BulkThreads: @unchecked Sendable {
             condition.unlock()
             job()
         }
+    }
+
+    /// Runs `job` on one of these threads, later.
+    func post(_ job: @escaping @Sendable () -> Void) {
+        condition.lock()
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
     }
 
     /// Runs `body` for every index in `0..<iterations` on these threads and returns

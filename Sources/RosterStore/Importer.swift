@@ -196,10 +196,12 @@ public enum Importer {
             let seq = Owned(head?.seq ?? 0)
             let prev = Owned(head?.hash)
 
+            // Reading and encoding run on the bulk threads, at a lower priority than
+            // signing, whose chain cannot be split: it gets a core whenever it is ready.
             let pipeline = Pipeline.source(depth: 4) {
-                try await CPUWork.run { try source.value.next() }
+                try await CPUWork.background { try source.value.next() }
             }.then(depth: 4) { chunk in
-                try await CPUWork.run { () throws -> (operations: [PreparedOperation], skipped: Int) in
+                try await CPUWork.background { () throws -> (operations: [PreparedOperation], skipped: Int) in
                     let fresh = chunk.filter { listed.value.insert($0.resource.key).inserted }
                     let operations = try fresh.map { row in
                         guard seq.value < UInt64(Int64.max) - 1 else { throw Transaction.exhausted(replica.origin) }
