@@ -302,11 +302,11 @@ public enum Auditor {
                                  chunks: [String: [(index: Int64, digest: [UInt8])]], report: inout AuditReport) throws {
         let rows = try Row.fetchAll(db, sql: "SELECT key, value FROM meta")
         let meta = Dictionary(rows.compactMap { row in row.text("key").map { ($0, row.text("value")) } }, uniquingKeysWith: { first, _ in first })
-        if rows.count != meta.count || meta.contains(where: { !["chunks.digest", "chunks.clock", "chunks.generation"].contains($0.key) || $0.value == nil }) {
+        if rows.count != meta.count || meta.contains(where: { ![DigestCache.digestKey, DigestCache.clockKey, DigestCache.generationKey].contains($0.key) || $0.value == nil }) {
             report.findings.append("the meta table holds rows the node never writes: run roster audit --rebuild")
         }
         let wrong = "the state digest kept for status is not the digest of the operations: run roster audit --rebuild"
-        guard let cachedClock = meta["chunks.clock"] ?? nil else {
+        guard let cachedClock = meta[DigestCache.clockKey] ?? nil else {
             if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM digest_chunk)") ?? false {
                 report.findings.append("chunk digests are kept without the clock they were taken at: run roster audit --rebuild")
             }
@@ -329,7 +329,7 @@ public enum Auditor {
                 report.findings.append("the kept digest of chunk \(index) of \(origin) is not the digest of its entries: run roster audit --rebuild")
             }
         }
-        if cachedClock == CanonicalJSON.string(clock.json), let root = meta["chunks.digest"] ?? nil, root != digest {
+        if cachedClock == CanonicalJSON.string(clock.json), let root = meta[DigestCache.digestKey] ?? nil, root != digest {
             report.findings.append(wrong)
         }
     }

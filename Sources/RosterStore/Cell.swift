@@ -84,3 +84,17 @@ enum Cell {
         }
     }
 }
+
+/// A record whose `Data` columns decode only from blobs. SQLite lets a cell hold
+/// text where the node wrote bytes, and GRDB's default would take the text's bytes
+/// as the value: an edited key or hash would then read as another key or hash.
+protocol BlobColumns: FetchableRecord {}
+
+extension BlobColumns {
+    static func databaseDataDecodingStrategy(for column: String) -> DatabaseDataDecodingStrategy {
+        .custom { value in
+            if case .blob(let data) = value.storage { return data }
+            return nil
+        }
+    }
+}

@@ -11,15 +11,13 @@ extension DatabaseReading {
     /// Every signer this node accepts, by origin.
     func keys() throws -> [String: PublicKey] {
         var keys: [String: PublicKey] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT name, public_key FROM origin") {
-            let name = try row.requireText("name", "an origin's name")
-            guard let raw = row.blob("public_key"), let key = try? PublicKey(raw: raw) else { throw Cell.unreadable("the key of \(name)") }
-            keys[name] = key
-        }
+        for origin in try OriginRecord.all(db) { keys[origin.name] = try origin.key() }
         return keys
     }
 
     func heads() throws -> [String: CausalDelivery.Head] {
+        // The head columns only: a row edited elsewhere (its key) is audit's to name,
+        // and must not keep the node from reading its heads to be audited.
         var heads: [String: CausalDelivery.Head] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT name, head_seq, head_hash FROM origin WHERE head_seq > 0") {
             let name = try row.requireText("name", "an origin's name")

@@ -21,6 +21,9 @@ struct DigestCache: Sendable {
         var generation: String?
     }
 
+    /// The keys of what it keeps in `meta`.
+    static let clockKey = "chunks.clock", digestKey = "chunks.digest", generationKey = "chunks.generation"
+
     /// Past this many operations since the kept clock, rehashing everything is
     /// cheaper than listing what changed (a first sync, an import).
     static let fullRehashAfter: UInt64 = 100_000
@@ -42,10 +45,9 @@ extension DatabaseReading {
     /// The kept clock, root and generation, as stored.
     func keptMeta() throws -> (base: DigestCache.Base, root: String?) {
         var stored: [String: String] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT key, value FROM meta WHERE key IN ('chunks.clock', 'chunks.digest', 'chunks.generation')") {
-            if let key = row.text("key"), let value = row.text("value") { stored[key] = value }
-        }
-        return (DigestCache.Base(clock: stored["chunks.clock"], generation: stored["chunks.generation"]), stored["chunks.digest"])
+        let kept = MetaRecord.filter(keys: [DigestCache.clockKey, DigestCache.digestKey, DigestCache.generationKey])
+        for meta in try Cell.decoding("a meta row", { try kept.fetchAll(db) }) { stored[meta.key] = meta.value }
+        return (DigestCache.Base(clock: stored[DigestCache.clockKey], generation: stored[DigestCache.generationKey]), stored[DigestCache.digestKey])
     }
 
     /// The state digest at this snapshot, from the kept chunks and those that changed
@@ -111,11 +113,11 @@ extension DatabaseReading {
     /// The kept chunk digests, by origin and index; throws on a cell the node never wrote.
     func keptChunks() throws -> [String: [Int64: [UInt8]]] {
         var chunks: [String: [Int64: [UInt8]]] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT origin, chunk, digest FROM digest_chunk") {
-            guard let origin = row.text("origin"), Origin.isValid(origin), let index = row.integer("chunk"), StateDigest.isChunk(index),
-                let digest = row.blob("digest"), digest.count == 32
-            else { throw Cell.unreadable("a kept chunk digest") }
-            chunks[origin, default: [:]][index] = digest
+        for kept in try Cell.decoding("a kept chunk digest", { try DigestChunkRecord.fetchAll(db) }) {
+            guard Origin.isValid(kept.origin), StateDigest.isChunk(kept.chunk), kept.digest.count == 32 else {
+                throw Cell.unreadable("a kept chunk digest")
+            }
+            chunks[kept.origin, default: [:]][kept.chunk] = Array(kept.digest)
         }
         return chunks
     }
@@ -143,26 +145,25 @@ extension Transaction {
     /// chunks kept must always be those of the kept clock.
     func keep(_ cache: DigestCache) throws {
         guard try keptMeta().base == cache.base, cache.isNew else { return }
-        if cache.full { try db.execute(sql: "DELETE FROM digest_chunk") }
-        let upsert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO digest_chunk (origin, chunk, digest) VALUES (?, ?, ?)")
-        let delete = try db.cachedStatement(sql: "DELETE FROM digest_chunk WHERE origin = ? AND chunk = ?")
+        if cache.full { try DigestChunkRecord.deleteAll(db) }
         for (chunk, digest) in cache.changed {
             if let digest {
-                try upsert.execute(arguments: [chunk.origin, chunk.index, Data(digest)])
+                try DigestChunkRecord(origin: chunk.origin, chunk: chunk.index, digest: Data(digest)).insert(db, onConflict: .replace)
             } else {
-                try delete.execute(arguments: [chunk.origin, chunk.index])
+                try DigestChunkRecord.deleteOne(db, key: [DigestChunkRecord.CodingKeys.origin.rawValue: chunk.origin,
+                                                          DigestChunkRecord.CodingKeys.chunk.rawValue: chunk.index])
             }
         }
-        try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('chunks.digest', ?), ('chunks.clock', ?)",
-                       arguments: [cache.digest, CanonicalJSON.string(cache.clock.json)])
+        try MetaRecord(key: DigestCache.digestKey, value: cache.digest).insert(db, onConflict: .replace)
+        try MetaRecord(key: DigestCache.clockKey, value: CanonicalJSON.string(cache.clock.json)).insert(db, onConflict: .replace)
     }
 
     /// Drops the kept digest and advances the generation, so that a digest taken
     /// from a snapshot before this transaction is never kept after it.
     func dropKeptDigest() throws {
         let generation = try keptMeta().base.generation.flatMap { Int($0) } ?? 0
-        try db.execute(sql: "DELETE FROM meta; DELETE FROM digest_chunk")
-        try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('chunks.generation', ?)",
-                       arguments: [String(generation < Int.max ? generation + 1 : 0)])
+        try MetaRecord.deleteAll(db)
+        try DigestChunkRecord.deleteAll(db)
+        try MetaRecord(key: DigestCache.generationKey, value: String(generation < Int.max ? generation + 1 : 0)).insert(db)
     }
 }

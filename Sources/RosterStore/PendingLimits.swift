@@ -28,12 +28,12 @@ struct PendingUsage {
 
     init(_ db: Database, origins: Set<String>, source: String) throws {
         let scopes = ["*", "source " + source] + origins.map { "origin " + $0 } + Set(origins.map(Origin.agency)).map { "agency " + $0 }
-        let placeholders = Array(repeating: "?", count: scopes.count).joined(separator: ", ")
-        for row in try Row.fetchAll(db, sql: "SELECT scope, operations, bytes FROM pending_usage WHERE scope IN (\(placeholders))",
-                                    arguments: StatementArguments(scopes)) {
-            guard let scope = row.text("scope"), let count = row.integer("operations"), let size = row.integer("bytes") else { throw Cell.unreadable("pending_usage") }
-            operations[scope] = Int(clamping: count)
-            if scope == "*" { bytes = Int(clamping: size) }
+        let usage = try Cell.decoding("pending_usage") {
+            try PendingUsageRecord.filter(scopes.contains(PendingUsageRecord.CodingKeys.scope)).fetchAll(db)
+        }
+        for scope in usage {
+            operations[scope.scope] = Int(clamping: scope.operations)
+            if scope.scope == "*" { bytes = Int(clamping: scope.bytes) }
         }
     }
 

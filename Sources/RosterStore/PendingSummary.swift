@@ -36,10 +36,9 @@ extension DatabaseReading {
                 summary[origin, default: PendingOrigin(origin: origin)].waitsUntil = min(until, summary[origin]?.waitsUntil ?? until)
             }
         }
-        for row in try Row.fetchAll(db, sql: "SELECT origin, operations, reason FROM pending_refused") {
-            guard let origin = row.text("origin"), let count = row.integer("operations") else { throw Cell.unreadable("a pending_refused row") }
-            summary[origin, default: PendingOrigin(origin: origin)].refused = Int(clamping: count)
-            summary[origin, default: PendingOrigin(origin: origin)].lastRefusal = row.text("reason")
+        for refusal in try Cell.decoding("a pending_refused row", { try PendingRefusalRecord.fetchAll(db) }) {
+            summary[refusal.origin, default: PendingOrigin(origin: refusal.origin)].refused = Int(clamping: refusal.operations)
+            summary[refusal.origin, default: PendingOrigin(origin: refusal.origin)].lastRefusal = refusal.reason
         }
         return summary.values.sorted { $0.origin < $1.origin }
     }
@@ -50,8 +49,8 @@ extension Transaction {
     /// when a peer will never send the past those operations wait for. Returns how many.
     func purgePending(origin: String) throws -> Int {
         let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM pending WHERE origin = ?", arguments: [origin]) ?? 0
-        try db.execute(sql: "DELETE FROM pending WHERE origin = ?", arguments: [origin])
-        try db.execute(sql: "DELETE FROM pending_refused WHERE origin = ?", arguments: [origin])
+        try PendingRecord.filter(PendingRecord.CodingKeys.origin == origin).deleteAll(db)
+        try PendingRefusalRecord.filter(key: origin).deleteAll(db)
         logger.notice("purged \(count) pending operations of \(origin)")
         return count
     }

@@ -86,9 +86,6 @@ struct Transaction: DatabaseReading {
         var refused: [Dot: RosterError] = [:]
         if !plan.waiting.isEmpty || !plan.early.isEmpty {
             var usage = try PendingUsage(db, origins: Set((plan.waiting.map(\.operation) + plan.early).map(\.operation.origin)), source: source)
-            let insert = try db.cachedStatement(sql: """
-                INSERT INTO pending (origin, seq, waits_origin, waits_seq, source, body) VALUES (?, ?, ?, ?, ?, ?)
-                """)
             let count = try db.cachedStatement(sql: """
                 INSERT INTO pending_refused (origin, operations, reason) VALUES (?, 1, ?)
                 ON CONFLICT (origin) DO UPDATE SET operations = operations + 1, reason = excluded.reason
@@ -100,12 +97,8 @@ struct Transaction: DatabaseReading {
                     try count.execute(arguments: [operation.operation.origin, reason.reason])
                     continue
                 }
-                try insert.execute(arguments: [operation.operation.origin, Int64(operation.operation.seq), waiting.waitsFor.origin,
-                                               Int64(waiting.waitsFor.seq), source, operation.text])
+                try PendingRecord(operation, waitingFor: waiting.waitsFor, source: source).insert(db)
             }
-            let early = try db.cachedStatement(sql: """
-                INSERT INTO pending (origin, seq, waits_until, source, body) VALUES (?, ?, ?, ?, ?)
-                """)
             for operation in plan.early {
                 let op = operation.operation
                 if let reason = usage.admit(operation, waitingFor: "its time \(op.time)", source: source) {
@@ -113,7 +106,7 @@ struct Transaction: DatabaseReading {
                     try count.execute(arguments: [op.origin, reason.reason])
                     continue
                 }
-                try early.execute(arguments: [op.origin, Int64(op.seq), op.time.seconds, source, operation.text])
+                try PendingRecord(early: operation, source: source).insert(db)
                 logger.warning("\(operation.dot) is signed \(op.time), more than \(CausalDelivery.maximumSkew) s ahead of this node's clock: it waits for that time")
             }
             if !refused.isEmpty { logger.warning("\(refused.count) operations from \(source) refused: the pending set is at its bound") }
@@ -187,7 +180,8 @@ struct Transaction: DatabaseReading {
     func apply(_ operation: SignedOperation) throws {
         let op = operation.operation
         if op.isKeyEvent, op.seq == 1, case .rotate(let keys) = op.payload {
-            try db.execute(sql: "INSERT OR IGNORE INTO origin (name, public_key) VALUES (?, ?)", arguments: [op.origin, Data(keys.keys[0].raw)])
+            var origin = OriginRecord(name: op.origin, key: keys.keys[0])
+            try origin.insert(db, onConflict: .ignore)
         }
         let insert = try db.cachedStatement(sql: """
             INSERT INTO operation (origin_id, seq, target, body) VALUES ((SELECT id FROM origin WHERE name = ?), ?, ?, ?)
@@ -203,9 +197,9 @@ struct Transaction: DatabaseReading {
             try applyKeyEvent(op)
             // Kept as a fork when it came before the fork it follows was known: applied,
             // it is the chain, no proof (see `KeyEventForks`).
-            if let kept = try String.fetchOne(db, sql: "SELECT body FROM equivocation WHERE origin = ? AND seq = ?", arguments: [op.origin, Int64(op.seq)]),
-                (try? SignedOperation(parsing: Array(kept.utf8)))?.hash == operation.hash {
-                try db.execute(sql: "DELETE FROM equivocation WHERE origin = ? AND seq = ?", arguments: [op.origin, Int64(op.seq)])
+            let atDot = EquivocationRecord.filter(EquivocationRecord.CodingKeys.origin == op.origin && EquivocationRecord.CodingKeys.seq == Int64(op.seq))
+            if let kept = try EquivocationRecord.all(db, atDot).first, (try? SignedOperation(parsing: Array(kept.body.utf8)))?.hash == operation.hash {
+                try kept.delete(db)
             }
         case .amend(let target, _), .revoke(let target, _):
             guard let entry = try entry(target).flatMap({ try $0.applying(op, after: latestChanges(of: target, besides: op.dot)) })
@@ -238,14 +232,15 @@ struct Transaction: DatabaseReading {
     func applyOwnAdds(_ operations: [SignedOperation]) throws {
         guard let last = operations.last else { return }
         let originID = try Int64.fetchOne(db, sql: "SELECT id FROM origin WHERE name = ?", arguments: [last.operation.origin])
-        let insert = try db.cachedStatement(sql: "INSERT INTO operation (origin_id, seq, target, body) VALUES (?, ?, NULL, ?)")
+        guard let originID else { throw RosterError(.notEnrolled, "\(last.operation.origin) is not among this node's signers: run roster audit") }
+        let insert = try db.cachedStatement(sql: OperationRecord.insertSQL)
         let row = try db.cachedStatement(sql: EntryRecord.insertSQL)
         for operation in operations {
             let op = operation.operation
             guard case .add(let resource, let fields) = op.payload, op.origin == last.operation.origin else {
                 preconditionFailure("one replica's own adds only")
             }
-            try insert.execute(arguments: [originID, Int64(op.seq), operation.text])
+            try insert.execute(arguments: OperationRecord.arguments(operation, originID: originID))
             try row.execute(arguments: EntryRecord.arguments(Entry(id: op.dot, resource: resource, fields: fields)))
         }
         try db.execute(sql: "UPDATE origin SET head_seq = ?, head_hash = ? WHERE name = ?",
@@ -265,7 +260,8 @@ struct Transaction: DatabaseReading {
             if let kept = try Int64.fetchOne(db, sql: "SELECT min(seq) FROM equivocation WHERE origin = ?", arguments: [origin]), kept <= seq { return }
             try db.execute(sql: "DELETE FROM equivocation WHERE origin = ? AND seq > ?", arguments: [origin, seq])
         }
-        try db.execute(sql: "INSERT OR IGNORE INTO equivocation (origin, seq, body) VALUES (?, ?, ?)", arguments: [origin, seq, operation.text])
+        var proof = EquivocationRecord(operation)
+        try proof.insert(db, onConflict: .ignore)
         try db.execute(sql: "UPDATE origin SET equivocating = 1 WHERE name = ?", arguments: [origin])
         logger.warning("equivocation by \(origin) at \(operation.dot): both operations kept as proof")
     }

@@ -4,7 +4,7 @@ import RosterCore
 
 /// One change an operator made to what this node trusts, with the pin and the
 /// distrust it leaves the agency in: a row of `trust_event`.
-struct TrustEventRecord: Codable, FetchableRecord, MutablePersistableRecord {
+struct TrustEventRecord: Codable, BlobColumns, MutablePersistableRecord {
     static let databaseTableName = "trust_event"
 
     var id: Int64?

@@ -17,21 +17,10 @@ extension DatabaseReading {
     /// The pins and enrolments this node holds (see `Trust`).
     func trust() throws -> Trust {
         var agencies: [String: Trust.Agency] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT name, root_sha256, keys, distrusted FROM agency") {
-            let name = try row.requireText("name", "an agency's name")
-            let keys = try row.optionalText("keys", "the keys of \(name)").map { try AgencyKeys(json: JSONParser.parse($0)) }
-            agencies[name] = Trust.Agency(root: try row.requireText("root_sha256", "the root of \(name)"), keys: keys,
-                                          distrusted: row.integer("distrusted") == 1)
-        }
+        for record in try AgencyRecord.all(db) { agencies[record.name] = try record.agency }
         var replicas: [String: Trust.Enrolment] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT name, public_key, enrolled_at, retired_after FROM origin") {
-            let name = try row.requireText("name", "an origin's name")
-            guard !Origin.isAgencyOrigin(name) else { continue }
-            guard let raw = row.blob("public_key"), let key = try? PublicKey(raw: raw), let enrolled = row.integer("enrolled_at"), enrolled >= 0 else {
-                throw Cell.unreadable("the enrolment of \(name)")
-            }
-            let retired = try row.optionalSeq("retired_after", "the retirement of \(name)")
-            replicas[name] = Trust.Enrolment(key: key, enrolledAt: UInt64(enrolled), retiredAfter: retired)
+        for origin in try OriginRecord.all(db) where !Origin.isAgencyOrigin(origin.name) {
+            replicas[origin.name] = try origin.enrolment()
         }
         return Trust(agencies: agencies, replicas: replicas, forks: try forks())
     }
@@ -50,6 +39,7 @@ extension DatabaseReading {
 
     /// Each retired or quarantined replica's last valid seq (`Trust.lastValid`).
     func retirements() throws -> [String: UInt64] {
+        // The retirement column only, as `heads` reads its own.
         var result: [String: UInt64] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT name, retired_after FROM origin WHERE retired_after IS NOT NULL") {
             let name = try row.requireText("name", "an origin's name")
@@ -61,9 +51,9 @@ extension DatabaseReading {
 
     /// SHA-256 over the hashes of the kept proofs, sorted: equal on two nodes that hold the same proofs.
     func proofsDigest(agencies: Set<String>?) throws -> String {
-        let hashes = try Row.fetchAll(db, sql: "SELECT origin, body FROM equivocation")
-            .filter { row in agencies.map { $0.contains(Origin.agency(of: row.text("origin") ?? "")) } ?? true }
-            .compactMap { $0.text("body") }.map { SHA256Digest.hex(Array($0.utf8)) }.sorted()
+        let hashes = try EquivocationRecord.all(db)
+            .filter { proof in agencies.map { $0.contains(Origin.agency(of: proof.origin)) } ?? true }
+            .map { SHA256Digest.hex(Array($0.body.utf8)) }.sorted()
         return SHA256Digest.hex(Array(hashes.joined(separator: "\n").utf8))
     }
 
@@ -73,7 +63,7 @@ extension DatabaseReading {
 
     /// Agencies whose entries leave the view.
     func distrustedAgencies() throws -> Set<String> {
-        Set(try String.fetchAll(db, sql: "SELECT name FROM agency WHERE distrusted = 1"))
+        Set(try AgencyRecord.all(db, AgencyRecord.filter(AgencyRecord.CodingKeys.distrusted == true)).map(\.name))
     }
 }
 
@@ -103,6 +93,7 @@ extension DatabaseReading {
         for (name, pin) in pins where pin.distrusted { trust.distrust(name) }
         // A replica that only a quarantined key event, or one that lost a fork, enrolled
         // signs nothing that counts: it stays, void from its first seq.
+        // Cell by cell: a row edited into another type is skipped here, for audit to name.
         for row in try Row.fetchAll(db, sql: "SELECT name, public_key FROM origin") {
             guard let name = row.text("name"), !Origin.isAgencyOrigin(name), trust.replicas[name] == nil,
                 let raw = row.blob("public_key"), let key = try? PublicKey(raw: raw) else { continue }
@@ -177,10 +168,10 @@ extension Transaction {
             pins = try self.trust().agencies.mapValues { TrustAccount.Pin(root: $0.root, distrusted: $0.distrusted) }
         }
         let (trust, _) = try replayedTrust(pins, forks: try forks())
-        try db.execute(sql: "DELETE FROM agency")
+        try AgencyRecord.deleteAll(db)
         for (name, pin) in pins {
-            try db.execute(sql: "INSERT INTO agency (name, root_sha256, keys, distrusted) VALUES (?, ?, ?, ?)",
-                           arguments: [name, pin.root, trust.agencies[name]?.keys.map { CanonicalJSON.string($0.json) }, pin.distrusted])
+            let agency = Trust.Agency(root: pin.root, keys: trust.agencies[name]?.keys, distrusted: pin.distrusted)
+            try AgencyRecord(name: name, agency: agency).insert(db)
         }
         for (name, enrolment) in trust.replicas {
             try db.execute(sql: """
@@ -196,16 +187,16 @@ extension Transaction {
     func applyKeyEvent(_ operation: RosterCore.Operation) throws {
         switch operation.payload {
         case .rotate(let keys):
-            try db.execute(sql: "UPDATE agency SET keys = ? WHERE name = ?",
-                           arguments: [CanonicalJSON.string(keys.json), operation.agency])
+            try AgencyRecord.filter(key: operation.agency).updateAll(db, AgencyRecord.CodingKeys.keys.set(to: CanonicalJSON.string(keys.json)))
         case .enrol(let replica, let key):
-            try db.execute(sql: "INSERT INTO origin (name, public_key, enrolled_at) VALUES (?, ?, ?)",
-                           arguments: [replica, Data(key.raw), Int64(operation.seq)])
+            var origin = OriginRecord(name: replica, key: key, enrolledAt: operation.seq)
+            try origin.insert(db)
         case .retire(let replica, let after, _):
             // The plan's retirements void what follows (`void`), once the batch is written.
-            let known = try Row.fetchOne(db, sql: "SELECT retired_after FROM origin WHERE name = ?", arguments: [replica])
-            let lowest = min(try known?.optionalSeq("retired_after", "the retirement of \(replica)") ?? after, after)
-            try db.execute(sql: "UPDATE origin SET retired_after = ? WHERE name = ?", arguments: [Int64(clamping: lowest), replica])
+            let named = OriginRecord.filter(OriginRecord.CodingKeys.name == replica)
+            guard var origin = try OriginRecord.all(db, named).first else { break }
+            origin.retiredAfter = Int64(clamping: min(try origin.enrolment().retiredAfter ?? after, after))
+            try origin.update(db, columns: [OriginRecord.CodingKeys.retiredAfter])
         case .add, .amend, .revoke:
             break
         }

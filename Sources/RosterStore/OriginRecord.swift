@@ -1,0 +1,50 @@
+import Foundation
+import GRDB
+import RosterCore
+
+/// A row of `origin`: a signer this node accepts (an agency origin with its first
+/// root key, or a replica as its agency enrolled it), with the head of what it
+/// signed and, derived from key events, its enrolment and retirement.
+struct OriginRecord: Codable, BlobColumns, MutablePersistableRecord {
+    static let databaseTableName = "origin"
+
+    var id: Int64?
+    var name: String
+    var publicKey: Data
+    var alg = "ed25519"
+    var headSeq: Int64 = 0
+    var headHash: Data?
+    var equivocating = false
+    /// The agency origin's seq that enrolled the replica; 0 for an agency origin, and for a void enrolment.
+    var enrolledAt: Int64 = 0
+    /// The replica's last valid seq once retired.
+    var retiredAfter: Int64?
+
+    enum CodingKeys: String, CodingKey, ColumnExpression {
+        case id, name, publicKey = "public_key", alg, headSeq = "head_seq", headHash = "head_hash", equivocating,
+             enrolledAt = "enrolled_at", retiredAfter = "retired_after"
+    }
+
+    init(name: String, key: PublicKey, enrolledAt: UInt64 = 0) {
+        self.name = name
+        publicKey = Data(key.raw)
+        self.enrolledAt = Int64(clamping: enrolledAt)
+    }
+
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    /// Every row, or the rows `request` selects: a row edited to another type is one line to act on.
+    static func all(_ db: Database, _ request: QueryInterfaceRequest<OriginRecord> = OriginRecord.all()) throws -> [OriginRecord] {
+        try Cell.decoding("an origin row") { try request.fetchAll(db) }
+    }
+
+    func key() throws -> PublicKey {
+        guard let key = try? PublicKey(raw: Array(publicKey)) else { throw Cell.unreadable("the key of \(name)") }
+        return key
+    }
+
+    func enrolment() throws -> Trust.Enrolment {
+        guard enrolledAt >= 0, retiredAfter.map({ $0 >= 0 }) ?? true else { throw Cell.unreadable("the enrolment of \(name)") }
+        return Trust.Enrolment(key: try key(), enrolledAt: UInt64(enrolledAt), retiredAfter: retiredAfter.map(UInt64.init))
+    }
+}

@@ -1,0 +1,68 @@
+import GRDB
+import RosterCore
+
+/// A row of `pending`: a verified operation waiting for the dot it lacks
+/// (`waitsOrigin`, `waitsSeq`) or for its time (`waitsUntil`, Unix seconds), and
+/// who delivered it. Bounded by `PendingLimits`, counted in `pending_usage`.
+struct PendingRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "pending"
+
+    var origin: String
+    var seq: Int64
+    var waitsOrigin: String?
+    var waitsSeq: Int64?
+    var source: String
+    var body: String
+    var waitsUntil: Int64?
+
+    enum CodingKeys: String, CodingKey, ColumnExpression {
+        case origin, seq, waitsOrigin = "waits_origin", waitsSeq = "waits_seq", source, body, waitsUntil = "waits_until"
+    }
+
+    /// An operation that waits for `dot`.
+    init(_ operation: SignedOperation, waitingFor dot: Dot, source: String) {
+        origin = operation.operation.origin
+        seq = Int64(operation.operation.seq)
+        waitsOrigin = dot.origin
+        waitsSeq = Int64(dot.seq)
+        self.source = source
+        body = operation.text
+    }
+
+    /// An operation signed too far ahead of this node's clock: it waits for its time.
+    init(early operation: SignedOperation, source: String) {
+        origin = operation.operation.origin
+        seq = Int64(operation.operation.seq)
+        waitsUntil = operation.operation.time.seconds
+        self.source = source
+        body = operation.text
+    }
+}
+
+/// A row of `pending_usage`: operations and bytes pending in one scope (`*`,
+/// `origin X`, `agency X`, `source X`), kept by the schema's triggers.
+struct PendingUsageRecord: Codable, FetchableRecord, TableRecord {
+    static let databaseTableName = "pending_usage"
+
+    var scope: String
+    var operations: Int64
+    var bytes: Int64
+
+    enum CodingKeys: String, CodingKey, ColumnExpression {
+        case scope, operations, bytes
+    }
+}
+
+/// A row of `pending_refused`: how many operations of an origin were refused at a
+/// pending bound, and the last reason.
+struct PendingRefusalRecord: Codable, FetchableRecord, TableRecord {
+    static let databaseTableName = "pending_refused"
+
+    var origin: String
+    var operations: Int64
+    var reason: String
+
+    enum CodingKeys: String, CodingKey, ColumnExpression {
+        case origin, operations, reason
+    }
+}
