@@ -38,31 +38,3 @@ struct PendingRecord: Codable, FetchableRecord, PersistableRecord {
         body = operation.text
     }
 }
-
-/// A row of `pending_usage`: operations and bytes pending in one scope (`*`,
-/// `origin X`, `agency X`, `source X`), kept by the schema's triggers.
-struct PendingUsageRecord: Codable, FetchableRecord, TableRecord {
-    static let databaseTableName = "pending_usage"
-
-    var scope: String
-    var operations: Int64
-    var bytes: Int64
-
-    enum CodingKeys: String, CodingKey, ColumnExpression {
-        case scope, operations, bytes
-    }
-}
-
-/// A row of `pending_refused`: how many operations of an origin were refused at a
-/// pending bound, and the last reason.
-struct PendingRefusalRecord: Codable, FetchableRecord, TableRecord {
-    static let databaseTableName = "pending_refused"
-
-    var origin: String
-    var operations: Int64
-    var reason: String
-
-    enum CodingKeys: String, CodingKey, ColumnExpression {
-        case origin, operations, reason
-    }
-}

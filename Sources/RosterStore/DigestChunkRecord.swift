@@ -1,19 +1,6 @@
 import Foundation
 import GRDB
 
-/// A row of `meta`: a derived value kept between runs (the digest cache's clock,
-/// digest and generation).
-struct MetaRecord: Codable, FetchableRecord, PersistableRecord {
-    static let databaseTableName = "meta"
-
-    var key: String
-    var value: String
-
-    enum CodingKeys: String, CodingKey, ColumnExpression {
-        case key, value
-    }
-}
-
 /// A row of `digest_chunk`: the digest of one chunk of an origin's entries, taken at
 /// the clock kept in `meta`.
 struct DigestChunkRecord: Codable, BlobColumns, PersistableRecord {
