@@ -1,5 +1,5 @@
--- Roster SQLite schema, format 2: the one migration "format 2" of
--- Sources/RosterStore/Schema.swift creates exactly this; a test keeps the two equal.
+-- Roster SQLite schema, format 2: the migrations "format 2" and "log" of
+-- Sources/RosterStore/Schema.swift create exactly this; a test keeps the two equal.
 -- Signed operations are the truth; entry, the head columns of origin and the keys
 -- of agency are derived from them, the pins of agency from trust_event, and
 -- `roster audit --rebuild` rebuilds them all.
@@ -169,5 +169,22 @@ CREATE TABLE trust_event (
     detail TEXT NOT NULL,
     root_sha256 TEXT NOT NULL,
     distrusted INTEGER NOT NULL CHECK (distrusted IN (0, 1)),
+    hash BLOB NOT NULL CHECK (length(hash) = 32)
+);
+
+-- The node's transparency log (RFC 6962): every operation it applied, in the order
+-- applied, one leaf each; a leaf's entry is the operation's canonical text. log_leaf
+-- names the operation row of each leaf (0-based); body is the logged text when that
+-- row holds another since (a fork of an agency's key events resolved the other way,
+-- whose operation then became a new leaf). log_hash holds every hash of a complete
+-- subtree at its stored index (MerkleTree.storedHashIndex), so that appending a leaf
+-- never rehashes the log, and any earlier root and proof is read back.
+CREATE TABLE log_leaf (
+    leaf INTEGER PRIMARY KEY,
+    position INTEGER NOT NULL,
+    body TEXT
+);
+CREATE TABLE log_hash (
+    id INTEGER PRIMARY KEY,
     hash BLOB NOT NULL CHECK (length(hash) = 32)
 );

@@ -91,7 +91,9 @@ public enum Synchronizer {
                     }
                 }
             } catch {
+                // Nothing of the round runs on after it ends: the pages in flight are awaited.
                 pipeline.cancel()
+                await pipeline.stopped()
                 throw error
             }
             pipeline.cancel()

@@ -3,7 +3,7 @@ import RosterCore
 
 /// A row of `agency`: an agency this node trusts, by the pin the trust account
 /// leaves it, with its current keys as its key events leave them.
-struct AgencyRecord: Codable, FetchableRecord, PersistableRecord {
+struct AgencyRecord: Encodable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "agency"
 
     var name: String
@@ -23,8 +23,16 @@ struct AgencyRecord: Codable, FetchableRecord, PersistableRecord {
         distrusted = agency.distrusted
     }
 
+    init(row: Row) throws {
+        name = try row.requireText(CodingKeys.name.rawValue, "an agency's name")
+        let what = "the row of agency \(Text.printable(name, limit: 100))"
+        root = try row.requireText(CodingKeys.root.rawValue, what)
+        keys = try row.optionalText(CodingKeys.keys.rawValue, what)
+        distrusted = try row.requireFlag(CodingKeys.distrusted.rawValue, what)
+    }
+
     static func all(_ db: Database, _ request: QueryInterfaceRequest<AgencyRecord> = AgencyRecord.all()) throws -> [AgencyRecord] {
-        try Cell.decoding("an agency row") { try request.fetchAll(db) }
+        try request.fetchAll(db)
     }
 
     var agency: Trust.Agency {

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import RosterCore
 
@@ -54,6 +55,35 @@ extension Row {
         if isNull(index) { return nil }
         guard let value = integer(index), value >= 0 else { throw Cell.unreadable(what()) }
         return UInt64(value)
+    }
+
+    func requireInteger(_ index: some CellColumn, _ what: @autoclosure () -> String) throws -> Int64 {
+        guard let value = integer(index) else { throw Cell.unreadable(what()) }
+        return value
+    }
+
+    func optionalInteger(_ index: some CellColumn, _ what: @autoclosure () -> String) throws -> Int64? {
+        if isNull(index) { return nil }
+        return try requireInteger(index, what())
+    }
+
+    func requireBlob(_ index: some CellColumn, _ what: @autoclosure () -> String) throws -> Data {
+        guard let value = blob(index) else { throw Cell.unreadable(what()) }
+        return Data(value)
+    }
+
+    func optionalBlob(_ index: some CellColumn, _ what: @autoclosure () -> String) throws -> Data? {
+        if isNull(index) { return nil }
+        return try requireBlob(index, what())
+    }
+
+    /// A 0 or a 1, as every flag column holds.
+    func requireFlag(_ index: some CellColumn, _ what: @autoclosure () -> String) throws -> Bool {
+        switch integer(index) {
+        case 0: return false
+        case 1: return true
+        default: throw Cell.unreadable(what())
+        }
     }
 
     func requireText(_ index: some CellColumn, _ what: @autoclosure () -> String) throws -> String {

@@ -50,7 +50,10 @@ extension Transaction {
                     """, arguments: [op.origin, Int64(fork)]),
                 let position = applied.integer("position"), let appliedBody = applied.text("body")
             else { continue }
+            // The log keeps what it logged, and logs the operation that now stands as a new leaf.
+            try db.execute(sql: "UPDATE log_leaf SET body = ? WHERE position = ? AND body IS NULL", arguments: [appliedBody, position])
             try db.execute(sql: "UPDATE operation SET body = ? WHERE position = ?", arguments: [proof.text, position])
+            try log.append(position: position, text: proof.text, in: db)
             try db.execute(sql: "UPDATE equivocation SET body = ? WHERE origin = ? AND seq = ?", arguments: [appliedBody, op.origin, Int64(fork)])
             try db.execute(sql: "UPDATE origin SET head_hash = ? WHERE name = ? AND head_seq = ?", arguments: [Data(proof.hash), op.origin, Int64(fork)])
             logger.warning("\(item.operation.dot) names \(proof.dot) of the fork as the one that stands: it takes the place of the one applied here")

@@ -4,7 +4,7 @@ import RosterCore
 /// A row of `operation`: a signed operation as applied, in its canonical text, at
 /// `position` in the causal order this node applied them in. The origin is its row
 /// id in `origin`; `target` copies the dot an amend or revoke targets, for its index.
-struct OperationRecord: Codable, FetchableRecord, MutablePersistableRecord {
+struct OperationRecord: Encodable, MutablePersistableRecord {
     static let databaseTableName = "operation"
 
     var position: Int64?

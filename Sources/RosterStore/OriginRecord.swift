@@ -5,7 +5,7 @@ import RosterCore
 /// A row of `origin`: a signer this node accepts (an agency origin with its first
 /// root key, or a replica as its agency enrolled it), with the head of what it
 /// signed and, derived from key events, its enrolment and retirement.
-struct OriginRecord: Codable, BlobColumns, MutablePersistableRecord {
+struct OriginRecord: Encodable, FetchableRecord, MutablePersistableRecord {
     static let databaseTableName = "origin"
 
     var id: Int64?
@@ -31,11 +31,27 @@ struct OriginRecord: Codable, BlobColumns, MutablePersistableRecord {
         self.enrolledAt = Int64(clamping: enrolledAt)
     }
 
+    /// Every cell as the node writes it, or one line to act on: SQLite would convert
+    /// an edited cell (text in an integer column reads as 0) where this refuses it.
+    init(row: Row) throws {
+        typealias Column = CodingKeys
+        name = try row.requireText(Column.name.rawValue, "an origin's name")
+        let what = "the row of origin \(Text.printable(name, limit: 100))"
+        id = try row.requireInteger(Column.id.rawValue, what)
+        publicKey = try row.requireBlob(Column.publicKey.rawValue, what)
+        alg = try row.requireText(Column.alg.rawValue, what)
+        headSeq = try row.requireInteger(Column.headSeq.rawValue, what)
+        headHash = try row.optionalBlob(Column.headHash.rawValue, what)
+        equivocating = try row.requireFlag(Column.equivocating.rawValue, what)
+        enrolledAt = try row.requireInteger(Column.enrolledAt.rawValue, what)
+        retiredAfter = try row.optionalInteger(Column.retiredAfter.rawValue, what)
+    }
+
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
     /// Every row, or the rows `request` selects: a row edited to another type is one line to act on.
     static func all(_ db: Database, _ request: QueryInterfaceRequest<OriginRecord> = OriginRecord.all()) throws -> [OriginRecord] {
-        try Cell.decoding("an origin row") { try request.fetchAll(db) }
+        try request.fetchAll(db)
     }
 
     func key() throws -> PublicKey {

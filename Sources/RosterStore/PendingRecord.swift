@@ -4,7 +4,7 @@ import RosterCore
 /// A row of `pending`: a verified operation waiting for the dot it lacks
 /// (`waitsOrigin`, `waitsSeq`) or for its time (`waitsUntil`, Unix seconds), and
 /// who delivered it. Bounded by `PendingLimits`, counted in `pending_usage`.
-struct PendingRecord: Codable, FetchableRecord, PersistableRecord {
+struct PendingRecord: Encodable, PersistableRecord {
     static let databaseTableName = "pending"
 
     var origin: String

@@ -11,6 +11,8 @@ public struct Pipeline<Output: Sendable>: Sendable {
     let channel: Channel<Output>
     /// Every stage's task, first to last.
     let stages: [Task<Void, Never>]
+    /// Closes every channel, first to last.
+    let closers: [@Sendable () -> Void]
 
     /// A first stage: `produce` is called for chunk after chunk until it returns nil.
     public static func source(depth: Int = 2, _ produce: @escaping @Sendable () async throws -> Output?) -> Pipeline {
@@ -25,13 +27,13 @@ public struct Pipeline<Output: Sendable>: Sendable {
         let stage = Task {
             var state = state
             do {
-                while let item = try await produce(&state) { try await output.send(item) }
+                while !output.isClosed, let item = try await produce(&state) { try await output.send(item) }
                 output.finish()
             } catch {
                 output.finish(throwing: error)
             }
         }
-        return Pipeline(channel: output, stages: [stage])
+        return Pipeline(channel: output, stages: [stage], closers: [output.close])
     }
 
     /// A next stage: `transform` of each chunk of this one, in order.
@@ -39,14 +41,18 @@ public struct Pipeline<Output: Sendable>: Sendable {
         let (input, output) = (channel, Channel<Next>(capacity: depth))
         let stage = Task {
             do {
-                while let item = try await input.next() { try await output.send(transform(item)) }
+                while let item = try await input.next() {
+                    // A consumer that gave up gets no more work done for it.
+                    guard !output.isClosed else { throw CancellationError() }
+                    try await output.send(transform(item))
+                }
                 output.finish()
             } catch {
                 input.close()
                 output.finish(throwing: error)
             }
         }
-        return Pipeline<Next>(channel: output, stages: stages + [stage])
+        return Pipeline<Next>(channel: output, stages: stages + [stage], closers: closers + [output.close])
     }
 
     /// The next chunk out of the last stage; nil once every stage is done. The first
@@ -65,11 +71,10 @@ public struct Pipeline<Output: Sendable>: Sendable {
         try channel.waitForNext()
     }
 
-    /// Stops every stage: what they were doing is dropped, and their tasks are
-    /// cancelled (a request in flight among them too).
+    /// Stops every stage: what they hold is dropped, and each stops once the work
+    /// in hand ends (a request in flight completes, so its connection stays usable).
     public func cancel() {
-        channel.close()
-        for stage in stages { stage.cancel() }
+        for close in closers { close() }
     }
 
     /// Returns once every stage has ended: after `cancel`, nothing of this pipeline
@@ -79,9 +84,9 @@ public struct Pipeline<Output: Sendable>: Sendable {
     }
 }
 
-/// A bounded queue from one stage to the next: one sender, one receiver. The
-/// sender waits while it is full; the receiver waits while it is empty, suspended
-/// (`next`) or blocked (`waitForNext`).
+/// A bounded queue from one stage to the next: one sender, one receiver. It holds
+/// at most `capacity` items: a sender with one more waits, parked with it; the
+/// receiver waits while it is empty, suspended (`next`) or blocked (`waitForNext`).
 /// Unchecked Sendable: `condition` (an NSCondition) guards every stored var.
 final class Channel<Item: Sendable>: @unchecked Sendable {
     private let condition = NSCondition()
@@ -90,13 +95,16 @@ final class Channel<Item: Sendable>: @unchecked Sendable {
     private var finished = false
     private var failure: Error?
     private var closed = false
-    private var sender: CheckedContinuation<Void, Error>?
+    private var parked: (item: Item, sender: CheckedContinuation<Void, Error>)?
     private var receiver: CheckedContinuation<Item?, Error>?
 
     init(capacity: Int) { self.capacity = max(1, capacity) }
 
-    /// Hands over `item`; returns once the channel holds no more than its capacity.
-    /// Throws `CancellationError` once the receiver has closed it.
+    /// Whether the receiver has given up: a stage then produces nothing more.
+    var isClosed: Bool { condition.withLock { closed } }
+
+    /// Hands over `item`, waiting while the channel is full. Throws
+    /// `CancellationError` once the receiver has closed it.
     func send(_ item: Item) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
             condition.lock()
@@ -108,16 +116,14 @@ final class Channel<Item: Sendable>: @unchecked Sendable {
                 condition.unlock()
                 receiver.resume(returning: item)
                 continuation.resume()
-            } else {
+            } else if items.count < capacity {
                 items.append(item)
                 condition.broadcast()
-                if items.count <= capacity {
-                    condition.unlock()
-                    continuation.resume()
-                } else {
-                    sender = continuation
-                    condition.unlock()
-                }
+                condition.unlock()
+                continuation.resume()
+            } else {
+                parked = (item, continuation)
+                condition.unlock()
             }
         }
     }
@@ -135,13 +141,13 @@ final class Channel<Item: Sendable>: @unchecked Sendable {
         if let error { waiting?.resume(throwing: error) } else { waiting?.resume(returning: nil) }
     }
 
-    /// The receiver gives up: items are dropped and the sender's next `send` throws.
+    /// The receiver gives up: items are dropped and the sender's `send` throws.
     func close() {
         condition.lock()
         closed = true
         items.removeAll()
-        let (waitingSender, waitingReceiver) = (sender, receiver)
-        (sender, receiver) = (nil, nil)
+        let (waitingSender, waitingReceiver) = (parked?.sender, receiver)
+        (parked, receiver) = (nil, nil)
         condition.broadcast()
         condition.unlock()
         waitingSender?.resume(throwing: CancellationError())
@@ -152,8 +158,7 @@ final class Channel<Item: Sendable>: @unchecked Sendable {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Item?, Error>) in
             condition.lock()
             switch take() {
-            case .some(let result):
-                let released = releaseSender()
+            case .some(let (result, released)):
                 condition.unlock()
                 released?.resume()
                 continuation.resume(with: result)
@@ -167,8 +172,7 @@ final class Channel<Item: Sendable>: @unchecked Sendable {
     func waitForNext() throws -> Item? {
         condition.lock()
         while true {
-            if let result = take() {
-                let released = releaseSender()
+            if let (result, released) = take() {
                 condition.unlock()
                 released?.resume()
                 return try result.get()
@@ -177,18 +181,18 @@ final class Channel<Item: Sendable>: @unchecked Sendable {
         }
     }
 
-    /// What the receiver gets now, or nil if it must wait. Called with the lock held.
-    private func take() -> Result<Item?, Error>? {
-        if closed { return .failure(CancellationError()) }
-        if !items.isEmpty { return .success(items.removeFirst()) }
+    /// What the receiver gets now, or nil if it must wait, and the parked sender
+    /// whose item took the freed place. Called with the lock held.
+    private func take() -> (Result<Item?, Error>, CheckedContinuation<Void, Error>?)? {
+        if closed { return (.failure(CancellationError()), nil) }
+        if !items.isEmpty {
+            let item = items.removeFirst()
+            guard let (waiting, sender) = parked else { return (.success(item), nil) }
+            items.append(waiting)
+            parked = nil
+            return (.success(item), sender)
+        }
         guard finished else { return nil }
-        return failure.map { .failure($0) } ?? .success(nil)
-    }
-
-    /// The waiting sender, once there is room again. Called with the lock held.
-    private func releaseSender() -> CheckedContinuation<Void, Error>? {
-        guard items.count <= capacity, let waiting = sender else { return nil }
-        sender = nil
-        return waiting
+        return (failure.map { .failure($0) } ?? .success(nil), nil)
     }
 }

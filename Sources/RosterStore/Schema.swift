@@ -9,11 +9,38 @@ enum Schema {
     /// version (format 1, or a development build of format 2 with migrations v1 to v8).
     static let format2 = "format 2"
 
+    /// The log of every applied operation (`Log.swift`), added to format 2: a
+    /// database made before it gets the log of what it holds, in the order applied.
+    static let log = "log"
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration(format2) { db in try db.execute(sql: sql) }
+        migrator.registerMigration(log) { db in
+            try db.execute(sql: logSQL)
+            try LogAppender.logEveryOperation(db)
+        }
         return migrator
     }
+
+    static let logSQL = """
+        -- The node's transparency log (RFC 6962): every operation it applied, in the order
+        -- applied, one leaf each; a leaf's entry is the operation's canonical text. log_leaf
+        -- names the operation row of each leaf (0-based); body is the logged text when that
+        -- row holds another since (a fork of an agency's key events resolved the other way,
+        -- whose operation then became a new leaf). log_hash holds every hash of a complete
+        -- subtree at its stored index (MerkleTree.storedHashIndex), so that appending a leaf
+        -- never rehashes the log, and any earlier root and proof is read back.
+        CREATE TABLE log_leaf (
+            leaf INTEGER PRIMARY KEY,
+            position INTEGER NOT NULL,
+            body TEXT
+        );
+        CREATE TABLE log_hash (
+            id INTEGER PRIMARY KEY,
+            hash BLOB NOT NULL CHECK (length(hash) = 32)
+        );
+        """
 
     static let sql = """
         -- Signers this node accepts operations from: the replicas its trusted agencies

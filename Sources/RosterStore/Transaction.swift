@@ -9,6 +9,8 @@ struct Transaction: DatabaseReading {
     let logger: Logger
     /// The time of this transaction, from the store's clock.
     let now: Timestamp
+    /// Where every operation this transaction applies is logged, in the order applied.
+    let log = LogAppender()
 
     /// Takes operations whose signatures were checked (failures stay rejected), applies
     /// those whose causal past is held with whatever they unblock, and keeps the rest
@@ -187,6 +189,7 @@ struct Transaction: DatabaseReading {
             INSERT INTO operation (origin_id, seq, target, body) VALUES ((SELECT id FROM origin WHERE name = ?), ?, ?, ?)
             """)
         try insert.execute(arguments: [op.origin, Int64(op.seq), op.target?.description, operation.text])
+        try log.append(position: db.lastInsertedRowID, text: operation.text, in: db)
         let head = try db.cachedStatement(sql: "UPDATE origin SET head_seq = ?, head_hash = ? WHERE name = ?")
         try head.execute(arguments: [Int64(op.seq), Data(operation.hash), op.origin])
         switch op.payload {
@@ -241,6 +244,7 @@ struct Transaction: DatabaseReading {
                 preconditionFailure("one replica's own adds only")
             }
             try insert.execute(arguments: OperationRecord.arguments(operation, originID: originID))
+            try log.append(position: db.lastInsertedRowID, text: operation.text, in: db)
             try row.execute(arguments: EntryRecord.arguments(Entry(id: op.dot, resource: resource, fields: fields)))
         }
         try db.execute(sql: "UPDATE origin SET head_seq = ?, head_hash = ? WHERE name = ?",

@@ -215,6 +215,30 @@ struct StoreTests {
         await #expect(throws: RosterError(.badKey, "")) { try await Node.open(at: node.folder) }
     }
 
+    @Test("A cell edited to another type is refused with one line, not converted: enrolment, retirement, flags, pending counts", arguments: [
+        "UPDATE origin SET enrolled_at = 'x' WHERE name = 'ru-mvd/moscow-1'",
+        "UPDATE origin SET retired_after = 'never' WHERE name = 'ru-mvd/moscow-1'",
+        "UPDATE origin SET public_key = '0123456789abcdef0123456789abcdef' WHERE name = 'ru-mvd/moscow-1'",
+        "UPDATE origin SET equivocating = 'yes' WHERE name = 'ru-mvd/moscow-1'",
+    ])
+    func strictCells(_ edit: String) async throws {
+        let folder = try TemporaryFolder()
+        let node = try await makeNode(folder)
+        try node.store.blockingWrite { try $0.db.execute(sql: edit) }
+        let error = await #expect(throws: RosterError.self) { try await node.store.trust() }
+        #expect(error?.code == .storage && error?.reason.contains("run roster audit") == true, "\(String(describing: error))")
+    }
+
+    @Test("Pending counts edited into text are refused, not read as zero")
+    func strictPendingUsage() async throws {
+        let folder = try TemporaryFolder()
+        let node = try await makeNode(folder)
+        try node.store.blockingWrite { try $0.db.execute(sql: "INSERT INTO pending_usage (scope, operations, bytes) VALUES ('*', 'many', 0)") }
+        #expect(throws: RosterError.self) {
+            try node.store.blockingWrite { try PendingUsage($0.db, origins: ["kz-mvd/a"], source: "test") }
+        }
+    }
+
     @Test("Schemas/roster.sql is the schema the migrations create")
     func schemaFile() async throws {
         let folder = try TemporaryFolder()
