@@ -19,8 +19,10 @@ public struct SignedOperation: Hashable, Sendable {
     public var dot: Dot { operation.dot }
 
     /// Largest operation in bytes of canonical JSON, made or read: a node never makes
-    /// what its peers would refuse, and a reader refuses before it parses.
-    public static let maximumSize = 64 << 10
+    /// what its peers would refuse, and a reader refuses before it parses. One byte
+    /// under 64 KiB, so that every operation fits a log entry bundle (C2SP
+    /// `tlog-tiles`), whose lengths are 16-bit.
+    public static let maximumSize = (64 << 10) - 1
 
     public static func sign(_ operation: Operation, with key: ReplicaKey) -> SignedOperation {
         let signature = key.sign(operation.canonicalBytes())

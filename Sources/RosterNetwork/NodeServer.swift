@@ -35,6 +35,7 @@ public enum NodeServer {
         StatusController(node: node, peers: peers).addRoutes(to: router)
         SyncController(store: store, live: live, peers: peers, logger: logger).addRoutes(to: router)
         CheckController(live: live, agency: node.identity.agency, policy: policy, clock: store.wallClock).addRoutes(to: router)
+        LogController(node: node).addRoutes(to: router)
 
         var configuration = tls.serverConfiguration
         configuration.certificateVerification = .optionalVerification

@@ -252,6 +252,7 @@ public enum Auditor {
         try auditPending(db, trust: trust, heads: origins.heads, report: &report)
         try auditEquivocations(db, trust: trust, origins: origins, report: &report)
         try auditPeers(db, report: &report)
+        try auditLog(db, report: &report)
         return report
     }
 

@@ -12,6 +12,7 @@ struct Roster: AsyncParsableCommand {
         subcommands: [
             Init.self, Add.self, Amend.self, Revoke.self, List.self, Show.self, Check.self, Status.self, Keys.self,
             Export.self, Import.self, Audit.self, Pending.self, Peers.self, AgencyCommand.self, Serve.self, Sync.self,
+            CheckpointCommand.self, Prove.self, VerifyProof.self,
         ])
 
     static func main() async {

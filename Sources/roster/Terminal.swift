@@ -11,6 +11,11 @@ enum Terminal {
         output(Array((text + "\n").utf8))
     }
 
+    /// Text as it is, without a newline added.
+    static func output(_ text: String) {
+        output(Array(text.utf8))
+    }
+
     static func printJSON(_ json: JSON) {
         output(CanonicalJSON.encode(json) + [0x0A])
     }

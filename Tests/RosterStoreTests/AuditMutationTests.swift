@@ -71,6 +71,8 @@ struct AuditMutationTests {
         "meta": ["key", "value"],
         "digest_chunk": ["origin", "chunk", "digest"],
         "peer": ["id", "agency", "descriptor", "endpoint", "tls_spki_sha256"],
+        "log_leaf": ["leaf", "position", "body"],
+        "log_hash": ["id", "hash"],
     ]
 
     /// Every row of every table the edits touch, as text, sorted (some tables have no
@@ -134,7 +136,7 @@ struct AuditMutationTests {
         let arguments = StatementArguments(picked.databaseValues)
 
         switch Int.random(in: 0..<10, using: &rng) {
-        case 0 where ["operation", "entry", "equivocation", "origin", "agency", "trust_event"].contains(table):
+        case 0 where ["operation", "entry", "equivocation", "origin", "agency", "trust_event", "log_leaf", "log_hash"].contains(table):
             try db.execute(sql: "DELETE FROM \(table) WHERE \(condition)", arguments: arguments)
             return "deleted a row of \(table)"
         case 2:

@@ -1,0 +1,94 @@
+import GRDB
+import RosterCore
+
+extension Auditor {
+    /// The log, against the operations: every operation is logged once as it stands,
+    /// in the order applied (a leaf whose operation was swapped for the other side of
+    /// a resolved key-event fork keeps its text, and the standing one follows as a new
+    /// leaf), and every stored hash is what the leaves give, recomputed from them.
+    static func auditLog(_ db: Database, report: inout AuditReport) throws {
+        var findings: [String] = []
+        func find(_ finding: String) { if findings.count < 20 { findings.append(finding) } else if findings.count == 20 { findings.append("… and more in the log") } }
+        let operations = try Int64.fetchOne(db, sql: "SELECT count(*) FROM operation") ?? 0
+        let positions = try Int64.fetchOne(db, sql: "SELECT coalesce(max(position), 0) FROM operation") ?? 0
+        var standing = [Bool](repeating: false, count: Int(clamping: max(0, min(positions, Int64(Int32.max)))) + 1)
+        var rewritten: Set<Int64> = []
+        var lastPosition: Int64 = 0
+        var expectedLeaf: Int64 = 0
+        var standingCount: Int64 = 0
+        let leaves = try Row.fetchCursor(db, sql: """
+            SELECT l.leaf, l.position, l.body AS logged, o.body AS current FROM log_leaf l
+            LEFT JOIN operation o ON o.position = l.position ORDER BY l.leaf
+            """)
+        let hashes = try Row.fetchCursor(db, sql: "SELECT id, hash FROM log_hash ORDER BY id")
+        var frontier: [Int64: MerkleTree.Hash] = [:]
+        var nextHashID: Int64 = 0
+        var recomputed: Int64 = 0
+        var batch: [String] = []
+
+        // Recomputes the stored hashes of a batch of leaves (leaf hashes on every core)
+        // and compares them, in index order, with the stored ones.
+        func flush() throws {
+            let leafHashes = CPUWork.map(batch, chunk: 512) { MerkleTree.leafHash(Array($0.utf8)) }
+            for leafHash in leafHashes {
+                let leaf = recomputed
+                recomputed += 1
+                guard let computed = try? MerkleTree.storedHashes(appending: leaf, leaf: leafHash, read: { indexes in
+                    try indexes.map { index in
+                        guard let hash = frontier.removeValue(forKey: index) else { throw MerkleError.missingHashes }
+                        return hash
+                    }
+                }) else { return find("the log's hashes cannot be recomputed at leaf \(leaf)") }
+                for (level, hash) in computed.enumerated() {
+                    let index = MerkleTree.storedHashIndex(level: level, leaf >> level)
+                    if (leaf >> level) & 1 == 0 { frontier[index] = hash }
+                    guard let row = try hashes.next() else { return find("the log's stored hashes end before leaf \(leaf)") }
+                    if row.integer("id") != index || row.blob("hash") != hash {
+                        find("the log's stored hash \(index) (leaf \(leaf)) is not what its leaves give: the log was edited")
+                    }
+                    nextHashID = index + 1
+                }
+            }
+            batch.removeAll(keepingCapacity: true)
+        }
+
+        while let row = try leaves.next() {
+            guard let leaf = row.integer("leaf"), let position = row.integer("position") else {
+                find("a leaf row of the log has a cell of the wrong type: the log was edited")
+                continue
+            }
+            if leaf != expectedLeaf { find("the log skips from leaf \(expectedLeaf) to \(leaf): a leaf was deleted") }
+            expectedLeaf = leaf + 1
+            let logged = row.isNull("logged") ? nil : row.text("logged")
+            guard let entry = logged ?? row.text("current") else {
+                find("leaf \(leaf) of the log names operation position \(position), which the node does not hold: an operation was deleted")
+                continue
+            }
+            if logged != nil {
+                rewritten.insert(position)
+            } else {
+                // The standing operation's leaf: one per operation, in the order applied, but
+                // for one logged again after a fork resolved the other way.
+                if position >= 1 && position < Int64(standing.count) {
+                    if standing[Int(position)] { find("operation position \(position) is logged twice as it stands") }
+                    standing[Int(position)] = true
+                }
+                if !rewritten.contains(position) {
+                    if position <= lastPosition { find("leaf \(leaf) logs operation position \(position) after \(lastPosition): the log was reordered") }
+                    lastPosition = position
+                }
+                standingCount += 1
+            }
+            batch.append(entry)
+            if batch.count == 4096 { try flush() }
+        }
+        try flush()
+        if standingCount != operations {
+            find("the log holds \(standingCount) operations as they stand, the node \(operations): an operation is missing from the log")
+        }
+        if try Row.fetchOne(db, sql: "SELECT id FROM log_hash WHERE id >= ? LIMIT 1", arguments: [nextHashID]) != nil {
+            find("the log stores hashes past its last leaf: the log was edited")
+        }
+        report.findings += findings
+    }
+}

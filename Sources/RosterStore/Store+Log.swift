@@ -1,0 +1,91 @@
+import RosterCore
+
+/// The node's log, as its auditors read it (see `LogAppender`, `LogReading`).
+extension Store {
+    /// What a checkpoint states, read from one snapshot: the log's size and root,
+    /// and each agency's digest of the roster those operations give.
+    public struct LogHead: Sendable {
+        public let size: Int64
+        public let root: [UInt8]
+        public let digests: [String: String]
+    }
+
+    public func logHead() async throws -> LogHead {
+        try await read { snapshot in
+            let size = try snapshot.db.logSize()
+            return LogHead(size: size, root: try snapshot.logRoot(size: size), digests: try snapshot.agencyDigests(try snapshot.keptDigest()))
+        }
+    }
+
+    /// The log's root at an earlier `size`.
+    public func logRoot(size: Int64) async throws -> [UInt8] {
+        try await read { snapshot in
+            guard size <= (try snapshot.db.logSize()) else { throw Self.beyondLog(size) }
+            return try snapshot.logRoot(size: size)
+        }
+    }
+
+    public func inclusionProof(index: Int64, size: Int64) async throws -> [MerkleTree.Hash] {
+        try await read { snapshot in
+            guard size <= (try snapshot.db.logSize()) else { throw Self.beyondLog(size) }
+            return try snapshot.inclusionProof(index: index, size: size)
+        }
+    }
+
+    public func consistencyProof(first: Int64, second: Int64) async throws -> [MerkleTree.Hash] {
+        try await read { snapshot in
+            guard second <= (try snapshot.db.logSize()) else { throw Self.beyondLog(second) }
+            return try snapshot.consistencyProof(first: first, second: second)
+        }
+    }
+
+    /// The leaf that logs the operation at `dot` as it stands, if the node holds it.
+    public func logLeaf(of dot: Dot) async throws -> Int64? {
+        try await read { try $0.logLeaf(of: dot) }
+    }
+
+    /// Entries of leaves `from..<from+count`, fewer past the end.
+    public func logEntries(from leaf: Int64, count: Int) async throws -> [String] {
+        try await read { try $0.logEntries(from: leaf, count: count) }
+    }
+
+    /// The bytes of a tile, or nil while the log is too small to hold it: hashes
+    /// concatenated, or for an entry bundle each entry as a big-endian 16-bit
+    /// length and its bytes.
+    public func tile(_ tile: LogTile) async throws -> [UInt8]? {
+        try await read { snapshot in
+            let size = try snapshot.db.logSize()
+            let start = tile.index.multipliedReportingOverflow(by: Int64(LogTile.width))
+            guard !start.overflow else { return nil }
+            guard let level = tile.level else {
+                guard size >= start.partialValue + Int64(tile.width) else { return nil }
+                return try snapshot.logEntries(from: start.partialValue, count: tile.width).flatMap { entry -> [UInt8] in
+                    let bytes = Array(entry.utf8)
+                    // An operation is at most 65,535 bytes (`SignedOperation.maximumSize`): its length fits.
+                    let length = UInt16(clamping: bytes.count)
+                    return [UInt8(length >> 8), UInt8(length & 0xFF)] + bytes.prefix(Int(length))
+                }
+            }
+            let available = size >> (level * LogTile.height)
+            guard available >= start.partialValue + Int64(tile.width) else { return nil }
+            return try snapshot.tileHashes(level: level, index: tile.index, width: tile.width).flatMap { $0 }
+        }
+    }
+
+    static func beyondLog(_ size: Int64) -> RosterError {
+        RosterError(.invalidField, "this log has not reached size \(size) yet: ask for its checkpoint first")
+    }
+}
+
+extension Node {
+    /// The node's log origin (`Checkpoint.origin(of:)`).
+    public var logOrigin: String { Checkpoint.origin(of: identity.origin) }
+
+    /// A checkpoint of the log as it stands, signed now with the replica key.
+    public func checkpoint() async throws -> SignedNote {
+        let head = try await store.logHead()
+        let extensions = ["time \(store.wallClock.now())"] + head.digests.sorted { $0.key < $1.key }.map { "digest \($0.key) \($0.value)" }
+        let checkpoint = Checkpoint(origin: logOrigin, size: head.size, root: head.root, extensions: extensions)
+        return try SignedNote.sign(checkpoint.text, name: logOrigin, key: replica.key)
+    }
+}
