@@ -56,12 +56,13 @@ public struct Pipeline<Output: Sendable>: Sendable {
     }
 
     /// The next chunk out of the last stage; nil once every stage is done. The first
-    /// error of any stage is thrown after the chunks that came before it.
+    /// error of any stage is thrown after the chunks that came before it. A consumer
+    /// whose task is cancelled abandons the pipeline (`abandon`).
     public func next() async throws -> Output? {
         try await withTaskCancellationHandler {
             try await channel.next()
         } onCancel: {
-            channel.close()
+            abandon()
         }
     }
 
@@ -75,6 +76,13 @@ public struct Pipeline<Output: Sendable>: Sendable {
     /// in hand ends (a request in flight completes, so its connection stays usable).
     public func cancel() {
         for close in closers { close() }
+    }
+
+    /// Stops every stage at once, for a consumer whose own task was cancelled (a
+    /// node shutting down): their tasks are cancelled too, a request in flight with them.
+    public func abandon() {
+        cancel()
+        for stage in stages { stage.cancel() }
     }
 
     /// Returns once every stage has ended: after `cancel`, nothing of this pipeline
