@@ -184,8 +184,6 @@ CREATE TABLE log_leaf (
     position INTEGER NOT NULL,
     body TEXT
 );
--- An operation's leaf, for its inclusion proof.
-CREATE INDEX log_leaf_position ON log_leaf(position);
 CREATE TABLE log_hash (
     id INTEGER PRIMARY KEY,
     hash BLOB NOT NULL CHECK (length(hash) = 32)

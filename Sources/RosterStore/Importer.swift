@@ -225,11 +225,16 @@ public enum Importer {
                     }
                     return (operations, prepared.skipped)
                 }
+            }.then(depth: 4) { signed in
+                // The log's leaf hashes, beside the signing: the write then only pairs hashes.
+                await CPUWork.run { () -> (operations: [SignedOperation], leafHashes: [MerkleTree.Hash], skipped: Int) in
+                    (signed.operations, signed.operations.map { MerkleTree.leafHash(Array($0.text.utf8)) }, signed.skipped)
+                }
             }
             defer { pipeline.cancel() }
             var summary = ImportSummary()
             while let batch = try pipeline.waitForNext() {
-                try transaction.applyOwnAdds(batch.operations)
+                try transaction.applyOwnAdds(batch.operations, leafHashes: batch.leafHashes)
                 summary.added += batch.operations.count
                 summary.skipped += batch.skipped
                 progress(min(summary.added + summary.skipped, expected), expected)

@@ -11,11 +11,16 @@ final class LogAppender {
     private var size: Int64?
     /// Stored hashes that a later leaf will pair with, by stored index.
     private var frontier: [Int64: MerkleTree.Hash] = [:]
+    /// Leaf hashes computed ahead on every core (`Store.apply`), by dot: the writer
+    /// then only pairs hashes.
+    var leafHashes: [Dot: MerkleTree.Hash] = [:]
 
-    /// Logs the operation just written at `position`, with its canonical text.
-    func append(position: Int64, text: String, in db: Database) throws {
+    /// Logs the operation just written at `position`, with its canonical text, whose
+    /// leaf hash may have been computed ahead.
+    func append(position: Int64, text: String, leafHash: MerkleTree.Hash? = nil, in db: Database) throws {
         let leaf = try loadedSize(db)
-        let hashes = try MerkleTree.storedHashes(appending: leaf, leaf: MerkleTree.leafHash(Array(text.utf8))) { indexes in
+        let hash = leafHash ?? MerkleTree.leafHash(Array(text.utf8))
+        let hashes = try MerkleTree.storedHashes(appending: leaf, leaf: hash) { indexes in
             try indexes.map { index in
                 guard let hash = frontier.removeValue(forKey: index) else { throw Cell.unreadable("the log's hash \(index)") }
                 return hash

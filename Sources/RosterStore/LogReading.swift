@@ -31,12 +31,15 @@ extension DatabaseReading {
         }
     }
 
-    /// The leaf that logs the operation at `dot` as it stands.
+    /// The leaf that logs the operation at `dot` as it stands. Leaves follow
+    /// positions, one each, but for the few logged again after a key-event fork: the
+    /// leaf lies between position − 1 and that plus the leaves beyond the operations.
     func logLeaf(of dot: Dot) throws -> Int64? {
-        try Int64.fetchOne(db, sql: """
-            SELECT l.leaf FROM log_leaf l JOIN operation o ON o.position = l.position
-            WHERE o.origin_id = (SELECT id FROM origin WHERE name = ?) AND o.seq = ? AND l.body IS NULL
-            """, arguments: [dot.origin, Int64(dot.seq)])
+        guard let position = try Int64.fetchOne(db, sql: "SELECT position FROM operation WHERE origin_id = (SELECT id FROM origin WHERE name = ?) AND seq = ?",
+                                                arguments: [dot.origin, Int64(dot.seq)]) else { return nil }
+        let extra = try db.logSize() - (Int64.fetchOne(db, sql: "SELECT coalesce(max(position), 0) FROM operation") ?? 0)
+        return try Int64.fetchOne(db, sql: "SELECT leaf FROM log_leaf WHERE leaf BETWEEN ? AND ? AND position = ? AND body IS NULL",
+                                  arguments: [position - 1, position - 1 + max(0, extra), position])
     }
 
     /// The hashes of tile `index` at tile level `level`: the tree's level 8·level,

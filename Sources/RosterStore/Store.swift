@@ -111,8 +111,13 @@ public final class Store: Sendable {
             batch = await CPUWork.run { unchecked.rechecked(with: trust) }
         }
         let checked = batch
+        // The log's leaf hashes, on every core: the write then only pairs hashes.
+        let leaves = await CPUWork.run {
+            CPUWork.map(checked.operations, chunk: 256) { ($0.dot, MerkleTree.leafHash(Array($0.text.utf8))) }
+        }
         return try await write { transaction in
-            Receipt(outcomes: try transaction.receive(checked.results, from: source), clock: try transaction.clock())
+            transaction.log.leafHashes = Dictionary(leaves, uniquingKeysWith: { first, _ in first })
+            return Receipt(outcomes: try transaction.receive(checked.results, from: source), clock: try transaction.clock())
         }
     }
 

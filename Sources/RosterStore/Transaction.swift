@@ -189,7 +189,7 @@ struct Transaction: DatabaseReading {
             INSERT INTO operation (origin_id, seq, target, body) VALUES ((SELECT id FROM origin WHERE name = ?), ?, ?, ?)
             """)
         try insert.execute(arguments: [op.origin, Int64(op.seq), op.target?.description, operation.text])
-        try log.append(position: db.lastInsertedRowID, text: operation.text, in: db)
+        try log.append(position: db.lastInsertedRowID, text: operation.text, leafHash: log.leafHashes.removeValue(forKey: op.dot), in: db)
         let head = try db.cachedStatement(sql: "UPDATE origin SET head_seq = ?, head_hash = ? WHERE name = ?")
         try head.execute(arguments: [Int64(op.seq), Data(operation.hash), op.origin])
         switch op.payload {
@@ -232,19 +232,19 @@ struct Transaction: DatabaseReading {
 
     /// Writes this replica's own adds, already chained and signed: the import path,
     /// with one head update for the whole batch.
-    func applyOwnAdds(_ operations: [SignedOperation]) throws {
+    func applyOwnAdds(_ operations: [SignedOperation], leafHashes: [MerkleTree.Hash]) throws {
         guard let last = operations.last else { return }
         let originID = try Int64.fetchOne(db, sql: "SELECT id FROM origin WHERE name = ?", arguments: [last.operation.origin])
         guard let originID else { throw RosterError(.notEnrolled, "\(last.operation.origin) is not among this node's signers: run roster audit") }
         let insert = try db.cachedStatement(sql: OperationRecord.insertSQL)
         let row = try db.cachedStatement(sql: EntryRecord.insertSQL)
-        for operation in operations {
+        for (operation, leafHash) in zip(operations, leafHashes) {
             let op = operation.operation
             guard case .add(let resource, let fields) = op.payload, op.origin == last.operation.origin else {
                 preconditionFailure("one replica's own adds only")
             }
             try insert.execute(arguments: OperationRecord.arguments(operation, originID: originID))
-            try log.append(position: db.lastInsertedRowID, text: operation.text, in: db)
+            try log.append(position: db.lastInsertedRowID, text: operation.text, leafHash: leafHash, in: db)
             try row.execute(arguments: EntryRecord.arguments(Entry(id: op.dot, resource: resource, fields: fields)))
         }
         try db.execute(sql: "UPDATE origin SET head_seq = ?, head_hash = ? WHERE name = ?",
