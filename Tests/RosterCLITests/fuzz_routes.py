@@ -39,7 +39,7 @@ def mutate(data):
 
 
 def request():
-    route = rng.randrange(6)
+    route = rng.randrange(7)
     if route == 0:
         body = b'\n'.join(mutate(line) if rng.random() < 0.7 else line for line in rng.sample(lines, rng.randint(1, len(lines))))
         return 'POST', '/v1/sync/push', body
@@ -60,6 +60,15 @@ def request():
         return 'POST', '/v1/sync/proofs', mutate(body) if rng.random() < 0.5 else body
     if route == 4:
         return rng.choice(['GET', 'PUT', 'DELETE', 'POST']), rng.choice(['/', '/v1', '/v1/sync', '/v1/sync/pull/x', '/..%2f', '/v1/check']), mutate(b'{}')
+    if route == 5:
+        number = lambda: rng.choice(['0', '1', '2', '3', '-1', '9223372036854775807', '9223372036854775808', 'x', '', '01', '1e3'])
+        path = rng.choice([
+            '/log/checkpoint',
+            '/log/tile/' + rng.choice(['0', '1', '7', '8', 'entries', '-1', 'x']) + '/' + rng.choice(['000', 'x001/000', '0', '000.p/1', '000.p/256', '000.p/0', 'x999/x999/x999/x999/x999/x999/x999', '']),
+            '/v1/log/proof/inclusion?index=' + number() + '&size=' + number(),
+            '/v1/log/proof/consistency?first=' + number() + '&second=' + number(),
+        ])
+        return 'GET', '/' + ''.join(c if rng.random() < 0.95 else '%' + format(rng.randrange(256), '02X') for c in path[1:]), b''
     return 'RAW', None, None
 
 
