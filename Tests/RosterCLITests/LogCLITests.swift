@@ -78,4 +78,33 @@ struct LogCLITests {
         #expect(try tile("/log/tile/0/0.p/5").status == 404, "one spelling per tile")
         #expect(try tile("/log/tile/9/000").status == 404)
     }
+
+    @Test("Go's reference implementation (golang.org/x/mod sumdb/note and tlog) verifies the checkpoint, every tile and entry, and the node's proofs")
+    func referenceImplementation() throws {
+        let folder = try TemporaryFolder()
+        let node = try FederatedNode(folder: folder, agency: "kz-mvd")
+        // Two full tiles of leaves, a partial one, and a tile of level 1.
+        let csv = folder.path("shops.csv")
+        try ("value\n" + (0..<600).map { "shop-\($0).example\n" }.joined()).write(to: csv, atomically: true, encoding: .utf8)
+        #expect(try node.roster.run(["import", csv.path, "--format", "csv", "--category", "drugs"] + CLITests.basis).status == 0)
+        let key = try node.roster.run(["checkpoint"]).stderr
+            .split(separator: "\n").first { $0.hasPrefix("verifier key: ") }.map { String($0.dropFirst("verifier key: ".count)) }
+        let verifier = try #require(key)
+        try node.start()
+        defer { node.stop() }
+        let program = RosterProcess.repository.appendingPathComponent("Tests/LogCheck/logcheck.go")
+        func check(_ verifier: String) throws -> RosterProcess.Result {
+            try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), [
+                "GOPATH=/usr/share/gocode", "GO111MODULE=off", "GOCACHE=\(folder.path("go-cache").path)",
+                "go", "run", program.path, node.endpoint, verifier,
+            ])
+        }
+        let checked = try check(verifier)
+        #expect(checked.status == 0, "go is installed by .ci/run (golang-go, golang-golang-x-mod-dev): \(checked.stdout)\(checked.stderr)")
+        #expect(checked.stdout.contains("ok 602 entries hash to their leaves") && checked.stdout.contains("ok consistency proofs"), "\(checked.stdout)")
+        // Another key under the same name: the checkpoint does not verify.
+        let other = try ReplicaKey(rawRepresentation: [UInt8](repeating: 5, count: 32)).publicKey
+        let refused = try check(SignedNote.verifierKey(name: "roster/kz-mvd/main", key: other))
+        #expect(refused.status == 1 && refused.stdout.contains("FAIL checkpoint does not verify"), "\(refused.stdout)\(refused.stderr)")
+    }
 }
