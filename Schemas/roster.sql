@@ -176,15 +176,18 @@ CREATE TABLE trust_event (
 -- applied, one leaf each; a leaf's entry is the operation's canonical text. log_leaf
 -- names the operation row of each leaf (0-based); body is the logged text when that
 -- row holds another since (a fork of an agency's key events resolved the other way,
--- whose operation then became a new leaf). log_hash holds every hash of a complete
--- subtree at its stored index (MerkleTree.storedHashIndex), so that appending a leaf
--- never rehashes the log, and any earlier root and proof is read back.
+-- whose operation then became a new leaf).
 CREATE TABLE log_leaf (
     leaf INTEGER PRIMARY KEY,
     position INTEGER NOT NULL,
     body TEXT
 );
-CREATE TABLE log_hash (
+-- The log's tree as C2SP tlog-tiles serves it: tile idx of tile level L holds the
+-- hashes of the tree's level 8L, positions 256·idx on, 32 bytes each, up to 256 (fewer
+-- in the tile at the log's right edge). id is L · 2^56 + idx. The hashes of the levels
+-- in between are computed from the tile below when read (LogAppender), so that a leaf
+-- costs 32 bytes and appending one never rehashes the log.
+CREATE TABLE log_tile (
     id INTEGER PRIMARY KEY,
-    hash BLOB NOT NULL CHECK (length(hash) = 32)
+    hashes BLOB NOT NULL CHECK (length(hashes) BETWEEN 32 AND 8192 AND length(hashes) % 32 = 0)
 );

@@ -6,7 +6,22 @@
 /// writes the stored hashes (`read` is handed indexes in increasing order).
 public enum MerkleTree {
     public typealias Hash = [UInt8]
-    public typealias Read = ([Int64]) throws -> [Hash]
+    /// Reads the stored hashes at the positions given, in that order (by increasing stored index).
+    public typealias Read = ([Position]) throws -> [Hash]
+
+    /// A complete subtree: its level (0 for a leaf) and its place in that level.
+    public struct Position: Hashable, Sendable {
+        public let level: Int
+        public let n: Int64
+
+        public init(level: Int, n: Int64) {
+            self.level = level
+            self.n = n
+        }
+
+        /// Where Go's tlog stores it in one sequence (`storedHashIndex`).
+        public var storedIndex: Int64 { MerkleTree.storedHashIndex(level: level, n) }
+    }
 
     /// SHA-256(0x00 ‖ entry).
     public static func leafHash(_ entry: [UInt8]) -> Hash {
@@ -50,7 +65,7 @@ public enum MerkleTree {
     /// `storedHashIndex(level: 0, n)` on: the leaf's, then each subtree it completes.
     public static func storedHashes(appending n: Int64, leaf: Hash, read: Read) throws -> [Hash] {
         let completed = (n + 1).trailingZeroBitCount
-        let indexes = (0..<completed).reversed().map { level in storedHashIndex(level: level, (n >> level) - 1) }
+        let indexes = (0..<completed).reversed().map { level in Position(level: level, n: (n >> level) - 1) }
         let siblings = try read(indexes)
         guard siblings.count == completed else { throw MerkleError.missingHashes }
         var hashes = [leaf]
@@ -109,11 +124,11 @@ public enum MerkleTree {
     }
 
     /// The stored hashes that give the hash of leaves `lo..<hi`: its complete subtrees, left to right.
-    private static func subtreeIndexes(_ lo: Int64, _ hi: Int64, _ need: [Int64] = []) -> [Int64] {
+    private static func subtreeIndexes(_ lo: Int64, _ hi: Int64, _ need: [Position] = []) -> [Position] {
         var (lo, need) = (lo, need)
         while lo < hi {
             let (k, level) = largestPowerOfTwo(below: hi - lo + 1)
-            need.append(storedHashIndex(level: level, lo >> level))
+            need.append(Position(level: level, n: lo >> level))
             lo += k
         }
         return need
@@ -132,7 +147,7 @@ public enum MerkleTree {
         return hash
     }
 
-    private static func leafProofIndexes(_ lo: Int64, _ hi: Int64, _ n: Int64, _ need: [Int64] = []) -> [Int64] {
+    private static func leafProofIndexes(_ lo: Int64, _ hi: Int64, _ n: Int64, _ need: [Position] = []) -> [Position] {
         guard lo + 1 < hi else { return need }
         let k = largestPowerOfTwo(below: hi - lo).0
         if n < lo + k {
@@ -162,7 +177,7 @@ public enum MerkleTree {
         return runLeafProof(proof.dropLast(), lo + k, hi, n, leaf).map { nodeHash(last, $0) }
     }
 
-    private static func treeProofIndexes(_ lo: Int64, _ hi: Int64, _ n: Int64, _ need: [Int64] = []) -> [Int64] {
+    private static func treeProofIndexes(_ lo: Int64, _ hi: Int64, _ n: Int64, _ need: [Position] = []) -> [Position] {
         if n == hi { return lo == 0 ? need : subtreeIndexes(lo, hi, need) }
         let k = largestPowerOfTwo(below: hi - lo).0
         if n <= lo + k {

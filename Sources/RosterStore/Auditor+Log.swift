@@ -20,33 +20,47 @@ extension Auditor {
             SELECT l.leaf, l.position, l.body AS logged, o.body AS current FROM log_leaf l
             LEFT JOIN operation o ON o.position = l.position ORDER BY l.leaf
             """)
-        let hashes = try Row.fetchCursor(db, sql: "SELECT id, hash FROM log_hash ORDER BY id")
-        var frontier: [Int64: MerkleTree.Hash] = [:]
-        var nextHashID: Int64 = 0
+        var frontier: [MerkleTree.Position: MerkleTree.Hash] = [:]
         var recomputed: Int64 = 0
         var batch: [String] = []
+        // The tiles the leaves give, filled as they go, each compared with the stored one.
+        var tiles: [Int: (index: Int64, hashes: [UInt8])] = [:]
+        var tilesCompared = 0
+        func compare(level: Int, index: Int64, _ hashes: [UInt8]) throws {
+            tilesCompared += 1
+            // A cell edited to another type reads as no tile: a finding too.
+            if (try? db.logTile(level: level, index: index)) != hashes {
+                find("the log's tile \(level)/\(index) is not what its leaves give: the log was edited")
+            }
+        }
 
-        // Recomputes the stored hashes of a batch of leaves (leaf hashes on every core)
-        // and compares them, in index order, with the stored ones.
+        // Recomputes the hashes of a batch of leaves (leaf hashes on every core) and
+        // compares each tile with the stored one as it fills.
         func flush() throws {
             let leafHashes = CPUWork.map(batch, chunk: 512) { MerkleTree.leafHash(Array($0.utf8)) }
             for leafHash in leafHashes {
                 let leaf = recomputed
                 recomputed += 1
-                guard let computed = try? MerkleTree.storedHashes(appending: leaf, leaf: leafHash, read: { indexes in
-                    try indexes.map { index in
-                        guard let hash = frontier.removeValue(forKey: index) else { throw MerkleError.missingHashes }
+                guard let computed = try? MerkleTree.storedHashes(appending: leaf, leaf: leafHash, read: { positions in
+                    try positions.map { position in
+                        guard let hash = frontier.removeValue(forKey: position) else { throw MerkleError.missingHashes }
                         return hash
                     }
                 }) else { return find("the log's hashes cannot be recomputed at leaf \(leaf)") }
                 for (level, hash) in computed.enumerated() {
-                    let index = MerkleTree.storedHashIndex(level: level, leaf >> level)
-                    if (leaf >> level) & 1 == 0 { frontier[index] = hash }
-                    guard let row = try hashes.next() else { return find("the log's stored hashes end before leaf \(leaf)") }
-                    if row.integer("id") != index || row.blob("hash") != hash {
-                        find("the log's stored hash \(index) (leaf \(leaf)) is not what its leaves give: the log was edited")
+                    let position = MerkleTree.Position(level: level, n: leaf >> level)
+                    if position.n & 1 == 0 { frontier[position] = hash }
+                    guard level % LogTile.height == 0 else { continue }
+                    let tileLevel = level / LogTile.height
+                    let index = position.n / Int64(LogTile.width)
+                    var tile = tiles[tileLevel] ?? (index, [])
+                    if tile.index != index { tile = (index, []) }
+                    tile.hashes += hash
+                    if tile.hashes.count == LogTile.width * 32 {
+                        try compare(level: tileLevel, index: index, tile.hashes)
+                        tile = (index + 1, [])
                     }
-                    nextHashID = index + 1
+                    tiles[tileLevel] = tile
                 }
             }
             batch.removeAll(keepingCapacity: true)
@@ -86,8 +100,9 @@ extension Auditor {
         if standingCount != operations {
             find("the log holds \(standingCount) operations as they stand, the node \(operations): an operation is missing from the log")
         }
-        if try Row.fetchOne(db, sql: "SELECT id FROM log_hash WHERE id >= ? LIMIT 1", arguments: [nextHashID]) != nil {
-            find("the log stores hashes past its last leaf: the log was edited")
+        for (level, tile) in tiles where !tile.hashes.isEmpty { try compare(level: level, index: tile.index, tile.hashes) }
+        if try (Int.fetchOne(db, sql: "SELECT count(*) FROM log_tile") ?? 0) != tilesCompared {
+            find("the log stores tiles its leaves do not give: the log was edited")
         }
         report.findings += findings
     }

@@ -44,9 +44,10 @@ extension DatabaseReading {
 
     /// The hashes of tile `index` at tile level `level`: the tree's level 8·level,
     /// positions 256·index on, `width` of them.
-    func tileHashes(level: Int, index: Int64, width: Int) throws -> [MerkleTree.Hash] {
-        let treeLevel = level * LogTile.height
-        return try db.logHashes((0..<Int64(width)).map { MerkleTree.storedHashIndex(level: treeLevel, index * Int64(LogTile.width) + $0) })
+    func tileHashes(level: Int, index: Int64, width: Int) throws -> [UInt8] {
+        let stored = try db.logTile(level: level, index: index)
+        guard stored.count >= width * 32 else { throw Cell.unreadable("the log's tile \(level)/\(index)") }
+        return Array(stored.prefix(width * 32))
     }
 
     /// A proof or root asked of sizes the log has not had is the caller's mistake;

@@ -68,7 +68,7 @@ extension Store {
             }
             let available = size >> (level * LogTile.height)
             guard available >= start.partialValue + Int64(tile.width) else { return nil }
-            return try snapshot.tileHashes(level: level, index: tile.index, width: tile.width).flatMap { $0 }
+            return try snapshot.tileHashes(level: level, index: tile.index, width: tile.width)
         }
     }
 

@@ -49,7 +49,13 @@ public final class Store: Sendable {
     func write<T: Sendable>(_ body: @escaping @Sendable (Transaction) throws -> T) async throws -> T {
         let (logger, wallClock) = (self.logger, self.wallClock)
         return try await storageErrors {
-            try await pool.write { db in try body(Transaction(db: db, logger: logger, now: wallClock.now())) }
+            try await pool.write { db in
+                let transaction = Transaction(db: db, logger: logger, now: wallClock.now())
+                let result = try body(transaction)
+                // The log's tiles at its right edge, as this transaction leaves them.
+                try transaction.log.flush(db)
+                return result
+            }
         }
     }
 

@@ -8,8 +8,8 @@ struct MemoryLog {
 
     mutating func append(_ entry: [UInt8]) throws {
         let stored = hashes
-        let new = try MerkleTree.storedHashes(appending: size, leaf: MerkleTree.leafHash(entry)) { indexes in
-            indexes.map { stored[Int($0)] }
+        let new = try MerkleTree.storedHashes(appending: size, leaf: MerkleTree.leafHash(entry)) { positions in
+            positions.map { stored[Int($0.storedIndex)] }
         }
         #expect(Int64(hashes.count) == MerkleTree.storedHashIndex(level: 0, size))
         hashes += new
@@ -18,8 +18,9 @@ struct MemoryLog {
     }
 
     var read: MerkleTree.Read {
-        { [hashes] indexes in
-            #expect(indexes == indexes.sorted(), "indexes are asked for in increasing order")
+        { [hashes] positions in
+            let indexes = positions.map(\.storedIndex)
+            #expect(indexes == indexes.sorted(), "hashes are asked for in increasing order of their stored index")
             return indexes.map { hashes[Int($0)] }
         }
     }

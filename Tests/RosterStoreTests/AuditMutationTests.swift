@@ -72,7 +72,7 @@ struct AuditMutationTests {
         "digest_chunk": ["origin", "chunk", "digest"],
         "peer": ["id", "agency", "descriptor", "endpoint", "tls_spki_sha256"],
         "log_leaf": ["leaf", "position", "body"],
-        "log_hash": ["id", "hash"],
+        "log_tile": ["id", "hashes"],
     ]
 
     /// Every row of every table the edits touch, as text, sorted (some tables have no
@@ -136,7 +136,7 @@ struct AuditMutationTests {
         let arguments = StatementArguments(picked.databaseValues)
 
         switch Int.random(in: 0..<10, using: &rng) {
-        case 0 where ["operation", "entry", "equivocation", "origin", "agency", "trust_event", "log_leaf", "log_hash"].contains(table):
+        case 0 where ["operation", "entry", "equivocation", "origin", "agency", "trust_event", "log_leaf", "log_tile"].contains(table):
             try db.execute(sql: "DELETE FROM \(table) WHERE \(condition)", arguments: arguments)
             return "deleted a row of \(table)"
         case 2:

@@ -92,11 +92,12 @@ struct LogStoreTests {
     }
 
     @Test("An edit of the log is found by audit: a hash, a deleted leaf, two leaves swapped, a logged text", arguments: [
-        "UPDATE log_hash SET hash = zeroblob(32) WHERE id = 5",
+        "UPDATE log_tile SET hashes = zeroblob(length(hashes)) WHERE id = 0",
         "DELETE FROM log_leaf WHERE leaf = 3",
         "UPDATE log_leaf SET position = CASE leaf WHEN 4 THEN (SELECT position FROM log_leaf WHERE leaf = 5) ELSE (SELECT position FROM log_leaf WHERE leaf = 4) END WHERE leaf IN (4, 5)",
         "UPDATE log_leaf SET body = 'x' WHERE leaf = 2",
-        "DELETE FROM log_hash WHERE id = (SELECT max(id) FROM log_hash)",
+        "DELETE FROM log_tile WHERE id = (SELECT max(id) FROM log_tile)",
+        "INSERT INTO log_tile (id, hashes) VALUES (99, zeroblob(32))",
     ])
     func editsFound(_ edit: String) async throws {
         var simulation = Simulation(seed: 42)
@@ -117,7 +118,7 @@ struct LogStoreTests {
         let node = try await node(folder, simulation)
         let head = try await node.store.logHead()
         try node.store.blockingWrite { transaction in
-            try transaction.db.execute(sql: "DROP TABLE log_leaf; DROP TABLE log_hash; DELETE FROM grdb_migrations WHERE identifier = 'log'")
+            try transaction.db.execute(sql: "DROP TABLE log_leaf; DROP TABLE log_tile; DELETE FROM grdb_migrations WHERE identifier = 'log'")
         }
         try node.store.close()
         let reopened = try Store(path: folder.path("node/roster.sqlite").path, clock: .system)

@@ -8,7 +8,12 @@ extension Store {
     /// `write` on the test's thread: the same transaction, with the same errors.
     func blockingWrite<T>(_ body: (Transaction) throws -> T) throws -> T {
         do {
-            return try pool.write { db in try body(Transaction(db: db, logger: logger, now: wallClock.now())) }
+            return try pool.write { db in
+                let transaction = Transaction(db: db, logger: logger, now: wallClock.now())
+                let result = try body(transaction)
+                try transaction.log.flush(db)
+                return result
+            }
         } catch let error as DatabaseError {
             throw storageError(error)
         }
