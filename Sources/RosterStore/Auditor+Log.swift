@@ -6,7 +6,8 @@ extension Auditor {
     /// in the order applied (a leaf whose operation was swapped for the other side of
     /// a resolved key-event fork keeps its text, and the standing one follows as a new
     /// leaf), and every stored hash is what the leaves give, recomputed from them.
-    static func auditLog(_ db: Database, report: inout AuditReport) throws {
+    /// `leaves` holds the leaf hash of each operation the main pass read, by position.
+    static func auditLog(_ db: Database, leaves: LeafHashes, report: inout AuditReport) throws {
         var findings: [String] = []
         func find(_ finding: String) { if findings.count < 20 { findings.append(finding) } else if findings.count == 20 { findings.append("… and more in the log") } }
         let operations = try Int64.fetchOne(db, sql: "SELECT count(*) FROM operation") ?? 0
@@ -16,13 +17,11 @@ extension Auditor {
         var lastPosition: Int64 = 0
         var expectedLeaf: Int64 = 0
         var standingCount: Int64 = 0
-        let leaves = try Row.fetchCursor(db, sql: """
-            SELECT l.leaf, l.position, l.body AS logged, o.body AS current FROM log_leaf l
-            LEFT JOIN operation o ON o.position = l.position ORDER BY l.leaf
-            """)
+        let rows = try Row.fetchCursor(db, sql: "SELECT leaf, position, body FROM log_leaf ORDER BY leaf")
         var frontier: [MerkleTree.Position: MerkleTree.Hash] = [:]
         var recomputed: Int64 = 0
-        var batch: [String] = []
+        /// A logged text to hash, or the leaf hash the main pass computed.
+        var batch: [LeafInput] = []
         // The tiles the leaves give, filled as they go, each compared with the stored one.
         var tiles: [Int: (index: Int64, hashes: [UInt8])] = [:]
         var tilesCompared = 0
@@ -37,7 +36,12 @@ extension Auditor {
         // Recomputes the hashes of a batch of leaves (leaf hashes on every core) and
         // compares each tile with the stored one as it fills.
         func flush() throws {
-            let leafHashes = CPUWork.map(batch, chunk: 512) { MerkleTree.leafHash(Array($0.utf8)) }
+            let leafHashes = CPUWork.map(batch, chunk: 512) { item -> MerkleTree.Hash in
+                switch item {
+                case .text(let text): return MerkleTree.leafHash(Array(text.utf8))
+                case .hash(let hash): return hash
+                }
+            }
             for leafHash in leafHashes {
                 let leaf = recomputed
                 recomputed += 1
@@ -66,15 +70,15 @@ extension Auditor {
             batch.removeAll(keepingCapacity: true)
         }
 
-        while let row = try leaves.next() {
+        while let row = try rows.next() {
             guard let leaf = row.integer("leaf"), let position = row.integer("position") else {
                 find("a leaf row of the log has a cell of the wrong type: the log was edited")
                 continue
             }
             if leaf != expectedLeaf { find("the log skips from leaf \(expectedLeaf) to \(leaf): a leaf was deleted") }
             expectedLeaf = leaf + 1
-            let logged = row.isNull("logged") ? nil : row.text("logged")
-            guard let entry = logged ?? row.text("current") else {
+            let logged = row.isNull("body") ? nil : row.text("body")
+            guard let entry = logged.map(LeafInput.text) ?? leaves.hash(at: position).map(LeafInput.hash) else {
                 find("leaf \(leaf) of the log names operation position \(position), which the node does not hold: an operation was deleted")
                 continue
             }
@@ -105,5 +109,37 @@ extension Auditor {
             find("the log stores tiles its leaves do not give: the log was edited")
         }
         report.findings += findings
+    }
+}
+
+/// A leaf to hash, or its hash already computed.
+enum LeafInput: Sendable {
+    case text(String)
+    case hash(MerkleTree.Hash)
+}
+
+/// The leaf hash of each stored operation, by position, in one flat buffer: 32 bytes
+/// an operation, without an allocation each.
+struct LeafHashes {
+    private var bytes: [UInt8]
+    private var present: [Bool]
+
+    init(positions: Int64) {
+        let count = Int(clamping: max(0, min(positions, Int64(Int32.max)))) + 1
+        bytes = [UInt8](repeating: 0, count: count * 32)
+        present = [Bool](repeating: false, count: count)
+    }
+
+    mutating func set(_ hash: MerkleTree.Hash, at position: Int64) {
+        guard position >= 0, position < Int64(present.count), hash.count == 32 else { return }
+        let offset = Int(position) * 32
+        bytes.replaceSubrange(offset..<offset + 32, with: hash)
+        present[Int(position)] = true
+    }
+
+    func hash(at position: Int64) -> MerkleTree.Hash? {
+        guard position >= 0, position < Int64(present.count), present[Int(position)] else { return nil }
+        let offset = Int(position) * 32
+        return Array(bytes[offset..<offset + 32])
     }
 }

@@ -117,7 +117,11 @@ public enum Auditor {
         var positions: [String: [Int64]] = [:]
         var dependencies: [(on: Dot, by: Dot, position: Int64)] = []
 
-        func process(_ batch: [Stored], _ parsed: [Result<CausalDelivery.Incoming, RosterError>]) throws {
+        // Each operation's leaf hash, by position, for the log's audit (`auditLog`).
+        var leaves = LeafHashes(positions: try Int64.fetchOne(db, sql: "SELECT coalesce(max(position), 0) FROM operation") ?? 0)
+        func process(_ batch: [Stored], _ checked: (results: [Result<CausalDelivery.Incoming, RosterError>], leaves: [MerkleTree.Hash])) throws {
+            for (stored, leaf) in zip(batch, checked.leaves) { leaves.set(leaf, at: stored.position) }
+            let parsed = checked.results
             for (index, result) in parsed.enumerated() {
                 let stored = batch[index]
                 report.operations += 1
@@ -252,7 +256,7 @@ public enum Auditor {
         try auditPending(db, trust: trust, heads: origins.heads, report: &report)
         try auditEquivocations(db, trust: trust, origins: origins, report: &report)
         try auditPeers(db, report: &report)
-        try auditLog(db, report: &report)
+        try auditLog(db, leaves: leaves, report: &report)
         return report
     }
 
@@ -496,21 +500,24 @@ public enum Auditor {
         }
     }
 
-    /// A batch being verified in the background. Unchecked Sendable: `group` orders
-    /// the one write of `results` (on the background queue) before every read (after `wait`).
+    /// A batch being verified in the background, and its leaf hashes computed. Unchecked
+    /// Sendable: `group` orders the one write of `results` and `leaves` (on the background
+    /// queue) before every read (after `wait`).
     final class VerificationWork: @unchecked Sendable {
         private let group = DispatchGroup()
         private var results: [Result<CausalDelivery.Incoming, RosterError>] = []
+        private var leaves: [MerkleTree.Hash] = []
 
         init(bodies: [String], keys: [String: PublicKey]) {
             DispatchQueue.global().async(group: group) { [self] in
                 results = Auditor.verifyInParallel(bodies, keys: keys)
+                leaves = CPUWork.map(bodies, chunk: 512) { MerkleTree.leafHash(Array($0.utf8)) }
             }
         }
 
-        func wait() -> [Result<CausalDelivery.Incoming, RosterError>] {
+        func wait() -> (results: [Result<CausalDelivery.Incoming, RosterError>], leaves: [MerkleTree.Hash]) {
             group.wait()
-            return results
+            return (results, leaves)
         }
     }
 
