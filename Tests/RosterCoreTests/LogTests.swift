@@ -1,4 +1,5 @@
 import RosterCore
+import RosterTestSupport
 import Testing
 
 /// Stored hashes in memory, as the store keeps them in `log_hash`.
@@ -28,16 +29,6 @@ struct MemoryLog {
 
 @Suite("The log's Merkle tree and signed checkpoints")
 struct LogTests {
-    /// RFC 6962's tree hash, by its recursive definition.
-    static func definitionRoot(_ entries: ArraySlice<[UInt8]>) -> [UInt8] {
-        if entries.isEmpty { return SHA256Digest.of([]) }
-        if entries.count == 1, let only = entries.first { return MerkleTree.leafHash(only) }
-        var k = 1
-        while k * 2 < entries.count { k *= 2 }
-        let split = entries.startIndex + k
-        return MerkleTree.nodeHash(definitionRoot(entries[..<split]), definitionRoot(entries[split...]))
-    }
-
     @Test("The roots of the eight-leaf tree that Certificate Transparency's tests use, at every size")
     func transparencyVectors() throws {
         let entries: [[UInt8]] = [[], [0x00], [0x10], [0x20, 0x21], [0x30, 0x31], [0x40, 0x41, 0x42, 0x43],
@@ -69,7 +60,7 @@ struct LogTests {
             entries.append(entry)
             try log.append(entry)
             let root = try MerkleTree.root(size: log.size, read: log.read)
-            #expect(root == Self.definitionRoot(entries[...]), "size \(log.size)")
+            #expect(root == MerkleDefinition.root(entries[...]), "size \(log.size)")
             roots.append(root)
         }
         var proofs = 0

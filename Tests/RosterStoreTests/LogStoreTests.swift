@@ -34,7 +34,7 @@ struct LogStoreTests {
             roots.append(try await node.store.logRoot(size: Int64(entries.count)))
         }
         #expect(roots.last == head.root)
-        #expect(head.root == Self.root(entries[...]), "the definition's root")
+        #expect(head.root == MerkleDefinition.root(entries[...]), "the definition's root")
         for index in stride(from: 0, to: bodies.count, by: 7) {
             let proof = try await node.store.inclusionProof(index: Int64(index), size: head.size)
             #expect(MerkleTree.verifyInclusion(proof, index: Int64(index), size: head.size, leaf: MerkleTree.leafHash(entries[index]), root: head.root))
@@ -78,7 +78,7 @@ struct LogStoreTests {
         #expect(try await node.store.tile(LogTile(level: 0, index: Int64(last), width: width + 1)) == nil, "not that wide yet")
         // Level 1 holds the roots of each 256 leaves.
         let level1 = try #require(try await node.store.tile(LogTile(level: 1, index: 0, width: last)))
-        #expect(Array(level1[0..<32]) == Self.root(entries.prefix(256).map { Array($0.utf8) }[...]))
+        #expect(Array(level1[0..<32]) == MerkleDefinition.root(entries.prefix(256).map { Array($0.utf8) }[...]))
         #expect(try await node.store.tile(LogTile(level: 1, index: 0, width: last + 1)) == nil)
         let bundle = try #require(try await node.store.tile(LogTile(level: nil, index: 0)))
         var offset = 0
@@ -125,14 +125,5 @@ struct LogStoreTests {
         let again = try await reopened.logHead()
         #expect(again.size == head.size && again.root == head.root)
         #expect(try await Auditor.audit(reopened).findings.isEmpty)
-    }
-
-    static func root(_ entries: ArraySlice<[UInt8]>) -> [UInt8] {
-        if entries.isEmpty { return SHA256Digest.of([]) }
-        if entries.count == 1, let only = entries.first { return MerkleTree.leafHash(only) }
-        var k = 1
-        while k * 2 < entries.count { k *= 2 }
-        let split = entries.startIndex + k
-        return MerkleTree.nodeHash(root(entries[..<split]), root(entries[split...]))
     }
 }
