@@ -40,7 +40,8 @@ struct Benchmark {
         let rows = [
             "import (entries/s)", "import peak memory (MB)", "check in process (lookups/s)", "roster check command (ms)",
             "export ops (s)", "export json (s)", "export csv (s)", "export hosts (s)", "export rpz (s)", "audit (ops/s)",
-            "audit peak memory (MB)", "database (bytes/entry)",
+            "audit peak memory (MB)", "log inclusion proof p50 (ms)", "log consistency proof p50 (ms)", "log full tile p50 (ms)",
+            "database (bytes/entry)",
         ]
         print("")
         print("figure".padding(toLength: 32, withPad: " ", startingAt: 0)
@@ -115,6 +116,25 @@ struct Benchmark {
         result["audit (ops/s)"] = format(Double(size) / audited.seconds)
         result["audit peak memory (MB)"] = format(Double(audited.peakBytes) / 1_048_576)
         if audited.status != 0 { log("  audit exit \(audited.status)") }
+
+        log("N=\(size): log proofs and tiles, in process")
+        let logSize = try await node.store.logHead().size
+        func median(_ runs: Int, _ work: (Int64) async throws -> Void) async throws -> String {
+            var times: [Double] = []
+            for run in 0..<runs {
+                let pick = Int64(run) * 7919 % logSize
+                let started = ContinuousClock.now
+                try await work(pick)
+                let elapsed = ContinuousClock.now - started
+                times.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+            }
+            return format(times.sorted()[runs / 2])
+        }
+        result["log inclusion proof p50 (ms)"] = try await median(101) { _ = try await node.store.inclusionProof(index: $0, size: logSize) }
+        result["log consistency proof p50 (ms)"] = try await median(101) { _ = try await node.store.consistencyProof(first: $0 + 1, second: logSize) }
+        result["log full tile p50 (ms)"] = try await median(101) { pick in
+            _ = try await node.store.tile(LogTile(level: 0, index: pick / Int64(LogTile.width) / 2))
+        }
 
         try node.store.close()
         let files = ["roster.sqlite", "roster.sqlite-wal"].map { URL(fileURLWithPath: data).appendingPathComponent($0).path }
