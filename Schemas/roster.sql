@@ -191,3 +191,11 @@ CREATE TABLE log_tile (
     id INTEGER PRIMARY KEY,
     hashes BLOB NOT NULL CHECK (length(hashes) BETWEEN 32 AND 8192 AND length(hashes) % 32 = 0)
 );
+-- The checkpoints this node signed, in order: the latest is what /log/checkpoint
+-- serves; all of them are what it stated, at which size, when.
+CREATE TABLE log_checkpoint (
+    id INTEGER PRIMARY KEY,
+    size INTEGER NOT NULL,
+    time TEXT NOT NULL,
+    note TEXT NOT NULL
+);

@@ -108,6 +108,26 @@ extension Auditor {
         if try (Int.fetchOne(db, sql: "SELECT count(*) FROM log_tile") ?? 0) != tilesCompared {
             find("the log stores tiles its leaves do not give: the log was edited")
         }
+        // The checkpoints the node signed: each by its replica, of a size the log had,
+        // with the root the log had at that size.
+        let logSize = try db.logSize()
+        for row in try Row.fetchAll(db, sql: "SELECT id, size, note FROM log_checkpoint ORDER BY id") {
+            let id = row.integer("id") ?? 0
+            guard let text = row.text("note"), let note = try? SignedNote(parsing: text), let checkpoint = try? Checkpoint(text: note.text),
+                let replica = Checkpoint.replica(ofLog: checkpoint.origin),
+                let raw = try Row.fetchOne(db, sql: "SELECT public_key FROM origin WHERE name = ?", arguments: [replica])?.blob("public_key"),
+                let key = try? PublicKey(raw: raw), note.isSigned(by: checkpoint.origin, key: key)
+            else {
+                find("checkpoint \(id) is not a checkpoint signed by this node's replica: the checkpoint table was edited")
+                continue
+            }
+            guard checkpoint.size <= logSize, row.integer("size") == checkpoint.size,
+                (try? MerkleTree.root(size: checkpoint.size, read: db.logHashes)) == checkpoint.root
+            else {
+                find("checkpoint \(id) states size \(checkpoint.size) with a root the log does not have at that size: the log was rewritten")
+                continue
+            }
+        }
         report.findings += findings
     }
 }

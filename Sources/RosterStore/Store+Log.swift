@@ -81,11 +81,26 @@ extension Node {
     /// The node's log origin (`Checkpoint.origin(of:)`).
     public var logOrigin: String { Checkpoint.origin(of: identity.origin) }
 
-    /// A checkpoint of the log as it stands, signed now with the replica key.
+    /// Signs a checkpoint of the log as it stands now with the replica key, and keeps
+    /// it as the latest: what the node states, at which size, and when.
     public func checkpoint() async throws -> SignedNote {
-        let head = try await store.logHead()
-        let extensions = ["time \(store.wallClock.now())"] + head.digests.sorted { $0.key < $1.key }.map { "digest \($0.key) \($0.value)" }
-        let checkpoint = Checkpoint(origin: logOrigin, size: head.size, root: head.root, extensions: extensions)
-        return try SignedNote.sign(checkpoint.text, name: logOrigin, key: replica.key)
+        let (origin, key) = (logOrigin, replica.key)
+        return try await store.write { transaction in
+            let snapshot = Snapshot(db: transaction.db)
+            let size = try transaction.db.logSize()
+            let root = try snapshot.logRoot(size: size)
+            let digests = try snapshot.agencyDigests(try snapshot.keptDigest())
+            let extensions = ["time \(transaction.now)"] + digests.sorted { $0.key < $1.key }.map { "digest \($0.key) \($0.value)" }
+            let note = try SignedNote.sign(Checkpoint(origin: origin, size: size, root: root, extensions: extensions).text, name: origin, key: key)
+            var record = LogCheckpointRecord(size: size, time: transaction.now.description, note: note.serialized)
+            try record.insert(transaction.db)
+            return note
+        }
+    }
+
+    /// The latest checkpoint this node signed, if it signed one.
+    public func latestCheckpoint() async throws -> SignedNote? {
+        let latest = try await store.read { try LogCheckpointRecord.order(LogCheckpointRecord.CodingKeys.id.desc).fetchOne($0.db) }
+        return try latest.map { try SignedNote(parsing: $0.note) }
     }
 }

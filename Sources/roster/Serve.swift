@@ -16,6 +16,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "PEM certificate to serve instead of the node's own self-signed one.") var tlsCert: String?
     @Option(help: "PEM private key of --tls-cert.") var tlsKey: String?
     @Option(help: "Seconds between anti-entropy rounds with each peer (0: never).") var interval: Double = 30
+    @Option(help: "Seconds between the checkpoints of the log the node signs, even when nothing changed (0: only when asked).")
+    var checkpointInterval: Double = 600
     @Option(help: ArgumentHelp("A reverse proxy in front of the node (an address or a CIDR network; repeat for more): its connections carry many clients, so the per-client connection bound does not apply to it.",
                                valueName: "ADDRESS")) var proxy: [String] = []
     @OptionGroup var policyOptions: PolicyOptions
@@ -27,6 +29,9 @@ struct Serve: AsyncParsableCommand {
         let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         guard interval == 0 || (0.1...86_400).contains(interval) else {
             throw RosterError(.invalidField, "--interval takes seconds from 0.1 to 86400, or 0 for never")
+        }
+        guard checkpointInterval == 0 || (1...86_400).contains(checkpointInterval) else {
+            throw RosterError(.invalidField, "--checkpoint-interval takes seconds from 1 to 86400, or 0 for only when asked")
         }
         guard (0...65_535).contains(port), listen[listen.index(after: colon)...].allSatisfy({ ("0"..."9").contains($0) }) else {
             throw RosterError(.invalidField, "--listen takes HOST:PORT with a port from 0 to 65535, like 127.0.0.1:8443")
@@ -54,6 +59,7 @@ struct Serve: AsyncParsableCommand {
         let app = try NodeServer.application(node: opened, tls: tls, host: host, port: port, policy: policyOptions.policy(), proxies: proxies, logger: logger)
         var services: [any Service] = [app]
         if interval > 0 { services.append(AntiEntropy(node: opened, tls: tls, interval: interval, logger: logger)) }
+        if checkpointInterval > 0 { services.append(CheckpointSigner(node: opened, interval: checkpointInterval, logger: logger)) }
         logger.info("serving \(opened.identity.origin) on https://\(listen), TLS key sha256 \(tls.pin)")
         var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // A connection that never reads its answers would hold a graceful shutdown for

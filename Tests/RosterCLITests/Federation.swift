@@ -59,14 +59,14 @@ final class FederatedNode {
 
     /// Serves with anti-entropy every `interval` seconds (0: never); a server already
     /// running with another interval is restarted on the same port.
-    func start(interval: Int = 0) throws {
+    func start(interval: Int = 0, options: [String] = []) throws {
         if let server, server.isRunning {
             if interval == self.interval { return }
             stop()
         }
         let process = Process()
         process.executableURL = RosterProcess.binary
-        process.arguments = ["serve", "--listen", "127.0.0.1:\(port)", "--interval", String(interval), "--data", roster.data.path]
+        process.arguments = ["serve", "--listen", "127.0.0.1:\(port)", "--interval", String(interval), "--data", roster.data.path] + options
         let log = roster.data.appendingPathComponent("serve.log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.standardOutput = FileHandle.nullDevice

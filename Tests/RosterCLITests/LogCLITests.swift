@@ -107,4 +107,29 @@ struct LogCLITests {
         let refused = try check(SignedNote.verifierKey(name: "roster/kz-mvd/main", key: other))
         #expect(refused.status == 1 && refused.stdout.contains("FAIL checkpoint does not verify"), "\(refused.stdout)\(refused.stderr)")
     }
+
+    @Test("A serving node signs a checkpoint on its interval even when nothing changed, and serves the latest")
+    func checkpointInterval() throws {
+        let folder = try TemporaryFolder()
+        let node = try FederatedNode(folder: folder, agency: "kz-mvd")
+        #expect(try node.roster.run(["add", "domain", "shop.example", "--category", "drugs"] + CLITests.basis).status == 0)
+        try node.start(options: ["--checkpoint-interval", "1"])
+        defer { node.stop() }
+        func served() throws -> Checkpoint {
+            let answer = try node.curl("/log/checkpoint", on: node, withCertificate: false)
+            #expect(answer.status == 200)
+            return try Checkpoint(text: SignedNote(parsing: answer.body).text)
+        }
+        let first = try served()
+        var later = first
+        let deadline = Date().addingTimeInterval(10)
+        while later.time == first.time && Date() < deadline {
+            usleep(300_000)
+            later = try served()
+        }
+        #expect(later.size == first.size && later.root == first.root, "nothing changed")
+        #expect((later.time?.description ?? "") > (first.time?.description ?? ""), "signed again: \(later.extensions)")
+        #expect(try node.roster.run(["audit"]).status == 0)
+        #expect(try node.roster.run(["serve", "--checkpoint-interval", "0.5"]).status == 2)
+    }
 }

@@ -91,23 +91,26 @@ struct LogStoreTests {
         #expect(try await Auditor.audit(node.store).findings.isEmpty)
     }
 
-    @Test("An edit of the log is found by audit: a hash, a deleted leaf, two leaves swapped, a logged text", arguments: [
+    @Test("An edit of the log is found by audit: a tile, a deleted leaf, two leaves swapped, a logged text, a signed checkpoint", arguments: [
         "UPDATE log_tile SET hashes = zeroblob(length(hashes)) WHERE id = 0",
         "DELETE FROM log_leaf WHERE leaf = 3",
         "UPDATE log_leaf SET position = CASE leaf WHEN 4 THEN (SELECT position FROM log_leaf WHERE leaf = 5) ELSE (SELECT position FROM log_leaf WHERE leaf = 4) END WHERE leaf IN (4, 5)",
         "UPDATE log_leaf SET body = 'x' WHERE leaf = 2",
         "DELETE FROM log_tile WHERE id = (SELECT max(id) FROM log_tile)",
         "INSERT INTO log_tile (id, hashes) VALUES (99, zeroblob(32))",
+        "UPDATE log_checkpoint SET note = replace(note, 'time 20', 'time 19')",
+        "INSERT INTO log_checkpoint (size, time, note) SELECT size, time, note FROM log_checkpoint; UPDATE log_leaf SET body = 'x' WHERE leaf = 0; UPDATE log_tile SET hashes = zeroblob(length(hashes))",
     ])
     func editsFound(_ edit: String) async throws {
         var simulation = Simulation(seed: 42)
         simulation.run(steps: 30)
         let folder = try TemporaryFolder()
         let node = try await node(folder, simulation)
+        _ = try await node.checkpoint()
         #expect(try await Auditor.audit(node.store).findings.isEmpty)
         try node.store.blockingWrite { try $0.db.execute(sql: edit) }
         let findings = try await Auditor.audit(node.store).findings
-        #expect(findings.contains { $0.contains("log") }, "\(findings)")
+        #expect(findings.contains { $0.contains("log") || $0.contains("checkpoint") }, "\(findings)")
     }
 
     @Test("A database made before the log gets the log of what it holds, in the order applied")
@@ -118,7 +121,7 @@ struct LogStoreTests {
         let node = try await node(folder, simulation)
         let head = try await node.store.logHead()
         try node.store.blockingWrite { transaction in
-            try transaction.db.execute(sql: "DROP TABLE log_leaf; DROP TABLE log_tile; DELETE FROM grdb_migrations WHERE identifier = 'log'")
+            try transaction.db.execute(sql: "DROP TABLE log_leaf; DROP TABLE log_tile; DROP TABLE log_checkpoint; DELETE FROM grdb_migrations WHERE identifier = 'log'")
         }
         try node.store.close()
         let reopened = try Store(path: folder.path("node/roster.sqlite").path, clock: .system)

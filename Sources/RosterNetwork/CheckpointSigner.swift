@@ -1,0 +1,33 @@
+import Logging
+import RosterStore
+import ServiceLifecycle
+
+/// Signs a checkpoint of the node's log when the server starts and then on an
+/// interval, even when nothing changed: an auditor who sees the newest checkpoint
+/// grow old knows the node stalled, or is withholding what it holds.
+public struct CheckpointSigner: Service {
+    let node: Node
+    let interval: Double
+    let logger: Logger
+
+    public init(node: Node, interval: Double, logger: Logger) {
+        self.node = node
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let note = try await node.checkpoint()
+                    logger.info("signed checkpoint \(note.text.split(separator: "\n").prefix(2).joined(separator: " "))")
+                } catch {
+                    // A busy database or a full disk: the next interval tries again.
+                    logger.warning("could not sign a checkpoint: \(error)")
+                }
+                try? await Task.sleep(for: .seconds(interval))
+            }
+        }
+    }
+}
