@@ -106,7 +106,7 @@ public struct SignedNote: Sendable, Equatable {
 
     /// A key name: no spaces and no plus sign.
     static func checkName(_ name: String) throws {
-        guard !name.isEmpty, !name.contains("+"), name.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F }) else {
+        guard !name.isEmpty, !name.contains("+"), name.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F && !$0.properties.isWhitespace }) else {
             throw RosterError(.badInput, "\"\(Text.printable(name, limit: 80))\" is not a note key name: it needs printable characters without spaces or +")
         }
     }

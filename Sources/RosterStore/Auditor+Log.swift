@@ -110,9 +110,14 @@ extension Auditor {
         }
         // The checkpoints the node signed: each by its replica, of a size the log had,
         // with the root the log had at that size.
+        // They only grow, one after another: none dropped, none reordered.
         let logSize = try db.logSize()
-        for row in try Row.fetchAll(db, sql: "SELECT id, size, note FROM log_checkpoint ORDER BY id") {
+        var previous: (id: Int64, size: Int64, time: String)?
+        for row in try Row.fetchAll(db, sql: "SELECT id, size, time, note FROM log_checkpoint ORDER BY id") {
             let id = row.integer("id") ?? 0
+            if let previous, id != previous.id &+ 1 {
+                find("checkpoint \(previous.id &+ 1) is missing from the checkpoints this node signed: the checkpoint table was edited")
+            }
             guard let text = row.text("note"), let note = try? SignedNote(parsing: text), let checkpoint = try? Checkpoint(text: note.text),
                 let replica = Checkpoint.replica(ofLog: checkpoint.origin),
                 let raw = try Row.fetchOne(db, sql: "SELECT public_key FROM origin WHERE name = ?", arguments: [replica])?.blob("public_key"),
@@ -121,7 +126,12 @@ extension Auditor {
                 find("checkpoint \(id) is not a checkpoint signed by this node's replica: the checkpoint table was edited")
                 continue
             }
-            guard checkpoint.size <= logSize, row.integer("size") == checkpoint.size,
+            let time = checkpoint.time?.description ?? ""
+            if let previous, checkpoint.size < previous.size || time < previous.time {
+                find("checkpoint \(id) states a smaller log or an earlier time than the one before it: the checkpoints were edited")
+            }
+            previous = (id, checkpoint.size, time)
+            guard checkpoint.size <= logSize, row.integer("size") == checkpoint.size, row.text("time") == time,
                 (try? MerkleTree.root(size: checkpoint.size, read: db.logHashes)) == checkpoint.root
             else {
                 find("checkpoint \(id) states size \(checkpoint.size) with a root the log does not have at that size: the log was rewritten")

@@ -16,9 +16,16 @@ final class LogAppender {
     private var edge: [Int: (index: Int64, hashes: [UInt8])] = [:]
     /// Tile levels whose edge tile changed since the last `flush`.
     private var changed: Set<Int> = []
-    /// Leaf hashes computed ahead on every core (`Store.apply`), by dot: the writer
-    /// then only pairs hashes.
-    var leafHashes: [Dot: MerkleTree.Hash] = [:]
+    /// Leaf hashes computed ahead on every core (`Store.apply`), by dot, with the text
+    /// each was computed from: the writer then only pairs hashes. Another operation at
+    /// the same dot (a fork, one that waited) is hashed when it is applied.
+    var leafHashes: [Dot: (text: String, hash: MerkleTree.Hash)] = [:]
+
+    /// The leaf hash computed ahead for `operation`, if it was this operation's.
+    func takeLeafHash(of operation: SignedOperation) -> MerkleTree.Hash? {
+        guard let ahead = leafHashes.removeValue(forKey: operation.dot), ahead.text == operation.text else { return nil }
+        return ahead.hash
+    }
 
     /// Logs the operation just written at `position`, with its canonical text, whose
     /// leaf hash may have been computed ahead.

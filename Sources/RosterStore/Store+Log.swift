@@ -55,19 +55,21 @@ extension Store {
     public func tile(_ tile: LogTile) async throws -> [UInt8]? {
         try await read { snapshot in
             let size = try snapshot.db.logSize()
-            let start = tile.index.multipliedReportingOverflow(by: Int64(LogTile.width))
-            guard !start.overflow else { return nil }
+            let (start, overflow) = tile.index.multipliedReportingOverflow(by: Int64(LogTile.width))
+            // What the log holds at the tile's level, compared without adding to a stranger's number.
+            let available = size >> ((tile.level ?? 0) * LogTile.height)
+            guard !overflow, start <= available, available - start >= Int64(tile.width) else { return nil }
             guard let level = tile.level else {
-                guard size >= start.partialValue + Int64(tile.width) else { return nil }
-                return try snapshot.logEntries(from: start.partialValue, count: tile.width).flatMap { entry -> [UInt8] in
+                return try snapshot.logEntries(from: start, count: tile.width).enumerated().flatMap { offset, entry -> [UInt8] in
                     let bytes = Array(entry.utf8)
-                    // An operation is at most 65,535 bytes (`SignedOperation.maximumSize`): its length fits.
-                    let length = UInt16(clamping: bytes.count)
-                    return [UInt8(length >> 8), UInt8(length & 0xFF)] + bytes.prefix(Int(length))
+                    // An operation is at most 65,535 bytes (`SignedOperation.maximumSize`); one
+                    // logged under the older bound of 65,536 cannot be bundled, and says so.
+                    guard bytes.count <= Int(UInt16.max) else {
+                        throw RosterError(.invalidField, "leaf \(start + Int64(offset)) of the log is longer than an entry bundle holds (65,535 bytes)")
+                    }
+                    return [UInt8(bytes.count >> 8), UInt8(bytes.count & 0xFF)] + bytes
                 }
             }
-            let available = size >> (level * LogTile.height)
-            guard available >= start.partialValue + Int64(tile.width) else { return nil }
             return try snapshot.tileHashes(level: level, index: tile.index, width: tile.width)
         }
     }

@@ -119,7 +119,7 @@ public final class Store: Sendable {
         let checked = batch
         // The log's leaf hashes, on every core: the write then only pairs hashes.
         let leaves = await CPUWork.run {
-            CPUWork.map(checked.operations, chunk: 256) { ($0.dot, MerkleTree.leafHash(Array($0.text.utf8))) }
+            CPUWork.map(checked.operations, chunk: 256) { ($0.dot, (text: $0.text, hash: MerkleTree.leafHash(Array($0.text.utf8)))) }
         }
         return try await write { transaction in
             transaction.log.leafHashes = Dictionary(leaves, uniquingKeysWith: { first, _ in first })

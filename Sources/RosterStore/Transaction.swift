@@ -189,7 +189,7 @@ struct Transaction: DatabaseReading {
             INSERT INTO operation (origin_id, seq, target, body) VALUES ((SELECT id FROM origin WHERE name = ?), ?, ?, ?)
             """)
         try insert.execute(arguments: [op.origin, Int64(op.seq), op.target?.description, operation.text])
-        try log.append(position: db.lastInsertedRowID, text: operation.text, leafHash: log.leafHashes.removeValue(forKey: op.dot), in: db)
+        try log.append(position: db.lastInsertedRowID, text: operation.text, leafHash: log.takeLeafHash(of: operation), in: db)
         let head = try db.cachedStatement(sql: "UPDATE origin SET head_seq = ?, head_hash = ? WHERE name = ?")
         try head.execute(arguments: [Int64(op.seq), Data(operation.hash), op.origin])
         switch op.payload {

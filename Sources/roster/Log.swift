@@ -64,7 +64,9 @@ struct VerifyProof: AsyncParsableCommand {
             Terminal.print("proof does not hold: \(failure)")
             throw NegativeAnswer()
         }
-        let signed = key == nil ? (proof.checkpoint == nil ? "" : ", checkpoint not checked against a key (give --key)") : ", checkpoint signed by the key"
+        let signed = key != nil ? ", checkpoint signed by the key"
+            : proof.checkpoint == nil ? "; the root is not authenticated: prove at the current size for a signed checkpoint, and give --key"
+            : "; the checkpoint is not checked against a key: give --key"
         Terminal.print("proof holds: leaf \(proof.index) of \(proof.log) at size \(proof.size)\(signed)")
     }
 }

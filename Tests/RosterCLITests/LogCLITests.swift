@@ -77,6 +77,10 @@ struct LogCLITests {
         #expect(try tile("/log/tile/entries/000.p/5").status == 200)
         #expect(try tile("/log/tile/0/0.p/5").status == 404, "one spelling per tile")
         #expect(try tile("/log/tile/9/000").status == 404)
+        // An index whose tile would end past the largest integer: refused, the server still runs.
+        #expect(try tile("/log/tile/0/x036/x028/x797/x018/x963/967").status == 404)
+        #expect(try tile("/log/tile/entries/x036/x028/x797/x018/x963/967").status == 404)
+        #expect(node.serverStatus == -1, "the server still runs")
     }
 
     @Test("Go's reference implementation (golang.org/x/mod sumdb/note and tlog) verifies the checkpoint, every tile and entry, and the node's proofs")

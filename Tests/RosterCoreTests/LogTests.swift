@@ -89,6 +89,9 @@ struct LogTests {
             }
         }
         #expect(proofs == 70 * 71)
+        // A size a hostile proof file claims is answered at once, not looped over.
+        #expect(!MerkleTree.verifyInclusion([MerkleTree.emptyRoot], index: 1, size: Int64.max, leaf: MerkleTree.emptyRoot, root: MerkleTree.emptyRoot))
+        #expect(!MerkleTree.verifyConsistency([MerkleTree.emptyRoot], first: 1 << 62, firstRoot: MerkleTree.emptyRoot, second: Int64.max, secondRoot: MerkleTree.emptyRoot))
         #expect(throws: MerkleError.outOfRange) { try MerkleTree.inclusionProof(index: 70, size: 70, read: log.read) }
         #expect(throws: MerkleError.outOfRange) { try MerkleTree.consistencyProof(first: 71, second: 70, read: log.read) }
     }
