@@ -40,7 +40,9 @@ public enum Importer {
     }
 
     /// Rows handed out in chunks as they are read, so that an import signs and
-    /// writes while it still reads. `next` returns nil at the end and throws on a bad line.
+    /// writes while it still reads. `next` returns nil at the end and throws on a bad
+    /// line; it runs on one of the bulk threads, so it must neither block (on a pipe,
+    /// say: read the file first) nor call `CPUWork.map`.
     public struct RowReader {
         public let next: () throws -> [Row]?
         /// Lines in the file: the denominator of the progress display.

@@ -6,7 +6,7 @@ import Foundation
 /// `depth` chunks wait between two stages however large the input. Each stage is a
 /// task; a stage whose work is CPU-heavy runs it through `CPUWork.run`, off the
 /// cooperative pool. A stage that fails, or a consumer that stops (`cancel`),
-/// stops every stage before it: nothing runs on after the work is abandoned.
+/// stops every stage before it: once the work in hand ends, nothing runs on.
 public struct Pipeline<Output: Sendable>: Sendable {
     let channel: Channel<Output>
     /// Every stage's task, first to last.
