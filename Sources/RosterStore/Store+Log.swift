@@ -87,6 +87,9 @@ extension Node {
     /// it as the latest: what the node states, at which size, and when.
     public func checkpoint() async throws -> SignedNote {
         let (origin, key) = (logOrigin, replica.key)
+        // The digests are hashed and kept first, from a snapshot: inside the write, the
+        // kept chunks then serve, and the writer is not held while a roster is rehashed.
+        _ = try await store.digests()
         return try await store.write { transaction in
             let snapshot = Snapshot(db: transaction.db)
             let size = try transaction.db.logSize()
