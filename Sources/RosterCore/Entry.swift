@@ -38,31 +38,47 @@ public struct Entry: Hashable, Sendable {
     /// A pure function of the set of operations: their order does not matter.
     public static func resolve(add: Operation, changes: [Operation]) -> Entry {
         guard case .add(let resource, var fields) = add.payload else { preconditionFailure("an entry starts with an add") }
-        var amends: [(operation: Operation, changes: FieldChanges)] = []
-        var revokes: [(operation: Operation, reason: String)] = []
-        for change in changes {
-            switch change.payload {
-            case .amend(_, let fieldChanges): amends.append((change, fieldChanges))
-            case .revoke(_, let reason): revokes.append((change, reason))
-            case .add, .enrol, .retire, .rotate: continue
+        let outcome = Outcome(of: changes)
+        for (name, amend) in outcome.standing { amend.apply(name, to: &fields) }
+        return Entry(id: add.dot, resource: resource, fields: fields, revocation: outcome.revocation)
+    }
+
+    /// What the amends and revokes of one entry come to, whatever their order: for
+    /// each field, the amend whose value stands, and the revocation shown. *Why:* an
+    /// auditor streaming a log keeps only what it counts of each add, not the add.
+    public struct Outcome: Sendable {
+        /// Each field an amend sets, with the amend whose value stands, in field order.
+        public var standing: [(name: String, changes: FieldChanges)] = []
+        public var revocation: Revocation?
+
+        public init(of changes: [Operation]) {
+            var amends: [(operation: Operation, changes: FieldChanges)] = []
+            var revokes: [(operation: Operation, reason: String)] = []
+            for change in changes {
+                switch change.payload {
+                case .amend(_, let fieldChanges): amends.append((change, fieldChanges))
+                case .revoke(_, let reason): revokes.append((change, reason))
+                case .add, .enrol, .retire, .rotate: continue
+                }
+            }
+            // Each field takes the value of the latest amend that sets it: among the amends
+            // that no other such amend causally follows, the greatest (time, origin) wins.
+            for name in ["category", "basis", "jurisdiction", "expires", "evidence", "note"] {
+                let setting = amends.filter { $0.changes.names.contains(name) }
+                let latest = setting.filter { candidate in
+                    !setting.contains { other in
+                        other.operation.dot != candidate.operation.dot && Entry.happenedBefore(candidate.operation, other.operation)
+                    }
+                }
+                if let winner = latest.max(by: { Entry.isOrderedBefore($0.operation, $1.operation) }) {
+                    standing.append((name, winner.changes))
+                }
+            }
+            // A revoke is final; of several, the first by (time, origin) is the one shown.
+            revocation = revokes.min { Entry.isOrderedBefore($0.operation, $1.operation) }.map {
+                Revocation(dot: $0.operation.dot, reason: $0.reason, time: $0.operation.time)
             }
         }
-        // Each field takes the value of the latest amend that sets it: among the amends
-        // that no other such amend causally follows, the greatest (time, origin) wins.
-        for name in ["category", "basis", "jurisdiction", "expires", "evidence", "note"] {
-            let setting = amends.filter { $0.changes.names.contains(name) }
-            let latest = setting.filter { candidate in
-                !setting.contains { other in other.operation.dot != candidate.operation.dot && happenedBefore(candidate.operation, other.operation) }
-            }
-            if let winner = latest.max(by: { isOrderedBefore($0.operation, $1.operation) }) {
-                winner.changes.apply(name, to: &fields)
-            }
-        }
-        // A revoke is final; of several, the first by (time, origin) is the one shown.
-        let revocation = revokes.min { isOrderedBefore($0.operation, $1.operation) }.map {
-            Revocation(dot: $0.operation.dot, reason: $0.reason, time: $0.operation.time)
-        }
-        return Entry(id: add.dot, resource: resource, fields: fields, revocation: revocation)
     }
 
     /// The entry once `change` is added to the changes it reflects, when `change`

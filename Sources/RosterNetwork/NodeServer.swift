@@ -75,4 +75,12 @@ extension NodeTLS {
         configuration.privateKey = .privateKey(privateKey)
         return configuration
     }
+
+    /// For a client with no certificate of its own (an auditor), which pins the server's key.
+    static var anonymousClientConfiguration: TLSConfiguration {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.minimumTLSVersion = SyncLimits.minimumTLSVersion
+        configuration.certificateVerification = .noHostnameVerification
+        return configuration
+    }
 }

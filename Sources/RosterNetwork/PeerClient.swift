@@ -10,7 +10,8 @@ import RosterCore
 /// and accepts the server only if its key matches the pin of the peer it meant to
 /// reach. The connection is kept open between requests and between rounds (HTTP/1.1
 /// keep-alive), so a round after the first costs neither a TCP nor a TLS handshake;
-/// one that the peer closed is opened again on the next request.
+/// one that the peer closed is opened again on the next request. An auditor reads
+/// a log's public routes with the same client, presenting no certificate.
 public final class PeerClient: Sendable {
     public struct Response: Sendable {
         public let status: Int
@@ -22,10 +23,30 @@ public final class PeerClient: Sendable {
         }
     }
 
+    /// How the connection is secured.
+    enum Transport: Sendable {
+        /// Mutual TLS: presents the node's certificate, accepts only the pinned key.
+        case mutual(NodeTLS, pin: String)
+        /// TLS without a client certificate, accepting only the pinned key: an auditor at a node.
+        case pinned(String)
+        /// TLS checked against the system's roots and the host name: a mirror with a public certificate.
+        case verified
+        /// Plain HTTP: a cache or mirror, whose answers are verified by their hashes and signatures.
+        case plain
+    }
+
     public let peer: String
-    public let endpoint: Endpoint
-    public let pin: String
-    let tls: NodeTLS
+    /// The peer's endpoint and pin, for a client that syncs with a peer.
+    public let endpoint: Endpoint?
+    public let pin: String?
+    let transport: Transport
+    let host: String
+    let port: Int
+    /// Prepended to every path: where a mirror serves the log.
+    let prefix: String
+    /// What requests are answered from, for messages.
+    let address: String
+    let maximumBody: Int
     /// The open connection waiting for the next request, if any.
     private let idle = NIOLockedValueBox<Connection?>(nil)
     /// Connections opened so far: a round that opened none reused one.
@@ -35,7 +56,20 @@ public final class PeerClient: Sendable {
         self.peer = peer
         self.endpoint = endpoint
         self.pin = pin
-        self.tls = tls
+        transport = .mutual(tls, pin: pin)
+        (host, port, prefix, address) = (endpoint.host, endpoint.port, "", endpoint.description)
+        maximumBody = SyncLimits.maximumBody
+    }
+
+    /// A client of a log's public routes at `url`, presenting no certificate; the
+    /// server's key must have the hash `pin` when given.
+    public init(log url: LogURL, pin: String?, maximumBody: Int) {
+        peer = url.description
+        endpoint = nil
+        self.pin = pin
+        transport = url.isTLS ? pin.map(Transport.pinned) ?? .verified : .plain
+        (host, port, prefix, address) = (url.host, url.port, url.prefix, url.description)
+        self.maximumBody = maximumBody
     }
 
     deinit {
@@ -79,38 +113,48 @@ public final class PeerClient: Sendable {
     }
 
     private func connect() async throws -> Connection {
-        let context = try NIOSSLContext(configuration: tls.clientConfiguration)
-        let expected = pin
         let mismatch = PinMismatch()
-        let collector = ResponseCollector()
+        let collector = ResponseCollector(maximumBody: maximumBody)
+        let security: (context: NIOSSLContext, expected: String?)?
+        switch transport {
+        case .mutual(let tls, let pin): security = (try NIOSSLContext(configuration: tls.clientConfiguration), pin)
+        case .pinned(let pin): security = (try NIOSSLContext(configuration: NodeTLS.anonymousClientConfiguration), pin)
+        case .verified: security = (try NIOSSLContext(configuration: .makeClientConfiguration()), nil)
+        case .plain: security = nil
+        }
+        let host = host
         let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(10))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let verification = try NIOSSLClientHandler(context: context, serverHostname: nil) { certificates, result in
-                        // The pin replaces the hostname check: only the expected key is accepted.
-                        guard let leaf = certificates.first, let presented = try? NodeTLS.pin(of: leaf) else {
-                            result.succeed(.failed)
-                            return
+                    if let (context, expected) = security, let expected {
+                        let verification = try NIOSSLClientHandler(context: context, serverHostname: nil) { certificates, result in
+                            // The pin replaces the hostname check: only the expected key is accepted.
+                            guard let leaf = certificates.first, let presented = try? NodeTLS.pin(of: leaf) else {
+                                result.succeed(.failed)
+                                return
+                            }
+                            if presented == expected {
+                                result.succeed(.certificateVerified)
+                            } else {
+                                mismatch.presented = presented
+                                result.succeed(.failed)
+                            }
                         }
-                        if presented == expected {
-                            result.succeed(.certificateVerified)
-                        } else {
-                            mismatch.presented = presented
-                            result.succeed(.failed)
-                        }
+                        try channel.pipeline.syncOperations.addHandler(verification)
+                    } else if let (context, _) = security {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: host))
                     }
-                    try channel.pipeline.syncOperations.addHandler(verification)
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(collector)
                 }
             }
         do {
-            let channel = try await bootstrap.connect(host: endpoint.host, port: endpoint.port).get()
+            let channel = try await bootstrap.connect(host: host, port: port).get()
             opened.withLockedValue { $0 += 1 }
             return Connection(channel: channel, collector: collector, mismatch: mismatch)
         } catch {
-            throw RosterError(.unreachable, "cannot reach \(peer) at \(endpoint): \(error); check that it runs and the endpoint in its descriptor")
+            throw RosterError(.unreachable, "cannot reach \(peer) at \(address): \(error); check that it runs and the endpoint in its descriptor")
         }
     }
 
@@ -118,8 +162,8 @@ public final class PeerClient: Sendable {
                       on connection: Connection) async throws -> Response {
         let channel = connection.channel
         let promise = channel.eventLoop.makePromise(of: Response.self)
-        var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
-        head.headers.add(name: "Host", value: "\(endpoint.host):\(endpoint.port)")
+        var head = HTTPRequestHead(version: .http1_1, method: method, uri: prefix + path)
+        head.headers.add(name: "Host", value: host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)")
         head.headers.add(name: "Content-Type", value: contentType)
         head.headers.add(name: "Content-Length", value: String(body.count))
         let request = head
@@ -131,7 +175,7 @@ public final class PeerClient: Sendable {
             channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
         }
         let timeout = channel.eventLoop.scheduleTask(in: .seconds(SyncLimits.requestTimeout)) {
-            promise.fail(RosterError(.timeout, "\(self.peer) at \(self.endpoint) did not answer within \(SyncLimits.requestTimeout) s"))
+            promise.fail(RosterError(.timeout, "\(self.peer) at \(self.address) did not answer within \(SyncLimits.requestTimeout) s"))
             channel.close(promise: nil)
         }
         do {
@@ -150,11 +194,11 @@ public final class PeerClient: Sendable {
             channel.close(promise: nil)
             if let presented = connection.mismatch.presented {
                 throw RosterError(.pinMismatch,
-                    "\(peer) at \(endpoint) presented TLS key sha256 \(presented), but its descriptor pins \(pin): not syncing")
+                    "\(peer) at \(address) presented TLS key sha256 \(presented), but its descriptor pins \(pin ?? "another"): not trusting its answers")
             }
             if error is CancellationError { throw error }
             if let error = error as? RosterError { throw error }
-            throw RosterError(.unreachable, "request to \(peer) at \(endpoint) failed: \(error)")
+            throw RosterError(.unreachable, "request to \(peer) at \(address) failed: \(error)")
         }
     }
 
@@ -193,8 +237,13 @@ final class ResponseCollector: ChannelInboundHandler, RemovableChannelHandler, @
     private var promise: EventLoopPromise<PeerClient.Response>?
     private var head: HTTPResponseHead?
     private var body: [UInt8] = []
+    private let maximumBody: Int
     /// Whether the request now waiting has had no byte of an answer yet.
     private let silent = NIOLockedValueBox(true)
+
+    init(maximumBody: Int) {
+        self.maximumBody = maximumBody
+    }
 
     var answeredNothing: Bool { silent.withLockedValue { $0 } }
 
@@ -215,8 +264,8 @@ final class ResponseCollector: ChannelInboundHandler, RemovableChannelHandler, @
             self.head = head
         case .body(let buffer):
             body += buffer.readableBytesView
-            if body.count > SyncLimits.maximumBody + (1 << 20) {
-                fail(RosterError(.badAnswer, "the peer's answer is larger than \(SyncLimits.maximumBody) bytes"))
+            if body.count > maximumBody + (1 << 20) {
+                fail(RosterError(.badAnswer, "the peer's answer is larger than \(maximumBody) bytes"))
                 context.close(promise: nil)
             }
         case .end:

@@ -60,15 +60,7 @@ extension Store {
             let available = size >> ((tile.level ?? 0) * LogTile.height)
             guard !overflow, start <= available, available - start >= Int64(tile.width) else { return nil }
             guard let level = tile.level else {
-                return try snapshot.logEntries(from: start, count: tile.width).enumerated().flatMap { offset, entry -> [UInt8] in
-                    let bytes = Array(entry.utf8)
-                    // An operation is at most 65,535 bytes (`SignedOperation.maximumSize`); one
-                    // logged under the older bound of 65,536 cannot be bundled, and says so.
-                    guard bytes.count <= Int(UInt16.max) else {
-                        throw RosterError(.invalidField, "leaf \(start + Int64(offset)) of the log is longer than an entry bundle holds (65,535 bytes)")
-                    }
-                    return [UInt8(bytes.count >> 8), UInt8(bytes.count & 0xFF)] + bytes
-                }
+                return try EntryBundle.encode(snapshot.logEntries(from: start, count: tile.width).map { Array($0.utf8) }, firstLeaf: start)
             }
             return try snapshot.tileHashes(level: level, index: tile.index, width: tile.width)
         }

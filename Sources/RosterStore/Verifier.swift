@@ -35,7 +35,7 @@ public struct VerifiedBatch: Sendable {
 /// left to the plan (`CausalDelivery`), which verifies them against the agency's
 /// keys in causal order; the enrolled replica's operations are checked here with
 /// the key the enrol names, and the plan confirms that key is the enrolled one.
-enum Verifier {
+public enum Verifier {
     /// Pairs each operation with its verification result, in the order given.
     static func verify(_ batch: [SignedOperation], trust: Trust) -> [Result<CausalDelivery.Incoming, RosterError>] {
         let known = trust.replicas.mapValues(\.key)
@@ -66,6 +66,30 @@ enum Verifier {
             return .failure(error)
         } catch {
             return .failure(RosterError(.badSignature, "\(error)"))
+        }
+    }
+}
+
+extension Verifier {
+    /// A log's leaves, each parsed, checked to be an operation's canonical bytes and
+    /// verified with its replica's key in `keys` (a key event, or a replica not in
+    /// `keys`, is left to the caller), with its leaf hash: on every core, in order.
+    /// Blocks: call it off the cooperative pool (`CPUWork.run`).
+    public static func checkLeaves(_ leaves: [[UInt8]], keys: [String: PublicKey])
+        -> [(operation: Result<CausalDelivery.Incoming, RosterError>, leafHash: MerkleTree.Hash)] {
+        CPUWork.map(leaves, chunk: 128) { leaf in
+            let leafHash = MerkleTree.leafHash(leaf)
+            do {
+                let operation = try SignedOperation(parsing: leaf)
+                guard operation.bytes == leaf else {
+                    return (.failure(RosterError(.malformedOperation, "\(operation.dot) is not logged in its canonical bytes")), leafHash)
+                }
+                return (check(operation, keys: keys), leafHash)
+            } catch let error as RosterError {
+                return (.failure(error), leafHash)
+            } catch {
+                return (.failure(RosterError(.malformedOperation, "\(error)")), leafHash)
+            }
         }
     }
 }

@@ -1,15 +1,39 @@
 import ArgumentParser
+import Foundation
 import RosterCore
+import RosterNetwork
 import RosterStore
 
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Re-verify every signature and chain and compare the derived tables with a replay. Exit 1 on findings.")
+        abstract: "Re-verify every signature and chain and compare the derived tables with a replay. Exit 1 on findings.",
+        discussion: """
+            With --remote, audit another node from the outside, with no node of your own: its signed checkpoint, then \
+            every operation of its log, replayed from the agency root you pinned, the root recomputed and compared with \
+            the checkpoint and with the one --state kept from your last audit.
+            """)
 
     @OptionGroup var node: NodeOptions
     @Flag(help: "First rebuild the derived tables from the signed operations.") var rebuild = false
+    @Option(help: "Audit the node (or a cache of its log) at this URL: https://host:port, or http(s)://host[:port]/path for a mirror.")
+    var remote: String?
+    @Option(help: "With --remote: the node's peer descriptor (roster peers descriptor), naming its agency's root key.")
+    var peer: String?
+    @Option(help: "With --remote: the file that keeps the pinned roots and the last checkpoint of each log; created if missing.")
+    var state: String?
+    @Option(help: "With --remote: the SHA-256 of the agency's root key, confirmed out of band; needed until the state file pins it.")
+    var trust: String?
+    @Option(name: .customLong("max-age"), help: "With --remote: fail when the newest checkpoint is older than this (600, 600s, 10m, 2h, 1d).")
+    var maxAge: String?
 
     func run() async throws {
+        if let remote {
+            try await RemoteAuditCommand(url: remote, peer: peer, state: state, trust: trust, maxAge: maxAge, json: node.json).run()
+            return
+        }
+        guard peer == nil, state == nil, trust == nil, maxAge == nil else {
+            throw ValidationError("--peer, --state, --trust and --max-age go with --remote URL")
+        }
         let opened = try await node.openNode()
         if rebuild {
             try await opened.store.rebuild(progress: { Terminal.progress("replaying")($0, $0) })

@@ -40,13 +40,17 @@ struct LogTests {
             "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c", "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
         ]
         var log = MemoryLog()
+        var frontier = MerkleFrontier()
         var checked = 0
         for (entry, root) in zip(entries, roots) {
             try log.append(entry)
+            frontier.append(leafHash: MerkleTree.leafHash(entry))
             #expect(Hex.encode(try MerkleTree.root(size: log.size, read: log.read)) == root, "size \(log.size)")
+            #expect(Hex.encode(frontier.root) == root, "an auditor's running root at size \(frontier.size)")
             checked += 1
         }
         #expect(checked == 8)
+        #expect(MerkleFrontier().root == MerkleTree.emptyRoot)
         #expect(Hex.encode(try MerkleTree.root(size: 0, read: log.read)) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     }
 
@@ -55,12 +59,15 @@ struct LogTests {
         var entries: [[UInt8]] = []
         var log = MemoryLog()
         var roots: [[UInt8]] = [MerkleTree.emptyRoot]
+        var frontier = MerkleFrontier()
         for number in 0..<70 {
             let entry = Array("operation \(number)".utf8)
             entries.append(entry)
             try log.append(entry)
+            frontier.append(leafHash: MerkleTree.leafHash(entry))
             let root = try MerkleTree.root(size: log.size, read: log.read)
             #expect(root == MerkleDefinition.root(entries[...]), "size \(log.size)")
+            #expect(frontier.root == root, "the running root at size \(frontier.size)")
             roots.append(root)
         }
         var proofs = 0

@@ -1,0 +1,137 @@
+import Foundation
+import GRDB
+import RosterCore
+import Testing
+
+@Suite("roster audit --remote: an auditor with one descriptor and one root fingerprint, and no node, audits a running node")
+struct RemoteAuditTests {
+    /// An auditor's command: no node, no data folder.
+    static func audit(_ url: String, descriptor: URL, state: URL, _ extra: [String] = []) throws -> RosterProcess.Result {
+        try RosterProcess.execute(RosterProcess.binary, ["audit", "--remote", url, "--peer", descriptor.path, "--state", state.path] + extra)
+    }
+
+    /// The fingerprint of the root key a descriptor names, as the agency tells it out of band.
+    static func root(of descriptor: URL) throws -> String {
+        let arguments = RosterProcess.trustArguments(descriptor.path)
+        return try #require(arguments.last)
+    }
+
+    @Test("The first audit pins the root given with --trust and keeps the checkpoint; a node that serves a shorter or another history at the same address is caught")
+    func rewrittenHistory() throws {
+        let folder = try TemporaryFolder()
+        let node = try FederatedNode(folder: folder, agency: "kz-mvd")
+        let kz = node.roster
+        for number in 1...3 {
+            #expect(try kz.run(["add", "domain", "shop-\(number).example", "--category", "drugs"] + CLITests.basis).status == 0)
+        }
+        #expect(try kz.run(["add", "domain", "shop-4.example", "--category", "nps", "--statute", "Art. 296"] + CLITests.basis).status == 0)
+        #expect(try kz.run(["revoke", "kz-mvd/main:3", "--reason", "decision overturned on appeal"]).status == 0)
+        let descriptor = folder.path("kz-mvd.json")
+        try node.descriptor(to: descriptor)
+        let root = try Self.root(of: descriptor)
+        let state = folder.path("auditor-state.json")
+
+        let unconfirmed = try Self.audit(node.endpoint, descriptor: descriptor, state: state)
+        #expect(unconfirmed.status == 2 && unconfirmed.stderr.contains("--trust \(root)"), "\(unconfirmed.stderr)")
+        let wrong = try Self.audit(node.endpoint, descriptor: descriptor, state: state, ["--trust", String(repeating: "0", count: 64)])
+        #expect(wrong.status == 2 && wrong.stderr.contains("not the agency you confirmed"), "\(wrong.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: state.path), "nothing is kept from an audit that did not run")
+
+        let first = try Self.audit(node.endpoint, descriptor: descriptor, state: state, ["--trust", root])
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        for line in ["log roster/kz-mvd/main: 7 leaves", "audited 7 operations (0 void), 4 entries, 1 revoked",
+                     "agency kz-mvd: 7 operations, 4 entries, 1 revoked", "category \"drugs\": 2", "category \"nps\": 1",
+                     "authority \"MVD KZ\": 3", "complete legal basis (no statute, or decided after listing): 2",
+                     "revoked for \"decision overturned on appeal\": 1", "no findings"] {
+            #expect(first.stdout.contains(line), "\(line) in \(first.stdout)")
+        }
+        #expect(try RosterProcess.validate(state, schema: "audit-state.schema.json").status == 0)
+        // Later audits need no --trust: the state file pins the agency.
+        let json = try Self.audit(node.endpoint, descriptor: descriptor, state: state, ["--json", "--max-age", "1h"])
+        #expect(json.status == 0, "\(json.stdout)\(json.stderr)")
+        let report = folder.path("report.json")
+        try json.stdout.write(to: report, atomically: true, encoding: .utf8)
+        #expect(try RosterProcess.validate(report, schema: "remote-audit.schema.json").status == 0)
+
+        // A copy of the node's folder, taken now, and the node grown on past it.
+        node.stop()
+        let original = folder.path("kz-mvd"), copy = folder.path("kz-mvd-copy"), away = folder.path("kz-mvd-original")
+        try FileManager.default.copyItem(at: original, to: copy)
+        #expect(try kz.run(["add", "domain", "shop-5.example", "--category", "drugs"] + CLITests.basis).status == 0)
+        #expect(try kz.run(["checkpoint"]).status == 0)
+        try node.start()
+        #expect(try Self.audit(node.endpoint, descriptor: descriptor, state: state).status == 0)
+        let grown = try String(contentsOf: state, encoding: .utf8)
+        #expect(grown.contains("\\n8\\n"), "the state moved on to size 8")
+
+        // The copy served at the same address, with the same keys: its log is shorter than the one seen.
+        node.stop()
+        try FileManager.default.moveItem(at: original, to: away)
+        try FileManager.default.moveItem(at: copy, to: original)
+        #expect(try kz.run(["checkpoint"]).status == 0)
+        try node.start()
+        let shorter = try Self.audit(node.endpoint, descriptor: descriptor, state: state)
+        #expect(shorter.status == 1 && shorter.stdout.contains("fewer than the 8 of the checkpoint in the state file: the node rewrote its history"),
+                "\(shorter.stdout)")
+        #expect(try String(contentsOf: state, encoding: .utf8) == grown, "a failed audit keeps the state as it was")
+
+        // The copy grown apart: as long as the log seen, but another history.
+        node.stop()
+        #expect(try kz.run(["add", "domain", "other-shop.example", "--category", "drugs"] + CLITests.basis).status == 0)
+        #expect(try kz.run(["add", "domain", "third-shop.example", "--category", "drugs"] + CLITests.basis).status == 0)
+        #expect(try kz.run(["checkpoint"]).status == 0)
+        try node.start()
+        let rewritten = try Self.audit(node.endpoint, descriptor: descriptor, state: state)
+        #expect(rewritten.status == 1 && rewritten.stdout.contains("first 8 leaves give root")
+                && rewritten.stdout.contains("the node rewrote its history since"), "\(rewritten.stdout)")
+        // Without the state file, the copy's log is consistent in itself: the state is what caught it.
+        let fresh = try Self.audit(node.endpoint, descriptor: descriptor, state: folder.path("fresh-state.json"), ["--trust", root])
+        #expect(fresh.status == 0, "\(fresh.stdout)")
+
+        // The original again: still the history the auditor kept.
+        node.stop()
+        try FileManager.default.removeItem(at: original)
+        try FileManager.default.moveItem(at: away, to: original)
+        try node.start()
+        #expect(try Self.audit(node.endpoint, descriptor: descriptor, state: state).status == 0)
+    }
+
+    @Test("A checkpoint older than --max-age fails the audit: a frozen or withheld log shows")
+    func freshness() throws {
+        let folder = try TemporaryFolder()
+        let node = try FederatedNode(folder: folder, agency: "kz-mvd")
+        #expect(try node.roster.run(["add", "domain", "shop.example", "--category", "drugs"] + CLITests.basis).status == 0)
+        let descriptor = folder.path("kz-mvd.json")
+        try node.descriptor(to: descriptor)
+        let state = folder.path("state.json")
+        let root = try Self.root(of: descriptor)
+        #expect(try Self.audit(node.endpoint, descriptor: descriptor, state: state, ["--trust", root, "--max-age", "10m"]).status == 0)
+        sleep(3)
+        let stale = try Self.audit(node.endpoint, descriptor: descriptor, state: state, ["--max-age", "2s"])
+        #expect(stale.status == 1 && stale.stdout.contains("more than --max-age 2 s: the log is frozen, withheld or stalled"), "\(stale.stdout)")
+        #expect(try Self.audit(node.endpoint, descriptor: descriptor, state: state, ["--max-age", "soon"]).status == 64)
+    }
+
+    @Test("An operation altered in the node's database is served as the log holds it: the remote audit finds the leaf that does not verify")
+    func alteredOperation() throws {
+        let folder = try TemporaryFolder()
+        let node = try FederatedNode(folder: folder, agency: "kz-mvd")
+        for number in 1...3 {
+            #expect(try node.roster.run(["add", "domain", "shop-\(number).example", "--category", "drugs"] + CLITests.basis).status == 0)
+        }
+        let descriptor = folder.path("kz-mvd.json")
+        try node.descriptor(to: descriptor)
+        let state = folder.path("state.json")
+        #expect(try Self.audit(node.endpoint, descriptor: descriptor, state: state, ["--trust", Self.root(of: descriptor)]).status == 0)
+        node.stop()
+        // Someone with the database edits an entry's domain, and re-signs nothing.
+        let database = try DatabaseQueue(path: node.roster.data.appendingPathComponent("roster.sqlite").path)
+        try database.write { db in
+            try db.execute(sql: "UPDATE operation SET body = replace(body, 'shop-2.example', 'shop-x.example')")
+        }
+        #expect(try node.roster.run(["checkpoint"]).status == 0)
+        try node.start()
+        let audited = try Self.audit(node.endpoint, descriptor: descriptor, state: state)
+        #expect(audited.status == 1 && audited.stdout.contains("leaf 3: "), "\(audited.stdout)")
+    }
+}
