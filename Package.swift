@@ -80,7 +80,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "roster-bench",
-            dependencies: ["RosterCore", "RosterStore"]
+            dependencies: ["RosterCore", "RosterStore", "RosterNetwork"]
         ),
         // Generators shared by the test targets: seeded replicas that write concurrently.
         .target(
