@@ -134,4 +134,114 @@ struct RemoteAuditTests {
         let audited = try Self.audit(node.endpoint, descriptor: descriptor, state: state)
         #expect(audited.status == 1 && audited.stdout.contains("leaf 3: "), "\(audited.stdout)")
     }
+
+    @Test("Through a caching proxy (Debian's nginx) the auditor audits the node as well; full tiles are then served from the cache, the node stopped")
+    func throughCachingProxy() throws {
+        let folder = try TemporaryFolder()
+        let node = try FederatedNode(folder: folder, agency: "kz-mvd")
+        // Two full tiles of entries and a partial one.
+        let csv = folder.path("shops.csv")
+        try ("value\n" + (0..<600).map { "shop-\($0).example\n" }.joined()).write(to: csv, atomically: true, encoding: .utf8)
+        #expect(try node.roster.run(["import", csv.path, "--format", "csv", "--category", "drugs"] + CLITests.basis).status == 0)
+        let descriptor = folder.path("kz-mvd.json")
+        try node.descriptor(to: descriptor)
+        let proxy = try CachingProxy(folder: folder.path("nginx"), upstream: node.endpoint)
+        defer { proxy.stop() }
+
+        let state = folder.path("state.json")
+        let first = try Self.audit(proxy.url, descriptor: descriptor, state: state, ["--trust", Self.root(of: descriptor)])
+        #expect(first.status == 0 && first.stdout.contains("log roster/kz-mvd/main: 602 leaves"), "\(first.stdout)\(first.stderr)")
+        #expect(try Self.audit(proxy.url, descriptor: descriptor, state: state).status == 0)
+        // A thin client that reads the hash tiles through the proxy puts them in its cache too.
+        #expect(try proxy.get("/log/tile/0/000").cache == "MISS")
+        #expect(try proxy.get("/log/tile/0/001").status == 200)
+        node.stop()
+        for tile in ["/log/tile/entries/000", "/log/tile/entries/001", "/log/tile/0/000", "/log/tile/0/001"] {
+            let served = try proxy.get(tile)
+            #expect(served.status == 200 && served.cache == "HIT", "\(tile): \(served)")
+        }
+        // The checkpoint is never cached: with the node gone, nothing fresh is vouched for.
+        #expect(try proxy.get("/log/checkpoint").status == 502)
+        #expect(try Self.audit(proxy.url, descriptor: descriptor, state: state).status != 0)
+    }
+}
+
+/// Debian's nginx as a caching reverse proxy in front of a node, on a port of its
+/// own, with everything it writes in `folder`. Run with its master process, which
+/// sets its own signal mask (one started without it keeps the test runner's, where
+/// SIGTERM is blocked, and never stops). It does not check the node's
+/// certificate: the auditor verifies what passes through by hashes and signatures.
+final class CachingProxy {
+    let process = Process()
+    let port: Int
+
+    init(folder: URL, upstream: String) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let found = try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", """
+            import socket
+            s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])
+            """])
+        port = Int(found.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        let path = folder.path
+        let configuration = """
+            daemon off;
+            \(getuid() == 0 ? "user root root;" : "")
+            pid \(path)/nginx.pid;
+            error_log \(path)/error.log;
+            events {}
+            http {
+                access_log \(path)/access.log;
+                client_body_temp_path \(path)/body;
+                proxy_temp_path \(path)/proxy;
+                fastcgi_temp_path \(path)/fastcgi;
+                uwsgi_temp_path \(path)/uwsgi;
+                scgi_temp_path \(path)/scgi;
+                proxy_cache_path \(path)/cache keys_zone=log:1m;
+                server {
+                    listen 127.0.0.1:\(port);
+                    location / {
+                        proxy_pass \(upstream);
+                        proxy_http_version 1.1;
+                        proxy_set_header Connection "";
+                        proxy_cache log;
+                        add_header X-Cache-Status $upstream_cache_status always;
+                    }
+                }
+            }
+            """
+        let file = folder.appendingPathComponent("nginx.conf")
+        try configuration.write(to: file, atomically: true, encoding: .utf8)
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/nginx")
+        process.arguments = ["-p", path, "-c", file.path]
+        process.standardError = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: "nginx is installed by .ci/run (nginx-light): \(error)"])
+        }
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, process.isRunning, try get("/log/checkpoint").status != 200 { usleep(100_000) }
+    }
+
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    /// Status and X-Cache-Status of a GET through the proxy.
+    func get(_ path: String) throws -> (status: Int, cache: String) {
+        let result = try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"),
+                                               ["curl", "-s", "-o", "/dev/null", "-D", "-", "-w", "%{http_code}", url + path])
+        let cache = result.stdout.firstMatch(of: /(?i)x-cache-status: (\w+)/).map { String($0.1) } ?? "-"
+        return (Int(result.stdout.suffix(3)) ?? 0, cache)
+    }
+
+    /// Stops the master process, which stops its worker; killed if it will not go.
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < deadline { usleep(50_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    deinit { stop() }
 }
