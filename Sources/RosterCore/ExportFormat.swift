@@ -10,13 +10,15 @@ public enum ExportFormat: String, CaseIterable, Sendable {
     case hosts
     /// A DNS Response Policy Zone for BIND and Unbound.
     case rpz
+    /// The node's log for an air-gapped auditor: a signed checkpoint and every leaf (`LogBundle`).
+    case bundle
 
     /// Whether an entry reaches this format: consumers get live, unexpired entries
     /// of the kinds they can enforce.
     public func includes(_ entry: Entry, today: CalendarDate) -> Bool {
         guard entry.isLive else { return false }
         switch self {
-        case .ops: return false
+        case .ops, .bundle: return false
         case .json, .csv: return true
         case .hosts: return entry.resource.kind == .domain && !entry.isExpired(on: today)
         case .rpz: return [.domain, .ip, .cidr].contains(entry.resource.kind) && !entry.isExpired(on: today)

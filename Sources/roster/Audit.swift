@@ -10,29 +10,38 @@ struct Audit: AsyncParsableCommand {
         discussion: """
             With --remote, audit another node from the outside, with no node of your own: its signed checkpoint, then \
             every operation of its log, replayed from the agency root you pinned, the root recomputed and compared with \
-            the checkpoint and with the one --state kept from your last audit.
+            the checkpoint and with the one --state kept from your last audit. --bundle does the same offline, from \
+            the file roster export --format bundle writes.
             """)
 
     @OptionGroup var node: NodeOptions
     @Flag(help: "First rebuild the derived tables from the signed operations.") var rebuild = false
     @Option(help: "Audit the node (or a cache of its log) at this URL: https://host:port, or http(s)://host[:port]/path for a mirror.")
     var remote: String?
-    @Option(help: "With --remote: the node's peer descriptor (roster peers descriptor), naming its agency's root key.")
+    @Option(help: "Audit a log bundle (roster export --format bundle) offline, as --remote does a node.")
+    var bundle: String?
+    @Option(help: "With --remote or --bundle: the node's peer descriptor (roster peers descriptor), naming its agency's root key.")
     var peer: String?
-    @Option(help: "With --remote: the file that keeps the pinned roots and the last checkpoint of each log; created if missing.")
+    @Option(help: "With --remote or --bundle: the file that keeps the pinned roots and the last checkpoint of each log; created if missing.")
     var state: String?
-    @Option(help: "With --remote: the SHA-256 of the agency's root key, confirmed out of band; needed until the state file pins it.")
+    @Option(help: "With --remote or --bundle: the SHA-256 of the agency's root key, confirmed out of band; needed until the state file pins it.")
     var trust: String?
-    @Option(name: .customLong("max-age"), help: "With --remote: fail when the newest checkpoint is older than this (600, 600s, 10m, 2h, 1d).")
+    @Option(name: .customLong("max-age"), help: "With --remote or --bundle: fail when the newest checkpoint is older than this (600, 600s, 10m, 2h, 1d).")
     var maxAge: String?
 
     func run() async throws {
-        if let remote {
-            try await RemoteAuditCommand(url: remote, peer: peer, state: state, trust: trust, maxAge: maxAge, json: node.json).run()
+        let source: LogAuditCommand.Source? = switch (remote, bundle) {
+        case (let url?, nil): .remote(url)
+        case (nil, let path?): .bundle(path)
+        case (nil, nil): nil
+        case (_?, _?): throw ValidationError("audit either --remote URL or --bundle FILE, not both")
+        }
+        if let source {
+            try await LogAuditCommand(source: source, peer: peer, state: state, trust: trust, maxAge: maxAge, json: node.json).run()
             return
         }
         guard peer == nil, state == nil, trust == nil, maxAge == nil else {
-            throw ValidationError("--peer, --state, --trust and --max-age go with --remote URL")
+            throw ValidationError("--peer, --state, --trust and --max-age go with --remote URL or --bundle FILE")
         }
         let opened = try await node.openNode()
         if rebuild {

@@ -5,10 +5,10 @@ import RosterStore
 
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write the roster for peers (ops) or consumers (json, csv, hosts, rpz).")
+        abstract: "Write the roster for peers (ops), consumers (json, csv, hosts, rpz) or an offline auditor (bundle).")
 
     @OptionGroup var node: NodeOptions
-    @Option(help: "ops, json, csv, hosts or rpz.") var format: String
+    @Option(help: "ops, json, csv, hosts, rpz or bundle.") var format: String
     @Option(name: .shortAndLong, help: "Write to this file (atomically) instead of stdout.") var output: String?
     @Option(help: "The RPZ zone's origin, for the header comment.") var zone = "rpz.roster"
     @OptionGroup var policyOptions: PolicyOptions
@@ -28,10 +28,27 @@ struct Export: AsyncParsableCommand {
             try out.finish()
             return
         }
+        if format == .bundle {
+            // A checkpoint signed now, then the leaves it covers: later ones are not in the bundle.
+            let note = try await opened.checkpoint()
+            let size = try Checkpoint(text: note.text).size
+            try out.write(LogBundle.header(note))
+            let progress = Terminal.progress("writing")
+            var leaf: Int64 = 0
+            while leaf < size {
+                let entries = try await opened.store.logEntries(from: leaf, count: Int(min(4096, size - leaf)))
+                guard !entries.isEmpty else { throw RosterError(.badInput, "the log ends at leaf \(leaf), before its checkpoint's size: run roster audit") }
+                for entry in entries { try out.write(entry + "\n") }
+                leaf += Int64(entries.count)
+                progress(Int(leaf), Int(size))
+            }
+            try out.finish()
+            return
+        }
         let agency = opened.identity.agency
         try await opened.store.export(header: { clock, digest in
             switch format {
-            case .ops: break
+            case .ops, .bundle: break
             case .json:
                 let header: JSON = [
                     "format": "roster-entries", "v": 1, "node": .string(origin), "generated": .string(now.text),
@@ -55,7 +72,7 @@ struct Export: AsyncParsableCommand {
             case .csv: try out.write(CSVExport.row(entry))
             case .hosts: try out.write(HostsExport.line(entry))
             case .rpz: try out.write(RPZExport.records(entry))
-            case .ops: break
+            case .ops, .bundle: break
             }
         })
         if format == .json { try out.write("]}\n") }

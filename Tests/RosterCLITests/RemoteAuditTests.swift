@@ -135,6 +135,44 @@ struct RemoteAuditTests {
         #expect(audited.status == 1 && audited.stdout.contains("leaf 3: "), "\(audited.stdout)")
     }
 
+    @Test("A bundle audits offline as the node does over HTTPS; an altered, shortened or foreign bundle is refused with the reason")
+    func bundle() throws {
+        let folder = try TemporaryFolder()
+        let node = try FederatedNode(folder: folder, agency: "kz-mvd")
+        for number in 1...3 {
+            #expect(try node.roster.run(["add", "domain", "shop-\(number).example", "--category", "drugs"] + CLITests.basis).status == 0)
+        }
+        #expect(try node.roster.run(["revoke", "kz-mvd/main:2", "--reason", "sold out"]).status == 0)
+        let descriptor = folder.path("kz-mvd.json")
+        try node.descriptor(to: descriptor, reachable: false)
+        let root = try Self.root(of: descriptor)
+        let file = folder.path("kz.bundle")
+        #expect(try node.roster.run(["export", "--format", "bundle", "-o", file.path]).status == 0)
+        #expect(try RosterProcess.validate(file, schema: "log-bundle.schema.json", lines: true).stdout.contains("7 valid"))
+        func audit(_ file: URL, _ extra: [String] = []) throws -> RosterProcess.Result {
+            try RosterProcess.execute(RosterProcess.binary, ["audit", "--bundle", file.path, "--peer", descriptor.path] + extra)
+        }
+        let state = folder.path("state.json")
+        let audited = try audit(file, ["--trust", root, "--state", state.path])
+        #expect(audited.status == 0 && audited.stdout.contains("audited 6 operations (0 void), 3 entries, 1 revoked")
+                && audited.stdout.contains("revoked for \"sold out\": 1"), "\(audited.stdout)\(audited.stderr)")
+        #expect(try audit(file, ["--state", state.path]).status == 0, "the state pins the agency now")
+        #expect(try audit(file).status == 2, "no state, no --trust: the root is not confirmed")
+
+        let text = try String(contentsOf: file, encoding: .utf8)
+        let altered = folder.path("altered.bundle")
+        try text.replacingOccurrences(of: "shop-3.example", with: "shop-x.example").write(to: altered, atomically: true, encoding: .utf8)
+        let refused = try audit(altered, ["--trust", root])
+        #expect(refused.status == 1 && refused.stdout.contains("leaf 4: operation kz-mvd/main:3 has a signature that does not verify")
+                && refused.stdout.contains("these leaves are not the history the node signed"), "\(refused.stdout)")
+        let short = folder.path("short.bundle")
+        try text.split(separator: "\n").dropLast().map { $0 + "\n" }.joined().write(to: short, atomically: true, encoding: .utf8)
+        let shortened = try audit(short, ["--trust", root])
+        #expect(shortened.status == 1 && shortened.stdout.contains("ends at leaf 5, before the size its checkpoint states"), "\(shortened.stdout)")
+        let foreign = try audit(descriptor, ["--trust", root])
+        #expect(foreign.status == 2 && foreign.stderr.contains("is not a log bundle"), "\(foreign.stderr)")
+    }
+
     @Test("Through a caching proxy (Debian's nginx) the auditor audits the node as well; full tiles are then served from the cache, the node stopped")
     func throughCachingProxy() throws {
         let folder = try TemporaryFolder()

@@ -4,10 +4,16 @@ import RosterCore
 import RosterNetwork
 import RosterStore
 
-/// `roster audit --remote`: reads the descriptor and the state file, runs the audit,
-/// prints what it found and keeps the state, moved on only when nothing was found.
-struct RemoteAuditCommand {
-    let url: String
+/// `roster audit --remote URL` or `--bundle FILE`: reads the descriptor and the
+/// state file, audits the log, prints what it found and keeps the state, moved on
+/// only when nothing was found.
+struct LogAuditCommand {
+    enum Source {
+        case remote(String)
+        case bundle(String)
+    }
+
+    let source: Source
     let peer: String?
     let state: String?
     let trust: String?
@@ -18,10 +24,10 @@ struct RemoteAuditCommand {
     static let stateLimit = 16 << 20
 
     func run() async throws {
-        guard let address = LogURL(url) else {
-            throw ValidationError("--remote \(url) is not http(s)://host[:port][/path]")
+        guard let peer else { throw ValidationError("--remote and --bundle need --peer DESCRIPTOR") }
+        if case .remote = source, state == nil {
+            throw ValidationError("--remote needs --state FILE: it keeps the checkpoint that the next audit extends")
         }
-        guard let peer, let state else { throw ValidationError("--remote needs --peer DESCRIPTOR and --state FILE") }
         if let trust, !Hex.isSHA256(trust) { throw ValidationError("--trust takes the root key's SHA-256 in lower-case hex") }
         let age = try maxAge.map(Self.seconds)
         let descriptor: PeerDescriptor
@@ -30,12 +36,23 @@ struct RemoteAuditCommand {
         } catch let error as RosterError {
             throw RosterError(error.code, "\(peer): \(error.reason)")
         }
-        let kept = FileManager.default.fileExists(atPath: state)
-            ? try AuditState(parsing: InputFile.read(state, limit: Self.stateLimit)) : AuditState()
-        let request = RemoteAudit.Request(url: address, descriptor: descriptor, trust: trust, state: kept, maxAge: age, now: WallClock.system.now())
+        // A bundle may be audited without a state file: nothing is kept, and --trust is needed.
+        let kept = try state.map { path in
+            FileManager.default.fileExists(atPath: path) ? try AuditState(parsing: InputFile.read(path, limit: Self.stateLimit)) : AuditState()
+        } ?? AuditState()
+        let request = LogAudit.Request(descriptor: descriptor, trust: trust, state: kept, maxAge: age, now: WallClock.system.now())
         let progress = Terminal.progress("verifying")
-        let outcome = try await RemoteAudit.run(request) { done, total in progress(Int(done), Int(total)) }
-        if outcome.state != kept {
+        let outcome: LogAudit.Outcome
+        switch source {
+        case .remote(let url):
+            guard let address = LogURL(url) else { throw ValidationError("--remote \(url) is not http(s)://host[:port][/path]") }
+            let tiles = TileSource(url: address, descriptor: descriptor)
+            defer { tiles.close() }
+            outcome = try await LogAudit.run(request, source: tiles) { done, total in progress(Int(done), Int(total)) }
+        case .bundle(let path):
+            outcome = try await LogAudit.run(request, source: LogBundle.Reader(path: path)) { done, total in progress(Int(done), Int(total)) }
+        }
+        if let state, outcome.state != kept {
             try AtomicFile.write(String(decoding: outcome.state.serialized, as: UTF8.self), to: URL(fileURLWithPath: state), mode: 0o644)
         }
         print(outcome, stateFile: state)
@@ -52,7 +69,7 @@ struct RemoteAuditCommand {
         return number * (unit ?? 1)
     }
 
-    private func print(_ outcome: RemoteAudit.Outcome, stateFile: String) {
+    private func print(_ outcome: LogAudit.Outcome, stateFile: String?) {
         let report = outcome.report
         let checkpoint = outcome.checkpoint
         let kept = outcome.state.checkpoints[checkpoint.origin].flatMap { try? Checkpoint(text: $0.text) }
@@ -99,11 +116,13 @@ struct RemoteAuditCommand {
         list("revoked for", report.revocationReasons)
         report.equivocations.forEach { Terminal.print("equivocation: " + $0) }
         if report.findings.isEmpty {
-            Terminal.print("no findings; \(stateFile) now holds this checkpoint")
+            Terminal.print("no findings" + (stateFile.map { "; \($0) now holds this checkpoint" } ?? ""))
         } else {
             Terminal.print("\(report.findings.count) findings:")
             report.findings.forEach { Terminal.print("  " + $0) }
-            Terminal.print("\(stateFile) still holds " + (kept.map { "the checkpoint of size \($0.size)" } ?? "no checkpoint of this log"))
+            if let stateFile {
+                Terminal.print("\(stateFile) still holds " + (kept.map { "the checkpoint of size \($0.size)" } ?? "no checkpoint of this log"))
+            }
         }
     }
 }

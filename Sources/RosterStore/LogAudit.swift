@@ -1,17 +1,25 @@
 import Synchronization
 import RosterCore
-import RosterStore
+
+/// Where an auditor reads a node's log: the node's tiles over HTTPS (or a cache's),
+/// or a bundle file handed over for an air-gapped audit.
+public protocol LogSource: Sendable {
+    /// Names the source in messages.
+    var name: String { get }
+    /// The node's signed checkpoint, as served.
+    func checkpoint() async throws -> SignedNote
+    /// Leaves `start` up to `start + count`, asked for in order, 256 at a time.
+    func leaves(from start: Int64, count: Int) async throws -> [[UInt8]]
+}
 
 /// An auditor's audit of a node it does not trust, from the outside: the node's
-/// signed checkpoint, then every leaf of its log through the public entry tiles,
-/// replayed from the agency root the auditor pinned (`LogReplay`), the root
-/// recomputed and compared with the checkpoint's, and with the checkpoint the
-/// auditor kept from its last audit, so that a rewritten history shows. Needs no
-/// node of its own; memory stays flat as the log grows (`LogReplay`).
-public enum RemoteAudit {
+/// signed checkpoint, then every leaf of its log, replayed from the agency root the
+/// auditor pinned (`LogReplay`), the root recomputed and compared with the
+/// checkpoint's, and with the checkpoint the auditor kept from its last audit, so
+/// that a rewritten history shows. Needs no node of its own; memory stays flat as
+/// the log grows (`LogReplay`).
+public enum LogAudit {
     public struct Request: Sendable {
-        /// The node, or a cache or mirror of its log.
-        public var url: LogURL
         /// The node's agency, as it publishes itself: its root key and key events.
         public var descriptor: PeerDescriptor
         /// The fingerprint of the agency's root key, confirmed out of band: needed
@@ -22,8 +30,7 @@ public enum RemoteAudit {
         public var maxAge: Int64?
         public var now: Timestamp
 
-        public init(url: LogURL, descriptor: PeerDescriptor, trust: String?, state: AuditState, maxAge: Int64?, now: Timestamp) {
-            self.url = url
+        public init(descriptor: PeerDescriptor, trust: String?, state: AuditState, maxAge: Int64?, now: Timestamp) {
             self.descriptor = descriptor
             self.trust = trust
             self.state = state
@@ -39,10 +46,7 @@ public enum RemoteAudit {
         public var state: AuditState
     }
 
-    /// The largest body a log route answers with: a bundle of 256 operations of the largest size.
-    static let maximumTile = LogTile.width * (SignedOperation.maximumSize + 2)
-
-    public static func run(_ request: Request, progress: @escaping @Sendable (Int64, Int64) -> Void = { _, _ in }) async throws -> Outcome {
+    public static func run(_ request: Request, source: some LogSource, progress: @escaping @Sendable (Int64, Int64) -> Void = { _, _ in }) async throws -> Outcome {
         let descriptor = request.descriptor
         let agency = descriptor.agency
         let root = try pinnedRoot(request)
@@ -50,14 +54,12 @@ public enum RemoteAudit {
         pins.pin(agency, root: root)
         let endorsed = try descriptor.verified(by: pins)
 
-        // The descriptor's pin applies at the node's own endpoint; a mirror is read as it comes.
-        let atNode = request.url.endpoint.map { descriptor.endpoints.compactMap(Endpoint.init).contains($0) } ?? false
-        let client = PeerClient(log: request.url, pin: atNode ? descriptor.tlsPin : nil, maximumBody: maximumTile)
-        defer { client.close() }
-
-        let (note, checkpoint) = try await fetchCheckpoint(client)
+        let note = try await source.checkpoint()
+        guard let checkpoint = try? Checkpoint(text: note.text) else {
+            throw RosterError(.badInput, "\(source.name) holds a signed note that is not a checkpoint")
+        }
         guard let replica = Checkpoint.replica(ofLog: checkpoint.origin), Origin.agency(of: replica) == agency else {
-            throw RosterError(.badAnswer, "\(request.url) serves the log \(checkpoint.origin), which is not a node of \(agency): check the URL and the descriptor")
+            throw RosterError(.badInput, "\(source.name) holds the log \(checkpoint.origin), which is not a node of \(agency): check the URL and the descriptor")
         }
         var replay = LogReplay(pins: [agency: root])
         // The signer is endorsed by the descriptor's key events, or else by the log's.
@@ -88,11 +90,11 @@ public enum RemoteAudit {
             }
         }
 
-        try await stream(client, size: checkpoint.size, into: &replay, previous: previous, progress: progress)
+        try await stream(source, size: checkpoint.size, into: &replay, previous: previous, progress: progress)
 
         if replay.size == checkpoint.size && replay.root != checkpoint.root {
             replay.find("the log's \(replay.size) leaves give root \(Base64.encode(replay.root)), but the checkpoint states \(Base64.encode(checkpoint.root)): "
-                + "the node serves a history other than the one it signed")
+                + "these leaves are not the history the node signed")
         }
         if !signatureChecked {
             if let key = replay.trust.replicas[replica]?.key {
@@ -139,40 +141,16 @@ public enum RemoteAudit {
         return trust
     }
 
-    static func fetchCheckpoint(_ client: PeerClient) async throws -> (SignedNote, Checkpoint) {
-        let response = try await client.request(.GET, "/log/checkpoint")
-        guard response.status == 200 else {
-            throw RosterError(.badAnswer, "\(client.peer) answered \(response.status) for its checkpoint: \(String(decoding: response.body.prefix(200), as: UTF8.self))")
-        }
-        guard response.body.count <= SignedNote.maximumSize, let text = String(validating: response.body, as: UTF8.self),
-            let note = try? SignedNote(parsing: text), let checkpoint = try? Checkpoint(text: note.text)
-        else {
-            throw RosterError(.badAnswer, "\(client.peer) served a checkpoint that is not a signed note of a checkpoint")
-        }
-        return (note, checkpoint)
-    }
-
-    /// Reads the log's leaves through its entry bundles, a few ahead, verified on
-    /// every core, into `replay`; checks the root at the size of `previous` as it
-    /// passes. A bundle the node will not serve ends the reading with a finding.
-    static func stream(_ client: PeerClient, size: Int64, into replay: inout LogReplay, previous: Checkpoint?,
+    /// Reads the log's leaves, a few batches ahead, verified on every core, into
+    /// `replay`; checks the root at the size of `previous` as it passes. Leaves the
+    /// source will not give end the reading with a finding.
+    static func stream(_ source: some LogSource, size: Int64, into replay: inout LogReplay, previous: Checkpoint?,
                        progress: @escaping @Sendable (Int64, Int64) -> Void) async throws {
         let keys = Mutex<[String: PublicKey]>([:])
         let pipeline = Pipeline.source(depth: 4, state: Int64(0)) { (index: inout Int64) -> (Int64, [[UInt8]])? in
             let start = index * Int64(LogTile.width)
             guard start < size else { return nil }
-            let tile = LogTile(level: nil, index: index, width: Int(min(Int64(LogTile.width), size - start)))
-            let response = try await client.request(.GET, "/log/" + tile.path)
-            guard response.status == 200 else {
-                throw RosterError(.badAnswer, "\(client.peer) answered \(response.status) for /log/\(tile.path), which its checkpoint of size \(size) covers: "
-                    + "it withholds its log")
-            }
-            let entries: [[UInt8]]
-            do {
-                entries = try EntryBundle.decode(response.body, count: tile.width)
-            } catch let error as RosterError {
-                throw RosterError(.badAnswer, "/log/\(tile.path) is not a bundle of \(tile.width) entries: \(error.reason)")
-            }
+            let entries = try await source.leaves(from: start, count: Int(min(Int64(LogTile.width), size - start)))
             index += 1
             return (start, entries)
         }.then { start, entries in
@@ -181,7 +159,7 @@ public enum RemoteAudit {
         }
         do {
             while let (start, leaves) = try await pipeline.next() {
-                guard start == replay.size else { throw RosterError(.badAnswer, "leaves came out of order") }
+                guard start == replay.size else { throw RosterError(.badInput, "leaves came out of order") }
                 for leaf in leaves {
                     replay.take(leaf.operation, leafHash: leaf.leafHash)
                     if let previous, previous.size > 0, replay.size == previous.size, replay.root != previous.root {
