@@ -30,4 +30,23 @@ struct ReadmeTests {
         #expect(out.contains("history: kz-mvd/almaty-1 is retired by its agency after seq 1: 2 operations of it held here are void"), "\(out)")
         #expect(out.contains("mirror-1.example: not listed on uz") && out.contains("history: agency kz-mvd is distrusted"), "\(out)")
     }
+
+    @Test("The auditor's walkthrough: a clean audit over HTTPS and of a bundle, then a rewritten history, a stale checkpoint and an edited row caught")
+    func auditor() throws {
+        let script = try Self.block(after: "<!-- walkthrough: auditor -->")
+        var port = Int.random(in: 20_000..<40_000)
+        while FederatedNode.canConnect(port) { port += 1 }
+        let bin = RosterProcess.binary.deletingLastPathComponent().path
+        let result = try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), [
+            "PATH=\(bin):/usr/bin:/bin", "PORT=\(port)", "bash", "-euo", "pipefail", "-c", script,
+        ])
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        let out = result.stdout
+        #expect(out.components(separatedBy: "no findings; auditor.json now holds this checkpoint").count == 5, "two audits, the bundle, the grown node: \(out)")
+        #expect(out.contains("revoked for \"decision overturned on appeal\": 1"), "\(out)")
+        #expect(out.contains("the node rewrote its history since") && out.contains("rewritten history caught"), "\(out)")
+        #expect(out.contains("more than --max-age 1 s: the log is frozen, withheld or stalled") && out.contains("stale checkpoint caught"), "\(out)")
+        #expect(out.contains("edited row caught\n") && out.contains("edited row caught remotely"), "\(out)")
+        #expect(out.contains("has a signature that does not verify"), "\(out)")
+    }
 }
