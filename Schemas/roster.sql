@@ -199,3 +199,22 @@ CREATE TABLE log_checkpoint (
     time TEXT NOT NULL,
     note TEXT NOT NULL
 );
+
+-- What this node has seen of each peer's log, as its witness: the last checkpoint
+-- it cosigned (C2SP tlog-witness), and the largest any peer showed it (the gossip
+-- of sync), each as the signed note it was shown.
+CREATE TABLE log_view (
+    origin TEXT PRIMARY KEY,
+    cosigned TEXT,
+    seen TEXT
+);
+-- Proofs that a node showed two histories of its log: two checkpoints of one size
+-- with different roots, both signed by its key. One a log is proof enough. This node
+-- cosigns nothing more of that log, and syncs with its node only once an operator
+-- has acknowledged the proof (roster peers resume).
+CREATE TABLE log_conflict (
+    origin TEXT PRIMARY KEY,
+    first TEXT NOT NULL,
+    second TEXT NOT NULL,
+    acknowledged INTEGER NOT NULL DEFAULT 0 CHECK (acknowledged IN (0, 1))
+);

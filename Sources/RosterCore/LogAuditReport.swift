@@ -30,6 +30,8 @@ public struct LogAuditReport: Sendable {
     public var revocationReasons: [String: Int] = [:]
     /// Agencies that signed two different key events under one number.
     public var equivocations: [String] = []
+    /// Other agencies whose nodes cosigned the checkpoint, with keys their key events enrolled.
+    public var witnesses: [String] = []
     public var findings: [String] = []
 
     public init() {}

@@ -4,15 +4,18 @@ import ServiceLifecycle
 
 /// Signs a checkpoint of the node's log when the server starts and then on an
 /// interval, even when nothing changed: an auditor who sees the newest checkpoint
-/// grow old knows the node stalled, or is withholding what it holds.
+/// grow old knows the node stalled, or is withholding what it holds. Each one is
+/// sent to the node's peers to cosign (`Witnessing`) when `tls` is given.
 public struct CheckpointSigner: Service {
     let node: Node
     let interval: Double
+    let tls: NodeTLS?
     let logger: Logger
 
-    public init(node: Node, interval: Double, logger: Logger) {
+    public init(node: Node, interval: Double, tls: NodeTLS? = nil, logger: Logger) {
         self.node = node
         self.interval = interval
+        self.tls = tls
         self.logger = logger
     }
 
@@ -22,6 +25,7 @@ public struct CheckpointSigner: Service {
                 do {
                     let note = try await node.checkpoint()
                     logger.info("signed checkpoint \(note.text.split(separator: "\n").prefix(2).joined(separator: " "))")
+                    if let tls { await Witnessing.gather(note, node: node, tls: tls, logger: logger) }
                 } catch {
                     // A busy database or a full disk: the next interval tries again.
                     logger.warning("could not sign a checkpoint: \(error)")

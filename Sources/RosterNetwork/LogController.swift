@@ -15,6 +15,35 @@ struct LogController {
         router.get("/log/tile/**") { request, _ in try await tile(request) }
         router.get("/v1/log/proof/inclusion") { request, _ in try await inclusion(request) }
         router.get("/v1/log/proof/consistency") { request, _ in try await consistency(request) }
+        router.post("/log/witness/add-checkpoint") { request, _ in try await addCheckpoint(request) }
+    }
+
+    /// C2SP `tlog-witness`: this node cosigns a peer's checkpoint that extends the last
+    /// one it cosigned of that log. Public, as the protocol has it: the checkpoint's
+    /// signature is the request's authentication.
+    func addCheckpoint(_ request: Request) async throws -> Response {
+        let body = try await request.body.collect(upTo: SignedNote.maximumSize + 64 * 46)
+        let parsed: Witness.Request
+        do {
+            parsed = try Witness.Request(parsing: Array(buffer: body))
+        } catch let error as RosterError {
+            throw HTTPError(.badRequest, message: error.reason)
+        }
+        switch try await node.witness(parsed) {
+        case .cosigned(let signature):
+            let line = SignedNote(text: parsed.note.text, signatures: [signature]).serialized.dropFirst(parsed.note.text.utf8.count + 1)
+            return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: String(line))))
+        case .unknownLog:
+            throw HTTPError(.notFound, message: "this node witnesses the logs of its trusted agencies' replicas only, not \(parsed.checkpoint.origin)")
+        case .refused(.forbidden):
+            throw HTTPError(.forbidden, message: "the checkpoint is not signed by the key \(parsed.checkpoint.origin)'s agency enrolled")
+        case .refused(.inconsistent):
+            throw HTTPError(.unprocessableContent, message: "the consistency proof does not lead from the checkpoint last cosigned to this one")
+        case .refused(.conflict(let size)):
+            return Response(status: .conflict, headers: [.contentType: "text/x.tlog.size"], body: .init(byteBuffer: ByteBuffer(string: "\(size)\n")))
+        case .refused(.cosign):
+            throw HTTPError(.internalServerError)
+        }
     }
 
     /// The latest checkpoint the node signed (`CheckpointSigner` signs one on an

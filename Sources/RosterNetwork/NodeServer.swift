@@ -33,7 +33,7 @@ public enum NodeServer {
 
         let peers = PeerAuthentication(store: store)
         StatusController(node: node, peers: peers).addRoutes(to: router)
-        SyncController(store: store, live: live, peers: peers, logger: logger).addRoutes(to: router)
+        SyncController(node: node, live: live, peers: peers, logger: logger).addRoutes(to: router)
         CheckController(live: live, agency: node.identity.agency, policy: policy, clock: store.wallClock).addRoutes(to: router)
         LogController(node: node).addRoutes(to: router)
 

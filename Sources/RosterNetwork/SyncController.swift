@@ -7,7 +7,8 @@ import RosterStore
 /// The sync routes, for pinned peers only (docs/sync.md): a pull answers what the
 /// caller lacks, a push applies what it sends, proofs hands over equivocations.
 struct SyncController {
-    let store: Store
+    let node: Node
+    var store: Store { node.store }
     let live: LiveRoster
     let peers: PeerAuthentication
     let logger: Logger
@@ -16,6 +17,24 @@ struct SyncController {
         router.post("/v1/sync/pull") { request, context in try await pull(request, context) }
         router.post("/v1/sync/proofs") { request, context in try await proofs(request, context) }
         router.post("/v1/sync/push") { request, context in try await push(request, context) }
+        router.post("/v1/sync/checkpoints") { request, context in try await checkpoints(request, context) }
+    }
+
+    /// Gossip of logs: takes the caller's checkpoints and proofs of conflict
+    /// (`Node.hear`) and answers with this node's.
+    func checkpoints(_ request: Request, _ context: PeerRequestContext) async throws -> Response {
+        let peer = try await peers.authenticate(context)
+        let document = try await Self.document(request, "gossip", members: ["checkpoints", "conflicts"])
+        let gossip: LogGossip
+        do {
+            gossip = try LogGossip(json: document)
+        } catch let error as RosterError {
+            throw HTTPError(.badRequest, message: error.reason)
+        }
+        for origin in try await node.hear(gossip) {
+            logger.warning("\(peer) handed over a proof that \(origin) showed two histories of its log: run roster audit")
+        }
+        return .json(try await node.gossip().json)
     }
 
     func pull(_ request: Request, _ context: PeerRequestContext) async throws -> Response {

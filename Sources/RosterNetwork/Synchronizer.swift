@@ -47,6 +47,13 @@ public enum Synchronizer {
     public static func sync(node: Node, with peer: Peer, over client: PeerClient, logger: Logger) async throws -> SyncReport {
         let connectionsBefore = client.connections
         var report = SyncReport(peer: peer.id)
+        // A node proven to have shown two histories of its log is not synced from.
+        if let replica = peer.descriptor.node, let conflict = try await node.conflicts().first(where: {
+            $0.origin == Checkpoint.origin(of: replica) && !$0.acknowledged
+        }) {
+            throw RosterError(.equivocation, "\(conflict.description) (roster audit shows the proof): not syncing with \(peer.id) "
+                + "until an operator has looked into it and runs roster peers resume \(peer.id)")
+        }
         let started = ContinuousClock.now
         let budget = RoundBudget(deadline: started + .seconds(SyncLimits.roundSeconds))
 
@@ -177,6 +184,7 @@ public enum Synchronizer {
             report.pushed += moved
             guard more, moved > 0 else { break }
         }
+        try await gossip(node: node, with: peer, over: client, budget: budget, logger: logger)
         (report.bytesSent, report.bytesReceived) = (budget.total.bytesSent, budget.total.bytesReceived)
         let elapsed = ContinuousClock.now - started
         report.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
@@ -185,6 +193,26 @@ public enum Synchronizer {
         let over = report.connections == 0 ? "over the kept connection" : "over \(report.connections) new connection\(report.connections == 1 ? "" : "s")"
         logger.info("sync with \(peer.id): pulled \(report.pulled), pushed \(report.pushed), pending \(report.pending), rejected \(report.rejected.count), \(over)\(cut)")
         return report
+    }
+
+    /// Gossip of logs, once a round: this node's checkpoints and proofs of conflict for
+    /// the peer's (`Node.gossip`, `Node.hear`), so that a node showing two peers two
+    /// histories is caught by either. A peer that does not gossip yet answers 404.
+    static func gossip(node: Node, with peer: Peer, over client: PeerClient, budget: RoundBudget, logger: Logger) async throws {
+        let body = CanonicalJSON.encode(try await node.gossip().json)
+        let response = try await client.request(.POST, "/v1/sync/checkpoints", body: body)
+        budget.count(sent: body.count, received: response.body.count)
+        guard response.status != 404 else { return }
+        try expectSuccess(response, from: peer.id)
+        let theirs: LogGossip
+        do {
+            theirs = try LogGossip(json: JSONParser.parse(response.body))
+        } catch let error as RosterError {
+            throw RosterError(.badAnswer, "\(peer.id) gossiped what is not checkpoints and conflicts: \(error.reason)")
+        }
+        for origin in try await node.hear(theirs) {
+            logger.warning("\(peer.id) handed over a proof that \(origin) showed two histories of its log: run roster audit")
+        }
     }
 
     /// One page of a pull: parsed, not yet verified nor written.

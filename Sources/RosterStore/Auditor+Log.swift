@@ -142,6 +142,25 @@ extension Auditor {
     }
 }
 
+extension Auditor {
+    /// Each proof that a node showed two histories must hold (two checkpoints of one
+    /// size, two roots, both signed by the key its agency enrolled); each is a finding.
+    static func auditLogConflicts(_ db: Database, trust: Trust, report: inout AuditReport) throws {
+        for row in try Row.fetchAll(db, sql: "SELECT origin, first, second FROM log_conflict") {
+            guard let origin = row.text("origin"), let first = row.text("first").flatMap({ try? SignedNote(parsing: $0) }),
+                let second = row.text("second").flatMap({ try? SignedNote(parsing: $0) }),
+                let key = Checkpoint.replica(ofLog: origin).flatMap({ trust.replicas[$0]?.key })
+            else {
+                report.findings.append("a log conflict row does not hold two signed checkpoints of a known node: the log_conflict table was edited")
+                continue
+            }
+            let conflict = LogConflict(origin: origin, first: first, second: second)
+            report.findings.append(conflict.holds(key: key) ? conflict.description
+                : "the log conflict kept for \(origin) proves nothing: the log_conflict table was edited")
+        }
+    }
+}
+
 /// A leaf to hash, or its hash already computed.
 enum LeafInput: Sendable {
     case text(String)

@@ -255,6 +255,7 @@ public enum Auditor {
         try describeHistory(db, trust: trust, report: &report)
         try auditPending(db, trust: trust, heads: origins.heads, report: &report)
         try auditEquivocations(db, trust: trust, origins: origins, report: &report)
+        try auditLogConflicts(db, trust: trust, report: &report)
         try auditPeers(db, report: &report)
         try auditLog(db, leaves: leaves, report: &report)
         return report

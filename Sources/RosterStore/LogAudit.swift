@@ -28,9 +28,12 @@ public enum LogAudit {
         public var state: AuditState
         /// How old, in seconds, the newest checkpoint may be; nil for any age.
         public var maxAge: Int64?
+        /// How many other agencies' nodes must have cosigned the checkpoint.
+        public var witnesses: Int
         public var now: Timestamp
 
-        public init(descriptor: PeerDescriptor, trust: String?, state: AuditState, maxAge: Int64?, now: Timestamp) {
+        public init(descriptor: PeerDescriptor, trust: String?, state: AuditState, maxAge: Int64?, witnesses: Int = 0, now: Timestamp) {
+            self.witnesses = witnesses
             self.descriptor = descriptor
             self.trust = trust
             self.state = state
@@ -105,13 +108,36 @@ public enum LogAudit {
                 replay.find("no key event of \(agency) enrols \(replica), which signs the log \(checkpoint.origin): its checkpoint cannot be verified")
             }
         }
-        let report = replay.finish()
+        let cosigners = witnesses(of: note, agency: agency, trust: replay.trust, now: request.now)
+        if cosigners.count < request.witnesses {
+            replay.find("the checkpoint is cosigned by the nodes of \(cosigners.count) other agencies"
+                + (cosigners.isEmpty ? "" : " (\(cosigners.joined(separator: ", ")))") + ", fewer than --witnesses \(request.witnesses)")
+        }
+        var report = replay.finish()
+        report.witnesses = cosigners
         var state = request.state
         if report.findings.isEmpty {
             state.roots[agency] = root
             state.checkpoints[checkpoint.origin] = note
         }
         return Outcome(report: report, checkpoint: checkpoint, state: state)
+    }
+
+    /// The agencies other than `agency` whose nodes cosigned the checkpoint (C2SP
+    /// `tlog-cosignature`), each with the key its agency's key events enrolled for that
+    /// node and not retired, at a time not ahead of `now`. Agencies, not nodes, are
+    /// counted: two nodes of one agency are one witness.
+    static func witnesses(of note: SignedNote, agency: String, trust: Trust, now: Timestamp) -> [String] {
+        var agencies: Set<String> = []
+        for signature in note.signatures {
+            guard let replica = Cosignature.replica(ofWitness: signature.name), Origin.agency(of: replica) != agency,
+                let enrolment = trust.replicas[replica], enrolment.retiredAfter == nil,
+                let time = Cosignature.time(of: signature, text: note.text, name: signature.name, key: enrolment.key),
+                time <= UInt64(max(0, now.seconds + CausalDelivery.maximumSkew))
+            else { continue }
+            agencies.insert(Origin.agency(of: replica))
+        }
+        return agencies.sorted()
     }
 
     /// The agency root to pin: the one the state file keeps, or the one confirmed

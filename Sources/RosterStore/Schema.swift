@@ -13,6 +13,10 @@ enum Schema {
     /// database made before it gets the log of what it holds, in the order applied.
     static let log = "log"
 
+    /// What this node has seen of its peers' logs as their witness, and the proofs of
+    /// a node that showed two histories (`Store+Witness.swift`), added after the log.
+    static let witness = "witness"
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration(format2) { db in try db.execute(sql: sql) }
@@ -20,6 +24,7 @@ enum Schema {
             try db.execute(sql: logSQL)
             try LogAppender.logEveryOperation(db)
         }
+        migrator.registerMigration(witness) { db in try db.execute(sql: witnessSQL) }
         return migrator
     }
 
@@ -50,6 +55,27 @@ enum Schema {
             size INTEGER NOT NULL,
             time TEXT NOT NULL,
             note TEXT NOT NULL
+        );
+        """
+
+    static let witnessSQL = """
+        -- What this node has seen of each peer's log, as its witness: the last checkpoint
+        -- it cosigned (C2SP tlog-witness), and the largest any peer showed it (the gossip
+        -- of sync), each as the signed note it was shown.
+        CREATE TABLE log_view (
+            origin TEXT PRIMARY KEY,
+            cosigned TEXT,
+            seen TEXT
+        );
+        -- Proofs that a node showed two histories of its log: two checkpoints of one size
+        -- with different roots, both signed by its key. One a log is proof enough. This node
+        -- cosigns nothing more of that log, and syncs with its node only once an operator
+        -- has acknowledged the proof (roster peers resume).
+        CREATE TABLE log_conflict (
+            origin TEXT PRIMARY KEY,
+            first TEXT NOT NULL,
+            second TEXT NOT NULL,
+            acknowledged INTEGER NOT NULL DEFAULT 0 CHECK (acknowledged IN (0, 1))
         );
         """
 

@@ -28,8 +28,11 @@ struct Audit: AsyncParsableCommand {
     var trust: String?
     @Option(name: .customLong("max-age"), help: "With --remote or --bundle: fail when the newest checkpoint is older than this (600, 600s, 10m, 2h, 1d).")
     var maxAge: String?
+    @Option(help: "With --remote or --bundle: require the checkpoint to be cosigned by the nodes of this many other agencies.")
+    var witnesses = 0
 
     func run() async throws {
+        guard witnesses >= 0 else { throw ValidationError("--witnesses takes a number of agencies, 0 or more") }
         let source: LogAuditCommand.Source? = switch (remote, bundle) {
         case (let url?, nil): .remote(url)
         case (nil, let path?): .bundle(path)
@@ -37,11 +40,12 @@ struct Audit: AsyncParsableCommand {
         case (_?, _?): throw ValidationError("audit either --remote URL or --bundle FILE, not both")
         }
         if let source {
-            try await LogAuditCommand(source: source, peer: peer, state: state, trust: trust, maxAge: maxAge, json: node.json).run()
+            try await LogAuditCommand(source: source, peer: peer, state: state, trust: trust, maxAge: maxAge, witnesses: witnesses,
+                                  json: node.json).run()
             return
         }
-        guard peer == nil, state == nil, trust == nil, maxAge == nil else {
-            throw ValidationError("--peer, --state, --trust and --max-age go with --remote URL or --bundle FILE")
+        guard peer == nil, state == nil, trust == nil, maxAge == nil, witnesses == 0 else {
+            throw ValidationError("--peer, --state, --trust, --max-age and --witnesses go with --remote URL or --bundle FILE")
         }
         let opened = try await node.openNode()
         if rebuild {

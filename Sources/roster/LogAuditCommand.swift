@@ -18,6 +18,7 @@ struct LogAuditCommand {
     let state: String?
     let trust: String?
     let maxAge: String?
+    let witnesses: Int
     let json: Bool
 
     /// State files hold a checkpoint per log audited and a root per agency: small.
@@ -40,7 +41,8 @@ struct LogAuditCommand {
         let kept = try state.map { path in
             FileManager.default.fileExists(atPath: path) ? try AuditState(parsing: InputFile.read(path, limit: Self.stateLimit)) : AuditState()
         } ?? AuditState()
-        let request = LogAudit.Request(descriptor: descriptor, trust: trust, state: kept, maxAge: age, now: WallClock.system.now())
+        let request = LogAudit.Request(descriptor: descriptor, trust: trust, state: kept, maxAge: age, witnesses: witnesses,
+                                        now: WallClock.system.now())
         let progress = Terminal.progress("verifying")
         let outcome: LogAudit.Outcome
         switch source {
@@ -93,6 +95,7 @@ struct LogAuditCommand {
                 "incomplete_examples": .array(report.incompleteExamples.map(JSON.string)),
                 "revocation_reasons": counts(report.revocationReasons),
                 "equivocations": .array(report.equivocations.map(JSON.string)),
+                "witnesses": .array(report.witnesses.map(JSON.string)),
                 "state_size": kept.map { .integer($0.size) } ?? .null,
                 "findings": .array(report.findings.map(JSON.string)),
             ])
@@ -115,6 +118,7 @@ struct LogAuditCommand {
             + (report.incompleteExamples.isEmpty ? "" : " (first: \(report.incompleteExamples.joined(separator: ", ")))"))
         list("revoked for", report.revocationReasons)
         report.equivocations.forEach { Terminal.print("equivocation: " + $0) }
+        Terminal.print("cosigned by the nodes of: " + (report.witnesses.isEmpty ? "no other agency" : report.witnesses.joined(separator: ", ")))
         if report.findings.isEmpty {
             Terminal.print("no findings" + (stateFile.map { "; \($0) now holds this checkpoint" } ?? ""))
         } else {

@@ -7,7 +7,7 @@ import RosterStore
 struct Peers: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The nodes this node syncs with, and the agencies whose operations it accepts.",
-        subcommands: [Descriptor.self, AddPeer.self, ListPeers.self, RemovePeer.self, TrustAgency.self, DistrustAgency.self])
+        subcommands: [Descriptor.self, AddPeer.self, ListPeers.self, RemovePeer.self, TrustAgency.self, DistrustAgency.self, ResumePeer.self])
 
     struct Descriptor: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -132,6 +132,22 @@ struct Peers: ParsableCommand {
             let store = try await node.openNode().store
             let removed = try await store.distrust(agency)
             Terminal.print("agency \(agency) distrusted: \(removed) entries left the view; its operations stay as history")
+        }
+    }
+
+    struct ResumePeer: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "resume",
+            abstract: "Sync again with a node proven to have shown two histories of its log, once you have looked into it (the proof stays).")
+        @OptionGroup var node: NodeOptions
+        @Argument(help: "The peer's id, its node's replica origin (roster peers list).") var peer: String
+
+        func run() async throws {
+            let opened = try await node.openNode()
+            guard try await opened.acknowledgeConflict(of: Checkpoint.origin(of: peer)) else {
+                throw RosterError(.invalidField, "no proof is kept that \(peer) showed two histories: roster audit lists the proofs")
+            }
+            Terminal.print("\(peer): syncing again; the proof that it showed two histories stays, for audit and for peers")
         }
     }
 

@@ -59,7 +59,7 @@ struct Serve: AsyncParsableCommand {
         let app = try NodeServer.application(node: opened, tls: tls, host: host, port: port, policy: policyOptions.policy(), proxies: proxies, logger: logger)
         var services: [any Service] = [app]
         if interval > 0 { services.append(AntiEntropy(node: opened, tls: tls, interval: interval, logger: logger)) }
-        if checkpointInterval > 0 { services.append(CheckpointSigner(node: opened, interval: checkpointInterval, logger: logger)) }
+        if checkpointInterval > 0 { services.append(CheckpointSigner(node: opened, interval: checkpointInterval, tls: tls, logger: logger)) }
         logger.info("serving \(opened.identity.origin) on https://\(listen), TLS key sha256 \(tls.pin)")
         var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // A connection that never reads its answers would hold a graceful shutdown for

@@ -14,6 +14,7 @@ struct Status: AsyncParsableCommand {
         let status = try await opened.store.status()
         let (clock, digest, counts, equivocating) = (status.clock, status.digest, status.counts, status.equivocating)
         let identity = opened.identity
+        let conflicts = try await opened.conflicts()
         if node.json {
             var members: [String: JSON] = [
                 "agency": .string(identity.agency), "replica": .string(identity.replica), "origin": .string(identity.origin),
@@ -23,6 +24,7 @@ struct Status: AsyncParsableCommand {
                 "operations": .integer(Int64(counts.operations)), "pending": .integer(Int64(counts.pending)),
                 "refused": .integer(Int64(counts.refused)),
                 "equivocating": .array(equivocating.map(JSON.string)), "data": .string(node.folder.path),
+                "log_conflicts": .array(conflicts.map { .string($0.description) }),
             ]
             if let name = identity.name { members["name"] = .string(name) }
             if let jurisdiction = identity.jurisdiction { members["jurisdiction"] = .string(jurisdiction) }
@@ -42,6 +44,9 @@ struct Status: AsyncParsableCommand {
             + (counts.refused > 0 ? ", \(counts.refused) refused past the pending bounds (roster pending)" : ""))
         if !equivocating.isEmpty {
             Terminal.print("warning:     equivocation by \(equivocating.joined(separator: ", ")): run roster audit")
+        }
+        for conflict in conflicts {
+            Terminal.print("warning:     \(conflict.description)" + (conflict.acknowledged ? " (acknowledged)" : "; not syncing with it (roster peers resume)"))
         }
     }
 }

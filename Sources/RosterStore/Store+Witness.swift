@@ -1,0 +1,193 @@
+import GRDB
+import RosterCore
+
+/// What a node gossips in sync about logs: the latest checkpoint it has seen of
+/// each (its own included), and the proofs it holds that a node showed two histories.
+public struct LogGossip: Sendable {
+    /// The most of each a message may carry: one a log, and more logs than a federation has.
+    public static let maximumItems = 1024
+
+    public var checkpoints: [SignedNote] = []
+    public var conflicts: [(first: SignedNote, second: SignedNote)] = []
+
+    public init(checkpoints: [SignedNote] = [], conflicts: [(first: SignedNote, second: SignedNote)] = []) {
+        self.checkpoints = checkpoints
+        self.conflicts = conflicts
+    }
+
+    public var json: JSON {
+        .object([
+            "checkpoints": .array(checkpoints.map { .string($0.serialized) }),
+            "conflicts": .array(conflicts.map { .array([.string($0.first.serialized), .string($0.second.serialized)]) }),
+        ])
+    }
+
+    public init(json: JSON) throws {
+        guard let checkpoints = json["checkpoints"]?.array, let conflicts = json["conflicts"]?.array,
+            checkpoints.count <= Self.maximumItems, conflicts.count <= Self.maximumItems
+        else {
+            throw RosterError(.badInput, "gossip is {checkpoints, conflicts}, at most \(Self.maximumItems) of each")
+        }
+        self.checkpoints = try checkpoints.map { try SignedNote(parsing: $0.string ?? "") }
+        self.conflicts = try conflicts.map { pair in
+            guard let notes = pair.array, notes.count == 2 else { throw RosterError(.badInput, "a conflict is a pair of signed checkpoints") }
+            return (try SignedNote(parsing: notes[0].string ?? ""), try SignedNote(parsing: notes[1].string ?? ""))
+        }
+    }
+}
+
+/// A proof that a node showed two histories of its log.
+public struct LogConflict: Sendable {
+    public let origin: String
+    public let first: SignedNote
+    public let second: SignedNote
+    /// An operator has looked into it: sync with the node goes on (`Node.acknowledge`).
+    public var acknowledged = false
+
+    /// Whether the pair proves it: one log, one size, two roots, both signed by `key`.
+    public func holds(key: PublicKey) -> Bool {
+        guard let a = try? Checkpoint(text: first.text), let b = try? Checkpoint(text: second.text) else { return false }
+        return a.origin == origin && b.origin == origin && a.size == b.size && a.root != b.root
+            && first.isSigned(by: origin, key: key) && second.isSigned(by: origin, key: key)
+    }
+
+    public var description: String {
+        let size = (try? Checkpoint(text: first.text))?.size ?? 0
+        return "\(origin) showed two histories: two checkpoints of size \(size) with different roots, both signed by its key"
+    }
+}
+
+extension Node {
+    /// This node's name as a witness of its peers' logs.
+    public var witnessName: String { Cosignature.name(of: identity.origin) }
+
+    public enum WitnessAnswer: Sendable, Equatable {
+        case cosigned(SignedNote.Signature)
+        case refused(Witness.Decision)
+        /// 404: not the log of a replica this node's trusted agencies enrolled.
+        case unknownLog
+    }
+
+    /// Answers a C2SP `tlog-witness` `add-checkpoint` request: decides (`Witness`) and
+    /// records in one transaction, so that two requests cannot both extend one size.
+    public func witness(_ request: Witness.Request) async throws -> WitnessAnswer {
+        let (name, key, own) = (witnessName, replica.key, logOrigin)
+        return try await store.write { transaction in
+            let db = transaction.db
+            let origin = request.checkpoint.origin
+            guard origin != own, let replica = Checkpoint.replica(ofLog: origin), let enrolment = try transaction.trust().replicas[replica] else {
+                return .unknownLog
+            }
+            // A retired replica signs nothing more that counts.
+            guard enrolment.retiredAfter == nil else { return .refused(.forbidden) }
+            let view = try LogViewRecord.fetchOne(db, key: origin)
+            let cosigned = view?.cosigned.flatMap { try? SignedNote(parsing: $0) }
+            let seen = view?.seen.flatMap { try? SignedNote(parsing: $0) }
+            let size = cosigned.flatMap { try? Checkpoint(text: $0.text) }?.size ?? 0
+            if try LogConflictRecord.fetchOne(db, key: origin) != nil { return .refused(.conflict(cosignedSize: size)) }
+            let (decision, contradicts) = Witness.decide(request, key: enrolment.key, cosigned: cosigned, seen: seen.map { [$0] } ?? [])
+            if let contradicts {
+                try LogConflictRecord(origin: origin, first: contradicts.serialized, second: request.note.serialized).insert(db)
+            }
+            guard decision == .cosign else { return .refused(decision) }
+            let signature = Cosignature.sign(request.note.text, name: name, key: key, time: UInt64(max(0, transaction.now.seconds)))
+            let larger = (seen.flatMap { try? Checkpoint(text: $0.text) }?.size ?? -1) > request.checkpoint.size ? seen : request.note
+            try LogViewRecord(origin: origin, cosigned: request.note.serialized, seen: larger?.serialized).save(db)
+            return .cosigned(signature)
+        }
+    }
+
+    /// What this node gossips: its own latest checkpoint, the largest it has seen of
+    /// every other log, and the proofs of conflict it holds.
+    public func gossip() async throws -> LogGossip {
+        let own = try await latestCheckpoint()
+        return try await store.read { snapshot in
+            var gossip = LogGossip(checkpoints: own.map { [$0] } ?? [])
+            for view in try LogViewRecord.fetchAll(snapshot.db).prefix(LogGossip.maximumItems - 1) {
+                if let seen = view.seen.flatMap({ try? SignedNote(parsing: $0) }) { gossip.checkpoints.append(seen) }
+            }
+            for conflict in try LogConflictRecord.fetchAll(snapshot.db).prefix(LogGossip.maximumItems) {
+                if let first = try? SignedNote(parsing: conflict.first), let second = try? SignedNote(parsing: conflict.second) {
+                    gossip.conflicts.append((first, second))
+                }
+            }
+            return gossip
+        }
+    }
+
+    /// Takes in a peer's gossip: checkpoints of logs whose replicas this node's trusted
+    /// agencies enrolled, each signed by its replica, are compared with what this node
+    /// has seen, and a contradiction is kept as a proof; proofs are checked and kept.
+    /// Returns the origins of the conflicts newly found or learned.
+    @discardableResult
+    public func hear(_ gossip: LogGossip) async throws -> [String] {
+        let own = logOrigin
+        return try await store.write { transaction in
+            let db = transaction.db
+            let replicas = try transaction.trust().replicas
+            func key(of origin: String) -> PublicKey? { Checkpoint.replica(ofLog: origin).flatMap { replicas[$0]?.key } }
+            var found: [String] = []
+            func keep(_ conflict: LogConflict) throws {
+                guard try LogConflictRecord.fetchOne(db, key: conflict.origin) == nil else { return }
+                try LogConflictRecord(origin: conflict.origin, first: conflict.first.serialized, second: conflict.second.serialized).insert(db)
+                found.append(conflict.origin)
+            }
+            for note in gossip.checkpoints.prefix(LogGossip.maximumItems) {
+                guard let checkpoint = try? Checkpoint(text: note.text), checkpoint.origin != own, let key = key(of: checkpoint.origin),
+                    note.isSigned(by: checkpoint.origin, key: key)
+                else { continue }
+                let view = try LogViewRecord.fetchOne(db, key: checkpoint.origin)
+                var larger = true
+                for earlier in [view?.cosigned, view?.seen].compactMap({ $0 }).compactMap({ try? SignedNote(parsing: $0) }) {
+                    let conflict = LogConflict(origin: checkpoint.origin, first: earlier, second: note)
+                    if conflict.holds(key: key) { try keep(conflict) }
+                    if let other = try? Checkpoint(text: earlier.text), other.size >= checkpoint.size { larger = false }
+                }
+                if larger {
+                    try LogViewRecord(origin: checkpoint.origin, cosigned: view?.cosigned, seen: note.serialized).save(db)
+                }
+            }
+            for (first, second) in gossip.conflicts.prefix(LogGossip.maximumItems) {
+                guard let origin = (try? Checkpoint(text: first.text))?.origin, let key = key(of: origin) else { continue }
+                let conflict = LogConflict(origin: origin, first: first, second: second)
+                if conflict.holds(key: key) { try keep(conflict) }
+            }
+            return found
+        }
+    }
+
+    /// The proofs of conflict this node holds.
+    public func conflicts() async throws -> [LogConflict] {
+        try await store.read { snapshot in
+            try LogConflictRecord.fetchAll(snapshot.db).compactMap { record in
+                guard let first = try? SignedNote(parsing: record.first), let second = try? SignedNote(parsing: record.second) else { return nil }
+                return LogConflict(origin: record.origin, first: first, second: second, acknowledged: record.acknowledged)
+            }
+        }
+    }
+
+    /// Marks the proof about `origin`'s log as looked into: sync with its node goes on,
+    /// and the proof stays, for audit and for peers. False when there is none.
+    public func acknowledgeConflict(of origin: String) async throws -> Bool {
+        try await store.write { transaction in
+            guard var record = try LogConflictRecord.fetchOne(transaction.db, key: origin) else { return false }
+            record.acknowledged = true
+            try record.update(transaction.db)
+            return true
+        }
+    }
+
+    /// Adds witnesses' cosignatures to the latest checkpoint this node signed, if they
+    /// cosign its text: what `/log/checkpoint` serves from then on.
+    public func addCosignatures(_ signatures: [SignedNote.Signature], of text: String) async throws {
+        guard !signatures.isEmpty else { return }
+        try await store.write { transaction in
+            guard var latest = try LogCheckpointRecord.order(LogCheckpointRecord.CodingKeys.id.desc).fetchOne(transaction.db),
+                var note = try? SignedNote(parsing: latest.note), note.text == text
+            else { return }
+            for signature in signatures { note = note.adding(signature) }
+            latest.note = note.serialized
+            try latest.update(transaction.db)
+        }
+    }
+}
