@@ -49,6 +49,18 @@ public struct LogReplay: Sendable {
 
     public mutating func find(_ finding: String) { report.find(finding) }
 
+    /// Why the reading stopped before the log's end: said after the findings, past their bound.
+    public mutating func stop(_ reason: String) { report.findings.append(reason) }
+
+    /// Whether the findings reached their bound: reading on would tell no more.
+    public var isFull: Bool { report.findings.count > LogAuditReport.maximumFindings }
+
+    /// The hash of the key event logged at `dot`, if the log holds one there.
+    public func keyEventHash(_ dot: Dot) -> [UInt8]? {
+        guard let events = keyEvents[dot.origin], dot.seq >= 1, dot.seq <= UInt64(events.count) else { return nil }
+        return events[Int(dot.seq) - 1]
+    }
+
     /// Takes the next leaf: its operation as parsed (and verified, when its replica's
     /// key was known) or why it did not parse, and its leaf hash.
     public mutating func take(_ parsed: Result<CausalDelivery.Incoming, RosterError>, leafHash: MerkleTree.Hash) {
@@ -91,6 +103,9 @@ public struct LogReplay: Sendable {
         } else if op.isKeyEvent {
             _ = trust.apply(op)
         }
+        // Only the chains of signers the key events made known are followed: a stranger's
+        // leaves are findings, and hold no memory.
+        guard trust.replicas[op.origin] != nil || (op.isKeyEvent && trust.agencies[op.agency] != nil) else { return }
         heads[op.origin] = CausalDelivery.Head(seq: op.seq, hash: signed.hash)
         if op.isKeyEvent { keyEvents[op.origin, default: []].append(signed.hash) }
         count(op, leaf: leaf, verified: refusal == nil)

@@ -61,6 +61,9 @@ public final class PeerClient: Sendable {
         maximumBody = SyncLimits.maximumBody
     }
 
+    /// The server in messages: the peer and its address, or the address alone.
+    var whom: String { peer == address ? address : "\(peer) at \(address)" }
+
     /// A client of a log's public routes at `url`, presenting no certificate; the
     /// server's key must have the hash `pin` when given.
     public init(log url: LogURL, pin: String?, maximumBody: Int) {
@@ -143,7 +146,9 @@ public final class PeerClient: Sendable {
                         }
                         try channel.pipeline.syncOperations.addHandler(verification)
                     } else if let (context, _) = security {
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: host))
+                        // An address is checked against the certificate's IP names; SNI carries host names only.
+                        let name = (try? IPAddress(host)) == nil ? host : nil
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: name))
                     }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(collector)
@@ -154,7 +159,7 @@ public final class PeerClient: Sendable {
             opened.withLockedValue { $0 += 1 }
             return Connection(channel: channel, collector: collector, mismatch: mismatch)
         } catch {
-            throw RosterError(.unreachable, "cannot reach \(peer) at \(address): \(error); check that it runs and the endpoint in its descriptor")
+            throw RosterError(.unreachable, "cannot reach \(whom): \(error); check that it runs and the endpoint in its descriptor")
         }
     }
 
@@ -175,7 +180,7 @@ public final class PeerClient: Sendable {
             channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
         }
         let timeout = channel.eventLoop.scheduleTask(in: .seconds(SyncLimits.requestTimeout)) {
-            promise.fail(RosterError(.timeout, "\(self.peer) at \(self.address) did not answer within \(SyncLimits.requestTimeout) s"))
+            promise.fail(RosterError(.timeout, "\(self.whom) did not answer within \(SyncLimits.requestTimeout) s"))
             channel.close(promise: nil)
         }
         do {
@@ -194,11 +199,11 @@ public final class PeerClient: Sendable {
             channel.close(promise: nil)
             if let presented = connection.mismatch.presented {
                 throw RosterError(.pinMismatch,
-                    "\(peer) at \(address) presented TLS key sha256 \(presented), but its descriptor pins \(pin ?? "another"): not trusting its answers")
+                    "\(whom) presented TLS key sha256 \(presented), but its descriptor pins \(pin ?? "another"): not trusting its answers")
             }
             if error is CancellationError { throw error }
             if let error = error as? RosterError { throw error }
-            throw RosterError(.unreachable, "request to \(peer) at \(address) failed: \(error)")
+            throw RosterError(.unreachable, "request to \(whom) failed: \(error)")
         }
     }
 

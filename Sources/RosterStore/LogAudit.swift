@@ -10,6 +10,12 @@ public protocol LogSource: Sendable {
     func checkpoint() async throws -> SignedNote
     /// Leaves `start` up to `start + count`, asked for in order, 256 at a time.
     func leaves(from start: Int64, count: Int) async throws -> [[UInt8]]
+    /// Throws if the source holds more than the leaves read (a bundle with lines past its size).
+    func end() async throws
+}
+
+extension LogSource {
+    public func end() async throws {}
 }
 
 /// An auditor's audit of a node it does not trust, from the outside: the node's
@@ -69,9 +75,14 @@ public enum LogAudit {
         var signatureChecked = false
         if let key = endorsed.replicas[replica]?.key {
             signatureChecked = true
-            if !note.isSigned(by: checkpoint.origin, key: key) {
+            guard note.isSigned(by: checkpoint.origin, key: key) else {
+                // Nothing it states can be taken: its size least of all, which a forger could make endless.
                 replay.find("the checkpoint is not signed by \(replica), whose key \(agency)'s key events endorse: it is not the node's")
+                return Outcome(report: replay.finish(), checkpoint: checkpoint, state: request.state)
             }
+        }
+        if let time = checkpoint.time, time.seconds > request.now.seconds + CausalDelivery.maximumSkew {
+            replay.find("the checkpoint is dated \(time), ahead of this machine's clock: check both clocks; a node that dates ahead escapes --max-age")
         }
         if let maxAge = request.maxAge {
             if let time = checkpoint.time {
@@ -91,9 +102,25 @@ public enum LogAudit {
             if let before = previous.time, let now = checkpoint.time, now < before {
                 replay.find("the checkpoint is dated \(now), before the one in the state file (\(before)): the node turned its clock back")
             }
+            if previous.time != nil && checkpoint.time == nil {
+                replay.find("the checkpoint carries no time, as the one in the state file did: its freshness cannot be told")
+            }
         }
 
         try await stream(source, size: checkpoint.size, into: &replay, previous: previous, progress: progress)
+        if replay.size == checkpoint.size {
+            do {
+                try await source.end()
+            } catch let error as RosterError {
+                replay.find(error.reason)
+            }
+        }
+        // The descriptor's key events are the log's first key events of the agency, as they are.
+        for event in descriptor.keyEvents where replay.keyEventHash(event.dot) != event.hash {
+            replay.find(replay.keyEventHash(event.dot) == nil
+                ? "the log lacks key event \(event.dot), which the descriptor carries: it withholds the agency's key events"
+                : "key event \(event.dot) differs between the descriptor and the log: the agency signed two, or one of them was rewritten")
+        }
 
         if replay.size == checkpoint.size && replay.root != checkpoint.root {
             replay.find("the log's \(replay.size) leaves give root \(Base64.encode(replay.root)), but the checkpoint states \(Base64.encode(checkpoint.root)): "
@@ -196,10 +223,22 @@ public enum LogAudit {
                 let enrolled = replay.replicaKeys
                 if keys.withLock({ $0.count }) != enrolled.count { keys.withLock { $0 = enrolled } }
                 progress(replay.size, size)
+                if replay.isFull {
+                    // A log this wrong is not read to its end: its size may be a forger's.
+                    pipeline.cancel()
+                    replay.stop("the audit stopped after \(replay.size) of \(size) leaves: too many findings")
+                    break
+                }
             }
         } catch let error as RosterError {
             pipeline.cancel()
-            replay.find("the audit stopped after \(replay.size) of \(size) leaves: \(error.reason)")
+            replay.stop("the audit stopped after \(replay.size) of \(size) leaves: \(error.reason)")
+        } catch is CancellationError {
+            pipeline.cancel()
+            throw CancellationError()
+        } catch {
+            pipeline.cancel()
+            replay.stop("the audit stopped after \(replay.size) of \(size) leaves: \(error)")
         }
         await pipeline.stopped()
     }

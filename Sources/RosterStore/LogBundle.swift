@@ -24,6 +24,10 @@ public enum LogBundle {
 
         public init(path: String) throws {
             name = path
+            var status = stat()
+            guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+                throw RosterError(.badInput, "\(path) is not a regular file: name the bundle file roster export --format bundle wrote")
+            }
             guard let handle = FileHandle(forReadingAtPath: path) else {
                 throw RosterError(.badInput, "cannot read \(path): check the path and its permissions")
             }
@@ -39,6 +43,11 @@ public enum LogBundle {
         }
 
         public func checkpoint() async throws -> SignedNote { note }
+
+        public func end() async throws {
+            let extra = try lines.withLock { reader in try Self.naming(name, { try reader.next() }) }
+            if extra != nil { throw RosterError(.badInput, "\(name) holds lines past the leaves its checkpoint covers: it is not the bundle the node wrote") }
+        }
 
         /// `read`, its error naming the file.
         private static func naming<T>(_ path: String, _ read: () throws -> T) throws -> T {
@@ -87,7 +96,12 @@ struct LineReader: Sendable {
                 return Array(buffer[offset..<newline])
             }
             guard buffer.count - offset <= limit else { throw tooLong() }
-            let block = try handle.value.read(upToCount: 1 << 20) ?? Data()
+            let block: Data
+            do {
+                block = try handle.value.read(upToCount: 1 << 20) ?? Data()
+            } catch {
+                throw RosterError(.badInput, "cannot read line \(line): \(error.localizedDescription)")
+            }
             buffer.removeSubrange(0..<offset)
             offset = 0
             if block.isEmpty {

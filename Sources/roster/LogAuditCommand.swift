@@ -29,6 +29,13 @@ struct LogAuditCommand {
         if case .remote = source, state == nil {
             throw ValidationError("--remote needs --state FILE: it keeps the checkpoint that the next audit extends")
         }
+        if let state {
+            // Checked first: an audit of hours must not end unable to keep what it found.
+            let folder = URL(fileURLWithPath: state).deletingLastPathComponent().path
+            guard FileManager.default.isWritableFile(atPath: folder) else {
+                throw ValidationError("--state \(state): its folder \(folder) does not exist or cannot be written")
+            }
+        }
         if let trust, !Hex.isSHA256(trust) { throw ValidationError("--trust takes the root key's SHA-256 in lower-case hex") }
         let age = try maxAge.map(Self.seconds)
         let descriptor: PeerDescriptor

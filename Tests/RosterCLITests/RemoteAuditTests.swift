@@ -171,6 +171,44 @@ struct RemoteAuditTests {
         #expect(shortened.status == 1 && shortened.stdout.contains("ends at leaf 5, before the size its checkpoint states"), "\(shortened.stdout)")
         let foreign = try audit(descriptor, ["--trust", root])
         #expect(foreign.status == 2 && foreign.stderr.contains("is not a log bundle"), "\(foreign.stderr)")
+        let longer = folder.path("longer.bundle")
+        try (text + (text.split(separator: "\n").last.map { $0 + "\n" } ?? "")).write(to: longer, atomically: true, encoding: .utf8)
+        let extra = try audit(longer, ["--trust", root, "--state", state.path])
+        #expect(extra.status == 1 && extra.stdout.contains("holds lines past the leaves its checkpoint covers"), "\(extra.stdout)")
+        let fifo = folder.path("fifo.bundle")
+        #expect(try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), ["mkfifo", fifo.path]).status == 0)
+        let piped = try audit(fifo, ["--trust", root])
+        #expect(piped.status == 2 && piped.stderr.contains("is not a regular file"), "\(piped.stderr)")
+    }
+
+    @Test("A forger's log is refused in one line each, without reading an endless size: a checkpoint dated ahead, a size of 2^62, a stranger's signature", arguments: [
+        ("future", "ahead of this machine's clock"), ("endless", "too many findings"), ("stranger", "is not signed by kz-mvd/main"),
+    ])
+    func forgedLog(mode: String, finding: String) throws {
+        let folder = try TemporaryFolder()
+        let node = try FederatedNode(folder: folder, agency: "kz-mvd")
+        for number in 1...3 {
+            #expect(try node.roster.run(["add", "domain", "shop-\(number).example", "--category", "drugs"] + CLITests.basis).status == 0)
+        }
+        let descriptor = folder.path("kz-mvd.json")
+        try node.descriptor(to: descriptor)
+        let port = try CachingProxy.freePort()
+        let forger = Process()
+        forger.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        forger.arguments = ["python3", RosterProcess.repository.appendingPathComponent("Tests/RosterCLITests/forging_log.py").path, mode, String(port),
+                            node.endpoint, node.roster.data.appendingPathComponent("replica.key").path]
+        try forger.run()
+        // SIGKILL: a child of the test runner inherits its blocked SIGTERM (see `CachingProxy`).
+        defer { kill(forger.processIdentifier, SIGKILL); forger.waitUntilExit() }
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline && !FederatedNode.canConnect(port) { usleep(100_000) }
+        let state = folder.path("state.json")
+        let audited = try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), [
+            "timeout", "60", RosterProcess.binary.path, "audit", "--remote", "http://127.0.0.1:\(port)", "--peer", descriptor.path,
+            "--state", state.path, "--trust", Self.root(of: descriptor),
+        ])
+        #expect(audited.status == 1 && audited.stdout.contains(finding), "\(mode): exit \(audited.status) \(audited.stdout.suffix(600))\(audited.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: state.path), "nothing kept from a forged log")
     }
 
     @Test("Through a caching proxy (Debian's nginx) the auditor audits the node as well; full tiles are then served from the cache, the node stopped")
@@ -215,11 +253,7 @@ final class CachingProxy {
 
     init(folder: URL, upstream: String) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let found = try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", """
-            import socket
-            s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])
-            """])
-        port = Int(found.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        port = try Self.freePort()
         let path = folder.path
         let configuration = """
             daemon off;
@@ -262,6 +296,15 @@ final class CachingProxy {
     }
 
     var url: String { "http://127.0.0.1:\(port)" }
+
+    /// A port nothing listens on now, as the system hands one out.
+    static func freePort() throws -> Int {
+        let found = try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", """
+            import socket
+            s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])
+            """])
+        return Int(found.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    }
 
     /// Status and X-Cache-Status of a GET through the proxy.
     func get(_ path: String) throws -> (status: Int, cache: String) {
