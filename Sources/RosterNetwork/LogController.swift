@@ -22,7 +22,13 @@ struct LogController {
     /// one it cosigned of that log. Public, as the protocol has it: the checkpoint's
     /// signature is the request's authentication.
     func addCheckpoint(_ request: Request) async throws -> Response {
-        let body = try await request.body.collect(upTo: SignedNote.maximumSize + 64 * 46)
+        let limit = SignedNote.maximumSize + 64 * 46
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: limit)
+        } catch {
+            throw HTTPError(.contentTooLarge, message: "an add-checkpoint body is at most \(limit) bytes: an old size, 63 proof lines and a checkpoint")
+        }
         let parsed: Witness.Request
         do {
             parsed = try Witness.Request(parsing: Array(buffer: body))

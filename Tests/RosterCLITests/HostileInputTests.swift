@@ -347,10 +347,13 @@ struct HostileInputTests {
         try node.roster.run(["add", "ip", "192.0.2.1"] + Self.basis)
         let before = try node.status()
         try node.start()
+        // The peer's checkpoint, for the witness route: cosigned as it is, refused mangled.
+        try peer.roster.run(["checkpoint"]).stdout.write(to: folder.path("kz.checkpoint"), atomically: true, encoding: .utf8)
         let script = RosterProcess.repository.appendingPathComponent("Tests/RosterCLITests/fuzz_routes.py")
         let fuzz = try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), [
             "python3", script.path, String(node.port), peer.roster.data.appendingPathComponent("tls.crt").path,
             peer.roster.data.appendingPathComponent("tls.key").path, folder.path("kz.ops").path, String(seed), "600",
+            folder.path("kz.checkpoint").path,
         ])
         #expect(fuzz.status == 0, "\(fuzz.stdout)\(fuzz.stderr)")
         #expect(node.serverStatus == -1, "the server still runs")

@@ -4,9 +4,12 @@ Every answer must be a 2xx or 4xx with a JSON error body: never a 5xx, never a
 dropped connection for a well-formed HTTP request. Prints one line per status
 class and exits 1 on the first broken promise.
 
-Usage: fuzz_routes.py PORT CERT KEY OPS_FILE SEED COUNT
+Usage: fuzz_routes.py PORT CERT KEY OPS_FILE SEED COUNT [CHECKPOINT_FILE]
+
+CHECKPOINT_FILE is a peer's signed checkpoint, which the witness route cosigns
+(mangled, it must be refused); without it, the node's own is sent.
 """
-import http.client, json, random, socket, ssl, sys
+import http.client, json, random, re, socket, ssl, sys
 
 port, certificate, key, ops_file, seed, count = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6])
 rng = random.Random(seed)
@@ -38,8 +41,20 @@ def mutate(data):
     return bytes(data)
 
 
+def fetch_checkpoint():
+    connection = http.client.HTTPSConnection('127.0.0.1', int(port), context=context, timeout=30)
+    try:
+        connection.request('GET', '/log/checkpoint')
+        return connection.getresponse().read()
+    finally:
+        connection.close()
+
+
+checkpoint = open(sys.argv[7], 'rb').read() if len(sys.argv) > 7 else fetch_checkpoint()
+
+
 def request():
-    route = rng.randrange(7)
+    route = rng.randrange(9)
     if route == 0:
         body = b'\n'.join(mutate(line) if rng.random() < 0.7 else line for line in rng.sample(lines, rng.randint(1, len(lines))))
         return 'POST', '/v1/sync/push', body
@@ -69,6 +84,16 @@ def request():
             '/v1/log/proof/consistency?first=' + number() + '&second=' + number(),
         ])
         return 'GET', '/' + ''.join(c if rng.random() < 0.95 else '%' + format(rng.randrange(256), '02X') for c in path[1:]), b''
+    if route == 6:
+        # C2SP tlog-witness: the node's own checkpoint (not witnessed), and mangled ones.
+        proof = b''.join(rng.choice([b'PlRNCrwHpqhGrupue0L7gxbjbMiKA9temvuZZDDpkaw=\n', b'x\n', b'\n']) for _ in range(rng.randint(0, 70)))
+        body = b'old ' + rng.choice([b'0', b'1', b'-1', b'9223372036854775808', b'']) + b'\n' + proof + b'\n' + checkpoint
+        return 'POST', '/log/witness/add-checkpoint', mutate(body) if rng.random() < 0.5 else body
+    if route == 7:
+        document = {'checkpoints': rng.choice([[checkpoint.decode()], [checkpoint.decode()] * 3, ['x'], [], 'x', [1]]),
+                    'conflicts': rng.choice([[], [[checkpoint.decode(), checkpoint.decode()]], [['x']], 'x', [[1, 2]]])}
+        body = json.dumps(document).encode()
+        return 'POST', '/v1/sync/checkpoints', mutate(body) if rng.random() < 0.5 else body
     return 'RAW', None, None
 
 
@@ -105,7 +130,12 @@ for number in range(count):
     if response.status >= 500:
         print(f'request {number}: {method} {path} answered {response.status}: {answer[:300]!r}')
         sys.exit(1)
-    if response.status >= 400:
+    if response.status == 409 and path == '/log/witness/add-checkpoint':
+        # C2SP tlog-witness answers a 409 with the size it last cosigned, as text/x.tlog.size.
+        if not re.fullmatch(rb'(0|[1-9][0-9]*)\n', answer):
+            print(f'request {number}: {path} answered 409 with a body that is not a size: {answer[:300]!r}')
+            sys.exit(1)
+    elif response.status >= 400:
         try:
             document = json.loads(answer)
         except ValueError:
