@@ -109,6 +109,16 @@ struct WitnessTests {
         #expect(second.status == 409 && second.body.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "no cosignature from the second witness: \(second)")
         let kgAudit = try kg.roster.run(["audit"])
         #expect(kgAudit.status == 1 && kgAudit.stdout.contains("roster/kz-mvd/main showed two histories"), "\(kgAudit.stdout)")
+        // What kg gossips: its own checkpoint, the one it saw of kz, and the proof.
+        let empty = folder.path("gossip.json")
+        try #"{"checkpoints":[],"conflicts":[]}"#.write(to: empty, atomically: true, encoding: .utf8)
+        let gossip = try uz.curl("/v1/sync/checkpoints", on: kg, data: empty)
+        #expect(gossip.status == 200, "\(gossip)")
+        let answer = folder.path("gossip-answer.json")
+        try gossip.body.write(to: answer, atomically: true, encoding: .utf8)
+        #expect(try RosterProcess.validate(answer, schema: "sync-checkpoints.schema.json").status == 0)
+        #expect(try JSONParser.parse(Array(gossip.body.utf8))["conflicts"]?.array?.count == 1)
+        #expect(try kz.curl("/v1/sync/checkpoints", on: kg, withCertificate: false, data: empty).status != 200, "gossip is for pinned peers")
         // The proof travels back to uz with the next sync.
         #expect(try uz.roster.run(["sync", "--peer", "kg-mvd/main"]).status == 0)
         let uzAudit = try uz.roster.run(["audit"])
