@@ -32,6 +32,8 @@ public struct LogAuditReport: Sendable {
     public var equivocations: [String] = []
     /// Other agencies whose nodes cosigned the checkpoint, with keys their key events enrolled.
     public var witnesses: [String] = []
+    /// Those of them whose root the auditor pinned: the ones `--witnesses` counts.
+    public var pinnedWitnesses: [String] = []
     public var findings: [String] = []
 
     public init() {}

@@ -14,6 +14,9 @@ public struct SignedNote: Sendable, Equatable {
             self.keyID = keyID
             self.bytes = bytes
         }
+
+        /// The signature's line, `— NAME BASE64`, with its newline.
+        public var line: String { "— \(name) \(Base64.encode(SignedNote.bytes(of: keyID) + bytes))\n" }
     }
 
     public let text: String
@@ -51,10 +54,20 @@ public struct SignedNote: Sendable, Equatable {
         "\(name)+\(hex8(keyID(name: name, key: key)))+\(Base64.encode([ed25519] + key.raw))"
     }
 
-    /// Whether a signature by `name` verifies with `key`.
+    /// Whether a signature by `name` verifies with `key`. Only the first line of that
+    /// name and key id is checked: a note padded with a hundred false ones costs one check.
     public func isSigned(by name: String, key: PublicKey) -> Bool {
         let id = Self.keyID(name: name, key: key)
-        return signatures.contains { $0.name == name && $0.keyID == id && key.isValidSignature($0.bytes, for: Array(text.utf8)) }
+        guard let signature = signatures.first(where: { $0.name == name && $0.keyID == id }) else { return false }
+        return key.isValidSignature(signature.bytes, for: Array(text.utf8))
+    }
+
+    /// The note with only `name`'s signature, if it verifies with `key`: what is kept
+    /// of a note a peer sent, so that nobody's padding is stored or passed on.
+    public func signed(by name: String, key: PublicKey) -> SignedNote? {
+        let id = Self.keyID(name: name, key: key)
+        guard isSigned(by: name, key: key), let signature = signatures.first(where: { $0.name == name && $0.keyID == id }) else { return nil }
+        return SignedNote(text: text, signatures: [signature])
     }
 
     /// Adds another signer's signature (a cosignature), keeping the text.
@@ -64,7 +77,7 @@ public struct SignedNote: Sendable, Equatable {
 
     /// The note as it travels: text, a blank line, one line per signature.
     public var serialized: String {
-        text + "\n" + signatures.map { "— \($0.name) \(Base64.encode(Self.bytes(of: $0.keyID) + $0.bytes))\n" }.joined()
+        text + "\n" + signatures.map(\.line).joined()
     }
 
     /// Reads a note; refuses one too large, without a signature, or with a line

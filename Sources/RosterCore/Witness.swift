@@ -1,7 +1,8 @@
 /// What a witness decides on a C2SP `tlog-witness` `add-checkpoint` request: cosign
 /// only a checkpoint signed by the log's key that extends, by a consistency proof,
 /// the last one it cosigned of that log, and that no checkpoint it has seen of the
-/// log contradicts. Pure: the store supplies the log's key and what it has seen,
+/// log contradicts at its size (one of another size seen but never cosigned cannot
+/// be checked against, with no proof between them, as C2SP has it). Pure: the store supplies the log's key and what it has seen,
 /// and keeps the decision in one transaction (so two requests cannot both extend
 /// the same old size).
 public enum Witness {

@@ -37,12 +37,12 @@ struct LogController {
         }
         switch try await node.witness(parsed) {
         case .cosigned(let signature):
-            let line = SignedNote(text: parsed.note.text, signatures: [signature]).serialized.dropFirst(parsed.note.text.utf8.count + 1)
-            return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: String(line))))
+            return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: signature.line)))
         case .unknownLog:
             throw HTTPError(.notFound, message: "this node witnesses the logs of its trusted agencies' replicas only, not \(parsed.checkpoint.origin)")
         case .refused(.forbidden):
-            throw HTTPError(.forbidden, message: "the checkpoint is not signed by the key \(parsed.checkpoint.origin)'s agency enrolled")
+            throw HTTPError(.forbidden, message: "the checkpoint is not signed by the key \(parsed.checkpoint.origin)'s agency enrolled, "
+                + "or that node is proven to have shown two histories (roster status)")
         case .refused(.inconsistent):
             throw HTTPError(.unprocessableContent, message: "the consistency proof does not lead from the checkpoint last cosigned to this one")
         case .refused(.conflict(let size)):

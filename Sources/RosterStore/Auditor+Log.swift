@@ -148,10 +148,13 @@ extension Auditor {
     static func auditLogConflicts(_ db: Database, trust: Trust, report: inout AuditReport) throws {
         for row in try Row.fetchAll(db, sql: "SELECT origin, first, second FROM log_conflict") {
             guard let origin = row.text("origin"), let first = row.text("first").flatMap({ try? SignedNote(parsing: $0) }),
-                let second = row.text("second").flatMap({ try? SignedNote(parsing: $0) }),
-                let key = Checkpoint.replica(ofLog: origin).flatMap({ trust.replicas[$0]?.key })
+                let second = row.text("second").flatMap({ try? SignedNote(parsing: $0) })
             else {
-                report.findings.append("a log conflict row does not hold two signed checkpoints of a known node: the log_conflict table was edited")
+                report.findings.append("a log conflict row does not hold two signed checkpoints: the log_conflict table was edited")
+                continue
+            }
+            guard let key = Checkpoint.replica(ofLog: origin).flatMap({ trust.replicas[$0]?.key }) else {
+                report.findings.append("a proof that \(origin) showed two histories is kept, but this node holds no key of it to check the proof with")
                 continue
             }
             let conflict = LogConflict(origin: origin, first: first, second: second)

@@ -36,10 +36,15 @@ public enum LogAudit {
         public var maxAge: Int64?
         /// How many other agencies' nodes must have cosigned the checkpoint.
         public var witnesses: Int
+        /// Other agencies' root fingerprints the auditor confirmed: only agencies pinned
+        /// here or in the state file count as witnesses, never ones the log introduces.
+        public var witnessRoots: [String: String]
         public var now: Timestamp
 
-        public init(descriptor: PeerDescriptor, trust: String?, state: AuditState, maxAge: Int64?, witnesses: Int = 0, now: Timestamp) {
+        public init(descriptor: PeerDescriptor, trust: String?, state: AuditState, maxAge: Int64?, witnesses: Int = 0,
+                    witnessRoots: [String: String] = [:], now: Timestamp) {
             self.witnesses = witnesses
+            self.witnessRoots = witnessRoots
             self.descriptor = descriptor
             self.trust = trust
             self.state = state
@@ -62,6 +67,15 @@ public enum LogAudit {
         var pins = Trust()
         pins.pin(agency, root: root)
         let endorsed = try descriptor.verified(by: pins)
+        var roots = request.state.roots
+        for (other, fingerprint) in request.witnessRoots {
+            if let kept = roots[other], kept != fingerprint {
+                throw RosterError(.untrustedAgency, "the state file pins \(other) to root sha256 \(kept), not \(fingerprint) given with --witness: "
+                    + "an agency's root never changes; if you confirmed a new one, start a new state file")
+            }
+            roots[other] = fingerprint
+        }
+        roots[agency] = root
 
         let note = try await source.checkpoint()
         guard let checkpoint = try? Checkpoint(text: note.text) else {
@@ -70,7 +84,7 @@ public enum LogAudit {
         guard let replica = Checkpoint.replica(ofLog: checkpoint.origin), Origin.agency(of: replica) == agency else {
             throw RosterError(.badInput, "\(source.name) holds the log \(checkpoint.origin), which is not a node of \(agency): check the URL and the descriptor")
         }
-        var replay = LogReplay(pins: [agency: root])
+        var replay = LogReplay(pins: roots)
         // The signer is endorsed by the descriptor's key events, or else by the log's.
         var signatureChecked = false
         if let key = endorsed.replicas[replica]?.key {
@@ -136,15 +150,19 @@ public enum LogAudit {
             }
         }
         let cosigners = witnesses(of: note, agency: agency, trust: replay.trust, now: request.now)
-        if cosigners.count < request.witnesses {
-            replay.find("the checkpoint is cosigned by the nodes of \(cosigners.count) other agencies"
-                + (cosigners.isEmpty ? "" : " (\(cosigners.joined(separator: ", ")))") + ", fewer than --witnesses \(request.witnesses)")
+        let counted = cosigners.filter { roots[$0] != nil }
+        if counted.count < request.witnesses {
+            let unpinned = cosigners.filter { roots[$0] == nil }
+            replay.find("the checkpoint is cosigned by the nodes of \(counted.count) other agencies you pinned"
+                + (counted.isEmpty ? "" : " (\(counted.joined(separator: ", ")))") + ", fewer than --witnesses \(request.witnesses)"
+                + (unpinned.isEmpty ? "" : "; \(unpinned.joined(separator: ", ")) cosigned too, but only the log vouches for their keys: pin them with --witness AGENCY=SHA256"))
         }
         var report = replay.finish()
         report.witnesses = cosigners
+        report.pinnedWitnesses = counted
         var state = request.state
         if report.findings.isEmpty {
-            state.roots[agency] = root
+            state.roots = roots
             state.checkpoints[checkpoint.origin] = note
         }
         return Outcome(report: report, checkpoint: checkpoint, state: state)

@@ -46,9 +46,13 @@ public struct LogConflict: Sendable {
 
     /// Whether the pair proves it: one log, one size, two roots, both signed by `key`.
     public func holds(key: PublicKey) -> Bool {
-        guard let a = try? Checkpoint(text: first.text), let b = try? Checkpoint(text: second.text) else { return false }
+        Self.contradict(first, second, origin: origin) && first.isSigned(by: origin, key: key) && second.isSigned(by: origin, key: key)
+    }
+
+    /// Whether two checkpoints of `origin` state one size with two roots (signatures aside).
+    static func contradict(_ a: SignedNote, _ b: SignedNote, origin: String) -> Bool {
+        guard let a = try? Checkpoint(text: a.text), let b = try? Checkpoint(text: b.text) else { return false }
         return a.origin == origin && b.origin == origin && a.size == b.size && a.root != b.root
-            && first.isSigned(by: origin, key: key) && second.isSigned(by: origin, key: key)
     }
 
     public var description: String {
@@ -83,16 +87,18 @@ extension Node {
             let view = try LogViewRecord.fetchOne(db, key: origin)
             let cosigned = view?.cosigned.flatMap { try? SignedNote(parsing: $0) }
             let seen = view?.seen.flatMap { try? SignedNote(parsing: $0) }
-            let size = cosigned.flatMap { try? Checkpoint(text: $0.text) }?.size ?? 0
-            if try LogConflictRecord.fetchOne(db, key: origin) != nil { return .refused(.conflict(cosignedSize: size)) }
+            // A node proven to have shown two histories gets nothing more cosigned, until an operator acts.
+            if let kept = try LogConflictRecord.fetchOne(db, key: origin), !kept.acknowledged { return .refused(.forbidden) }
             let (decision, contradicts) = Witness.decide(request, key: enrolment.key, cosigned: cosigned, seen: seen.map { [$0] } ?? [])
-            if let contradicts {
-                try LogConflictRecord(origin: origin, first: contradicts.serialized, second: request.note.serialized).insert(db)
+            // Only the log's own signature is kept of what was shown: nobody's padding.
+            let shown = request.note.signed(by: origin, key: enrolment.key)
+            if let contradicts, let shown {
+                try Self.keep(LogConflict(origin: origin, first: contradicts, second: shown), db)
             }
-            guard decision == .cosign else { return .refused(decision) }
+            guard decision == .cosign, let shown else { return .refused(decision) }
             let signature = Cosignature.sign(request.note.text, name: name, key: key, time: UInt64(max(0, transaction.now.seconds)))
-            let larger = (seen.flatMap { try? Checkpoint(text: $0.text) }?.size ?? -1) > request.checkpoint.size ? seen : request.note
-            try LogViewRecord(origin: origin, cosigned: request.note.serialized, seen: larger?.serialized).save(db)
+            let larger = (seen.flatMap { try? Checkpoint(text: $0.text) }?.size ?? -1) > request.checkpoint.size ? seen : shown
+            try LogViewRecord(origin: origin, cosigned: shown.serialized, seen: larger?.serialized).save(db)
             return .cosigned(signature)
         }
     }
@@ -116,44 +122,69 @@ extension Node {
     }
 
     /// Takes in a peer's gossip: checkpoints of logs whose replicas this node's trusted
-    /// agencies enrolled, each signed by its replica, are compared with what this node
-    /// has seen, and a contradiction is kept as a proof; proofs are checked and kept.
-    /// Returns the origins of the conflicts newly found or learned.
+    /// agencies enrolled (and did not retire), each signed by its replica, are compared
+    /// with what this node has seen, and a contradiction is kept as a proof; proofs are
+    /// checked and kept. Signatures are checked before the write, on the bulk threads,
+    /// one per note, and only the log's own signature is kept. Returns the origins of
+    /// the conflicts newly found or learned.
     @discardableResult
     public func hear(_ gossip: LogGossip) async throws -> [String] {
         let own = logOrigin
+        let replicas = try await store.trust().replicas
+        let (checkpoints, conflicts) = await CPUWork.run { () -> ([(Checkpoint, SignedNote)], [LogConflict]) in
+            func key(of origin: String) -> PublicKey? {
+                guard let enrolment = Checkpoint.replica(ofLog: origin).flatMap({ replicas[$0] }), enrolment.retiredAfter == nil else { return nil }
+                return enrolment.key
+            }
+            let checkpoints = gossip.checkpoints.prefix(LogGossip.maximumItems).compactMap { note -> (Checkpoint, SignedNote)? in
+                guard let checkpoint = try? Checkpoint(text: note.text), checkpoint.origin != own, let key = key(of: checkpoint.origin),
+                    let kept = note.signed(by: checkpoint.origin, key: key)
+                else { return nil }
+                return (checkpoint, kept)
+            }
+            let conflicts = gossip.conflicts.prefix(LogGossip.maximumItems).compactMap { first, second -> LogConflict? in
+                guard let origin = (try? Checkpoint(text: first.text))?.origin, let key = key(of: origin),
+                    let first = first.signed(by: origin, key: key), let second = second.signed(by: origin, key: key),
+                    LogConflict.contradict(first, second, origin: origin)
+                else { return nil }
+                return LogConflict(origin: origin, first: first, second: second)
+            }
+            return (checkpoints, conflicts)
+        }
         return try await store.write { transaction in
             let db = transaction.db
-            let replicas = try transaction.trust().replicas
-            func key(of origin: String) -> PublicKey? { Checkpoint.replica(ofLog: origin).flatMap { replicas[$0]?.key } }
             var found: [String] = []
-            func keep(_ conflict: LogConflict) throws {
-                guard try LogConflictRecord.fetchOne(db, key: conflict.origin) == nil else { return }
-                try LogConflictRecord(origin: conflict.origin, first: conflict.first.serialized, second: conflict.second.serialized).insert(db)
-                found.append(conflict.origin)
-            }
-            for note in gossip.checkpoints.prefix(LogGossip.maximumItems) {
-                guard let checkpoint = try? Checkpoint(text: note.text), checkpoint.origin != own, let key = key(of: checkpoint.origin),
-                    note.isSigned(by: checkpoint.origin, key: key)
-                else { continue }
+            for (checkpoint, note) in checkpoints {
                 let view = try LogViewRecord.fetchOne(db, key: checkpoint.origin)
                 var larger = true
+                // What is stored was checked when it was stored.
                 for earlier in [view?.cosigned, view?.seen].compactMap({ $0 }).compactMap({ try? SignedNote(parsing: $0) }) {
-                    let conflict = LogConflict(origin: checkpoint.origin, first: earlier, second: note)
-                    if conflict.holds(key: key) { try keep(conflict) }
+                    if LogConflict.contradict(earlier, note, origin: checkpoint.origin),
+                        try Self.keep(LogConflict(origin: checkpoint.origin, first: earlier, second: note), db) {
+                        found.append(checkpoint.origin)
+                    }
                     if let other = try? Checkpoint(text: earlier.text), other.size >= checkpoint.size { larger = false }
                 }
                 if larger {
                     try LogViewRecord(origin: checkpoint.origin, cosigned: view?.cosigned, seen: note.serialized).save(db)
                 }
             }
-            for (first, second) in gossip.conflicts.prefix(LogGossip.maximumItems) {
-                guard let origin = (try? Checkpoint(text: first.text))?.origin, let key = key(of: origin) else { continue }
-                let conflict = LogConflict(origin: origin, first: first, second: second)
-                if conflict.holds(key: key) { try keep(conflict) }
-            }
+            for conflict in conflicts where try Self.keep(conflict, db) { found.append(conflict.origin) }
             return found
         }
+    }
+
+    /// Keeps a proof: the first about a log, or one about another fork after an
+    /// operator acknowledged the last (so a node that forks again stops sync again).
+    /// Whether it was kept.
+    static func keep(_ conflict: LogConflict, _ db: Database) throws -> Bool {
+        if let kept = try LogConflictRecord.fetchOne(db, key: conflict.origin) {
+            guard kept.acknowledged, let first = try? SignedNote(parsing: kept.first), let second = try? SignedNote(parsing: kept.second),
+                Set([first.text, second.text]) != Set([conflict.first.text, conflict.second.text])
+            else { return false }
+        }
+        try LogConflictRecord(origin: conflict.origin, first: conflict.first.serialized, second: conflict.second.serialized).save(db)
+        return true
     }
 
     /// The proofs of conflict this node holds.

@@ -30,6 +30,10 @@ struct Audit: AsyncParsableCommand {
     var maxAge: String?
     @Option(help: "With --remote or --bundle: require the checkpoint to be cosigned by the nodes of this many other agencies.")
     var witnesses = 0
+    @Option(name: .customLong("witness"), help: ArgumentHelp(
+        "With --witnesses: AGENCY=SHA256, another agency's root key confirmed out of band; only agencies pinned so (or in --state) count.",
+        valueName: "agency=sha256"))
+    var witnessRoots: [String] = []
 
     func run() async throws {
         guard witnesses >= 0 else { throw ValidationError("--witnesses takes a number of agencies, 0 or more") }
@@ -41,10 +45,10 @@ struct Audit: AsyncParsableCommand {
         }
         if let source {
             try await LogAuditCommand(source: source, peer: peer, state: state, trust: trust, maxAge: maxAge, witnesses: witnesses,
-                                  json: node.json).run()
+                                  witnessRoots: witnessRoots, json: node.json).run()
             return
         }
-        guard peer == nil, state == nil, trust == nil, maxAge == nil, witnesses == 0 else {
+        guard peer == nil, state == nil, trust == nil, maxAge == nil, witnesses == 0, witnessRoots.isEmpty else {
             throw ValidationError("--peer, --state, --trust, --max-age and --witnesses go with --remote URL or --bundle FILE")
         }
         let opened = try await node.openNode()

@@ -19,6 +19,8 @@ struct LogAuditCommand {
     let trust: String?
     let maxAge: String?
     let witnesses: Int
+    /// `AGENCY=SHA256` for each other agency the auditor pinned.
+    let witnessRoots: [String]
     let json: Bool
 
     /// State files hold a checkpoint per log audited and a root per agency: small.
@@ -38,6 +40,14 @@ struct LogAuditCommand {
         }
         if let trust, !Hex.isSHA256(trust) { throw ValidationError("--trust takes the root key's SHA-256 in lower-case hex") }
         let age = try maxAge.map(Self.seconds)
+        var roots: [String: String] = [:]
+        for pin in witnessRoots {
+            let parts = pin.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, Origin.isValidAgency(parts[0]), Hex.isSHA256(parts[1]) else {
+                throw ValidationError("--witness takes AGENCY=SHA256 (the agency's root key fingerprint), not \(pin)")
+            }
+            roots[parts[0]] = parts[1]
+        }
         let descriptor: PeerDescriptor
         do {
             descriptor = try PeerDescriptor(json: JSONParser.parse(InputFile.read(peer, limit: InputFile.descriptorLimit)))
@@ -49,7 +59,7 @@ struct LogAuditCommand {
             FileManager.default.fileExists(atPath: path) ? try AuditState(parsing: InputFile.read(path, limit: Self.stateLimit)) : AuditState()
         } ?? AuditState()
         let request = LogAudit.Request(descriptor: descriptor, trust: trust, state: kept, maxAge: age, witnesses: witnesses,
-                                        now: WallClock.system.now())
+                                        witnessRoots: roots, now: WallClock.system.now())
         let progress = Terminal.progress("verifying")
         let outcome: LogAudit.Outcome
         switch source {
@@ -103,6 +113,7 @@ struct LogAuditCommand {
                 "revocation_reasons": counts(report.revocationReasons),
                 "equivocations": .array(report.equivocations.map(JSON.string)),
                 "witnesses": .array(report.witnesses.map(JSON.string)),
+                "pinned_witnesses": .array(report.pinnedWitnesses.map(JSON.string)),
                 "state_size": kept.map { .integer($0.size) } ?? .null,
                 "findings": .array(report.findings.map(JSON.string)),
             ])
@@ -125,7 +136,9 @@ struct LogAuditCommand {
             + (report.incompleteExamples.isEmpty ? "" : " (first: \(report.incompleteExamples.joined(separator: ", ")))"))
         list("revoked for", report.revocationReasons)
         report.equivocations.forEach { Terminal.print("equivocation: " + $0) }
-        Terminal.print("cosigned by the nodes of: " + (report.witnesses.isEmpty ? "no other agency" : report.witnesses.joined(separator: ", ")))
+        Terminal.print("cosigned by the nodes of: " + (report.witnesses.isEmpty ? "no other agency" : report.witnesses.map { agency in
+            report.pinnedWitnesses.contains(agency) ? agency : "\(agency) (not pinned)"
+        }.joined(separator: ", ")))
         if report.findings.isEmpty {
             Terminal.print("no findings" + (stateFile.map { "; \($0) now holds this checkpoint" } ?? ""))
         } else {
