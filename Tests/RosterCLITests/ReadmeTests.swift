@@ -31,7 +31,7 @@ struct ReadmeTests {
         #expect(out.contains("mirror-1.example: not listed on uz") && out.contains("history: agency kz-mvd is distrusted"), "\(out)")
     }
 
-    @Test("The auditor's walkthrough: a clean audit over HTTPS and of a bundle, then a rewritten history, a stale checkpoint and an edited row caught")
+    @Test("The auditor's walkthrough: a clean audit over HTTPS and of a bundle, then a rewritten history, a stale checkpoint, an edited row, a deleted and reordered leaves caught")
     func auditor() throws {
         let script = try Self.block(after: "<!-- walkthrough: auditor -->")
         var port = Int.random(in: 20_000..<40_000)
@@ -47,6 +47,8 @@ struct ReadmeTests {
         #expect(out.contains("the node rewrote its history since") && out.contains("rewritten history caught"), "\(out)")
         #expect(out.contains("more than --max-age 1 s: the log is frozen, withheld or stalled") && out.contains("stale checkpoint caught"), "\(out)")
         #expect(out.contains("edited row caught\n") && out.contains("edited row caught remotely"), "\(out)")
+        #expect(out.contains("a leaf was deleted") && out.contains("deleted leaf caught"), "\(out)")
+        #expect(out.contains("the log was reordered") && out.contains("reordered leaves caught"), "\(out)")
         #expect(out.contains("has a signature that does not verify"), "\(out)")
     }
 }
