@@ -23,9 +23,11 @@ public struct CheckpointSigner: Service {
         try await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    let note = try await node.checkpoint()
-                    logger.info("signed checkpoint \(note.text.split(separator: "\n").prefix(2).joined(separator: " "))")
-                    if let tls { await Witnessing.gather(note, node: node, tls: tls, logger: logger) }
+                    // With peers to cosign it, a checkpoint is served once they have: an
+                    // auditor who asks meanwhile gets the one before, cosigned too.
+                    let signed = try await node.checkpoint(keeping: tls == nil)
+                    logger.info("signed checkpoint \(signed.text.split(separator: "\n").prefix(2).joined(separator: " "))")
+                    if let tls { try await node.keep(Witnessing.gather(signed, node: node, tls: tls, logger: logger)) }
                 } catch {
                     // A busy database or a full disk: the next interval tries again.
                     logger.warning("could not sign a checkpoint: \(error)")

@@ -5,13 +5,13 @@ import RosterStore
 /// Gathers cosignatures of a checkpoint this node signed from its peers, as C2SP
 /// `tlog-witness` asks: each peer with an endpoint is sent the checkpoint with a
 /// consistency proof from the size it last cosigned (learned from its 409 answer,
-/// so nothing is kept here), and each cosignature that verifies with the key its
-/// agency enrolled for that peer's node is added to the checkpoint the node serves.
+/// so nothing is kept here); the checkpoint comes back with each cosignature that
+/// verifies with the key its agency enrolled for that peer's node.
 public enum Witnessing {
-    public static func gather(_ note: SignedNote, node: Node, tls: NodeTLS, logger: Logger) async {
-        guard let checkpoint = try? Checkpoint(text: note.text) else { return }
+    public static func gather(_ note: SignedNote, node: Node, tls: NodeTLS, logger: Logger) async -> SignedNote {
+        guard let checkpoint = try? Checkpoint(text: note.text) else { return note }
         let peers = ((try? await node.store.peers()) ?? []).filter { $0.endpoint != nil && $0.descriptor.node != nil }
-        guard !peers.isEmpty, let trust = try? await node.store.trust() else { return }
+        guard !peers.isEmpty, let trust = try? await node.store.trust() else { return note }
         var signatures: [SignedNote.Signature] = []
         for peer in peers {
             guard let replica = peer.descriptor.node, let key = trust.replicas[replica]?.key else { continue }
@@ -29,12 +29,8 @@ public enum Witnessing {
                 logger.warning("\(peer.id) did not cosign checkpoint \(checkpoint.size): \(error)")
             }
         }
-        do {
-            try await node.addCosignatures(signatures, of: note.text)
-            if !signatures.isEmpty { logger.info("checkpoint \(checkpoint.size) cosigned by \(signatures.map(\.name).joined(separator: ", "))") }
-        } catch {
-            logger.warning("could not keep the cosignatures of checkpoint \(checkpoint.size): \(error)")
-        }
+        if !signatures.isEmpty { logger.info("checkpoint \(checkpoint.size) cosigned by \(signatures.map(\.name).joined(separator: ", "))") }
+        return signatures.reduce(note) { $0.adding($1) }
     }
 
     /// One add-checkpoint, then once more from the size the witness says it last

@@ -76,8 +76,9 @@ extension Node {
     public var logOrigin: String { Checkpoint.origin(of: identity.origin) }
 
     /// Signs a checkpoint of the log as it stands now with the replica key, and keeps
-    /// it as the latest: what the node states, at which size, and when.
-    public func checkpoint() async throws -> SignedNote {
+    /// it as the latest (unless `keeping` is false: `keep` does, once witnesses have
+    /// cosigned it): what the node states, at which size, and when.
+    public func checkpoint(keeping: Bool = true) async throws -> SignedNote {
         let (origin, key) = (logOrigin, replica.key)
         // The digests are hashed and kept first, from a snapshot: inside the write, the
         // kept chunks then serve, and the writer is not held while a roster is rehashed.
@@ -89,9 +90,29 @@ extension Node {
             let digests = try snapshot.agencyDigests(try snapshot.keptDigest())
             let extensions = ["time \(transaction.now)"] + digests.sorted { $0.key < $1.key }.map { "digest \($0.key) \($0.value)" }
             let note = try SignedNote.sign(Checkpoint(origin: origin, size: size, root: root, extensions: extensions).text, name: origin, key: key)
-            var record = LogCheckpointRecord(size: size, time: transaction.now.description, note: note.serialized)
-            try record.insert(transaction.db)
+            if keeping {
+                var record = LogCheckpointRecord(size: size, time: transaction.now.description, note: note.serialized)
+                try record.insert(transaction.db)
+            }
             return note
+        }
+    }
+
+    /// Keeps a checkpoint signed earlier (`checkpoint(keeping: false)`), with the
+    /// cosignatures gathered since, as the latest: unless one of a later time or a
+    /// larger size was kept meanwhile, for the kept ones only grow. Whether it was kept.
+    @discardableResult
+    public func keep(_ note: SignedNote) async throws -> Bool {
+        let checkpoint = try Checkpoint(text: note.text)
+        let time = checkpoint.time?.description ?? ""
+        return try await store.write { transaction in
+            if let latest = try LogCheckpointRecord.order(LogCheckpointRecord.CodingKeys.id.desc).fetchOne(transaction.db),
+                latest.size > checkpoint.size || latest.time > time {
+                return false
+            }
+            var record = LogCheckpointRecord(size: checkpoint.size, time: time, note: note.serialized)
+            try record.insert(transaction.db)
+            return true
         }
     }
 

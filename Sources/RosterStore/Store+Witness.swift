@@ -207,18 +207,4 @@ extension Node {
             return true
         }
     }
-
-    /// Adds witnesses' cosignatures to the latest checkpoint this node signed, if they
-    /// cosign its text: what `/log/checkpoint` serves from then on.
-    public func addCosignatures(_ signatures: [SignedNote.Signature], of text: String) async throws {
-        guard !signatures.isEmpty else { return }
-        try await store.write { transaction in
-            guard var latest = try LogCheckpointRecord.order(LogCheckpointRecord.CodingKeys.id.desc).fetchOne(transaction.db),
-                var note = try? SignedNote(parsing: latest.note), note.text == text
-            else { return }
-            for signature in signatures { note = note.adding(signature) }
-            latest.note = note.serialized
-            try latest.update(transaction.db)
-        }
-    }
 }
