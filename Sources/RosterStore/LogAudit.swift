@@ -129,11 +129,12 @@ public enum LogAudit {
                 replay.find(error.reason)
             }
         }
-        // The descriptor's key events are the log's first key events of the agency, as they are.
-        for event in descriptor.keyEvents where replay.keyEventHash(event.dot) != event.hash {
-            replay.find(replay.keyEventHash(event.dot) == nil
-                ? "the log lacks key event \(event.dot), which the descriptor carries: it withholds the agency's key events"
-                : "key event \(event.dot) differs between the descriptor and the log: the agency signed two, or one of them was rewritten")
+        // The descriptor's key events are the log's first key events of the agency, as they
+        // are. One the log lacks may be later than its checkpoint: the next one shows it.
+        for event in descriptor.keyEvents {
+            if let logged = replay.keyEventHash(event.dot), logged != event.hash {
+                replay.find("key event \(event.dot) differs between the descriptor and the log: the agency signed two, or one of them was rewritten")
+            }
         }
 
         if replay.size == checkpoint.size && replay.root != checkpoint.root {
