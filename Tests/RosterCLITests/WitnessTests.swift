@@ -91,7 +91,7 @@ struct WitnessTests {
         #expect(three.status == 1 && three.stdout.contains("2 other agencies you pinned (kg-mvd, uz-iib), fewer than --witnesses 3"), "\(three.stdout)")
     }
 
-    @Test("A node that shows two peers two histories gets no cosignature from the second; the proof reaches both peers' audit, and sync with it stops until resumed")
+    @Test("A node that shows two peers two histories gets no cosignature from the second; the proof reaches both peers' audit, and sync with it stops until resumed, and again when it forks again")
     func twoHistories() throws {
         let folder = try TemporaryFolder()
         // No node signs on its own here: each checkpoint is shown to a witness by hand.
@@ -146,5 +146,18 @@ struct WitnessTests {
         #expect(try uz.roster.run(["peers", "resume", "kz-mvd/main"]).status == 0)
         #expect(try uz.roster.run(["sync", "--peer", "kz-mvd/main"]).status == 0)
         #expect(try uz.roster.run(["audit"]).stdout.contains("showed two histories"), "the proof stays")
+
+        // The node forks again after the operator resumed: caught again, and sync stops again.
+        kz.stop()
+        #expect(try kz.roster.run(["add", "domain", "again-1.example", "--category", "drugs"] + CLITests.basis).status == 0)
+        #expect(try fork.run(["add", "domain", "again-2.example", "--category", "drugs"] + CLITests.basis).status == 0)
+        #expect(try kz.roster.run(["checkpoint"]).status == 0)
+        let forkedAgain = try fork.run(["checkpoint"]).stdout
+        try kz.start(options: ["--checkpoint-interval", "0"])
+        #expect(try uz.roster.run(["sync", "--peer", "kz-mvd/main"]).status == 0, "uz sees kz's newest checkpoint in its gossip")
+        let again = try Self.addCheckpoint(forkedAgain, to: uz, folder: folder)
+        #expect(again.status == 409, "\(again)")
+        let stopped = try uz.roster.run(["sync", "--peer", "kz-mvd/main"])
+        #expect(stopped.status == 3 && stopped.stderr.contains("roster peers resume kz-mvd/main"), "\(stopped.stderr)")
     }
 }
