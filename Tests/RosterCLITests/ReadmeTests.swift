@@ -12,15 +12,20 @@ struct ReadmeTests {
         return String(readme[open..<close])
     }
 
-    @Test("Keys and trust: the agency key kept off the node, a second replica enrolled, a rotation, a retire seen on every node, a distrust")
-    func keysAndTrust() throws {
-        let script = try Self.block(after: "<!-- walkthrough: keys and trust -->")
+    /// Runs the block after `marker` in bash, with the built roster first on the PATH and a free PORT.
+    static func run(_ marker: String) throws -> RosterProcess.Result {
+        let script = try block(after: marker)
         var port = Int.random(in: 20_000..<40_000)
         while FederatedNode.canConnect(port) { port += 1 }
         let bin = RosterProcess.binary.deletingLastPathComponent().path
-        let result = try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), [
+        return try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), [
             "PATH=\(bin):/usr/bin:/bin", "PORT=\(port)", "bash", "-euo", "pipefail", "-c", script,
         ])
+    }
+
+    @Test("Keys and trust: the agency key kept off the node, a second replica enrolled, a rotation, a retire seen on every node, a distrust")
+    func keysAndTrust() throws {
+        let result = try Self.run("<!-- walkthrough: keys and trust -->")
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         let out = result.stdout
         #expect(out.contains("enrolled kz-mvd/almaty-1"), "\(out)")
@@ -33,13 +38,7 @@ struct ReadmeTests {
 
     @Test("The auditor's walkthrough: a clean audit over HTTPS and of a bundle, then a rewritten history, a stale checkpoint, an edited row, a deleted and reordered leaves caught")
     func auditor() throws {
-        let script = try Self.block(after: "<!-- walkthrough: auditor -->")
-        var port = Int.random(in: 20_000..<40_000)
-        while FederatedNode.canConnect(port) { port += 1 }
-        let bin = RosterProcess.binary.deletingLastPathComponent().path
-        let result = try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), [
-            "PATH=\(bin):/usr/bin:/bin", "PORT=\(port)", "bash", "-euo", "pipefail", "-c", script,
-        ])
+        let result = try Self.run("<!-- walkthrough: auditor -->")
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         let out = result.stdout
         #expect(out.components(separatedBy: "no findings; auditor.json now holds this checkpoint").count == 5, "two audits, the bundle, the grown node: \(out)")

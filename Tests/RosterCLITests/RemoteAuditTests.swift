@@ -10,6 +10,17 @@ struct RemoteAuditTests {
         try RosterProcess.execute(RosterProcess.binary, ["audit", "--remote", url, "--peer", descriptor.path, "--state", state.path] + extra)
     }
 
+    /// A serving node of three entries, and its descriptor.
+    static func servedNode(in folder: TemporaryFolder) throws -> (FederatedNode, URL) {
+        let node = try FederatedNode(folder: folder, agency: "kz-mvd")
+        for number in 1...3 {
+            #expect(try node.roster.run(["add", "domain", "shop-\(number).example", "--category", "drugs"] + CLITests.basis).status == 0)
+        }
+        let descriptor = folder.path("kz-mvd.json")
+        try node.descriptor(to: descriptor)
+        return (node, descriptor)
+    }
+
     /// The fingerprint of the root key a descriptor names, as the agency tells it out of band.
     static func root(of descriptor: URL) throws -> String {
         let arguments = RosterProcess.trustArguments(descriptor.path)
@@ -115,12 +126,7 @@ struct RemoteAuditTests {
     @Test("An operation altered in the node's database is served as the log holds it: the remote audit finds the leaf that does not verify")
     func alteredOperation() throws {
         let folder = try TemporaryFolder()
-        let node = try FederatedNode(folder: folder, agency: "kz-mvd")
-        for number in 1...3 {
-            #expect(try node.roster.run(["add", "domain", "shop-\(number).example", "--category", "drugs"] + CLITests.basis).status == 0)
-        }
-        let descriptor = folder.path("kz-mvd.json")
-        try node.descriptor(to: descriptor)
+        let (node, descriptor) = try Self.servedNode(in: folder)
         let state = folder.path("state.json")
         #expect(try Self.audit(node.endpoint, descriptor: descriptor, state: state, ["--trust", Self.root(of: descriptor)]).status == 0)
         node.stop()
@@ -186,12 +192,7 @@ struct RemoteAuditTests {
     ])
     func forgedLog(mode: String, finding: String) throws {
         let folder = try TemporaryFolder()
-        let node = try FederatedNode(folder: folder, agency: "kz-mvd")
-        for number in 1...3 {
-            #expect(try node.roster.run(["add", "domain", "shop-\(number).example", "--category", "drugs"] + CLITests.basis).status == 0)
-        }
-        let descriptor = folder.path("kz-mvd.json")
-        try node.descriptor(to: descriptor)
+        let (node, descriptor) = try Self.servedNode(in: folder)
         let port = try CachingProxy.freePort()
         let forger = Process()
         forger.executableURL = URL(fileURLWithPath: "/usr/bin/env")
