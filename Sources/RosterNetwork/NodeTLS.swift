@@ -93,7 +93,12 @@ public struct NodeTLS: Sendable {
             issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
-                SubjectAlternativeNames([.dnsName("localhost")])
+                // The loopback names a development node serves on, so that a resolver that trusts
+                // this file (Unbound's tls-cert-bundle) can verify it by address or by name.
+                SubjectAlternativeNames([
+                    .dnsName("localhost"), .ipAddress(.init(contentBytes: [127, 0, 0, 1])),
+                    .ipAddress(.init(contentBytes: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1])),
+                ])
             },
             issuerPrivateKey: .init(key))
         return try certificate.serializeAsPEM().pemString + "\n"

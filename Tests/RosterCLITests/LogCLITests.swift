@@ -55,6 +55,11 @@ struct LogCLITests {
         }
         let served = try node.curl("/log/checkpoint", on: node, withCertificate: false)
         #expect(served.status == 200)
+        // The node's certificate names its loopback addresses: a client that trusts that file verifies it, no -k.
+        let trusting = try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), [
+            "curl", "-sf", "-o", "/dev/null", "--cacert", kz.data.appendingPathComponent("tls.crt").path, "\(node.endpoint)/log/checkpoint",
+        ])
+        #expect(trusting.status == 0, "curl verifies the node's certificate for 127.0.0.1: \(trusting.stderr)")
         let servedNote = try SignedNote(parsing: served.body)
         let servedCheckpoint = try Checkpoint(text: servedNote.text)
         #expect(servedNote.isSigned(by: "roster/kz-mvd/main", key: key) && servedCheckpoint.root == checkpoint.root)
