@@ -10,8 +10,17 @@ public enum ExportFormat: String, CaseIterable, Sendable {
     case hosts
     /// A DNS Response Policy Zone for BIND and Unbound.
     case rpz
+    /// `address=` and `host-record=` lines for dnsmasq's `conf-file`.
+    case dnsmasq
+    /// `local-zone:` and `local-data:` lines for Unbound's `include:`.
+    case unbound
+    /// Mastodon's domain-block CSV, as its admin import reads it.
+    case mastodon
     /// The node's log for an air-gapped auditor: a signed checkpoint and every leaf (`LogBundle`).
     case bundle
+
+    /// The formats a consumer fetches from a serving node (`GET /v1/export/FORMAT`).
+    public static let feeds: [ExportFormat] = [.rpz, .hosts, .dnsmasq, .unbound, .mastodon, .csv, .json]
 
     /// Whether an entry reaches this format: consumers get live, unexpired entries
     /// of the kinds they can enforce.
@@ -20,8 +29,28 @@ public enum ExportFormat: String, CaseIterable, Sendable {
         switch self {
         case .ops, .bundle: return false
         case .json, .csv: return true
-        case .hosts: return entry.resource.kind == .domain && !entry.isExpired(on: today)
+        case .hosts, .dnsmasq, .unbound, .mastodon: return entry.resource.kind == .domain && !entry.isExpired(on: today)
         case .rpz: return [.domain, .ip, .cidr].contains(entry.resource.kind) && !entry.isExpired(on: today)
+        }
+    }
+
+    /// Blocker formats write each resource once, however many entries list it
+    /// (`BlockedResource`); the others write every entry.
+    public var blocksResources: Bool {
+        switch self {
+        case .hosts, .rpz, .dnsmasq, .unbound, .mastodon: return true
+        case .ops, .json, .csv, .bundle: return false
+        }
+    }
+
+    /// The HTTP media type a feed is served with.
+    public var mediaType: String {
+        switch self {
+        case .json: return "application/json"
+        case .csv, .mastodon: return "text/csv; charset=utf-8"
+        case .rpz: return "text/dns; charset=utf-8"
+        case .ops, .bundle: return "application/x-ndjson"
+        case .hosts, .dnsmasq, .unbound: return "text/plain; charset=utf-8"
         }
     }
 }
@@ -57,7 +86,7 @@ public enum HostsExport {
         "# Roster blocklist from \(node), clock \(clock)\n"
     }
 
-    public static func line(_ entry: Entry) -> String { "0.0.0.0 \(entry.resource.value)\n" }
+    public static func line(_ blocked: BlockedResource) -> String { "0.0.0.0 \(blocked.value)\n" }
 }
 
 /// RFC-style RPZ (draft-vixie-dnsop-dns-rpz): `CNAME .` answers NXDOMAIN for a listed
@@ -73,17 +102,24 @@ public enum RPZExport {
         """
     }
 
-    /// The zone serial: the number of operations applied, which only grows.
-    public static func serial(of clock: VectorClock) -> UInt32 {
-        UInt32(truncatingIfNeeded: clock.counters.values.reduce(0, &+))
+    /// The zone serial: the number of operations applied plus the days since 1970.
+    /// Both only grow (the days as long as the node's clock does not go back), and
+    /// either changes when the zone may: an operation applied, or an entry expired
+    /// at midnight. Secondaries transfer a zone only when its serial grows.
+    public static func serial(of clock: VectorClock, today: CalendarDate) -> UInt32 {
+        UInt32(truncatingIfNeeded: clock.counters.values.reduce(0, &+) &+ UInt64(max(0, today.daysSinceEpoch)))
     }
 
     public static func records(_ entry: Entry) -> String {
-        let value = entry.resource.value
-        switch entry.resource.kind {
+        records(BlockedResource(entry))
+    }
+
+    public static func records(_ blocked: BlockedResource) -> String {
+        let value = blocked.value
+        switch blocked.kind {
         case .domain:
             var text = "\(value) CNAME .\n"
-            if entry.resource.scope == .subdomains { text += "*.\(value) CNAME .\n" }
+            if blocked.subdomains { text += "*.\(value) CNAME .\n" }
             return text
         case .ip:
             guard let address = try? IPAddress(value) else { return "" }

@@ -9,13 +9,15 @@ import RosterCore
 import RosterStore
 
 /// The node's HTTPS API (docs/sync.md). Sync routes answer only clients whose
-/// certificate key matches a peer descriptor's pin; `check` answers anyone, from
-/// an in-memory index that follows the database within half a second.
+/// certificate key matches a peer descriptor's pin; `check`, the feeds, the log and
+/// `healthz` answer anyone, `check` from an in-memory index that follows the
+/// database within half a second.
 public enum NodeServer {
     /// `proxies` are the reverse proxies in front of the node, if any: their
     /// connections carry many clients, so no one client's bound applies to them.
     public static func application(node: Node, tls: NodeTLS, host: String, port: Int, policy: BroadPolicy = .all,
-                                   proxies: [IPNetwork] = [], logger: Logger) throws -> some ApplicationProtocol {
+                                   proxies: [IPNetwork] = [], logger: Logger,
+                                   onListening: @escaping @Sendable (Int) -> Void = { _ in }) throws -> some ApplicationProtocol {
         let router = Router(context: PeerRequestContext.self)
         router.add(middleware: ErrorBodyMiddleware())
         let store = node.store
@@ -36,6 +38,8 @@ public enum NodeServer {
         SyncController(node: node, live: live, peers: peers, logger: logger).addRoutes(to: router)
         CheckController(live: live, agency: node.identity.agency, policy: policy, clock: store.wallClock).addRoutes(to: router)
         LogController(node: node).addRoutes(to: router)
+        ExportController(node: node, policy: policy, clock: store.wallClock).addRoutes(to: router)
+        HealthController(node: node).addRoutes(to: router)
 
         var configuration = tls.serverConfiguration
         configuration.certificateVerification = .optionalVerification
@@ -54,6 +58,7 @@ public enum NodeServer {
             // The port bound, which `--listen HOST:0` leaves to the system: tests read it here.
             onServerRunning: { channel in
                 logger.notice("listening on https://\(host):\(channel.localAddress?.port ?? port)")
+                onListening(channel.localAddress?.port ?? port)
             },
             logger: logger)
     }

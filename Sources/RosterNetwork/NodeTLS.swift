@@ -17,7 +17,7 @@ public struct NodeTLS: Sendable {
     /// Lower-case hex SHA-256 of the certificate's SubjectPublicKeyInfo.
     public let pin: String
 
-    static let certificateFile = "tls.crt"
+    public static let certificateFile = "tls.crt"
     static let keyFile = "tls.key"
 
     /// Loads the operator's PEM files, or the node's own, creating those if absent.

@@ -67,7 +67,7 @@ public final class Node: Sendable {
     public let replica: Replica
     public let store: Store
 
-    static let identityFile = "node.json"
+    public static let identityFile = "node.json"
     static let keyFile = "replica.key"
     static let databaseFile = "roster.sqlite"
 

@@ -7,12 +7,16 @@ public struct EntryFilter: Sendable {
     public var category: Category?
     public var agency: String?
     public var includeRevoked = false
+    /// By value (then origin and sequence), so that the entries of one resource come
+    /// together, instead of by origin and sequence.
+    public var byValue = false
 
-    public init(kind: Resource.Kind? = nil, category: Category? = nil, agency: String? = nil, includeRevoked: Bool = false) {
+    public init(kind: Resource.Kind? = nil, category: Category? = nil, agency: String? = nil, includeRevoked: Bool = false, byValue: Bool = false) {
         self.kind = kind
         self.category = category
         self.agency = agency
         self.includeRevoked = includeRevoked
+        self.byValue = byValue
     }
 }
 
@@ -46,7 +50,7 @@ extension DatabaseReading {
             arguments += [agency, agency.replacingOccurrences(of: "_", with: "\\_") + "/%"]
         }
         let condition = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let records = try EntryRecord.fetchCursor(db, sql: "SELECT \(EntryRecord.columns) FROM entry \(condition) ORDER BY origin, seq",
+        let records = try EntryRecord.fetchCursor(db, sql: "SELECT \(EntryRecord.columns) FROM entry \(condition) ORDER BY \(filter.byValue ? "value, kind, " : "")origin, seq",
                                                   arguments: arguments)
         while let record = try records.next() { try each(record.entry) }
     }

@@ -5,12 +5,12 @@ import RosterStore
 
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write the roster for peers (ops), consumers (json, csv, hosts, rpz) or an offline auditor (bundle).")
+        abstract: "Write the roster for peers (ops), consumers (rpz, hosts, dnsmasq, unbound, mastodon, csv, json) or an offline auditor (bundle).")
 
     @OptionGroup var node: NodeOptions
-    @Option(help: "ops, json, csv, hosts, rpz or bundle.") var format: String
+    @Option(help: "ops, json, csv, hosts, rpz, dnsmasq, unbound, mastodon or bundle.") var format: String
     @Option(name: .shortAndLong, help: "Write to this file (atomically) instead of stdout.") var output: String?
-    @Option(help: "The RPZ zone's origin, for the header comment.") var zone = "rpz.roster"
+    @Option(help: "The RPZ zone's name, for its header.") var zone = "rpz.roster"
     @OptionGroup var policyOptions: PolicyOptions
 
     func run() async throws {
@@ -21,7 +21,6 @@ struct Export: AsyncParsableCommand {
         let opened = try await node.openNode()
         let out = try OutputStream(path: output)
         let now = WallClock.system.now()
-        let today = CalendarDate(now)
         let origin = opened.identity.origin
         if format == .ops {
             try await opened.store.exportOperations { try out.write($0 + "\n") }
@@ -45,37 +44,8 @@ struct Export: AsyncParsableCommand {
             try out.finish()
             return
         }
-        let agency = opened.identity.agency
-        try await opened.store.export(header: { clock, digest in
-            switch format {
-            case .ops, .bundle: break
-            case .json:
-                let header: JSON = [
-                    "format": "roster-entries", "v": 1, "node": .string(origin), "generated": .string(now.text),
-                    "clock": clock.json, "digest": .string(try digest()),
-                ]
-                var text = String(decoding: CanonicalJSON.encode(header), as: UTF8.self)
-                text.removeLast()
-                try out.write(text + ",\"entries\":[")
-            case .csv:
-                try out.write(CSVExport.header)
-            case .hosts:
-                try out.write(HostsExport.header(node: origin, clock: clock))
-            case .rpz:
-                try out.write(RPZExport.header(zone: zone, serial: RPZExport.serial(of: clock), node: origin))
-            }
-        }, each: { entry in
-            guard format.includes(entry, today: today), policy.enforces(entry, agency: agency) else { return }
-            switch format {
-            case .json:
-                try out.writeElement(entry.canonicalBytes(), separator: ",\n")
-            case .csv: try out.write(CSVExport.row(entry))
-            case .hosts: try out.write(HostsExport.line(entry))
-            case .rpz: try out.write(RPZExport.records(entry))
-            case .ops, .bundle: break
-            }
-        })
-        if format == .json { try out.write("]}\n") }
+        let feed = Feed(format: format, origin: origin, agency: opened.identity.agency, policy: policy, zone: zone, now: now)
+        try await opened.store.export(feed) { try out.write($0) }
         try out.finish()
     }
 }

@@ -20,6 +20,22 @@ struct Init: AsyncParsableCommand {
     var trust: String?
     @Flag(help: "A development node (agency dev, replica local); reuses one that exists.") var dev = false
 
+    /// A node of its own agency `dev`, whose agency key stays in its data folder:
+    /// for trying Roster out (`serve --dev`), not for an agency's list.
+    static func developmentNode(at folder: URL) async throws -> Node {
+        let identity = try NodeIdentity(agency: "dev", replica: "local", name: "Development node", jurisdiction: nil)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let key = AgencyKey.generate()
+        let file = folder.appendingPathComponent(Node.agencyKeyFile)
+        try Node.writeKey(key, to: file)
+        do {
+            return try await Node.create(at: folder, identity: identity, agency: .found(key: key), key: .generate(), clock: .system)
+        } catch {
+            try? FileManager.default.removeItem(at: file)
+            throw error
+        }
+    }
+
     func run() async throws {
         let identity: NodeIdentity
         if dev {

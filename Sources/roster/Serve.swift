@@ -20,6 +20,8 @@ struct Serve: AsyncParsableCommand {
     var checkpointInterval: Double = 600
     @Option(help: ArgumentHelp("A reverse proxy in front of the node (an address or a CIDR network; repeat for more): its connections carry many clients, so the per-client connection bound does not apply to it.",
                                valueName: "ADDRESS")) var proxy: [String] = []
+    @Flag(help: "A development node: made in the data folder on first run (agency dev, replica local), its agency key beside it.")
+    var dev = false
     @OptionGroup var policyOptions: PolicyOptions
 
     func run() async throws {
@@ -52,11 +54,19 @@ struct Serve: AsyncParsableCommand {
                 throw RosterError(.invalidField, "--proxy \"\(text)\" is not an IP address or a CIDR network like 10.0.0.0/8")
             }
         }
-        let opened = try await node.openNode()
+        let opened: Node
+        if dev && !FileManager.default.fileExists(atPath: node.folder.appendingPathComponent(Node.identityFile).path) {
+            opened = try await Init.developmentNode(at: node.folder)
+            Terminal.print("created development node \(opened.identity.origin) in \(node.folder.path)")
+        } else {
+            opened = try await node.openNode()
+        }
         let tls = try NodeTLS.load(folder: opened.folder, origin: opened.identity.origin, certificatePath: tlsCert, keyPath: tlsKey)
+        let certificate = tlsCert ?? opened.folder.appendingPathComponent(NodeTLS.certificateFile).path
         var logger = Logger(label: "roster.serve")
         logger.logLevel = ProcessInfo.processInfo.environment["ROSTER_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
-        let app = try NodeServer.application(node: opened, tls: tls, host: host, port: port, policy: policyOptions.policy(), proxies: proxies, logger: logger)
+        let app = try NodeServer.application(node: opened, tls: tls, host: host, port: port, policy: policyOptions.policy(), proxies: proxies, logger: logger,
+                                                 onListening: { port in Self.guide(host: host, port: port, certificate: certificate) })
         var services: [any Service] = [app]
         if interval > 0 { services.append(AntiEntropy(node: opened, tls: tls, interval: interval, logger: logger)) }
         if checkpointInterval > 0 { services.append(CheckpointSigner(node: opened, interval: checkpointInterval, tls: tls, logger: logger)) }
@@ -67,6 +77,21 @@ struct Serve: AsyncParsableCommand {
         configuration.maximumGracefulShutdownDuration = .seconds(SyncLimits.shutdownGrace)
         let group = ServiceGroup(configuration: configuration)
         try await group.run()
+    }
+
+    /// Where to look, once the port is bound: the certificate a client must trust, and the routes anyone may ask.
+    static func guide(host: String, port: Int, certificate: String) {
+        let name = ["127.0.0.1", "::1", "localhost"].contains(host) ? "localhost" : host.contains(":") ? "[\(host)]" : host
+        let base = "https://\(name):\(port)"
+        Terminal.print("""
+            serving on \(base)
+              TLS certificate: \(certificate)
+                (trust it to verify this node: curl --cacert \(certificate) \(base)/healthz)
+              feeds:       \(base)/v1/export/rpz  (also hosts, dnsmasq, unbound, mastodon, csv, json)
+              check:       \(base)/v1/check?resource=NAME
+              log:         \(base)/log/checkpoint
+              health:      \(base)/healthz
+            """)
     }
 }
 

@@ -19,7 +19,7 @@ struct ReadmeTests {
         while FederatedNode.canConnect(port) { port += 1 }
         let bin = RosterProcess.binary.deletingLastPathComponent().path
         return try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), [
-            "PATH=\(bin):/usr/bin:/bin", "PORT=\(port)", "bash", "-euo", "pipefail", "-c", script,
+            "PATH=\(bin):/usr/bin:/bin:/usr/sbin:/sbin", "PORT=\(port)", "bash", "-euo", "pipefail", "-c", script,
         ])
     }
 
@@ -49,5 +49,18 @@ struct ReadmeTests {
         #expect(out.contains("a leaf was deleted") && out.contains("deleted leaf caught"), "\(out)")
         #expect(out.contains("the log was reordered") && out.contains("reordered leaves caught"), "\(out)")
         #expect(out.contains("has a signature that does not verify"), "\(out)")
+    }
+
+    @Test("The resolver's walkthrough: Unbound fetches the RPZ over HTTPS, blocks the listed names, and lifts the block after a revoke")
+    func resolver() throws {
+        let result = try Self.run("<!-- walkthrough: resolver -->")
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        let out = result.stdout
+        #expect(out.contains("shop.example CNAME .\n*.shop.example CNAME .\n"), "\(out)")
+        for line in ["shop.example status: NXDOMAIN", "www.shop.example status: NXDOMAIN", "exact.example status: NXDOMAIN",
+                     "www.exact.example status: NOERROR", "free.example status: NOERROR",
+                     "after the revoke: shop.example status: NOERROR, exact.example status: NXDOMAIN"] {
+            #expect(out.contains(line + "\n"), "\(line): \(out)")
+        }
     }
 }

@@ -1,0 +1,89 @@
+import Hummingbird
+import NIOCore
+import RosterCore
+import RosterStore
+import Synchronization
+
+/// `GET /v1/export/FORMAT`: the roster in the formats resolvers and platforms load
+/// (`ExportFormat.feeds`), for anyone, streamed from one snapshot. A consumer that
+/// sends back the `ETag` it holds is answered 304 while nothing it shows changed.
+struct ExportController {
+    let node: Node
+    let policy: BroadPolicy
+    let clock: WallClock
+    /// Feeds streaming at once: each holds one of the database's readers.
+    let running = Running(limit: 2)
+
+    func addRoutes(to router: Router<PeerRequestContext>) {
+        router.get("/v1/export/:format") { request, context in try await export(request, format: context.parameters.get("format") ?? "") }
+    }
+
+    func export(_ request: Request, format name: String) async throws -> Response {
+        guard let format = ExportFormat(rawValue: name), ExportFormat.feeds.contains(format) else {
+            throw HTTPError(.notFound, message: "no feed \"\(name.prefix(32))\": feeds are \(ExportFormat.feeds.map(\.rawValue).joined(separator: ", "))")
+        }
+        let feed = Feed(format: format, origin: node.identity.origin, agency: node.identity.agency, policy: policy, now: clock.now())
+        // The tag comes from a clock read before the snapshot the body is read from, which
+        // is never older: a body newer than its tag costs one more transfer, never a stale 304.
+        let tag = feed.tag(clock: try await node.store.clock())
+        var headers: HTTPFields = [.eTag: tag, .cacheControl: "no-cache"]
+        if let held = request.headers[.ifNoneMatch], Self.matches(held, tag) {
+            return Response(status: .notModified, headers: headers)
+        }
+        guard running.enter() else {
+            headers[.retryAfter] = "10"
+            return Response(status: .serviceUnavailable, headers: headers,
+                            body: .init(byteBuffer: ByteBuffer(string: "{\"error\":\"\(running.limit) feeds are streaming: retry in 10 s\"}\n")))
+        }
+        let stream = FeedStream()
+        let store = node.store
+        Task {
+            defer { running.leave() }
+            do {
+                try await store.export(feed) { try stream.send($0) }
+                stream.finish(nil)
+            } catch {
+                stream.finish(error)
+            }
+        }
+        headers[.contentType] = format.mediaType
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            do {
+                while let text = try await stream.next() { try await writer.write(ByteBuffer(string: text)) }
+                try await writer.finish(nil)
+            } catch {
+                stream.cancel()
+                throw error
+            }
+        })
+    }
+
+    /// RFC 9110 `If-None-Match`: `*`, or a list of tags compared weakly.
+    static func matches(_ field: String, _ tag: String) -> Bool {
+        let wanted = tag.hasPrefix("W/") ? String(tag.dropFirst(2)) : tag
+        return field.split(separator: ",").contains { candidate in
+            var candidate = candidate.trimmingCharacters(in: .whitespaces)
+            if candidate == "*" { return true }
+            if candidate.hasPrefix("W/") { candidate.removeFirst(2) }
+            return candidate == wanted
+        }
+    }
+
+    /// A count with a bound.
+    final class Running: Sendable {
+        let limit: Int
+        private let count = Mutex(0)
+
+        init(limit: Int) { self.limit = limit }
+
+        func enter() -> Bool {
+            count.withLock { count in
+                guard count < limit else { return false }
+                count += 1
+                return true
+            }
+        }
+
+        func leave() { count.withLock { $0 -= 1 } }
+    }
+}

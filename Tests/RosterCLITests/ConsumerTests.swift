@@ -1,0 +1,184 @@
+import Foundation
+import Testing
+
+/// The roster as consumers load it, from a serving node, proven with the real
+/// programs: Unbound, dnsmasq, BIND's checker, curl verifying the node's certificate.
+@Suite("Consumers: feeds over HTTPS, loaded by Unbound, dnsmasq and BIND", .serialized)
+struct ConsumerTests {
+    /// A GET with no client certificate that verifies the node's certificate
+    /// (`--cacert`, no `-k`), by the name a development node's certificate carries.
+    static func fetch(_ path: String, from node: FederatedNode, headers: [String] = [], host: String = "localhost")
+        throws -> (status: Int, headers: String, body: String) {
+        let folder = try TemporaryFolder()
+        let head = folder.path("head"), body = folder.path("body")
+        var arguments = ["curl", "-s", "-o", body.path, "-D", head.path, "-w", "%{http_code}",
+                         "--cacert", node.roster.data.appendingPathComponent("tls.crt").path, "https://\(host):\(node.port)\(path)"]
+        for header in headers { arguments += ["-H", header] }
+        let result = try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), arguments)
+        return (Int(result.stdout) ?? 0, (try? String(contentsOf: head, encoding: .utf8)) ?? "", (try? String(contentsOf: body, encoding: .utf8)) ?? "")
+    }
+
+    static func tag(_ headers: String) -> String {
+        headers.firstMatch(of: /(?i)etag: ([^\r\n]+)/).map { String($0.1) } ?? ""
+    }
+
+    static func serial(_ zone: String) -> Int {
+        zone.firstMatch(of: #/SOA \S+ \S+ \( (\d+) /#).flatMap { Int($0.1) } ?? -1
+    }
+
+    /// A node with a listed shop (and its subdomains), an exact name, a network, an
+    /// address, a URL, and a revoked name.
+    static func listingNode(_ folder: TemporaryFolder) throws -> FederatedNode {
+        let node = try FederatedNode(folder: folder, agency: "kz-mvd")
+        let adds: [[String]] = [
+            ["domain", "shop.example", "--scope", "subdomains"], ["domain", "exact.example"], ["cidr", "203.0.113.0/24"],
+            ["ip", "2001:db8::7"], ["url", "https://free.example/buy"], ["domain", "gone.example"],
+        ]
+        for add in adds {
+            let added = try node.roster.run(["add"] + add + ["--category", "drugs"] + CLITests.basis)
+            guard added.status == 0 else { throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: added.stderr]) }
+        }
+        try node.roster.run(["revoke", "kz-mvd/main:6", "--reason", "overturned"])
+        try node.start()
+        return node
+    }
+
+    @Test("Every feed answers anyone who trusts the node's certificate, as roster export writes it; ETag and 304; the serial only grows")
+    func feeds() throws {
+        let folder = try TemporaryFolder()
+        let node = try Self.listingNode(folder)
+        for format in ["rpz", "hosts", "dnsmasq", "unbound", "mastodon", "csv", "json"] {
+            let served = try Self.fetch("/v1/export/\(format)", from: node)
+            #expect(served.status == 200 && !Self.tag(served.headers).isEmpty, "\(format): \(served.status) \(served.body)")
+            let exported = try node.roster.run(["export", "--format", format])
+            if format == "json" {
+                // The same document but for the second it was generated.
+                let generated = /"generated":"[^"]+"/
+                #expect(served.body.replacing(generated, with: "") == exported.stdout.replacing(generated, with: ""))
+            } else {
+                #expect(served.body == exported.stdout, "\(format): the server and the CLI write the same bytes")
+            }
+            #expect(!served.body.contains("gone.example"), "\(format): a revoked entry is not served")
+        }
+        // Also by address: the certificate names 127.0.0.1.
+        #expect(try Self.fetch("/v1/export/rpz", from: node, host: "127.0.0.1").status == 200)
+
+        let first = try Self.fetch("/v1/export/rpz", from: node)
+        let tag = Self.tag(first.headers)
+        let unchanged = try Self.fetch("/v1/export/rpz", from: node, headers: ["If-None-Match: \(tag)"])
+        #expect(unchanged.status == 304 && unchanged.body.isEmpty && Self.tag(unchanged.headers) == tag)
+        #expect(try Self.fetch("/v1/export/hosts", from: node, headers: ["If-None-Match: \(tag)"]).status == 200, "a tag is a format's own")
+
+        #expect(try node.roster.run(["add", "domain", "new.example", "--category", "drugs"] + CLITests.basis).status == 0)
+        let changed = try Self.fetch("/v1/export/rpz", from: node, headers: ["If-None-Match: \(tag)"])
+        #expect(changed.status == 200 && changed.body.contains("new.example CNAME .") && Self.tag(changed.headers) != tag)
+        #expect(Self.serial(changed.body) > Self.serial(first.body), "the SOA serial grows with every change")
+
+        let unknown = try Self.fetch("/v1/export/ops", from: node)
+        #expect(unknown.status == 404 && unknown.body.contains("rpz, hosts"))
+        let health = try Self.fetch("/healthz", from: node)
+        #expect(health.status == 200 && health.body.contains("\"status\":\"ok\""))
+        let file = folder.path("health.json")
+        try health.body.write(to: file, atomically: true, encoding: .utf8)
+        let valid = try RosterProcess.validate(file, schema: "health.schema.json")
+        #expect(valid.status == 0, "\(valid.stderr)")
+    }
+
+    @Test("The blocker files load into the programs that read them: BIND's checker, unbound-checkconf, dnsmasq")
+    func blockerFiles() throws {
+        let folder = try TemporaryFolder()
+        let node = try Self.listingNode(folder)
+        let zone = folder.path("roster.rpz"), local = folder.path("roster-unbound.conf"), dnsmasq = folder.path("roster-dnsmasq.conf")
+        try Self.fetch("/v1/export/rpz", from: node).body.write(to: zone, atomically: true, encoding: .utf8)
+        try Self.fetch("/v1/export/unbound", from: node).body.write(to: local, atomically: true, encoding: .utf8)
+        try Self.fetch("/v1/export/dnsmasq", from: node).body.write(to: dnsmasq, atomically: true, encoding: .utf8)
+        let checked = try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/named-checkzone"), ["rpz.roster", zone.path])
+        #expect(checked.status == 0, "\(checked.stdout)")
+
+        // Unbound with the local-zone feed included: the subdomains entry blocks below it, the exact one its name alone.
+        let unbound = try Unbound(folder: folder.path("unbound"), server: "  include: \"\(local.path)\"", policy: "")
+        #expect(try unbound.blocks("shop.example") && unbound.blocks("www.shop.example"))
+        #expect(try unbound.resolve("exact.example").addresses == ["0.0.0.0"])
+        #expect(try unbound.resolve("www.exact.example").addresses == ["192.0.2.4"], "an exact entry leaves the names below it alone")
+        #expect(try unbound.resolve("free.example").addresses == ["192.0.2.5"])
+        unbound.stop()
+
+        let tested = try RosterProcess.execute(URL(fileURLWithPath: "/usr/sbin/dnsmasq"), ["--test", "--conf-file=\(dnsmasq.path)"])
+        #expect(tested.status == 0, "\(tested.stderr)")
+        // As a daemon that writes its pid: run in the foreground under the test runner,
+        // dnsmasq leaves the next child the runner starts unreaped.
+        let port = try CachingProxy.freePort()
+        let pidFile = folder.path("dnsmasq.pid")
+        let started = try RosterProcess.execute(URL(fileURLWithPath: "/usr/sbin/dnsmasq"), [
+            "--no-resolv", "--no-hosts", "--port=\(port)", "--listen-address=127.0.0.1", "--bind-interfaces",
+            "--conf-file=\(dnsmasq.path)", "--pid-file=\(pidFile.path)",
+        ] + (getuid() == 0 ? ["--user=root"] : []))
+        #expect(started.status == 0, "\(started.stderr)")
+        defer {
+            if let pid = Int32(((try? String(contentsOf: pidFile, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) {
+                kill(pid, SIGKILL)
+            }
+        }
+        func dig(_ name: String) throws -> String {
+            try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/dig"), ["+tries=1", "+time=2", "-p", String(port), "@127.0.0.1", name]).stdout
+        }
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline, !(try dig("shop.example")).contains("status: NXDOMAIN") { usleep(100_000) }
+        #expect(try dig("shop.example").contains("status: NXDOMAIN") && dig("www.shop.example").contains("status: NXDOMAIN"))
+        #expect(try dig("exact.example").contains("0.0.0.0"))
+        #expect(try !dig("www.exact.example").contains("NXDOMAIN") && !dig("free.example").contains("NXDOMAIN"))
+    }
+
+    @Test("Unbound fetches the policy zone from the node over HTTPS, trusting its certificate file, and drops a revoked name after the next transfer")
+    func unboundOverHTTPS() throws {
+        let folder = try TemporaryFolder()
+        let node = try Self.listingNode(folder)
+        let certificate = node.roster.data.appendingPathComponent("tls.crt").path
+        let unbound = try Unbound(folder: folder.path("unbound"), server: "  tls-cert-bundle: \"\(certificate)\"", policy: """
+            rpz:
+              name: rpz.roster
+              url: https://127.0.0.1:\(node.port)/v1/export/rpz
+              rpz-log: yes
+            """)
+        #expect(try unbound.await(15) { try unbound.blocks("shop.example") }, "\((try? String(contentsOf: unbound.log, encoding: .utf8)) ?? "")")
+        #expect(try unbound.blocks("www.shop.example"), "a subdomains entry blocks the names below it")
+        #expect(try unbound.blocks("exact.example"))
+        #expect(try unbound.resolve("www.exact.example").addresses == ["192.0.2.4"], "an exact entry does not")
+        #expect(try unbound.resolve("free.example").addresses == ["192.0.2.5"], "an unlisted name (a URL entry on its host) resolves")
+
+        #expect(try node.roster.run(["revoke", "kz-mvd/main:1", "--reason", "decision overturned"]).status == 0)
+        #expect(try unbound.control("auth_zone_transfer", "rpz.roster").status == 0)
+        #expect(try unbound.await(15) { try !unbound.blocks("shop.example") }, "the revoked shop resolves after the transfer")
+        #expect(try unbound.resolve("www.shop.example").addresses == ["192.0.2.2"])
+        #expect(try unbound.blocks("exact.example"), "what is still listed stays blocked")
+    }
+
+    @Test("serve --dev, the README's first command: makes a development node on first run, serves it on loopback, says where its certificate is")
+    func developmentNode() throws {
+        let folder = try TemporaryFolder()
+        for run in 1...2 {
+            let server = Process()
+            server.executableURL = RosterProcess.binary
+            server.arguments = ["serve", "--dev"]
+            server.currentDirectoryURL = folder.url
+            let out = folder.path("out-\(run)")
+            _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+            server.standardOutput = try FileHandle(forWritingTo: out)
+            server.standardError = FileHandle.nullDevice
+            try server.run()
+            defer { server.terminate(); server.waitUntilExit() }
+            var text = ""
+            let deadline = Date().addingTimeInterval(20)
+            while Date() < deadline, server.isRunning, !text.contains("health:") {
+                usleep(100_000)
+                text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+            }
+            let certificate = folder.path("roster-data/tls.crt").path
+            #expect(text.contains("serving on https://localhost:8443") && text.contains("TLS certificate: \(certificate)"), "\(text)")
+            #expect(text.contains("created development node dev/local") == (run == 1), "the node is made once, then reused")
+            let health = try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"),
+                                                   ["curl", "-sf", "--cacert", certificate, "https://localhost:8443/healthz"])
+            #expect(health.status == 0 && health.stdout.contains("dev/local"), "\(health.stderr)")
+        }
+    }
+}
