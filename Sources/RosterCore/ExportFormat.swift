@@ -94,7 +94,7 @@ public enum HostsExport {
 public enum RPZExport {
     public static func header(zone: String, serial: UInt32, node: String) -> String {
         """
-        ; Roster response policy zone from \(node)
+        ; Roster response policy zone \(zone) from \(node)
         $TTL 300
         @ IN SOA localhost. hostmaster.localhost. ( \(serial) 3600 600 86400 300 )
         @ IN NS localhost.

@@ -10,7 +10,9 @@ import RosterCore
 /// destination. A reader or a crash sees the old file or the new one, never half of
 /// one; a failure, or a writer dropped before `commit`, removes the temporary file.
 /// The node's identity, its TLS certificate and key, and every export go through it.
-public final class AtomicFile {
+/// Sendable for handing to the reader thread an export is written from: one writer
+/// uses it at a time.
+public final class AtomicFile: @unchecked Sendable {
     public let destination: String
     private let temporary: String
     private let descriptor: Int32

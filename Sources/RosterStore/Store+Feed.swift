@@ -1,3 +1,4 @@
+import Synchronization
 import RosterCore
 
 extension Store {
@@ -22,5 +23,17 @@ extension Store {
             pending += feed.finish()
             try write(pending)
         }
+    }
+}
+
+extension Store {
+    /// Writes a feed to `path` whole or not at all (`AtomicFile`), and returns the
+    /// clock it was read at.
+    public func export(_ feed: Feed, toFile path: String) async throws -> VectorClock {
+        let file = try AtomicFile(path, mode: 0o644)
+        let clock = Mutex<VectorClock?>(nil)
+        try await export(feed, started: { read in clock.withLock { $0 = read } }, write: { try file.write(Array($0.utf8)) })
+        try file.commit()
+        return clock.withLock { $0 } ?? VectorClock()
     }
 }

@@ -20,6 +20,10 @@ struct Serve: AsyncParsableCommand {
     var checkpointInterval: Double = 600
     @Option(help: ArgumentHelp("A reverse proxy in front of the node (an address or a CIDR network; repeat for more): its connections carry many clients, so the per-client connection bound does not apply to it.",
                                valueName: "ADDRESS")) var proxy: [String] = []
+    @Option(help: ArgumentHelp("Keep the RPZ in this file, rewritten whole on every change, for an authoritative server (BIND) to load and transfer to resolvers.",
+                               valueName: "path")) var rpzZoneFile: String?
+    @Option(help: ArgumentHelp("A shell command run after each write of --rpz-zone-file, like 'rndc reload rpz.roster'.", valueName: "command"))
+    var rpzNotify: String?
     @Flag(help: "A development node: made in the data folder on first run (agency dev, replica local), its agency key beside it.")
     var dev = false
     @OptionGroup var policyOptions: PolicyOptions
@@ -40,6 +44,16 @@ struct Serve: AsyncParsableCommand {
         }
         guard (tlsCert == nil) == (tlsKey == nil) else {
             throw RosterError(.invalidField, "give --tls-cert and --tls-key together")
+        }
+        guard rpzNotify == nil || rpzZoneFile != nil else {
+            throw RosterError(.invalidField, "--rpz-notify runs after each write of --rpz-zone-file: give that too")
+        }
+        if let rpzZoneFile {
+            var isFolder: ObjCBool = false
+            let folder = URL(fileURLWithPath: rpzZoneFile).deletingLastPathComponent().path
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+                throw RosterError(.invalidField, "--rpz-zone-file \(rpzZoneFile): the folder \(folder) does not exist")
+            }
         }
         let proxies = try proxy.map { text in
             do {
@@ -70,6 +84,9 @@ struct Serve: AsyncParsableCommand {
         var services: [any Service] = [app]
         if interval > 0 { services.append(AntiEntropy(node: opened, tls: tls, interval: interval, logger: logger)) }
         if checkpointInterval > 0 { services.append(CheckpointSigner(node: opened, interval: checkpointInterval, tls: tls, logger: logger)) }
+        if let rpzZoneFile {
+            services.append(ZoneFile(node: opened, path: rpzZoneFile, policy: try policyOptions.policy(), notify: rpzNotify, logger: logger))
+        }
         logger.info("serving \(opened.identity.origin) on https://\(listen), TLS key sha256 \(tls.pin)")
         var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // A connection that never reads its answers would hold a graceful shutdown for

@@ -153,6 +153,43 @@ struct ConsumerTests {
         #expect(try unbound.blocks("exact.example"), "what is still listed stays blocked")
     }
 
+    @Test("Fan-out through DNS: serve --rpz-zone-file feeds BIND as hidden primary; Unbound, its secondary by NOTIFY and transfer, blocks and unblocks within one round")
+    func fanOut() throws {
+        let folder = try TemporaryFolder()
+        let node = try Self.listingNode(folder)
+        node.stop()
+        let zoneFile = folder.path("zones/roster.rpz")
+        try FileManager.default.createDirectory(at: folder.path("zones"), withIntermediateDirectories: true)
+        // The secondary's port is known before the primary that notifies it is configured.
+        let unboundPort = try CachingProxy.freePort()
+        let named = try Named(folder: folder.path("named"), zoneFile: zoneFile, notifying: unboundPort)
+        try node.start(options: ["--rpz-zone-file", zoneFile.path, "--rpz-notify", named.reload])
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, !FileManager.default.fileExists(atPath: zoneFile.path) { usleep(100_000) }
+        try named.start()
+        defer { named.stop() }
+        let first = try #require(try named.serial(), "named serves the zone the node wrote")
+
+        let unbound = try Unbound(folder: folder.path("unbound"), port: unboundPort, policy: """
+            rpz:
+              name: rpz.roster
+              primary: 127.0.0.1@\(named.port)
+              allow-notify: 127.0.0.1
+              rpz-log: yes
+            """)
+        #expect(try unbound.await(15) { try unbound.blocks("shop.example") }, "\((try? String(contentsOf: unbound.log, encoding: .utf8)) ?? "")")
+        #expect(try unbound.blocks("www.shop.example") && unbound.blocks("exact.example"))
+        #expect(try unbound.resolve("free.example").addresses == ["192.0.2.5"])
+
+        // One round: the node rewrites the file and runs rndc reload; named notifies; Unbound transfers.
+        #expect(try node.roster.run(["revoke", "kz-mvd/main:1", "--reason", "decision overturned"]).status == 0)
+        #expect(try unbound.await(15) { try !unbound.blocks("shop.example") }, "the unblock reaches the secondary by NOTIFY")
+        #expect(try named.serial() ?? 0 > first, "the serial grew, so the secondary transferred")
+        #expect(try unbound.blocks("exact.example"))
+        #expect(try node.roster.run(["add", "domain", "free.example", "--category", "drugs"] + CLITests.basis).status == 0)
+        #expect(try unbound.await(15) { try unbound.blocks("free.example") }, "and a new listing too")
+    }
+
     @Test("serve --dev, the README's first command: makes a development node on first run, serves it on loopback, says where its certificate is")
     func developmentNode() throws {
         let folder = try TemporaryFolder()

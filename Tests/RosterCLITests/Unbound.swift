@@ -15,10 +15,10 @@ final class Unbound {
     /// The names `names` answers with addresses, under `example.`.
     static let names = ["shop.example", "www.shop.example", "exact.example", "www.exact.example", "free.example"]
 
-    /// `policy` is the `rpz:` clause (or any other `server:` lines, indented).
-    init(folder: URL, server: String = "", policy: String) throws {
+    /// `policy` is the `rpz:` clause, `server` more lines of the `server:` clause, indented.
+    init(folder: URL, port: Int? = nil, server: String = "", policy: String) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        port = try CachingProxy.freePort()
+        self.port = try port ?? CachingProxy.freePort()
         let controlPort = try CachingProxy.freePort()
         let path = folder.path
         var zone = "$ORIGIN example.\n$TTL 300\n@ IN SOA ns.example. hostmaster.example. ( 1 3600 600 86400 300 )\n@ IN NS ns.example.\nns IN A 192.0.2.53\n"
@@ -31,7 +31,7 @@ final class Unbound {
         try """
             server:
               interface: 127.0.0.1
-              port: \(port)
+              port: \(self.port)
               do-daemonize: no
               username: ""
               chroot: ""
