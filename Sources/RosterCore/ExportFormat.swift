@@ -16,18 +16,21 @@ public enum ExportFormat: String, CaseIterable, Sendable {
     case unbound
     /// Mastodon's domain-block CSV, as its admin import reads it.
     case mastodon
+    /// A STIX 2.1 bundle of indicators, revoked ones as their revoked version (`Stix`).
+    case stix
     /// The node's log for an air-gapped auditor: a signed checkpoint and every leaf (`LogBundle`).
     case bundle
 
     /// The formats a consumer fetches from a serving node (`GET /v1/export/FORMAT`).
-    public static let feeds: [ExportFormat] = [.rpz, .hosts, .dnsmasq, .unbound, .mastodon, .csv, .json]
+    public static let feeds: [ExportFormat] = [.rpz, .hosts, .dnsmasq, .unbound, .mastodon, .csv, .json, .stix]
 
     /// Whether an entry reaches this format: consumers get live, unexpired entries
     /// of the kinds they can enforce.
     public func includes(_ entry: Entry, today: CalendarDate) -> Bool {
+        if self == .stix { return true }
         guard entry.isLive else { return false }
         switch self {
-        case .ops, .bundle: return false
+        case .ops, .bundle, .stix: return false
         case .json, .csv: return true
         case .hosts, .dnsmasq, .unbound, .mastodon: return entry.resource.kind == .domain && !entry.isExpired(on: today)
         case .rpz: return [.domain, .ip, .cidr].contains(entry.resource.kind) && !entry.isExpired(on: today)
@@ -39,14 +42,19 @@ public enum ExportFormat: String, CaseIterable, Sendable {
     public var blocksResources: Bool {
         switch self {
         case .hosts, .rpz, .dnsmasq, .unbound, .mastodon: return true
-        case .ops, .json, .csv, .bundle: return false
+        case .ops, .json, .csv, .bundle, .stix: return false
         }
     }
+
+    /// STIX carries revoked entries, as revoked versions, and when each entry was
+    /// added and last changed, which the store reads from its operations.
+    public var carriesHistory: Bool { self == .stix }
 
     /// The HTTP media type a feed is served with.
     public var mediaType: String {
         switch self {
         case .json: return "application/json"
+        case .stix: return "application/stix+json;version=2.1"
         case .csv, .mastodon: return "text/csv; charset=utf-8"
         case .rpz: return "text/dns; charset=utf-8"
         case .ops, .bundle: return "application/x-ndjson"

@@ -17,6 +17,8 @@ public struct Feed: Sendable {
 
     private var held: BlockedResource?
     private var elements = 0
+    /// The agencies whose `identity` a STIX bundle holds already.
+    private var identities: Set<String> = []
 
     public init(format: ExportFormat, origin: String, agency: String, policy: BroadPolicy, zone: String = "rpz.roster", now: Timestamp) {
         self.format = format
@@ -52,15 +54,26 @@ public struct Feed: Sendable {
         case .dnsmasq: return DnsmasqExport.header(node: origin, clock: clock)
         case .unbound: return UnboundExport.header(node: origin, clock: clock)
         case .mastodon: return MastodonExport.header
+        case .stix:
+            let id = Stix.id("bundle", "\(origin) \(clock) \(today)")
+            return "{\"type\":\"bundle\",\"id\":\"\(id)\",\"objects\":[\n" + String(decoding: CanonicalJSON.encode(Stix.publicMarking), as: UTF8.self)
         case .ops, .bundle: return ""
         }
     }
 
     /// What `entry` adds: nothing if the format leaves it out or it lists a
-    /// resource already held, else the resource held before it.
-    public mutating func add(_ entry: Entry) -> String {
+    /// resource already held, else the resource held before it. Formats that
+    /// `carriesHistory` need the entry's `history`.
+    public mutating func add(_ entry: Entry, history: Stix.History? = nil) -> String {
         guard format.includes(entry, today: today), policy.enforces(entry, agency: agency) else { return "" }
         switch format {
+        case .stix:
+            guard let history else { return "" }
+            var text = ""
+            if identities.insert(entry.agency).inserted {
+                text += ",\n" + String(decoding: CanonicalJSON.encode(Stix.identity(of: entry.agency)), as: UTF8.self)
+            }
+            return text + ",\n" + String(decoding: CanonicalJSON.encode(Stix.indicator(entry, history: history)), as: UTF8.self)
         case .json:
             elements += 1
             return (elements > 1 ? ",\n" : "") + String(decoding: entry.canonicalBytes(), as: UTF8.self)
@@ -84,6 +97,7 @@ public struct Feed: Sendable {
         defer { held = nil }
         switch format {
         case .json: return "]}\n"
+        case .stix: return "\n]}\n"
         default: return held.map(render) ?? ""
         }
     }
@@ -95,7 +109,7 @@ public struct Feed: Sendable {
         case .dnsmasq: return DnsmasqExport.line(blocked)
         case .unbound: return UnboundExport.lines(blocked)
         case .mastodon: return MastodonExport.row(blocked)
-        case .ops, .json, .csv, .bundle: return ""
+        case .ops, .json, .csv, .bundle, .stix: return ""
         }
     }
 }

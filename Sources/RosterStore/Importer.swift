@@ -130,7 +130,8 @@ public enum Importer {
         return rows
     }
 
-    public static func row(_ values: [String: String], line: Int, sharedFields: EntryFields? = nil,
+    /// `place` names where the row came from in an error, if not by its line.
+    public static func row(_ values: [String: String], line: Int, place: String? = nil, sharedFields: EntryFields? = nil,
                            broad: BroadEntries) throws -> Row {
         do {
             guard let value = values[EntryField.value.name] else { throw RosterError(.badInput, "no value") }
@@ -152,8 +153,24 @@ public enum Importer {
             let resource = try Resource(kind: kind, value: value, scope: kind == .domain ? scope : nil)
             return Row(line: line, resource: resource, fields: try broad.fields(try sharedFields ?? fields(values), for: resource))
         } catch let error as RosterError {
-            throw RosterError(error.code, "line \(line): \(error.reason)")
+            throw RosterError(error.code, "\(place ?? "line \(line)"): \(error.reason)")
         }
+    }
+
+    /// Reads a STIX 2.1 bundle (`StixListings`): what the operator gives on the
+    /// command line (`defaults`) stands over what the bundle says.
+    public static func stixRows(_ bytes: [UInt8], defaults: ImportDefaults) throws -> (rows: [Row], ignored: Int) {
+        let bundle: JSON
+        do {
+            bundle = try JSONParser.parse(bytes)
+        } catch let error as RosterError {
+            throw RosterError(.badInput, "not a STIX 2.1 bundle: \(error.reason)")
+        }
+        let found = try StixListings(bundle: bundle)
+        let rows = try found.listings.enumerated().map { index, listing in
+            try row(listing.values.merging(defaults.values) { _, given in given }, line: index + 1, place: listing.object, broad: defaults.broad)
+        }
+        return (rows, found.ignored)
     }
 
     /// Builds an add's fields from named values, with the CLI's error messages.

@@ -13,8 +13,9 @@ extension Store {
             try started(clock)
             var pending = try feed.header(clock: clock, digest: { try snapshot.digest() })
             pending.reserveCapacity(chunk + 4096)
-            try snapshot.entries(EntryFilter(byValue: feed.format.blocksResources)) { entry in
-                pending += feed.add(entry)
+            let history = feed.format.carriesHistory
+            try snapshot.entries(EntryFilter(includeRevoked: history, byValue: feed.format.blocksResources)) { entry in
+                pending += feed.add(entry, history: history ? try snapshot.history(of: entry.id) : nil)
                 if pending.utf8.count >= chunk {
                     try write(pending)
                     pending = ""
@@ -35,5 +36,17 @@ extension Store {
         try await export(feed, started: { read in clock.withLock { $0 = read } }, write: { try file.write(Array($0.utf8)) })
         try file.commit()
         return clock.withLock { $0 } ?? VectorClock()
+    }
+}
+
+extension Snapshot {
+    /// When an entry was added and last changed, by the times its signed operations carry.
+    func history(of id: Dot) throws -> Stix.History {
+        let operations = try history(id)
+        guard let add = operations.first(where: { $0.dot == id }) else {
+            throw RosterError(.storage, "entry \(id) has no add in the database: run roster audit")
+        }
+        let modified = operations.map(\.operation.time).max() ?? add.operation.time
+        return Stix.History(created: add.operation.time, modified: modified)
     }
 }

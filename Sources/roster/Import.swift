@@ -5,11 +5,11 @@ import RosterStore
 
 struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Merge another node's ops export, or sign adds from a csv or hosts file. All or nothing.")
+        abstract: "Merge another node's ops export, or sign adds from a csv, hosts or STIX 2.1 file. All or nothing.")
 
     @OptionGroup var node: NodeOptions
     @Argument(help: "The file to import.") var file: String
-    @Option(help: "ops, csv or hosts.") var format: String
+    @Option(help: "ops, csv, hosts or stix (a STIX 2.1 bundle, as MISP or OpenCTI write it).") var format: String
     @Option(help: "Default scope for domains: exact or subdomains.") var scope: String?
     @Option(help: "Default kind for rows without one.") var kind: String?
     @OptionGroup var fields: FieldOptions
@@ -32,8 +32,12 @@ struct Import: AsyncParsableCommand {
                 ? try Importer.csvReader(bytes, defaults: rules)
                 : Importer.RowReader(try Importer.hostsRows(bytes, defaults: rules))
             summary = try await Importer.add(reader, to: opened, progress: Terminal.progress("importing"))
+        case "stix":
+            let (rows, ignored) = try Importer.stixRows(bytes, defaults: ImportDefaults(defaults, broad: try BroadEntries.load(allowed: broad)))
+            if ignored > 0 { Terminal.note("ignored \(ignored) objects that list no domain, URL or address, or are revoked") }
+            summary = try await Importer.add(Importer.RowReader(rows), to: opened, progress: Terminal.progress("importing"))
         default:
-            throw RosterError(.invalidField, "import format \"\(format)\" is not ops, csv or hosts")
+            throw RosterError(.invalidField, "import format \"\(format)\" is not ops, csv, hosts or stix")
         }
         if node.json {
             Terminal.printJSON([

@@ -3,7 +3,7 @@ import Testing
 
 /// The roster as consumers load it, from a serving node, proven with the real
 /// programs: Unbound, dnsmasq, BIND's checker, curl verifying the node's certificate.
-@Suite("Consumers: feeds over HTTPS, loaded by Unbound, dnsmasq and BIND", .serialized)
+@Suite("Consumers: feeds over HTTPS, loaded by Unbound, BIND, dnsmasq and the STIX validator", .serialized)
 struct ConsumerTests {
     /// A GET with no client certificate that verifies the node's certificate
     /// (`--cacert`, no `-k`), by the name a development node's certificate carries.
@@ -47,7 +47,7 @@ struct ConsumerTests {
     func feeds() throws {
         let folder = try TemporaryFolder()
         let node = try Self.listingNode(folder)
-        for format in ["rpz", "hosts", "dnsmasq", "unbound", "mastodon", "csv", "json"] {
+        for format in ["rpz", "hosts", "dnsmasq", "unbound", "mastodon", "csv", "json", "stix"] {
             let served = try Self.fetch("/v1/export/\(format)", from: node)
             #expect(served.status == 200 && !Self.tag(served.headers).isEmpty, "\(format): \(served.status) \(served.body)")
             let exported = try node.roster.run(["export", "--format", format])
@@ -58,7 +58,8 @@ struct ConsumerTests {
             } else {
                 #expect(served.body == exported.stdout, "\(format): the server and the CLI write the same bytes")
             }
-            #expect(!served.body.contains("gone.example"), "\(format): a revoked entry is not served")
+            // STIX carries the revoke as a revoked version; every other feed leaves the entry out.
+            #expect(served.body.contains("gone.example") == (format == "stix"), "\(format): a revoked entry is not served")
         }
         // Also by address: the certificate names 127.0.0.1.
         #expect(try Self.fetch("/v1/export/rpz", from: node, host: "127.0.0.1").status == 200)
@@ -188,6 +189,53 @@ struct ConsumerTests {
         #expect(try unbound.blocks("exact.example"))
         #expect(try node.roster.run(["add", "domain", "free.example", "--category", "drugs"] + CLITests.basis).status == 0)
         #expect(try unbound.await(15) { try unbound.blocks("free.example") }, "and a new listing too")
+    }
+
+    @Test("STIX 2.1: the served bundle passes OASIS stix2-validator, carries legal bases and revokes; import reads it and a MISP-style bundle into signed adds")
+    func stix() throws {
+        let folder = try TemporaryFolder()
+        let node = try Self.listingNode(folder)
+        let served = try Self.fetch("/v1/export/stix", from: node)
+        #expect(served.status == 200 && served.headers.lowercased().contains("content-type: application/stix+json;version=2.1"))
+        let bundle = folder.path("bundle.json")
+        try served.body.write(to: bundle, atomically: true, encoding: .utf8)
+        let validated = try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), ["stix2_validator", bundle.path])
+        #expect(validated.status == 0 && validated.stdout.contains("STIX JSON: Valid"), "\(validated.stdout)\(validated.stderr)")
+        #expect(served.body.contains("\"pattern\":\"[domain-name:value = 'shop.example' OR domain-name:value LIKE '%.shop.example']\""))
+        #expect(served.body.contains("\"pattern\":\"[ipv6-addr:value = '2001:db8::7']\"") && served.body.contains("\"pattern\":\"[ipv4-addr:value = '203.0.113.0/24']\""))
+        #expect(served.body.contains("\"external_id\":\"No. 118\"") && served.body.contains("\"source_name\":\"MVD KZ\""))
+        #expect(served.body.contains("\"type\":\"identity\"") && served.body.contains("\"name\":\"kz-mvd\""))
+        let gone = try #require(served.body.split(separator: "\n").first { $0.contains("gone.example") })
+        #expect(gone.contains("\"revoked\":true") && gone.contains("Revoked: overturned"))
+
+        // Another agency's node imports the bundle: the live indicators become its own signed adds, the revoked one nothing.
+        let other = RosterProcess(data: folder.path("uz"))
+        try other.run(["init", "--agency", "uz-iib"])
+        let imported = try other.run(["import", bundle.path, "--format", "stix"])
+        #expect(imported.status == 0 && imported.stdout.contains("added 5,"), "\(imported.stdout)\(imported.stderr)")
+        #expect(try other.run(["check", "www.shop.example"]).stdout.contains("MVD KZ No. 118"))
+        #expect(try other.run(["check", "gone.example"]).status == 1)
+
+        // As MISP writes it: no legal basis in the bundle, so the operator gives one; what is not a resource is ignored.
+        let misp = folder.path("misp.json")
+        try #"""
+            {"type":"bundle","id":"bundle--5d1c1e5e-0f62-4a3a-9a53-4a4c2a1f3b1e","objects":[
+            {"type":"indicator","spec_version":"2.1","id":"indicator--1d5a4a0e-2c39-4b8e-8f6e-2b7f0a1c9d01","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","pattern":"[domain-name:value = 'pills.example']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"},
+            {"type":"indicator","spec_version":"2.1","id":"indicator--1d5a4a0e-2c39-4b8e-8f6e-2b7f0a1c9d02","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","pattern":"[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = '198.51.100.9']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"},
+            {"type":"indicator","spec_version":"2.1","id":"indicator--1d5a4a0e-2c39-4b8e-8f6e-2b7f0a1c9d03","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","pattern":"[file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}
+            ]}
+            """#.write(to: misp, atomically: true, encoding: .utf8)
+        let before = try other.run(["status", "--json"]).stdout
+        let unsourced = try other.run(["import", misp.path, "--format", "stix"])
+        #expect(unsourced.status != 0 && unsourced.stderr.contains("indicator--1d5a4a0e-2c39-4b8e-8f6e-2b7f0a1c9d01: category is missing"), "\(unsourced.stderr)")
+        #expect(try other.run(["status", "--json"]).stdout == before, "nothing written")
+        let sourced = try other.run(["import", misp.path, "--format", "stix", "--category", "drugs", "--authority", "IIB UZ", "--reference", "No. 7", "--decided", "2026-04-01"])
+        #expect(sourced.status == 0 && sourced.stdout.contains("added 2,") && sourced.stderr.contains("ignored 1 objects"), "\(sourced.stdout)\(sourced.stderr)")
+        #expect(try other.run(["check", "198.51.100.9"]).stdout.contains("IIB UZ No. 7"))
+
+        try "{\"type\":\"report\"}".write(to: misp, atomically: true, encoding: .utf8)
+        let notBundle = try other.run(["import", misp.path, "--format", "stix"])
+        #expect(notBundle.status != 0 && notBundle.stderr.contains("not a STIX 2.1 bundle") && notBundle.stderr.split(separator: "\n").count == 1)
     }
 
     @Test("serve --dev, the README's first command: makes a development node on first run, serves it on loopback, says where its certificate is")
