@@ -10,6 +10,7 @@ import RosterStore
 ///     swift build -c release && .build/release/roster-bench 100000 1000000
 ///     .build/release/roster-bench sync 100000      (federation figures)
 ///     .build/release/roster-bench remote-audit 1000000 (an auditor's audit over HTTPS; proofs and tiles served)
+///     .build/release/roster-bench feed 1000000    (the RPZ feed a resolver fetches: first byte, 304, memory)
 ///     .build/release/roster-bench pending 100000   (a flood of operations that wait)
 ///     .build/release/roster-bench decode ops.ndjson (reading operations, without verifying)
 @main
@@ -32,6 +33,10 @@ struct Benchmark {
         }
         if CommandLine.arguments.dropFirst().first == "remote-audit" {
             for size in sizes.isEmpty ? [100_000] : sizes { try await RemoteAuditBenchmark.run(size: size, roster: roster) }
+            return
+        }
+        if CommandLine.arguments.dropFirst().first == "feed" {
+            for size in sizes.isEmpty ? [100_000] : sizes { try FeedBenchmark.run(size: size, roster: roster) }
             return
         }
         if CommandLine.arguments.dropFirst().first == "sync" {
