@@ -31,9 +31,7 @@ struct ExportController {
             return Response(status: .notModified, headers: headers)
         }
         guard running.enter() else {
-            headers[.retryAfter] = "10"
-            return Response(status: .serviceUnavailable, headers: headers,
-                            body: .init(byteBuffer: ByteBuffer(string: "{\"error\":\"\(running.limit) feeds are streaming: retry in 10 s\"}\n")))
+            throw HTTPError(.serviceUnavailable, headers: [.retryAfter: "10"], message: "\(running.limit) feeds are streaming: retry in 10 s")
         }
         let stream = FeedStream()
         let store = node.store
