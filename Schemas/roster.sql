@@ -218,3 +218,14 @@ CREATE TABLE log_conflict (
     second TEXT NOT NULL,
     acknowledged INTEGER NOT NULL DEFAULT 0 CHECK (acknowledged IN (0, 1))
 );
+
+-- When this node appended its log's leaves: one row per write transaction that
+-- appended, naming its first leaf and the time in milliseconds since 1970, each
+-- later than the one before (by 1 ms within one millisecond). A leaf
+-- was added at the time of the row with the greatest first leaf not after it
+-- (leaves logged before this table existed: at 0). TAXII's added_after reads it.
+CREATE TABLE log_added (
+    leaf INTEGER PRIMARY KEY,
+    time INTEGER NOT NULL
+);
+CREATE INDEX log_added_time ON log_added(time);

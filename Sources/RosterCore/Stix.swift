@@ -28,9 +28,13 @@ public enum Stix {
 
     /// A STIX timestamp: UTC, to the millisecond, as `created` and `modified` must be.
     public static func time(_ instant: Timestamp) -> String {
-        let whole = Timestamp(Date(timeIntervalSince1970: Double(instant.seconds))).text
-        let milliseconds = String(Int(instant.nanoseconds / 1_000_000) + 1000).dropFirst()
-        return whole.dropLast() + "." + milliseconds + "Z"
+        time(milliseconds: instant.seconds &* 1000 &+ Int64(instant.nanoseconds / 1_000_000))
+    }
+
+    public static func time(milliseconds: Int64) -> String {
+        let seconds = milliseconds.floorDivided(by: 1000)
+        let whole = Timestamp(Date(timeIntervalSince1970: Double(seconds))).text
+        return whole.dropLast() + "." + String(Int(milliseconds - seconds * 1000) + 1000).dropFirst() + "Z"
     }
 
     /// A STIX identifier: UUIDv5 (RFC 9562) of `name` in Roster's namespace.

@@ -40,6 +40,7 @@ public enum NodeServer {
         LogController(node: node).addRoutes(to: router)
         ExportController(node: node, policy: policy, clock: store.wallClock).addRoutes(to: router)
         HealthController(node: node).addRoutes(to: router)
+        TaxiiController(node: node, policy: policy).addRoutes(to: router)
 
         var configuration = tls.serverConfiguration
         configuration.certificateVerification = .optionalVerification

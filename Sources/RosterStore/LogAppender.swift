@@ -16,6 +16,8 @@ final class LogAppender {
     private var edge: [Int: (index: Int64, hashes: [UInt8])] = [:]
     /// Tile levels whose edge tile changed since the last `flush`.
     private var changed: Set<Int> = []
+    /// The first leaf this transaction appended, if any.
+    private(set) var firstAppended: Int64?
     /// Leaf hashes computed ahead on every core (`Store.apply`), by dot, with the text
     /// each was computed from: the writer then only pairs hashes. Another operation at
     /// the same dot (a fork, one that waited) is hashed when it is applied.
@@ -39,6 +41,7 @@ final class LogAppender {
             }
         }
         try db.cachedStatement(sql: "INSERT INTO log_leaf (leaf, position) VALUES (?, ?)").execute(arguments: [leaf, position])
+        if firstAppended == nil { firstAppended = leaf }
         for (level, hash) in hashes.enumerated() {
             let position = MerkleTree.Position(level: level, n: leaf >> level)
             // A left child waits for its right sibling.

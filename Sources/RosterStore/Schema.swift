@@ -17,6 +17,10 @@ enum Schema {
     /// a node that showed two histories (`Store+Witness.swift`), added after the log.
     static let witness = "witness"
 
+    /// When each leaf of the log was appended (`log_added`, written by `Store.write`), for feeds that
+    /// hand out what was added after a time (TAXII), added after the witnesses.
+    static let added = "added"
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration(format2) { db in try db.execute(sql: sql) }
@@ -25,6 +29,7 @@ enum Schema {
             try LogAppender.logEveryOperation(db)
         }
         migrator.registerMigration(witness) { db in try db.execute(sql: witnessSQL) }
+        migrator.registerMigration(added) { db in try db.execute(sql: addedSQL) }
         return migrator
     }
 
@@ -56,6 +61,19 @@ enum Schema {
             time TEXT NOT NULL,
             note TEXT NOT NULL
         );
+        """
+
+    static let addedSQL = """
+        -- When this node appended its log's leaves: one row per write transaction that
+        -- appended, naming its first leaf and the time in milliseconds since 1970, each
+        -- later than the one before (by 1 ms within one millisecond). A leaf
+        -- was added at the time of the row with the greatest first leaf not after it
+        -- (leaves logged before this table existed: at 0). TAXII's added_after reads it.
+        CREATE TABLE log_added (
+            leaf INTEGER PRIMARY KEY,
+            time INTEGER NOT NULL
+        );
+        CREATE INDEX log_added_time ON log_added(time);
         """
 
     static let witnessSQL = """

@@ -52,8 +52,16 @@ public final class Store: Sendable {
             try await pool.write { db in
                 let transaction = Transaction(db: db, logger: logger, now: wallClock.now())
                 let result = try body(transaction)
-                // The log's tiles at its right edge, as this transaction leaves them.
+                // The log's tiles at its right edge, as this transaction leaves them, and when it grew.
                 try transaction.log.flush(db)
+                if let first = transaction.log.firstAppended {
+                    // The system's time to the millisecond (operations are dated to the second, by the
+                    // store's clock), and strictly later than every earlier row: a reader told "added
+                    // up to T", or asking from its own clock's T, misses nothing a later transaction adds.
+                    let now = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+                    let latest = try Int64.fetchOne(db, sql: "SELECT max(time) FROM log_added") ?? Int64.min
+                    try db.execute(sql: "INSERT INTO log_added (leaf, time) VALUES (?, ?)", arguments: [first, max(now, latest &+ 1)])
+                }
                 return result
             }
         }

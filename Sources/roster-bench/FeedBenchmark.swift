@@ -5,9 +5,15 @@ import Synchronization
 /// `GET /v1/export/rpz` of a served node of N entries, as a resolver fetches it:
 /// the first byte and the whole zone (curl, a fresh TLS connection each), a 304 on
 /// a kept connection (the median of 200), and the server's resident memory before
-/// and while streaming, and its peak after.
+/// and while streaming, and its peak after; then a TAXII poll for the 10 objects
+/// added since the last one.
 ///
-///     .build/release/roster-bench feed 100000 1000000
+///     .build/release/roster-bench feed 10000 1000000
+enum TaxiiCollection {
+    /// The collection id every node serves (`TaxiiController.collection`).
+    static let id = String(Stix.id("collection", "roster").dropFirst("collection--".count))
+}
+
 enum FeedBenchmark {
     static func run(size: Int, roster binary: URL) throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("roster-bench-feed-\(size)-\(getpid())")
@@ -110,6 +116,26 @@ enum FeedBenchmark {
             print("rpz feed at \(size): 304 on a kept connection p50 \(String(format: "%.2f", notModified[100])) ms, p99 \(String(format: "%.2f", notModified[198])) ms")
         } else {
             print("rpz feed at \(size): only \(notModified.count) of 200 conditional requests were answered 304")
+        }
+        // TAXII: what an intel platform polls, the objects added after its last pull.
+        let objects = "https://localhost:\(port)/taxii2/roster/collections/\(TaxiiCollection.id)/objects/"
+        Thread.sleep(forTimeInterval: 0.01)
+        let mark = Date()
+        for index in 0..<10 {
+            _ = try roster(["add", "domain", "new-\(index).example", "--category", "drugs", "--authority", "A", "--reference", "R", "--decided", "2026-01-01", "--data", data])
+        }
+        let since = Stix.time(milliseconds: Int64((mark.timeIntervalSince1970 * 1000).rounded(.down)))
+        let polled = try Process.output(URL(fileURLWithPath: "/usr/bin/curl"), ["-s", "-o", "/dev/null", "--cacert", certificate, "-w", "%{http_code} %{size_download} %{time_total}\\n"]
+            + Array(repeating: objects + "?added_after=\(since)", count: 51))
+        let pulls = polled.split(separator: "\n").dropFirst().compactMap { line -> Double? in
+            let parts = line.split(separator: " ")
+            guard parts.count == 3, parts[0] == "200" else { return nil }
+            return Double(parts[2]).map { $0 * 1000 }
+        }.sorted()
+        let body = try Process.output(URL(fileURLWithPath: "/usr/bin/curl"), ["-s", "--cacert", certificate, objects + "?added_after=\(since)"])
+        let indicators = body.components(separatedBy: "\"type\":\"indicator\"").count - 1
+        if pulls.count == 50 {
+            print("TAXII added_after pull of \(indicators) new objects from \(size): p50 \(String(format: "%.2f", pulls[25])) ms, p99 \(String(format: "%.2f", pulls[49])) ms (kept connection)")
         }
         print("serve memory at \(size): \(idle >> 10) MB before, \(streaming.withLock { $0 } >> 10) MB at most while streaming, peak \(peak >> 10) MB")
     }

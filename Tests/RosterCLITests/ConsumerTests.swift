@@ -1,4 +1,5 @@
 import Foundation
+import RosterCore
 import Testing
 
 /// The roster as consumers load it, from a serving node, proven with the real
@@ -236,6 +237,43 @@ struct ConsumerTests {
         try "{\"type\":\"report\"}".write(to: misp, atomically: true, encoding: .utf8)
         let notBundle = try other.run(["import", misp.path, "--format", "stix"])
         #expect(notBundle.status != 0 && notBundle.stderr.contains("not a STIX 2.1 bundle") && notBundle.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test("TAXII 2.1: taxii2-client pulls the roster in pages, then only what was added after its last pull; bad parameters get 400")
+    func taxii() throws {
+        let folder = try TemporaryFolder()
+        let node = try Self.listingNode(folder)
+        let script = RosterProcess.repository.appendingPathComponent("Tests/RosterCLITests/taxii_pull.py").path
+        let certificate = node.roster.data.appendingPathComponent("tls.crt").path
+        func pull(_ arguments: String...) throws -> JSON {
+            let pulled = try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), [
+                "REQUESTS_CA_BUNDLE=\(certificate)", "python3", script, "https://localhost:\(node.port)/taxii2/",
+            ] + arguments)
+            #expect(pulled.status == 0, "\(pulled.stderr)")
+            return try JSONParser.parse(pulled.stdout)
+        }
+        let all = try pull()
+        let indicators = all["indicators"]?.array ?? []
+        #expect(all["title"]?.string == "Roster" && all["can_read"] == .bool(true))
+        #expect(indicators.count == 6 && (all["pages"]?.integer ?? 0) > 2, "every entry, live and revoked, in pages of 3 objects: \(all)")
+        #expect(indicators.contains { $0["name"]?.string == "domain gone.example" && $0["revoked"] == .bool(true) })
+        let last = try #require(all["last"]?.string)
+
+        #expect(try node.roster.run(["add", "domain", "new.example", "--category", "drugs"] + CLITests.basis).status == 0)
+        #expect(try node.roster.run(["revoke", "kz-mvd/main:2", "--reason", "decision overturned"]).status == 0)
+        let since = try pull(last)
+        let names = (since["indicators"]?.array ?? []).compactMap { $0["name"]?.string }.sorted()
+        #expect(names == ["domain exact.example", "domain new.example"], "only what was added after the last pull: \(since)")
+        #expect((since["indicators"]?.array ?? []).contains { $0["name"]?.string == "domain exact.example" && $0["revoked"] == .bool(true) })
+
+        let objects = "/taxii2/roster/collections/\(try #require(Self.fetch("/taxii2/roster/collections/", from: node).body.firstMatch(of: /"id":"([0-9a-f-]{36})"/)).1)/objects/"
+        for bad in ["?limit=0", "?limit=1001", "?added_after=yesterday", "?next=-1"] {
+            let answer = try Self.fetch(objects + bad, from: node)
+            #expect(answer.status == 400 && answer.body.contains("\"error\""), "\(bad): \(answer.status)")
+        }
+        #expect(try Self.fetch("/taxii2/roster/collections/00000000-0000-0000-0000-000000000000/objects/", from: node).status == 404)
+        let page = try Self.fetch(objects + "?limit=1", from: node)
+        #expect(page.status == 200 && page.headers.lowercased().contains("content-type: application/taxii+json;version=2.1"))
     }
 
     @Test("serve --dev, the README's first command: makes a development node on first run, serves it on loopback, says where its certificate is")

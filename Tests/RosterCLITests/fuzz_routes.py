@@ -95,9 +95,14 @@ def request():
         body = json.dumps(document).encode()
         return 'POST', '/v1/sync/checkpoints', mutate(body) if rng.random() < 0.5 else body
     if route == 8:
-        # The public feeds and health, with odd formats and validators.
+        # The public feeds, TAXII and health, with odd formats, parameters and validators.
         name = rng.choice(['rpz', 'hosts', 'dnsmasq', 'unbound', 'mastodon', 'csv', 'json', 'stix', 'ops', 'bundle', '', 'RPZ', 'rpz/x', '..', 'a' * 500])
-        path = rng.choice(['/v1/export/' + name, '/healthz', '/healthz?x=1', '/v1/export'])
+        collection = rng.choice(['ecd37210-0c54-5a21-ba2e-4a0b30031feb', 'x', '00000000-0000-0000-0000-000000000000', '..'])
+        query = '?' + '&'.join(rng.sample(['limit=' + rng.choice(['0', '1', '3', '1000', '1001', '-1', 'x', '9' * 30]),
+                                           'added_after=' + rng.choice(['2026-01-01T00:00:00Z', '2026-01-01T00:00:00.123Z', 'x', '9999-12-31T23:59:59Z', '0000-01-01T00:00:00Z']),
+                                           'next=' + rng.choice(['0', '1', '5', '-1', 'x', '9223372036854775807', '99999999999999999999'])], rng.randint(0, 3)))
+        path = rng.choice(['/v1/export/' + name, '/healthz', '/healthz?x=1', '/v1/export', '/taxii2/', '/taxii2/roster/', '/taxii2/roster/collections/',
+                           '/taxii2/roster/collections/' + collection + '/', '/taxii2/roster/collections/' + collection + '/objects/' + query])
         return 'GET', '/' + ''.join(c if rng.random() < 0.97 else '%' + format(rng.randrange(256), '02X') for c in path[1:]), b''
     return 'RAW', None, None
 
