@@ -1,9 +1,12 @@
+import Foundation
+
 /// What a STIX 2.1 bundle lists that a roster can: indicators whose pattern names
 /// one domain, URL or address (as Roster, MISP and OpenCTI write them), and bare
 /// domain-name, url and ipv4/ipv6-addr objects. Each becomes the values of an add
 /// (`EntryField` names): the legal basis from the first external reference with an
-/// id (the authority as its source), the category from a label. The newest version
-/// of each object counts; a revoked one lists nothing.
+/// id (the authority as its source), the category from a label, the expiry from
+/// `valid_until`, so that an entry expired at its source is not live here. The
+/// newest version of each object counts; a revoked one lists nothing.
 public struct StixListings: Sendable {
     /// Values of an add, by field name, and the object they came from.
     public var listings: [(object: String, values: [String: String])] = []
@@ -22,7 +25,7 @@ public struct StixListings: Sendable {
                 continue
             }
             if let held = newest[id] {
-                if (object["modified"]?.string ?? "") > (held["modified"]?.string ?? "") { newest[id] = object }
+                if Self.modified(object) > Self.modified(held) { newest[id] = object }
             } else {
                 newest[id] = object
                 order.append(id)
@@ -35,6 +38,11 @@ public struct StixListings: Sendable {
             }
             listings.append((id, values))
         }
+    }
+
+    /// When an object's version was made; one without a readable time is the oldest.
+    static func modified(_ object: JSON) -> Timestamp {
+        (object["modified"]?.string).flatMap { try? Timestamp($0) } ?? Timestamp(Date(timeIntervalSince1970: -62_135_596_800))
     }
 
     static func values(_ object: JSON) -> [String: String]? {
@@ -54,6 +62,12 @@ public struct StixListings: Sendable {
         default:
             return nil
         }
+        // Roster writes the midnight after an entry's last day; another writer's time falls within it.
+        if let text = object["valid_until"]?.string, let until = try? Timestamp(text) {
+            let midnight = until.seconds.floorDivided(by: 86_400)
+            let exact = until.seconds == midnight * 86_400 && until.nanoseconds == 0
+            values[EntryField.expires.name] = CalendarDate(daysSinceEpoch: Int(clamping: exact ? midnight - 1 : midnight)).description
+        }
         let labels = object["labels"]?.array?.compactMap(\.string) ?? []
         if let category = labels.first(where: { Category(rawValue: $0) != nil }) { values[EntryField.category.name] = category }
         let references = object["external_references"]?.array ?? []
@@ -62,10 +76,13 @@ public struct StixListings: Sendable {
             values[EntryField.reference.name] = basis["external_id"]?.string
             if let from = object["valid_from"]?.string, from.utf8.count >= 10 { values[EntryField.decided.name] = String(from.prefix(10)) }
             // As Stix.indicator writes it: "Decided DATE under STATUTE (JURISDICTION)".
-            if let description = basis["description"]?.string, let under = description.range(of: " under ") {
-                var statute = description[under.upperBound...]
-                if let open = statute.range(of: " (", options: .backwards) { statute = statute[..<open.lowerBound] }
-                values[EntryField.statute.name] = String(statute)
+            if let text = basis["description"]?.string {
+                var description = Substring(text)
+                if let match = description.wholeMatch(of: /(.*) \(([A-Z]{2})\)/) {
+                    values[EntryField.jurisdiction.name] = String(match.2)
+                    description = match.1
+                }
+                if let under = description.range(of: " under ") { values[EntryField.statute.name] = String(description[under.upperBound...]) }
             }
         }
         return values

@@ -8,10 +8,14 @@ import NIOCore
 /// the server's idle timeout between requests applies, long enough to keep the
 /// connection from one anti-entropy round to the next. So strangers cannot hold
 /// the connection slots for long, and peers keep theirs.
+/// A response being written counts as progress too: a consumer reading a feed for
+/// minutes keeps its connection while the writes go on, which they do only while it
+/// reads (a client that stops reading stops them, and is closed like a silent one).
 /// It also counts the connection in the `ConnectionRegistry`, which bounds each
 /// client and the total, and marks it once it has sent a request.
-final class ConnectionDeadline: ChannelInboundHandler, RemovableChannelHandler {
+final class ConnectionDeadline: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = Any
+    typealias OutboundIn = Any
 
     private let registry: ConnectionRegistry
     private var client: String?
@@ -46,6 +50,11 @@ final class ConnectionDeadline: ChannelInboundHandler, RemovableChannelHandler {
         }
         if !isPeer { schedule(context) }
         context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if !isPeer && client != nil { schedule(context) }
+        context.write(data, promise: promise)
     }
 
     /// Called on the channel's event loop once a request on it came from a pinned peer.

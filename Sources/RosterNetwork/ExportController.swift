@@ -11,14 +11,19 @@ struct ExportController {
     let node: Node
     let policy: BroadPolicy
     let clock: WallClock
-    /// Feeds streaming at once: each holds one of the database's readers.
+    /// Connections, to tell one client from another (and a proxy from a client).
+    let registry: ConnectionRegistry
+    /// Feeds streaming at once, 2 in all and 1 a client (but a proxy): each holds
+    /// one of the database's readers.
     let running = Running(limit: 2)
 
     func addRoutes(to router: Router<PeerRequestContext>) {
-        router.get("/v1/export/:format") { request, context in try await export(request, format: context.parameters.get("format") ?? "") }
+        router.get("/v1/export/:format") { request, context in
+            try await export(request, format: context.parameters.get("format") ?? "", client: ConnectionRegistry.client(of: context.channel.remoteAddress))
+        }
     }
 
-    func export(_ request: Request, format name: String) async throws -> Response {
+    func export(_ request: Request, format name: String, client: String) async throws -> Response {
         guard let format = ExportFormat(rawValue: name), ExportFormat.feeds.contains(format) else {
             throw HTTPError(.notFound, message: "no feed \"\(name.prefix(32))\": feeds are \(ExportFormat.feeds.map(\.rawValue).joined(separator: ", "))")
         }
@@ -30,19 +35,22 @@ struct ExportController {
         if let held = request.headers[.ifNoneMatch], Self.matches(held, tag) {
             return Response(status: .notModified, headers: headers)
         }
-        guard running.enter() else {
-            throw HTTPError(.serviceUnavailable, headers: [.retryAfter: "10"], message: "\(running.limit) feeds are streaming: retry in 10 s")
+        guard running.enter(client, alone: !registry.isProxy(client)) else {
+            throw HTTPError(.serviceUnavailable, headers: [.retryAfter: "10"],
+                            message: "\(running.limit) feeds are streaming, or one to this client: retry in 10 s")
         }
         let stream = FeedStream()
         let store = node.store
         Task {
-            defer { running.leave() }
+            var failure: (any Error)?
             do {
                 try await store.export(feed) { try stream.send($0) }
-                stream.finish(nil)
             } catch {
-                stream.finish(error)
+                failure = error
             }
+            // The slot is free before the consumer can have the last byte: its next fetch finds it so.
+            running.leave(client)
+            stream.finish(failure)
         }
         headers[.contentType] = format.mediaType
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
@@ -67,21 +75,27 @@ struct ExportController {
         }
     }
 
-    /// A count with a bound.
+    /// Feeds streaming, by client, with a bound in all and one a client.
     final class Running: Sendable {
         let limit: Int
-        private let count = Mutex(0)
+        private let clients = Mutex<[String: Int]>([:])
 
         init(limit: Int) { self.limit = limit }
 
-        func enter() -> Bool {
-            count.withLock { count in
-                guard count < limit else { return false }
-                count += 1
+        /// Counts a feed for `client`, unless `limit` stream, or `alone` and one streams to it.
+        func enter(_ client: String, alone: Bool) -> Bool {
+            clients.withLock { clients in
+                guard clients.values.reduce(0, +) < limit, !alone || clients[client, default: 0] == 0 else { return false }
+                clients[client, default: 0] += 1
                 return true
             }
         }
 
-        func leave() { count.withLock { $0 -= 1 } }
+        func leave(_ client: String) {
+            clients.withLock { clients in
+                clients[client, default: 1] -= 1
+                if clients[client] == 0 { clients[client] = nil }
+            }
+        }
     }
 }

@@ -15,21 +15,23 @@ final class FeedStream: Sendable {
     }
 
     private let state = Mutex(State())
-    private let credits: DispatchSemaphore
+    /// Room for pieces between the two sides: the reader thread waits on it.
+    private let room: Room
     private let patience: Double
 
     init(depth: Int = 8, patience: Double = 30) {
-        credits = DispatchSemaphore(value: depth)
+        room = Room(depth)
         self.patience = patience
     }
 
     /// From the reader thread: waits while `depth` pieces are unread.
     func send(_ text: String) throws {
-        guard credits.wait(timeout: .now() + patience) == .success else {
-            throw RosterError(.badInput, "the consumer read nothing for \(Int(patience)) s: the feed is cut")
+        switch room.take(within: patience) {
+        case .taken: break
+        case .timedOut: throw RosterError(.badInput, "the consumer read nothing for \(Int(patience)) s: the feed is cut")
+        case .closed: throw RosterError(.badInput, "the consumer went away: the feed is cut")
         }
-        let reader = try state.withLock { state -> CheckedContinuation<String?, any Error>? in
-            if state.gone { throw RosterError(.badInput, "the consumer went away: the feed is cut") }
+        let reader = state.withLock { state -> CheckedContinuation<String?, any Error>? in
             if let waiting = state.waiting {
                 state.waiting = nil
                 return waiting
@@ -38,7 +40,7 @@ final class FeedStream: Sendable {
             return nil
         }
         if let reader {
-            credits.signal()
+            room.give()
             reader.resume(returning: text)
         }
     }
@@ -64,14 +66,51 @@ final class FeedStream: Sendable {
                 return nil
             }
             guard let ready else { return }
-            if case .success(.some) = ready { credits.signal() }
+            if case .success(.some) = ready { room.give() }
             continuation.resume(with: ready)
         }
     }
 
     /// The consumer stopped: the reader ends at its next piece.
     func cancel() {
-        state.withLock { $0.gone = true }
-        credits.signal()
+        room.close()
+    }
+
+    /// A count of free places with a blocking take, which, unlike a semaphore, may be
+    /// dropped with places taken (a consumer that went away mid-feed).
+    final class Room: @unchecked Sendable {
+        enum Taken { case taken, timedOut, closed }
+
+        private let condition = NSCondition()
+        private var free: Int
+        private var closed = false
+
+        init(_ places: Int) { free = places }
+
+        func take(within seconds: Double) -> Taken {
+            condition.lock()
+            defer { condition.unlock() }
+            let deadline = Date().addingTimeInterval(seconds)
+            while free == 0 && !closed {
+                if !condition.wait(until: deadline) && free == 0 && !closed { return .timedOut }
+            }
+            if closed { return .closed }
+            free -= 1
+            return .taken
+        }
+
+        func give() {
+            condition.lock()
+            free += 1
+            condition.signal()
+            condition.unlock()
+        }
+
+        func close() {
+            condition.lock()
+            closed = true
+            condition.broadcast()
+            condition.unlock()
+        }
     }
 }

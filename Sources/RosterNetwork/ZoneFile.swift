@@ -46,19 +46,21 @@ public struct ZoneFile: Service {
                         logger.info("wrote the policy zone to \(path), serial \(RPZExport.serial(of: clock, today: feed.today))")
                         if let notify { await run(notify) }
                     }
-                } catch {
+                } catch let error where !Task.isCancelled {
                     // A busy database or a full disk: the file stays as it was, and the next look tries again.
                     logger.warning("could not write the zone file \(path): \(error)")
-                }
+                } catch {}
                 try? await Task.sleep(for: .seconds(interval))
             }
         }
     }
 
+    /// Runs `command` in a session of its own, so that a timeout or shutdown stops
+    /// whatever it started too.
     private func run(_ command: String) async {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
+        process.arguments = ["/bin/sh", "-c", command]
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -69,14 +71,16 @@ public struct ZoneFile: Service {
             return
         }
         let deadline = Date().addingTimeInterval(Self.notifyTimeout)
-        while process.isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        while process.isRunning && Date() < deadline && !Task.isCancelled {
+            do { try await Task.sleep(for: .milliseconds(50)) } catch { break }
+        }
         if process.isRunning {
-            process.terminate()
-            logger.warning("--rpz-notify ran longer than \(Int(Self.notifyTimeout)) s and was stopped")
+            kill(-process.processIdentifier, SIGKILL)
+            if !Task.isCancelled { logger.warning("--rpz-notify ran longer than \(Int(Self.notifyTimeout)) s and was stopped; the next change runs it again") }
             return
         }
         if process.terminationStatus != 0 {
-            logger.warning("--rpz-notify exited with status \(process.terminationStatus)")
+            logger.warning("--rpz-notify exited with status \(process.terminationStatus); the next change runs it again")
         }
     }
 }

@@ -5,10 +5,10 @@ import RosterStore
 
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write the roster for peers (ops), consumers (rpz, hosts, dnsmasq, unbound, mastodon, csv, json) or an offline auditor (bundle).")
+        abstract: "Write the roster for peers (ops), consumers (rpz, hosts, dnsmasq, unbound, mastodon, csv, json, stix) or an offline auditor (bundle).")
 
     @OptionGroup var node: NodeOptions
-    @Option(help: "ops, json, csv, hosts, rpz, dnsmasq, unbound, mastodon or bundle.") var format: String
+    @Option(help: "ops, json, csv, hosts, rpz, dnsmasq, unbound, mastodon, stix or bundle.") var format: String
     @Option(name: .shortAndLong, help: "Write to this file (atomically) instead of stdout.") var output: String?
     @Option(help: "The RPZ zone's name, for its header.") var zone = "rpz.roster"
     @OptionGroup var policyOptions: PolicyOptions

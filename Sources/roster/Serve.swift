@@ -54,6 +54,9 @@ struct Serve: AsyncParsableCommand {
             guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
                 throw RosterError(.invalidField, "--rpz-zone-file \(rpzZoneFile): the folder \(folder) does not exist")
             }
+            guard !FileManager.default.fileExists(atPath: rpzZoneFile, isDirectory: &isFolder) || !isFolder.boolValue else {
+                throw RosterError(.invalidField, "--rpz-zone-file \(rpzZoneFile) is a folder: give the zone file's name, like \(rpzZoneFile)/roster.rpz")
+            }
         }
         let proxies = try proxy.map { text in
             do {
@@ -104,7 +107,8 @@ struct Serve: AsyncParsableCommand {
             serving on \(base)
               TLS certificate: \(certificate)
                 (trust it to verify this node: curl --cacert \(certificate) \(base)/healthz)
-              feeds:       \(base)/v1/export/rpz  (also hosts, dnsmasq, unbound, mastodon, csv, json)
+              feeds:       \(base)/v1/export/rpz  (also hosts, dnsmasq, unbound, mastodon, csv, json, stix)
+              TAXII 2.1:   \(base)/taxii2/
               check:       \(base)/v1/check?resource=NAME
               log:         \(base)/log/checkpoint
               health:      \(base)/healthz

@@ -192,6 +192,42 @@ struct ConsumerTests {
         #expect(try unbound.await(15) { try unbound.blocks("free.example") }, "and a new listing too")
     }
 
+    @Test("Consumers that go away mid-feed, again and again, cost nothing: the server runs on and both feed slots are free after")
+    func abandonedFeeds() throws {
+        let folder = try TemporaryFolder()
+        let node = try FederatedNode(folder: folder, agency: "kz-mvd")
+        let csv = folder.path("names.csv")
+        try ("value\n" + (0..<20_000).map { "shop-\($0).example\n" }.joined()).write(to: csv, atomically: true, encoding: .utf8)
+        #expect(try node.roster.run(["import", csv.path, "--format", "csv", "--category", "drugs"] + CLITests.basis).status == 0)
+        try node.start()
+        let certificate = node.roster.data.appendingPathComponent("tls.crt").path
+        for round in 0..<30 {
+            // A few pieces in, the client hangs up while more wait to be read.
+            let format = ["csv", "json", "stix", "hosts"][round % 4]
+            _ = try RosterProcess.execute(URL(fileURLWithPath: "/bin/sh"), ["-c",
+                "curl -s --cacert \(certificate) https://localhost:\(node.port)/v1/export/\(format) | head -c \(1000 + round * 7919) > /dev/null"])
+        }
+        #expect(node.serverStatus == -1, "the server still runs")
+        // One feed a client at a time: while this client holds one unread (a STIX bundle larger than the
+        // sockets' buffers), its second is answered 503; once it lets go, the slot is free again.
+        let both = try RosterProcess.execute(URL(fileURLWithPath: "/bin/sh"), ["-c", """
+            python3 -c "
+            import socket, ssl, time
+            context = ssl.create_default_context(cafile='\(certificate)')
+            held = context.wrap_socket(socket.create_connection(('localhost', \(node.port))), server_hostname='localhost')
+            held.sendall(b'GET /v1/export/stix HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n')
+            held.recv(100)
+            time.sleep(3)
+            " &
+            sleep 1.5
+            curl -s -o /dev/null -w '%{http_code} ' --cacert \(certificate) https://localhost:\(node.port)/v1/export/csv
+            wait; sleep 0.5
+            curl -s -o /dev/null -w '%{http_code} ' --cacert \(certificate) https://localhost:\(node.port)/v1/export/csv
+            curl -s -o /dev/null -w '%{http_code}' --cacert \(certificate) https://localhost:\(node.port)/v1/export/json
+            """])
+        #expect(both.stdout == "503 200 200", "one feed a client, freed when it goes: \(both.stdout)")
+    }
+
     @Test("STIX 2.1: the served bundle passes OASIS stix2-validator, carries legal bases and revokes; import reads it and a MISP-style bundle into signed adds")
     func stix() throws {
         let folder = try TemporaryFolder()
