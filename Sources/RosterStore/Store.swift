@@ -291,17 +291,6 @@ public final class Store: Sendable {
         return Status(clock: clock, digest: digest, agencies: agencies, counts: counts, equivocating: equivocating)
     }
 
-    /// An export from one snapshot: `header` gets the clock the entries that follow
-    /// add up to, and their digest on demand (computing it reads every entry), then
-    /// `each` gets them in dot order.
-    public func export(_ filter: EntryFilter = EntryFilter(), header: @escaping @Sendable (VectorClock, () throws -> String) throws -> Void,
-                       each: @escaping @Sendable (Entry) throws -> Void) async throws {
-        try await read { snapshot in
-            try header(try snapshot.clock(), { try snapshot.digest() })
-            try snapshot.entries(filter, each: each)
-        }
-    }
-
     /// Signed operations in the order they were applied, from one snapshot: a causal
     /// order, as `ops` exports need.
     public func exportOperations(each: @escaping @Sendable (String) throws -> Void) async throws {

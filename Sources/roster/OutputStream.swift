@@ -14,7 +14,6 @@ final class OutputStream: Sendable {
     private struct State {
         var buffer: [UInt8] = []
         let file: AtomicFile?
-        var elements = 0
     }
 
     private let state: Mutex<State>
@@ -39,15 +38,6 @@ final class OutputStream: Sendable {
 
     func write(bytes: [UInt8]) throws {
         try state.withLock { state in try Self.append(bytes, to: &state) }
-    }
-
-    /// Writes one element of a list: `separator` goes before every element but the first.
-    func writeElement(_ bytes: [UInt8], separator: String) throws {
-        try state.withLock { state in
-            if state.elements > 0 { try Self.append(separator.utf8, to: &state) }
-            state.elements += 1
-            try Self.append(bytes, to: &state)
-        }
     }
 
     /// Writes what is buffered; a file is then synced and renamed into place.
