@@ -58,10 +58,13 @@ public struct AntiEntropy: Service {
                     clients[peer.id] = client
                     running.insert(peer.id)
                     group.addTask { [node, logger] in
+                        let started = ContinuousClock.now
                         do {
-                            _ = try await Synchronizer.sync(node: node, with: peer, over: client, logger: logger)
+                            let report = try await Synchronizer.sync(node: node, with: peer, over: client, logger: logger)
+                            NodeMetrics.record(round: peer.id, report: report, took: ContinuousClock.now - started)
                             return .round(peer: peer.id, failure: nil)
                         } catch {
+                            NodeMetrics.record(round: peer.id, report: nil, took: ContinuousClock.now - started)
                             return .round(peer: peer.id, failure: "\(error)")
                         }
                     }
@@ -87,7 +90,8 @@ public struct AntiEntropy: Service {
                     failures[peer] = count
                     let delay = min(interval * pow(2, Double(count - 1)), interval * 10) * Double.random(in: 0.8...1.2)
                     due[peer] = ContinuousClock.now + .seconds(delay)
-                    logger.warning("sync with \(peer) failed (\(count) in a row), next try in \(Int(delay)) s: \(failure)")
+                    logger.warning("sync with \(peer) failed (\(count) in a row), next try in \(Int(delay)) s: \(failure)",
+                                   metadata: ["peer": "\(peer)", "failures": "\(count)"])
                 }
             }
             group.cancelAll()

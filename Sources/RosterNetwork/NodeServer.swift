@@ -9,8 +9,8 @@ import RosterCore
 import RosterStore
 
 /// The node's HTTPS API (docs/sync.md). Sync routes answer only clients whose
-/// certificate key matches a peer descriptor's pin; `check`, the feeds, the log and
-/// `healthz` answer anyone, `check` from an in-memory index that follows the
+/// certificate key matches a peer descriptor's pin; `check`, the feeds, the log,
+/// `healthz` and `metrics` answer anyone, `check` from an in-memory index that follows the
 /// database within half a second.
 public enum NodeServer {
     /// `proxies` are the reverse proxies in front of the node, if any: their
@@ -18,7 +18,10 @@ public enum NodeServer {
     public static func application(node: Node, tls: NodeTLS, host: String, port: Int, policy: BroadPolicy = .all,
                                    proxies: [IPNetwork] = [], logger: Logger,
                                    onListening: @escaping @Sendable (Int) -> Void = { _ in }) throws -> some ApplicationProtocol {
+        // Bootstrapped before the middleware makes its first metric, which would otherwise count nothing.
+        _ = NodeMetrics.registry
         let router = Router(context: PeerRequestContext.self)
+        router.add(middleware: MetricsMiddleware())
         router.add(middleware: ErrorBodyMiddleware())
         let store = node.store
         let live = LiveRoster(store: store)
@@ -41,6 +44,7 @@ public enum NodeServer {
         ExportController(node: node, policy: policy, clock: store.wallClock, registry: registry).addRoutes(to: router)
         HealthController(node: node).addRoutes(to: router)
         TaxiiController(node: node, policy: policy).addRoutes(to: router)
+        MetricsController(node: node).addRoutes(to: router)
 
         var configuration = tls.serverConfiguration
         configuration.certificateVerification = .optionalVerification

@@ -108,8 +108,9 @@ struct SyncController {
         let body = try await request.body.collect(upTo: SyncLimits.maximumBody)
         let operations = try await CPUWork.run { try Self.parseOperations(Array(buffer: body)) }
         let receipt = try await store.receive(operations, from: peer)
+        NodeMetrics.record(receipt.outcomes)
         try? await live.catchUp()
-        logger.info("push by \(peer): \(operations.count) operations")
+        logger.info("push by \(peer): \(operations.count) operations", metadata: ["peer": "\(peer)", "operations": "\(operations.count)"])
         return .json(["clock": receipt.clock.json, "results": .array(zip(operations, receipt.outcomes).map { operation, outcome in
             var result: [String: JSON] = ["dot": .string(operation.dot.description)]
             switch outcome {

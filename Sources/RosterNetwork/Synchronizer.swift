@@ -78,6 +78,7 @@ public enum Synchronizer {
             do {
                 while let (page, verified) = try await pipeline.next() {
                     let receipt = try await node.store.apply(verified, from: peer.id)
+                    NodeMetrics.record(receipt.outcomes)
                     (theirs, proofs, more) = (page.theirs, page.proofs, page.more)
                     for (operation, outcome) in zip(verified.operations, receipt.outcomes) {
                         switch outcome {
@@ -132,6 +133,7 @@ public enum Synchronizer {
                     }
                 }
                 let receipt = try await node.store.receive(operations, from: peer.id)
+                NodeMetrics.record(receipt.outcomes)
                 let proven = receipt.outcomes.filter { if case .rejected(let error) = $0 { return error.code == .equivocation } else { return false } }
                 if !proven.isEmpty { logger.warning("\(peer.id) handed over \(proven.count) proofs of equivocation: run roster audit") }
                 guard response.header("Roster-More") == "true" else { break }
@@ -191,7 +193,9 @@ public enum Synchronizer {
         report.connections = client.connections - connectionsBefore
         let cut = report.complete ? "" : "; the round's budget is spent, the next round goes on"
         let over = report.connections == 0 ? "over the kept connection" : "over \(report.connections) new connection\(report.connections == 1 ? "" : "s")"
-        logger.info("sync with \(peer.id): pulled \(report.pulled), pushed \(report.pushed), pending \(report.pending), rejected \(report.rejected.count), \(over)\(cut)")
+        logger.info("sync with \(peer.id): pulled \(report.pulled), pushed \(report.pushed), pending \(report.pending), rejected \(report.rejected.count), \(over)\(cut)",
+                    metadata: ["peer": "\(peer.id)", "pulled": "\(report.pulled)", "pushed": "\(report.pushed)", "pending": "\(report.pending)",
+                               "rejected": "\(report.rejected.count)", "complete": "\(report.complete)"])
         return report
     }
 

@@ -285,6 +285,9 @@ public final class Store: Sendable {
         public let equivocating: [String]
     }
 
+    /// Entries, operations, pending and equivocations, counted from one snapshot.
+    public func counts() async throws -> Counts { try await read { try $0.counts() } }
+
     public func status() async throws -> Status {
         let (clock, digest, agencies) = try await digests()
         let (counts, equivocating) = try await read { (try $0.counts(), try $0.equivocatingOrigins()) }

@@ -16,9 +16,12 @@ struct Roster: AsyncParsableCommand {
         ])
 
     static func main() async {
+        let environment = ProcessInfo.processInfo.environment
+        let level = environment["ROSTER_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .warning
         LoggingSystem.bootstrap { label in
+            if environment["ROSTER_LOG_FORMAT"] == "json" { return JSONLogHandler(label: label, logLevel: level) }
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = ProcessInfo.processInfo.environment["ROSTER_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .warning
+            handler.logLevel = level
             return handler
         }
         do {

@@ -112,6 +112,7 @@ struct Serve: AsyncParsableCommand {
               check:       \(base)/v1/check?resource=NAME
               log:         \(base)/log/checkpoint
               health:      \(base)/healthz
+              metrics:     \(base)/metrics  (Prometheus)
             """)
     }
 }

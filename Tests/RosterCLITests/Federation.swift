@@ -58,8 +58,9 @@ final class FederatedNode {
     }
 
     /// Serves with anti-entropy every `interval` seconds (0: never); a server already
-    /// running with another interval is restarted on the same port.
-    func start(interval: Int = 0, options: [String] = []) throws {
+    /// running with another interval is restarted on the same port. `environment`
+    /// is added to the test's own.
+    func start(interval: Int = 0, options: [String] = [], environment: [String: String] = [:]) throws {
         if let server, server.isRunning {
             if interval == self.interval { return }
             stop()
@@ -67,6 +68,7 @@ final class FederatedNode {
         let process = Process()
         process.executableURL = RosterProcess.binary
         process.arguments = ["serve", "--listen", "127.0.0.1:\(port)", "--interval", String(interval), "--data", roster.data.path] + options
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let log = roster.data.appendingPathComponent("serve.log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.standardOutput = FileHandle.nullDevice

@@ -101,7 +101,7 @@ def request():
         query = '?' + '&'.join(rng.sample(['limit=' + rng.choice(['0', '1', '3', '1000', '1001', '-1', 'x', '9' * 30]),
                                            'added_after=' + rng.choice(['2026-01-01T00:00:00Z', '2026-01-01T00:00:00.123Z', 'x', '9999-12-31T23:59:59Z', '0000-01-01T00:00:00Z']),
                                            'next=' + rng.choice(['0', '1', '5', '-1', 'x', '9223372036854775807', '99999999999999999999'])], rng.randint(0, 3)))
-        path = rng.choice(['/v1/export/' + name, '/healthz', '/healthz?x=1', '/v1/export', '/taxii2/', '/taxii2/roster/', '/taxii2/roster/collections/',
+        path = rng.choice(['/v1/export/' + name, '/healthz', '/healthz?x=1', '/metrics', '/metrics?x=1', '/v1/export', '/taxii2/', '/taxii2/roster/', '/taxii2/roster/collections/',
                            '/taxii2/roster/collections/' + collection + '/', '/taxii2/roster/collections/' + collection + '/objects/' + query])
         return 'GET', '/' + ''.join(c if rng.random() < 0.97 else '%' + format(rng.randrange(256), '02X') for c in path[1:]), b''
     return 'RAW', None, None
