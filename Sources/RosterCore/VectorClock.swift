@@ -38,8 +38,9 @@ public struct VectorClock: Hashable, Sendable, CustomStringConvertible {
         var counters: [String: UInt64] = [:]
         // In key order, so that of two bad entries the same one is named every time.
         for (origin, value) in members.sorted(by: { $0.key < $1.key }) {
-            guard Origin.isValid(origin), let count = value.integer, count > 0 else {
-                throw RosterError(.malformedOperation, "clock entry \(origin) must name an origin and a positive count")
+            // At most 2^53 - 1, as I-JSON (RFC 7493) keeps integers exact: operation.schema.json says so too.
+            guard Origin.isValid(origin), let count = value.integer, count > 0, count <= 9_007_199_254_740_991 else {
+                throw RosterError(.malformedOperation, "clock entry \(origin) must name an origin and a count from 1 to 2^53 - 1")
             }
             counters[origin] = UInt64(count)
         }

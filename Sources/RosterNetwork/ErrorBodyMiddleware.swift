@@ -8,8 +8,7 @@ struct ErrorBodyMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as HTTPError where error.body == nil {
             let reason = switch error.status {
-            case .notFound: "no such route: the node answers /v1/status, /v1/sync/pull, /v1/sync/push, /v1/sync/proofs, /v1/sync/checkpoints "
-                + "and /v1/check (docs/sync.md), and /log/checkpoint, /log/tile/…, /log/witness/add-checkpoint and /v1/log/proof/… (docs/log.md)"
+            case .notFound: "no such route: Schemas/openapi.json describes every route the node answers (docs/sync.md, docs/log.md, README)"
             case .contentTooLarge: "the body is larger than \(SyncLimits.maximumBody) bytes: send smaller pages"
             default: error.status.reasonPhrase
             }

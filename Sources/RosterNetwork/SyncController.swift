@@ -46,8 +46,10 @@ struct SyncController {
         if let given = document["limit"], given.integer == nil {
             throw HTTPError(.badRequest, message: "limit must be an integer from 1 to \(SyncLimits.maximumPage)")
         }
-        let limit = min(Int(clamping: document["limit"]?.integer ?? Int64(SyncLimits.maximumPage)), SyncLimits.maximumPage)
-        guard limit > 0 else { throw HTTPError(.badRequest, message: "limit must be positive") }
+        let limit = Int(clamping: document["limit"]?.integer ?? Int64(SyncLimits.maximumPage))
+        guard (1...SyncLimits.maximumPage).contains(limit) else {
+            throw HTTPError(.badRequest, message: "limit must be an integer from 1 to \(SyncLimits.maximumPage)")
+        }
         let agencies = try Self.agencies(document)
         let delta = try await store.delta(missingFrom: clock, limit: limit, bytes: SyncLimits.maximumPageBytes, agencies: agencies)
         logger.info("pull by \(peer): \(delta.bodies.count) operations\(delta.more ? ", more to come" : "")")
@@ -66,7 +68,7 @@ struct SyncController {
         let peer = try await peers.authenticate(context)
         let document = try await Self.document(request, "proofs request", members: ["agencies", "after"])
         let after = document["after"].map { $0.integer ?? -1 } ?? 0
-        guard after >= 0 else { throw HTTPError(.badRequest, message: "after must be the Roster-After of the last page, an integer ≥ 0") }
+        guard after >= 0, after <= 9_007_199_254_740_991 else { throw HTTPError(.badRequest, message: "after must be the Roster-After of the last page, an integer from 0 to 2^53 - 1") }
         let page = try await store.proofs(agencies: Self.agencies(document), after: after, limit: SyncLimits.proofsPerPage,
                                           bytes: SyncLimits.maximumPageBytes)
         logger.info("proofs by \(peer): \(page.bodies.count) operations\(page.next == nil ? "" : ", more to come")")
@@ -90,7 +92,18 @@ struct SyncController {
         if let unknown = Set(object.keys).subtracting(members).sorted().first {
             throw HTTPError(.badRequest, message: "\(what) has an unknown member \"\(unknown)\": it takes \(members.sorted().joined(separator: ", "))")
         }
-        return document
+        return integral(document)
+    }
+
+    /// A request's `2.0` is the integer JSON Schema says it is (`"type": "integer"`);
+    /// signed operations, whose bytes are signed, are never read through here.
+    static func integral(_ value: JSON) -> JSON {
+        switch value {
+        case .double(let number) where number.rounded() == number && abs(number) < 9.0e15: .integer(Int64(number))
+        case .array(let elements): .array(elements.map(integral))
+        case .object(let members): .object(members.mapValues(integral))
+        default: value
+        }
     }
 
     /// The agencies a request names as the ones the caller trusts, if it names them.
@@ -107,6 +120,7 @@ struct SyncController {
         let peer = try await peers.authenticate(context)
         let body = try await request.body.collect(upTo: SyncLimits.maximumBody)
         let operations = try await CPUWork.run { try Self.parseOperations(Array(buffer: body)) }
+        guard !operations.isEmpty else { throw HTTPError(.badRequest, message: "a push carries at least one operation, one a line (NDJSON)") }
         let receipt = try await store.receive(operations, from: peer)
         NodeMetrics.record(receipt.outcomes)
         try? await live.catchUp()

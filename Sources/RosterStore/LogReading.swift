@@ -56,7 +56,7 @@ extension DatabaseReading {
         do {
             return try body()
         } catch MerkleError.outOfRange {
-            throw RosterError(.invalidField, "no such leaf or size in this log: sizes run from 1 to the checkpoint's")
+            throw RosterError(.unknownEntry, "no such leaf or size in this log: sizes run from 1 to the checkpoint's, and a consistency proof from the smaller")
         } catch MerkleError.missingHashes {
             throw Cell.unreadable("the log's hashes")
         }

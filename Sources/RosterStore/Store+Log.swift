@@ -67,7 +67,7 @@ extension Store {
     }
 
     static func beyondLog(_ size: Int64) -> RosterError {
-        RosterError(.invalidField, "this log has not reached size \(size) yet: ask for its checkpoint first")
+        RosterError(.unknownEntry, "this log has not reached size \(size) yet: ask for its checkpoint first")
     }
 }
 
