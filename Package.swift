@@ -27,6 +27,8 @@ let package = Package(
         // GET /metrics: Prometheus text from swift-metrics (already in the graph through Hummingbird).
         .package(url: "https://github.com/apple/swift-metrics.git", exact: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", exact: "2.4.1"),
+        // The public page at /: server-rendered templates, no build step.
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", exact: "2.1.1"),
     ],
     targets: [
         // Debian's libidn2 (IDNA2008 / UTS 46), so that no punycode tables are written by hand.
@@ -71,6 +73,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
         .executableTarget(
@@ -114,7 +117,7 @@ let package = Package(
         .testTarget(
             name: "RosterCLITests",
             dependencies: ["RosterCore", "RosterStore", "RosterTestSupport", "roster", .product(name: "GRDB", package: "GRDB.swift")],
-            exclude: ["fake_peer.py", "fuzz_routes.py", "forging_log.py", "taxii_pull.py", "read_metrics.py", "openapi_bundle.py", "schemathesis_hooks.py", "schemathesis.toml"]
+            exclude: ["fake_peer.py", "fuzz_routes.py", "forging_log.py", "taxii_pull.py", "read_metrics.py", "openapi_bundle.py", "schemathesis_hooks.py", "schemathesis.toml", "browse_page.py"]
         ),
     ]
 )

@@ -45,6 +45,7 @@ public enum NodeServer {
         HealthController(node: node).addRoutes(to: router)
         TaxiiController(node: node, policy: policy).addRoutes(to: router)
         MetricsController(node: node).addRoutes(to: router)
+        PublicPage(node: node, live: live, policy: policy, clock: store.wallClock).addRoutes(to: router)
         MethodNotAllowed.add(to: router)
 
         var configuration = tls.serverConfiguration

@@ -105,6 +105,7 @@ struct Serve: AsyncParsableCommand {
         let base = "https://\(name):\(port)"
         Terminal.print("""
             serving on \(base)
+              public page: \(base)/
               TLS certificate: \(certificate)
                 (trust it to verify this node: curl --cacert \(certificate) \(base)/healthz)
               feeds:       \(base)/v1/export/rpz  (also hosts, dnsmasq, unbound, mastodon, csv, json, stix)
