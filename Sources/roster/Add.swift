@@ -4,7 +4,8 @@ import RosterStore
 
 struct Add: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List a resource with its legal basis; prints the new entry id.")
+        abstract: "List a resource with its legal basis; prints the new entry id.",
+        discussion: "Examples:\n  roster add domain shop.example --scope subdomains --category drugs \\\n      --authority \"MVD KZ\" --reference \"No. 118\" --decided 2026-03-02\n  roster add url \"https://market.example/buy\" --category drugs \\\n      --authority \"MVD KZ\" --reference \"No. 118\" --decided 2026-03-02 \\\n      --expires 2027-03-02")
 
     @OptionGroup var node: NodeOptions
     @Argument(help: "domain, url, ip, cidr, onion or account.") var kind: String

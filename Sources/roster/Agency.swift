@@ -9,10 +9,12 @@ import RosterStore
 struct AgencyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agency", abstract: "The agency's keys and replicas: show, enrol, retire, rotate.",
+        discussion: "Examples:\n  roster agency show\n  roster agency enrol kz-mvd/almaty-1 --key BASE64KEY",
         subcommands: [ShowAgency.self, History.self, Enrol.self, Retire.self, Rotate.self])
 
     struct ShowAgency: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the agencies this node trusts, their keys and replicas.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the agencies this node trusts, their keys and replicas.",
+        discussion: "Example:\n  roster agency show --root")
         @OptionGroup var node: NodeOptions
         @Flag(help: "Print only the SHA-256 of this node's own agency's root key: what other agencies pin with --trust.") var root = false
 
@@ -49,7 +51,8 @@ struct AgencyCommand: ParsableCommand {
 
     struct History: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "What this node's operators changed in what it trusts: pins, replaced pins, distrusts, in order.")
+            abstract: "What this node's operators changed in what it trusts: pins, replaced pins, distrusts, in order.",
+        discussion: "Example:\n  roster agency history --json")
         @OptionGroup var node: NodeOptions
 
         func run() async throws {
@@ -66,7 +69,8 @@ struct AgencyCommand: ParsableCommand {
 
     struct Enrol: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Endorse a replica of this agency and the key its operations verify with.")
+            abstract: "Endorse a replica of this agency and the key its operations verify with.",
+        discussion: "Example:\n  roster agency enrol kz-mvd/almaty-1 --key BASE64KEY --agency-key /media/token/agency.key")
         @OptionGroup var node: NodeOptions
         @OptionGroup var keys: AgencyKeyOptions
         @Argument(help: "The replica's origin, like kz-mvd/almaty-1.") var replica: String
@@ -82,7 +86,8 @@ struct AgencyCommand: ParsableCommand {
 
     struct Retire: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Void a replica's operations after seq N (decommission or compromise), on every node that learns it.")
+            abstract: "Void a replica's operations after seq N (decommission or compromise), on every node that learns it.",
+        discussion: "Example:\n  roster agency retire kz-mvd/almaty-1 --after 120 --reason \"laptop stolen on 2026-11-30\"")
         @OptionGroup var node: NodeOptions
         @OptionGroup var keys: AgencyKeyOptions
         @Argument(help: "The replica's origin.") var replica: String
@@ -100,7 +105,8 @@ struct AgencyCommand: ParsableCommand {
 
     struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Move the agency to new keys, signed by enough of the current keys and by the new ones.")
+            abstract: "Move the agency to new keys, signed by enough of the current keys and by the new ones.",
+        discussion: "Example:\n  roster agency rotate --new-key new-1.key --new-key new-2.key --threshold 2")
         @OptionGroup var node: NodeOptions
         @OptionGroup var keys: AgencyKeyOptions
         @Option(help: ArgumentHelp("A new agency key file; created (mode 0600) if it does not exist. Repeat for several.", valueName: "file"))

@@ -4,7 +4,8 @@ import RosterStore
 
 struct Amend: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Change fields of one of this agency's entries.")
+        abstract: "Change fields of one of this agency's entries.",
+        discussion: "Example:\n  roster amend kz-mvd/astana-1:42 --expires 2027-12-31 --clear note")
 
     @OptionGroup var node: NodeOptions
     @Argument(help: "The entry id, like kz-mvd/astana-1:42.") var id: String
@@ -53,7 +54,8 @@ struct Amend: AsyncParsableCommand {
 
 struct Revoke: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Revoke one of this agency's entries. Final: a later amend cannot undo it.")
+        abstract: "Revoke one of this agency's entries. Final: a later amend cannot undo it.",
+        discussion: "Example:\n  roster revoke kz-mvd/astana-1:42 --reason \"decision overturned on appeal, No. 7\"")
 
     @OptionGroup var node: NodeOptions
     @Argument(help: "The entry id.") var id: String

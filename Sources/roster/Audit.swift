@@ -12,6 +12,10 @@ struct Audit: AsyncParsableCommand {
             every operation of its log, replayed from the agency root you pinned, the root recomputed and compared with \
             the checkpoint and with the one --state kept from your last audit. --bundle does the same offline, from \
             the file roster export --format bundle writes.
+
+            Examples:
+              roster audit
+              roster audit --remote https://roster.mvd.kz:8443 --peer Peers/kz-mvd.json --state audit-state.json
             """)
 
     @OptionGroup var node: NodeOptions

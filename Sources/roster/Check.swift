@@ -5,7 +5,8 @@ import RosterStore
 
 struct Check: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Is a resource listed? Exit 0 and the matching entries if so, exit 1 if not.")
+        abstract: "Is a resource listed? Exit 0 and the matching entries if so, exit 1 if not.",
+        discussion: "Example:\n  roster check www.shop.example && echo listed")
 
     @OptionGroup var node: NodeOptions
     @Argument(help: "A domain, URL, IP, network, onion address or platform:handle.") var resource: String

@@ -5,7 +5,8 @@ import RosterStore
 
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write the roster for peers (ops), consumers (rpz, hosts, dnsmasq, unbound, mastodon, csv, json, stix) or an offline auditor (bundle).")
+        abstract: "Write the roster for peers (ops), consumers (rpz, hosts, dnsmasq, unbound, mastodon, csv, json, stix) or an offline auditor (bundle).",
+        discussion: "Examples:\n  roster export --format rpz --output /var/lib/bind/rpz.roster\n  roster export --format stix > roster.stix.json")
 
     @OptionGroup var node: NodeOptions
     @Option(help: "ops, json, csv, hosts, rpz, dnsmasq, unbound, mastodon, stix or bundle.") var format: String

@@ -5,7 +5,8 @@ import RosterStore
 
 struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Merge another node's ops export, or sign adds from a csv, hosts or STIX 2.1 file. All or nothing.")
+        abstract: "Merge another node's ops export, or sign adds from a csv, hosts or STIX 2.1 file. All or nothing.",
+        discussion: "Examples:\n  roster import shops.csv --format csv --category drugs \\\n      --authority \"MVD KZ\" --reference \"No. 118\" --decided 2026-03-02\n  roster import misp-bundle.json --format stix")
 
     @OptionGroup var node: NodeOptions
     @Argument(help: "The file to import.") var file: String

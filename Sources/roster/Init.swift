@@ -5,7 +5,8 @@ import RosterStore
 
 struct Init: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create a node: data folder, Ed25519 replica key (mode 0600) and database; for a new agency, its agency key too.")
+        abstract: "Create a node: data folder, Ed25519 replica key (mode 0600) and database; for a new agency, its agency key too.",
+        discussion: "Example:\n  roster init --agency kz-mvd --replica astana-1 --data /var/lib/roster")
 
     @OptionGroup var node: NodeOptions
     @Option(help: "The agency's id, like kz-mvd.") var agency: String?

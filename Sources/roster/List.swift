@@ -3,7 +3,8 @@ import RosterCore
 import RosterStore
 
 struct List: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List entries, live ones unless told otherwise.")
+    static let configuration = CommandConfiguration(abstract: "List entries, live ones unless told otherwise.",
+        discussion: "Example:\n  roster list --kind domain --category drugs --json")
 
     @OptionGroup var node: NodeOptions
     @Option(help: "Only this kind.") var kind: String?

@@ -6,7 +6,8 @@ import RosterStore
 struct CheckpointCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkpoint",
-        abstract: "Print the node's log checkpoint, signed now (C2SP signed note), and its verifier key on stderr.")
+        abstract: "Print the node's log checkpoint, signed now (C2SP signed note), and its verifier key on stderr.",
+        discussion: "Example:\n  roster checkpoint > checkpoint.txt")
 
     @OptionGroup var node: NodeOptions
 
@@ -20,7 +21,8 @@ struct CheckpointCommand: AsyncParsableCommand {
 
 struct Prove: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print an inclusion proof of an operation in the node's log, for roster verify-proof.")
+        abstract: "Print an inclusion proof of an operation in the node's log, for roster verify-proof.",
+        discussion: "Example:\n  roster prove kz-mvd/astana-1:42 > proof.json")
 
     @OptionGroup var node: NodeOptions
     @Argument(help: "The operation's id, like kz-mvd/astana-1:42.") var operation: String
@@ -52,7 +54,8 @@ struct Prove: AsyncParsableCommand {
 struct VerifyProof: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify-proof",
-        abstract: "Check an inclusion proof offline: exit 0 if it holds, 1 with the reason if not.")
+        abstract: "Check an inclusion proof offline: exit 0 if it holds, 1 with the reason if not.",
+        discussion: "Example:\n  roster verify-proof proof.json --key \"$(roster keys show)\"")
 
     @Argument(help: "The proof, as roster prove printed it.") var file: String
     @Option(help: "The node's replica public key (base64), to check the checkpoint's signature.") var key: String?

@@ -7,11 +7,13 @@ import RosterStore
 struct Peers: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The nodes this node syncs with, and the agencies whose operations it accepts.",
+        discussion: "Examples:\n  roster peers add Peers/ --trust 9f2c…(the agency's root key sha256, checked out of band)\n  roster peers list",
         subcommands: [Descriptor.self, AddPeer.self, ListPeers.self, RemovePeer.self, TrustAgency.self, DistrustAgency.self, ResumePeer.self])
 
     struct Descriptor: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "descriptor", abstract: "Print this node's peer descriptor, for other agencies' Peers/ folders.")
+            commandName: "descriptor", abstract: "Print this node's peer descriptor, for other agencies' Peers/ folders.",
+        discussion: "Example:\n  roster peers descriptor --endpoint https://roster.mvd.kz:8443 > Peers/kz-mvd.json")
         @OptionGroup var node: NodeOptions
         @Option(help: "The https://host:port peers reach this node at (roster serve --listen).") var endpoint: [String] = []
         @Flag(help: "Only the agency's keys, with no endpoint or TLS pin: for nodes that relay the agency's operations but do not sync with this node.")
@@ -41,7 +43,8 @@ struct Peers: ParsableCommand {
 
     struct AddPeer: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "add", abstract: "Sync with the node a descriptor names, or every *.json in a folder; trust a new agency by its root key.")
+            commandName: "add", abstract: "Sync with the node a descriptor names, or every *.json in a folder; trust a new agency by its root key.",
+        discussion: "Example:\n  roster peers add Peers/uz-iib.json --trust 9f2c…(uz-iib's root key sha256)")
         @OptionGroup var node: NodeOptions
         @Argument(help: "A peer descriptor (JSON) or a folder of them, like Peers/.") var path: String
         @Option(help: ArgumentHelp("Trust a new agency whose root key has this SHA-256, checked with the agency out of band. Repeat for several.",
@@ -91,7 +94,8 @@ struct Peers: ParsableCommand {
 
     struct RemovePeer: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "remove", abstract: "Stop syncing with a node or an agency (keys stay, so their operations still verify).")
+            commandName: "remove", abstract: "Stop syncing with a node or an agency (keys stay, so their operations still verify).",
+        discussion: "Example:\n  roster peers remove uz-iib/main")
         @OptionGroup var node: NodeOptions
         @Argument(help: "A peer id (as roster peers list shows it) or an agency id, for all its nodes.") var peer: String
 
@@ -104,7 +108,8 @@ struct Peers: ParsableCommand {
 
     struct TrustAgency: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "trust", abstract: "Trust an agency by its root key's SHA-256, or replace the root key pinned for it.")
+            commandName: "trust", abstract: "Trust an agency by its root key's SHA-256, or replace the root key pinned for it.",
+        discussion: "Example:\n  roster peers trust uz-iib 9f2c…(root key sha256) --replace")
         @OptionGroup var node: NodeOptions
         @Argument(help: "The agency id.") var agency: String
         @Argument(help: "The SHA-256 of its root key, checked with the agency out of band.") var root: String
@@ -124,7 +129,8 @@ struct Peers: ParsableCommand {
 
     struct DistrustAgency: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "distrust", abstract: "Stop accepting an agency's operations; its entries leave this node's view and exports (kept as history).")
+            commandName: "distrust", abstract: "Stop accepting an agency's operations; its entries leave this node's view and exports (kept as history).",
+        discussion: "Example:\n  roster peers distrust xx-agency")
         @OptionGroup var node: NodeOptions
         @Argument(help: "The agency id.") var agency: String
 
@@ -138,7 +144,8 @@ struct Peers: ParsableCommand {
     struct ResumePeer: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "resume",
-            abstract: "Sync again with a node proven to have shown two histories of its log, once you have looked into it (the proof stays).")
+            abstract: "Sync again with a node proven to have shown two histories of its log, once you have looked into it (the proof stays).",
+        discussion: "Example:\n  roster peers resume uz-iib/main")
         @OptionGroup var node: NodeOptions
         @Argument(help: "The peer's id, its node's replica origin (roster peers list).") var peer: String
 
@@ -152,7 +159,8 @@ struct Peers: ParsableCommand {
     }
 
     struct ListPeers: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "list", abstract: "List known signers and their keys.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List known signers and their keys.",
+        discussion: "Example:\n  roster peers list --json")
         @OptionGroup var node: NodeOptions
 
         func run() async throws {

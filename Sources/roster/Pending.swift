@@ -10,6 +10,10 @@ struct Pending: AsyncParsableCommand {
             sync. If it never will (a peer that lies, or a replica that is gone), --purge drops
             what that origin has pending. Bounds: \(PendingLimits.perOrigin) per origin, \
             \(PendingLimits.perSource) per peer, \(PendingLimits.total) in all.
+
+            Examples:
+              roster pending --json
+              roster pending --purge kz-mvd/astana-1
             """)
 
     @OptionGroup var node: NodeOptions

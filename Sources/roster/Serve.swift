@@ -9,7 +9,8 @@ import ServiceLifecycle
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the node's HTTPS API for peers and consumers, and sync with every peer on an interval.")
+        abstract: "Run the node's HTTPS API for peers and consumers, and sync with every peer on an interval.",
+        discussion: "Examples:\n  roster serve --data /var/lib/roster --listen 0.0.0.0:8443 --interval 30\n  roster serve --dev")
 
     @OptionGroup var node: NodeOptions
     @Option(help: "Address and port to listen on; port 0 takes a free one, logged as 'listening on'.") var listen = "127.0.0.1:8443"
@@ -120,7 +121,8 @@ struct Serve: AsyncParsableCommand {
 
 struct Sync: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "One round of pull and push with every peer, or one, printing what moved. Exit 3 if a peer failed.")
+        abstract: "One round of pull and push with every peer, or one, printing what moved. Exit 3 if a peer failed.",
+        discussion: "Example:\n  roster sync --peer uz-iib")
 
     @OptionGroup var node: NodeOptions
     @Option(help: "Only this peer (an id from roster peers list), or the nodes of this agency.") var peer: String?

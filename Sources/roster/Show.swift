@@ -3,7 +3,8 @@ import RosterCore
 import RosterStore
 
 struct Show: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show an entry and its whole signed history.")
+    static let configuration = CommandConfiguration(abstract: "Show an entry and its whole signed history.",
+        discussion: "Example:\n  roster show kz-mvd/astana-1:42")
 
     @OptionGroup var node: NodeOptions
     @Argument(help: "The entry id, like kz-mvd/astana-1:42.") var id: String

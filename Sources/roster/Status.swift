@@ -5,7 +5,8 @@ import RosterStore
 
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Who this node is, what it holds (clock, counts) and the state digest peers compare.")
+        abstract: "Who this node is, what it holds (clock, counts) and the state digest peers compare.",
+        discussion: "Example:\n  roster status --json")
 
     @OptionGroup var node: NodeOptions
 
@@ -52,11 +53,13 @@ struct Status: AsyncParsableCommand {
 }
 
 struct Keys: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "The node's public key.", subcommands: [ShowKey.self])
+    static let configuration = CommandConfiguration(abstract: "The node's public key.", discussion: "Example:\n  roster keys show --pem",
+        subcommands: [ShowKey.self])
 
     struct ShowKey: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "show", abstract: "Print the public key: base64 of the raw 32 bytes, or an SPKI PEM for openssl.")
+            commandName: "show", abstract: "Print the public key: base64 of the raw 32 bytes, or an SPKI PEM for openssl.",
+        discussion: "Example:\n  roster keys show --pem > replica.pub")
 
         @OptionGroup var node: NodeOptions
         @Flag(help: "Print an SPKI PEM that openssl pkeyutl -verify accepts.") var pem = false
