@@ -29,10 +29,12 @@ public struct SyncReport: Sendable {
 /// budget (`SyncLimits.roundSeconds`, `roundPages`) is spent; it stops at once
 /// when its task is cancelled.
 public enum Synchronizer {
-    public static func sync(node: Node, with peer: Peer, tls: NodeTLS, logger: Logger) async throws -> SyncReport {
+    /// `progress` hears the round's report after each page applied: a first sync moves a whole roster.
+    public static func sync(node: Node, with peer: Peer, tls: NodeTLS, logger: Logger,
+                            progress: @escaping @Sendable (SyncReport) -> Void = { _ in }) async throws -> SyncReport {
         let client = try client(for: peer, tls: tls)
         defer { client.close() }
-        return try await sync(node: node, with: peer, over: client, logger: logger)
+        return try await sync(node: node, with: peer, over: client, logger: logger, progress: progress)
     }
 
     /// A client for the peer's endpoint and pin, to keep across rounds.
@@ -44,7 +46,8 @@ public enum Synchronizer {
     }
 
     /// One round over `client`, whose connection stays open for the next round.
-    public static func sync(node: Node, with peer: Peer, over client: PeerClient, logger: Logger) async throws -> SyncReport {
+    public static func sync(node: Node, with peer: Peer, over client: PeerClient, logger: Logger,
+                            progress: @escaping @Sendable (SyncReport) -> Void = { _ in }) async throws -> SyncReport {
         let connectionsBefore = client.connections
         var report = SyncReport(peer: peer.id)
         // A node proven to have shown two histories of its log is not synced from.
@@ -88,6 +91,7 @@ public enum Synchronizer {
                         case .rejected(let error): report.rejected.append("\(operation.dot): \(error.reason)")
                         }
                     }
+                    progress(report)
                     // A page that moved nothing ends the round: asking again would bring the same.
                     guard page.more, receipt.clock != page.asked else {
                         more = false
@@ -184,6 +188,7 @@ public enum Synchronizer {
             }
             theirs = answered
             report.pushed += moved
+            progress(report)
             guard more, moved > 0 else { break }
         }
         try await gossip(node: node, with: peer, over: client, budget: budget, logger: logger)

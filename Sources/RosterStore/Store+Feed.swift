@@ -5,7 +5,9 @@ extension Store {
     /// A consumer feed (`Feed`) from one snapshot: `started` gets the clock of the
     /// entries that follow before the first byte is written (a server sends its
     /// validator from it), then `write` gets the text in pieces of about `chunk` bytes.
+    /// `progress` hears how many entries are written, at each chunk and at the end.
     public func export(_ feed: Feed, chunk: Int = 1 << 16, started: @escaping @Sendable (VectorClock) throws -> Void = { _ in },
+                       progress: @escaping @Sendable (Int) -> Void = { _ in },
                        write: @escaping @Sendable (String) throws -> Void) async throws {
         try await read { snapshot in
             var feed = feed
@@ -14,15 +16,19 @@ extension Store {
             var pending = try feed.header(clock: clock, digest: { try snapshot.digest() })
             pending.reserveCapacity(chunk + 4096)
             let history = feed.format.carriesHistory
+            var written = 0
             try snapshot.entries(EntryFilter(includeRevoked: history, byValue: feed.format.blocksResources)) { entry in
                 pending += feed.add(entry, history: history ? try snapshot.history(of: entry.id) : nil)
+                written += 1
                 if pending.utf8.count >= chunk {
                     try write(pending)
                     pending = ""
+                    progress(written)
                 }
             }
             pending += feed.finish()
             try write(pending)
+            progress(written)
         }
     }
 }

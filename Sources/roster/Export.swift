@@ -46,7 +46,11 @@ struct Export: AsyncParsableCommand {
             return
         }
         let feed = Feed(format: format, origin: origin, agency: opened.identity.agency, policy: policy, zone: zone, now: now)
-        try await opened.store.export(feed) { try out.write($0) }
+        // Counted only for a person watching: the count is one more pass over the entries.
+        let counts = Terminal.isInteractive ? try await opened.store.counts() : nil
+        let total = counts.map { format.carriesHistory ? $0.live + $0.revoked : $0.live } ?? 0
+        let progress = Terminal.progress("writing")
+        try await opened.store.export(feed, progress: { progress($0, max(total, $0)) }) { try out.write($0) }
         try out.finish()
     }
 }

@@ -137,7 +137,11 @@ struct Sync: AsyncParsableCommand {
         var failed = false
         for candidate in peers where candidate.endpoint != nil {
             do {
-                let report = try await Synchronizer.sync(node: opened, with: candidate, tls: tls, logger: logger)
+                let counter = Terminal.counter("syncing with \(candidate.id):")
+                let report = try await Synchronizer.sync(node: opened, with: candidate, tls: tls, logger: logger) {
+                    counter.count("pulled \($0.pulled), pushed \($0.pushed), pending \($0.pending)")
+                }
+                counter.finish()
                 if node.json {
                     Terminal.printJSON([
                         "peer": .string(report.peer), "pulled": .integer(Int64(report.pulled)), "pushed": .integer(Int64(report.pushed)),

@@ -58,6 +58,13 @@ enum Terminal {
 
     static let isInteractive = isatty(STDERR_FILENO) == 1
 
+    /// A count that redraws itself, for work whose total is not known ahead; silent
+    /// when stderr is not a terminal. `finish` ends the line.
+    static func counter(_ label: String) -> (count: @Sendable (String) -> Void, finish: @Sendable () -> Void) {
+        guard isInteractive else { return ({ _ in }, {}) }
+        return ({ _ = write(Array("\r\(label) \($0)\u{1B}[K".utf8), to: STDERR_FILENO) }, { _ = write(Array("\r\u{1B}[K".utf8), to: STDERR_FILENO) })
+    }
+
     /// A progress line that redraws itself; silent when stderr is not a terminal.
     static func progress(_ label: String) -> @Sendable (Int, Int) -> Void {
         guard isInteractive else { return { _, _ in } }
