@@ -80,14 +80,15 @@ public enum Stix {
         }
     }
 
-    /// A string literal of a pattern: backslash and quote escaped.
+    /// A string literal of a pattern: backslash and quote escaped, by Unicode scalar
+    /// (a quote with a combining mark after it is still a quote to a pattern parser).
     static func quote(_ text: String) -> String {
-        var quoted = ""
-        for character in text {
-            if character == "\\" || character == "'" { quoted.append("\\") }
-            quoted.append(character)
+        var quoted = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if scalar == "\\" || scalar == "'" { quoted.append("\\") }
+            quoted.append(scalar)
         }
-        return quoted
+        return String(quoted)
     }
 
     public static func indicator(_ entry: Entry, history: History) -> JSON {

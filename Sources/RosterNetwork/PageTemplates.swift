@@ -1,10 +1,14 @@
 import Mustache
 
 /// The public page's Mustache templates, kept in the binary so that an installed
-/// `roster` needs no resource folder. Every value is written with `{{ }}`, which
-/// escapes HTML: entries come from other agencies' nodes, and none may write markup.
+/// `roster` needs no resource folder. Every value is written with `{{ }}`, escaped
+/// by `HTMLText`, which each template names on its first line (a partial starts
+/// over with Mustache's own escaping): entries come from other agencies' nodes,
+/// and none may write markup.
 enum PageTemplates {
     static let library: MustacheLibrary = {
+        // Before the templates are parsed: their first line names it.
+        MustacheContentTypes.register(HTMLText(), named: "ROSTERHTML")
         var library = MustacheLibrary()
         for (name, text) in [("header", header), ("footer", footer), ("home", home), ("entry", entry), ("missing", missing)] {
             // The templates are constants of this file, parsed once; a test renders each.
@@ -14,7 +18,7 @@ enum PageTemplates {
     }()
 
     static let header = """
-        <!DOCTYPE html>
+        {{% CONTENT_TYPE: ROSTERHTML}}<!DOCTYPE html>
         <html lang="en">
         <head>
         <meta charset="utf-8">
@@ -57,6 +61,7 @@ enum PageTemplates {
         """
 
     static let footer = """
+        {{% CONTENT_TYPE: ROSTERHTML}}
         </main>
         <footer>
         <p>Every entry is an operation signed by the agency that decided it; anyone can verify them (<code>roster audit</code>, the log at <a href="/log/checkpoint">/log/checkpoint</a>).
@@ -68,6 +73,7 @@ enum PageTemplates {
         """
 
     static let home = """
+        {{% CONTENT_TYPE: ROSTERHTML}}
         {{> header}}
         <section id="search">
         <h2>Is it listed?</h2>
@@ -121,6 +127,7 @@ enum PageTemplates {
         """
 
     static let entry = """
+        {{% CONTENT_TYPE: ROSTERHTML}}
         {{> header}}
         {{#entry}}
         <h2 id="resource">{{value}}</h2>
@@ -158,10 +165,31 @@ enum PageTemplates {
         """
 
     static let missing = """
+        {{% CONTENT_TYPE: ROSTERHTML}}
         {{> header}}
         <h2>Not found</h2>
         <p id="missing">{{message}}</p>
         <p><a href="/">Search the roster</a></p>
         {{> footer}}
         """
+}
+
+/// HTML escaping by Unicode scalar. Mustache's own compares `Character`s, and a
+/// quote or a bracket that shares its `Character` with a combining mark after it
+/// (or a prepended mark before it) went out unescaped: markup in a page.
+struct HTMLText: MustacheContentType {
+    func escapeText(_ text: String) -> String {
+        var escaped = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "<": escaped.append(contentsOf: "&lt;".unicodeScalars)
+            case ">": escaped.append(contentsOf: "&gt;".unicodeScalars)
+            case "&": escaped.append(contentsOf: "&amp;".unicodeScalars)
+            case "\"": escaped.append(contentsOf: "&quot;".unicodeScalars)
+            case "'": escaped.append(contentsOf: "&#39;".unicodeScalars)
+            default: escaped.append(scalar)
+            }
+        }
+        return String(escaped)
+    }
 }

@@ -62,6 +62,24 @@ struct PublicPageTests {
         let missing = try ConsumerTests.fetch("/entries/kz-mvd/main/99", from: node)
         #expect(missing.status == 404 && missing.body.contains("This node holds no entry kz-mvd/main:99."))
         #expect(try ConsumerTests.fetch("/entries/..%2F..%2Fetc/passwd/1", from: node).status == 404)
+        // A bracket or quote sharing its Character with a mark before or after it (U+0600, U+0301)
+        // is still a bracket or a quote to the browser: escaped all the same. Compared as bytes,
+        // for String.contains compares Characters too.
+        func holds(_ body: String, _ text: String) -> Bool { Array(body.utf8).firstRange(of: Array(text.utf8)) != nil }
+        let marked = try FederatedNode(folder: folder, agency: "uz-iib")
+        #expect(try marked.roster.run(["add", "domain", "marked.example", "--category", "drugs",
+                                       "--authority", "\u{0600}<a id=evil href=https://evil.example/\u{0600}>Appeal\u{0600}</a\u{0600}>",
+                                       "--reference", "x\"\u{0301} style=color:red", "--decided", "2026-03-02",
+                                       "--note", "\u{0600}<meta http-equiv=refresh content=0;url=/healthz\u{0600}>"]).status == 0)
+        try marked.start()
+        for path in ["/entries/uz-iib/main/1", "/?q=marked", "/?q=%22%CC%81%20style%3Dbackground%3Ared%20x%3D", "/?q=%D8%80%3Cmeta%20http-equiv%3Drefresh%3E"] {
+            let body = try ConsumerTests.fetch(path, from: marked).body
+            for raw in ["<a id=evil", "</a\u{0600}", "<meta http-equiv", "\"\u{0301} style", "\u{0600}>"] {
+                #expect(!holds(body, raw), "\(path) carries \(raw.debugDescription) unescaped")
+            }
+            #expect(holds(body, "&lt;") || holds(body, "&quot;"), "\(path)")
+        }
+
         let long = try ConsumerTests.fetch("/?q=" + String(repeating: "a", count: 3000), from: node)
         #expect(long.status == 200 && long.body.contains("A search is at most 2048 characters."))
     }

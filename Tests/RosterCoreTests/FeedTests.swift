@@ -20,6 +20,20 @@ struct FeedTests {
         return text + feed.finish()
     }
 
+    @Test("A quote with a combining mark after it is still a quote: CSV doubles it and STIX escapes it, so no field ends early")
+    func quotesWithMarks() throws {
+        var entry = try Self.entry("kz-mvd/main", 1, .domain, "mark.example")
+        entry.fields.note = "x\"\u{0301}\r\ndomain,com,subdomains,drugs,Injected,No.666,2026-01-01,,,,,\"\u{0301}"
+        let row = CSVExport.row(entry)
+        let records = Array(CSVReader(Array((CSVExport.header + row).utf8)))
+        #expect(records.count == 2 && records.last?.fields.count == CSVExport.columns.count, "one record, its note whole: \(records.map(\.fields))")
+        #expect(records.last?.fields.contains(entry.fields.note ?? "") == true)
+
+        let account = try Resource(kind: .account, value: "telegram:a'\u{0301}b")
+        let pattern = Stix.pattern(account)
+        #expect(Array(pattern.unicodeScalars).firstRange(of: Array("\\'\u{0301}".unicodeScalars)) != nil, "\(pattern.debugDescription)")
+    }
+
     @Test("Two agencies listing one name give one record; a subdomains listing among them covers the names below")
     func merged() throws {
         let entries = [
