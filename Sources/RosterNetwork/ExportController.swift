@@ -16,6 +16,8 @@ struct ExportController {
     /// Feeds streaming at once, 2 in all and 1 a client (but a proxy): each holds
     /// one of the database's readers.
     let running = Running(limit: 2)
+    /// Each feed's latest version, as a file.
+    let cache: FeedCache
 
     func addRoutes(to router: Router<PeerRequestContext>) {
         router.get("/v1/export/:format") { request, context in
@@ -35,24 +37,42 @@ struct ExportController {
         if let held = request.headers[.ifNoneMatch], Self.matches(held, tag) {
             return Response(status: .notModified, headers: headers)
         }
+        headers[.contentType] = format.mediaType
+        // A version some consumer already fetched whole is read from its file, at disk speed.
+        if let (handle, size) = cache.open(format, tag: tag) {
+            return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: size) { writer in
+                defer { try? handle.close() }
+                while let data = try handle.read(upToCount: 1 << 20), !data.isEmpty {
+                    try await writer.write(ByteBuffer(bytes: data))
+                }
+                try await writer.finish(nil)
+            })
+        }
         guard running.enter(client, alone: !registry.isProxy(client)) else {
             throw HTTPError(.serviceUnavailable, headers: [.retryAfter: "10"],
                             message: "\(running.limit) feeds are streaming, or one to this client: retry in 10 s")
         }
         let stream = FeedStream()
         let store = node.store
+        // The first consumer of a version leaves it in the cache for the next.
+        let copy = cache.writer(format)
         Task {
             var failure: (any Error)?
+            let read = Mutex<VectorClock?>(nil)
             do {
-                try await store.export(feed) { try stream.send($0) }
+                try await store.export(feed, started: { clock in read.withLock { $0 = clock } }) { piece in
+                    try stream.send(piece)
+                    copy?.write(piece)
+                }
+                if let clock = read.withLock({ $0 }) { copy?.finish(tag: feed.tag(clock: clock)) } else { copy?.abandon() }
             } catch {
                 failure = error
+                copy?.abandon()
             }
             // The slot is free before the consumer can have the last byte: its next fetch finds it so.
             running.leave(client)
             stream.finish(failure)
         }
-        headers[.contentType] = format.mediaType
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             do {
                 while let text = try await stream.next() { try await writer.write(ByteBuffer(string: text)) }

@@ -41,7 +41,8 @@ public enum NodeServer {
         SyncController(node: node, live: live, peers: peers, logger: logger).addRoutes(to: router)
         CheckController(live: live, agency: node.identity.agency, policy: policy, clock: store.wallClock).addRoutes(to: router)
         LogController(node: node).addRoutes(to: router)
-        ExportController(node: node, policy: policy, clock: store.wallClock, registry: registry).addRoutes(to: router)
+        ExportController(node: node, policy: policy, clock: store.wallClock, registry: registry,
+                         cache: FeedCache(folder: node.folder.appendingPathComponent("feeds"))).addRoutes(to: router)
         HealthController(node: node).addRoutes(to: router)
         TaxiiController(node: node, policy: policy).addRoutes(to: router)
         MetricsController(node: node).addRoutes(to: router)

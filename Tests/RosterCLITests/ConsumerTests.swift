@@ -67,6 +67,12 @@ struct ConsumerTests {
 
         let first = try Self.fetch("/v1/export/rpz", from: node)
         let tag = Self.tag(first.headers)
+        // The version streamed once is in the feed cache: the next consumer gets it with a length.
+        let cached = try Self.fetch("/v1/export/rpz", from: node)
+        #expect(cached.body == first.body && Self.tag(cached.headers) == tag)
+        #expect(cached.headers.lowercased().contains("content-length: \(first.body.utf8.count)"), "\(cached.headers)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: node.roster.data.appendingPathComponent("feeds").path)
+        #expect(files.filter { $0.hasPrefix("rpz-") }.count == 1, "\(files)")
         let unchanged = try Self.fetch("/v1/export/rpz", from: node, headers: ["If-None-Match: \(tag)"])
         #expect(unchanged.status == 304 && unchanged.body.isEmpty && Self.tag(unchanged.headers) == tag)
         #expect(try Self.fetch("/v1/export/hosts", from: node, headers: ["If-None-Match: \(tag)"]).status == 200, "a tag is a format's own")
@@ -74,6 +80,10 @@ struct ConsumerTests {
         #expect(try node.roster.run(["add", "domain", "new.example", "--category", "drugs"] + CLITests.basis).status == 0)
         let changed = try Self.fetch("/v1/export/rpz", from: node, headers: ["If-None-Match: \(tag)"])
         #expect(changed.status == 200 && changed.body.contains("new.example CNAME .") && Self.tag(changed.headers) != tag)
+        let again = try Self.fetch("/v1/export/rpz", from: node)
+        #expect(again.body == changed.body && again.headers.lowercased().contains("content-length"), "a new version, cached in its turn")
+        let kept = try FileManager.default.contentsOfDirectory(atPath: node.roster.data.appendingPathComponent("feeds").path)
+        #expect(kept.filter { $0.hasPrefix("rpz-") }.count == 1, "the older version is removed: \(kept)")
         #expect(Self.serial(changed.body) > Self.serial(first.body), "the SOA serial grows with every change")
 
         let unknown = try Self.fetch("/v1/export/ops", from: node)
