@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import RosterCore
@@ -20,8 +21,10 @@ struct ExportController {
     let cache: FeedCache
 
     func addRoutes(to router: Router<PeerRequestContext>) {
-        router.get("/v1/export/:format") { request, context in
-            try await export(request, format: context.parameters.get("format") ?? "", client: ConnectionRegistry.client(of: context.channel.remoteAddress))
+        for method in [HTTPRequest.Method.get, .head] {
+            router.on("/v1/export/:format", method: method) { request, context in
+                try await export(request, format: context.parameters.get("format") ?? "", client: ConnectionRegistry.client(of: context.channel.remoteAddress))
+            }
         }
     }
 
@@ -38,6 +41,16 @@ struct ExportController {
             return Response(status: .notModified, headers: headers)
         }
         headers[.contentType] = format.mediaType
+        // HEAD: the headers alone, with the length when the version is in the cache; no stream starts.
+        if request.method == .head {
+            guard let (handle, size) = cache.open(format, tag: tag) else {
+                // Not yet known: no length rather than a wrong one.
+                return Response(status: .ok, headers: headers, body: ResponseBody { writer in try await writer.finish(nil) })
+            }
+            try? handle.close()
+            headers[.contentLength] = String(size)
+            return Response(status: .ok, headers: headers)
+        }
         // A version some consumer already fetched whole is read from its file, at disk speed.
         if let (handle, size) = cache.open(format, tag: tag) {
             return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: size) { writer in

@@ -14,7 +14,9 @@ enum MethodNotAllowed {
         for route in routes {
             allowed[route.path.description, default: (route.path, [])].methods.append(route.method)
         }
-        for (path, taken) in allowed.values {
+        for (path, routed) in allowed.values {
+            // The router answers HEAD wherever there is a GET (`autoGenerateHeadEndpoints`).
+            let taken = routed.contains(.get) ? routed + [.head] : routed
             let allow = taken.map(\.rawValue).sorted().joined(separator: ", ")
             for method in methods where !taken.contains(method) {
                 router.on(path, method: method) { request, _ -> Response in

@@ -20,7 +20,8 @@ public enum NodeServer {
                                    onListening: @escaping @Sendable (Int) -> Void = { _ in }) throws -> some ApplicationProtocol {
         // Bootstrapped before the middleware makes its first metric, which would otherwise count nothing.
         _ = NodeMetrics.registry
-        let router = Router(context: PeerRequestContext.self)
+        // HEAD answers what GET would, without the body (RFC 9110); feeds do not start a stream for it.
+        let router = Router(context: PeerRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ErrorBodyMiddleware())
         let store = node.store

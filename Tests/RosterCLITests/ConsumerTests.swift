@@ -71,6 +71,11 @@ struct ConsumerTests {
         let cached = try Self.fetch("/v1/export/rpz", from: node)
         #expect(cached.body == first.body && Self.tag(cached.headers) == tag)
         #expect(cached.headers.lowercased().contains("content-length: \(first.body.utf8.count)"), "\(cached.headers)")
+        // HEAD: what GET would answer, without the body, and without starting a stream.
+        let head = try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), ["curl", "-s", "-I", "--cacert",
+            node.roster.data.appendingPathComponent("tls.crt").path, "https://localhost:\(node.port)/v1/export/rpz"])
+        #expect(head.stdout.hasPrefix("HTTP/1.1 200") && head.stdout.contains(tag)
+            && head.stdout.lowercased().contains("content-length: \(first.body.utf8.count)"), "\(head.stdout)")
         let files = try FileManager.default.contentsOfDirectory(atPath: node.roster.data.appendingPathComponent("feeds").path)
         #expect(files.filter { $0.hasPrefix("rpz-") }.count == 1, "\(files)")
         let unchanged = try Self.fetch("/v1/export/rpz", from: node, headers: ["If-None-Match: \(tag)"])
