@@ -19,6 +19,15 @@ struct ExportController {
     let running = Running(limit: 2)
     /// Each feed's latest version, as a file.
     let cache: FeedCache
+    /// Feeds sent from the cache at once.
+    let transfers = Running(limit: 16)
+
+    /// Runs `release` once, when the last holder lets it go.
+    final class Slot: Sendable {
+        let release: @Sendable () -> Void
+        init(_ release: @escaping @Sendable () -> Void) { self.release = release }
+        deinit { release() }
+    }
 
     func addRoutes(to router: Router<PeerRequestContext>) {
         for method in [HTTPRequest.Method.get, .head] {
@@ -53,9 +62,19 @@ struct ExportController {
         }
         // A version some consumer already fetched whole is read from its file, at disk speed.
         if let (handle, size) = cache.open(format, tag: tag) {
+            // A transfer holds up to some 20 MB of buffers while the kernel takes its first megabytes: 16 at once at most.
+            guard transfers.enter(client, alone: false) else {
+                try? handle.close()
+                throw HTTPError(.serviceUnavailable, headers: [.retryAfter: "10"],
+                                message: "\(transfers.limit) feeds are being sent: retry in 10 s, or take the zone from a secondary (README, fan-out)")
+            }
+            // Released with the body, whether it ran or the connection went first.
+            let slot = Slot { transfers.leave(client) }
             return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: size) { writer in
                 defer { try? handle.close() }
-                while let data = try handle.read(upToCount: 1 << 20), !data.isEmpty {
+                _ = slot
+                // Pieces of 64 KiB: the connection takes one when it has room, so a slow consumer holds little memory.
+                while let data = try handle.read(upToCount: 1 << 16), !data.isEmpty {
                     try await writer.write(ByteBuffer(bytes: data))
                 }
                 try await writer.finish(nil)
