@@ -28,7 +28,7 @@ public struct BroadEntries: Sendable {
             let minimum = network.address.bitWidth == 32 ? Self.minimumIPv4Prefix : Self.minimumIPv6Prefix
             guard network.length < minimum else { return nil }
             return "\(resource.value) is wider than /\(minimum): an entry would block networks far beyond one seller"
-        case .url, .ip, .onion, .account:
+        case .url, .ip, .onion, .account, .wallet:
             return nil
         }
     }

@@ -135,7 +135,7 @@ public enum RPZExport {
         case .cidr:
             guard let network = try? IPNetwork(value) else { return "" }
             return "\(owner(network.address, length: network.length)) CNAME .\n"
-        case .url, .onion, .account:
+        case .url, .onion, .account, .wallet:
             return ""
         }
     }

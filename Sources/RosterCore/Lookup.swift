@@ -21,7 +21,7 @@ extension Resource {
             if let address = try? IPAddress(value) { values += Self.networkValues(address, longest: address.bitWidth) }
         case .cidr:
             if let network = try? IPNetwork(value) { values += Self.networkValues(network.address, longest: network.length) }
-        case .onion, .account:
+        case .onion, .account, .wallet:
             break
         }
         return values

@@ -2,7 +2,7 @@
 /// resource written two ways is one resource, so it is listed once and matched always.
 public struct Resource: Hashable, Sendable, CustomStringConvertible {
     public enum Kind: String, CaseIterable, Sendable {
-        case domain, url, ip, cidr, onion, account
+        case domain, url, ip, cidr, onion, account, wallet
     }
 
     /// How far a domain entry reaches: the name alone, or the name and every name below it.
@@ -45,6 +45,8 @@ public struct Resource: Hashable, Sendable, CustomStringConvertible {
             self.init(verified: .onion, value: try OnionAddress.normalise(trimmed), scope: nil)
         case .account:
             self.init(verified: .account, value: try Account.normalise(trimmed), scope: nil)
+        case .wallet:
+            self.init(verified: .wallet, value: try WalletAddress.normalise(trimmed), scope: nil)
         }
     }
 
@@ -72,6 +74,7 @@ public struct Resource: Hashable, Sendable, CustomStringConvertible {
         let lower = text.lowercased().trimmingWhitespace()
         if lower.hasSuffix(".onion") || lower.hasSuffix(".onion.") { return .onion }
         if bytes.contains(UInt8(ascii: "/")) { return .cidr }
+        if let colon = lower.firstIndex(of: ":"), WalletAddress.Chain(rawValue: String(lower[..<colon])) != nil { return .wallet }
         if bytes.contains(UInt8(ascii: ":")) { return (try? IPAddress(text.trimmingWhitespace())) != nil ? .ip : .account }
         if let last = bytes.last(where: { $0 != 0x20 }), (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(last),
             (try? IPAddress(text.trimmingWhitespace())) != nil {

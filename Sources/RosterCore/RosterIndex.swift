@@ -81,7 +81,7 @@ public struct RosterIndex: Sendable {
             if let address = try? IPAddress(resource.value) { matchAddress(address, longest: address.bitWidth, into: &result) }
         case .cidr:
             if let network = try? IPNetwork(resource.value) { matchAddress(network.address, longest: network.length, into: &result) }
-        case .onion, .account:
+        case .onion, .account, .wallet:
             matchValue(resource.value, kind: resource.kind, into: &result)
         }
         return result

@@ -77,6 +77,8 @@ public enum Stix {
         case .url: return "[url:value = '\(value)']"
         case .ip, .cidr: return resource.value.contains(":") ? "[ipv6-addr:value = '\(value)']" : "[ipv4-addr:value = '\(value)']"
         case .account: return "[user-account:account_login = '\(value)']"
+        // STIX has no wallet observable: OpenCTI's cryptocurrency-wallet, whose value is the address alone.
+        case .wallet: return "[cryptocurrency-wallet:value = '\(quote(String(resource.value.drop { $0 != ":" }.dropFirst())))']"
         }
     }
 

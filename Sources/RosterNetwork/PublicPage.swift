@@ -102,7 +102,8 @@ struct PublicPage {
 
     static func row(_ entry: Entry) -> [String: Any] {
         [
-            "value": entry.resource.value, "kind": entry.resource.kind.rawValue, "subdomains": entry.resource.scope == .subdomains,
+            "value": entry.resource.kind == .wallet ? WalletAddress.display(entry.resource.value) : entry.resource.value,
+            "kind": entry.resource.kind.rawValue, "subdomains": entry.resource.scope == .subdomains,
             "category": entry.fields.category.rawValue, "agency": entry.agency, "authority": entry.fields.basis.authority,
             "reference": entry.fields.basis.reference, "decided": "\(entry.fields.basis.decided)",
             "link": "/entries/\(entry.id.origin)/\(entry.id.seq)", "revoked": entry.revocation != nil,

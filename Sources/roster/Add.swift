@@ -8,7 +8,7 @@ struct Add: AsyncParsableCommand {
         discussion: "Examples:\n  roster add domain shop.example --scope subdomains --category drugs \\\n      --authority \"MVD KZ\" --reference \"No. 118\" --decided 2026-03-02\n  roster add url \"https://market.example/buy\" --category drugs \\\n      --authority \"MVD KZ\" --reference \"No. 118\" --decided 2026-03-02 \\\n      --expires 2027-03-02")
 
     @OptionGroup var node: NodeOptions
-    @Argument(help: "domain, url, ip, cidr, onion or account.") var kind: String
+    @Argument(help: "domain, url, ip, cidr, onion, account or wallet (CHAIN:ADDRESS, CHAIN one of btc, eth, trx, xmr).") var kind: String
     @Argument(help: "The resource; it is normalised before signing.") var value: String
     @Option(help: "For domains: exact (default) or subdomains.") var scope: String?
     @OptionGroup var fields: FieldOptions

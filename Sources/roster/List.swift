@@ -45,7 +45,7 @@ enum EntryText {
         let fields = entry.fields
         var lines = [
             "id:           \(entry.id)",
-            "resource:     \(entry.resource)",
+            "resource:     \(entry.resource.kind == .wallet ? "wallet \(WalletAddress.display(entry.resource.value))" : entry.resource.description)",
             "category:     \(fields.category.rawValue)",
             "authority:    \(fields.basis.authority)",
             "reference:    \(fields.basis.reference)",
