@@ -103,16 +103,24 @@ public struct StixListings: Sendable {
         let text = pattern.trimmingWhitespace()
         guard text.hasPrefix("["), text.hasSuffix("]") else { return nil }
         let inner = String(text.dropFirst().dropLast())
-        if let match = inner.wholeMatch(of: /\s*(domain-name|url|ipv4-addr|ipv6-addr):value\s*=\s*'((?:[^'\\]|\\.)*)'\s*/) {
+        if let match = inner.unicodeScalarMatch(/\s*(domain-name|url|ipv4-addr|ipv6-addr):value\s*=\s*'((?:[^'\\]|\\.)*)'\s*/) {
             let value = unquote(String(match.2))
             return (kind(of: String(match.1), value), value, false)
         }
-        if let match = inner.wholeMatch(of: /\s*domain-name:value\s*=\s*'((?:[^'\\]|\\.)*)'\s+OR\s+domain-name:value\s+LIKE\s+'%\.((?:[^'\\]|\\.)*)'\s*/),
+        // OpenCTI's wallet names the address alone: the chain is the one whose rules it passes.
+        if let match = inner.unicodeScalarMatch(/\s*cryptocurrency-wallet:value\s*=\s*'((?:[^'\\]|\\.)*)'\s*/) {
+            let address = unquote(String(match.1))
+            guard let chain = WalletAddress.Chain.allCases.first(where: { (try? WalletAddress.normalise("\($0.rawValue):\(address)")) != nil }) else {
+                return nil
+            }
+            return ("wallet", "\(chain.rawValue):\(address)", false)
+        }
+        if let match = inner.unicodeScalarMatch(/\s*domain-name:value\s*=\s*'((?:[^'\\]|\\.)*)'\s+OR\s+domain-name:value\s+LIKE\s+'%\.((?:[^'\\]|\\.)*)'\s*/),
            match.1 == match.2 {
             let value = unquote(String(match.1))
             return (kind(of: "domain-name", value), value, true)
         }
-        if let match = inner.wholeMatch(of: /\s*network-traffic:dst_ref\.type\s*=\s*'(ipv4-addr|ipv6-addr)'\s+AND\s+network-traffic:dst_ref\.value\s*=\s*'((?:[^'\\]|\\.)*)'\s*/) {
+        if let match = inner.unicodeScalarMatch(/\s*network-traffic:dst_ref\.type\s*=\s*'(ipv4-addr|ipv6-addr)'\s+AND\s+network-traffic:dst_ref\.value\s*=\s*'((?:[^'\\]|\\.)*)'\s*/) {
             let value = unquote(String(match.2))
             return (kind(of: String(match.1), value), value, false)
         }
@@ -120,16 +128,24 @@ public struct StixListings: Sendable {
     }
 
     static func unquote(_ text: String) -> String {
-        var result = ""
+        var result = String.UnicodeScalarView()
         var escaped = false
-        for character in text {
-            if !escaped && character == "\\" {
+        for scalar in text.unicodeScalars {
+            if !escaped && scalar == "\\" {
                 escaped = true
                 continue
             }
             escaped = false
-            result.append(character)
+            result.append(scalar)
         }
-        return result
+        return String(result)
+    }
+}
+
+extension String {
+    /// A whole match read by Unicode scalar, as a STIX pattern parser reads the text:
+    /// by `Character`, a quote with a combining mark after it would not end a string.
+    func unicodeScalarMatch<Output>(_ regex: Regex<Output>) -> Regex<Output>.Match? {
+        try? regex.matchingSemantics(.unicodeScalar).wholeMatch(in: self)
     }
 }

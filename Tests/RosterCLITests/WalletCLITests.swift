@@ -43,6 +43,13 @@ struct WalletCLITests {
         try stix.write(to: bundle, atomically: true, encoding: .utf8)
         let validated = try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), ["stix2_validator", bundle.path])
         #expect(validated.status == 0 && validated.stdout.contains("STIX JSON: Valid"), "\(validated.stdout)\(validated.stderr)")
+        // Another agency's platform reads the bundle back: the chain is the one whose rules the address passes.
+        let other = try FederatedNode(folder: folder, agency: "uz-iib")
+        let imported = try other.roster.run(["import", bundle.path, "--format", "stix"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        for text in ["eth:\(Self.eth)", "btc:\(Self.btc)", "xmr:\(Self.xmr)"] {
+            #expect(try other.roster.run(["check", text]).status == 0, "\(text) imported from STIX")
+        }
     }
 
     @Test("An address that fails its checksum is refused as such, on one line, and nothing is written")

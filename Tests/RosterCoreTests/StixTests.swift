@@ -18,6 +18,9 @@ struct StixTests {
             try Resource(kind: .domain, value: "shop.example", scope: .subdomains), try Resource(kind: .domain, value: "exact.example"),
             try Resource(kind: .url, value: "https://x.example/it's\\here"), try Resource(kind: .ip, value: "192.0.2.7"),
             try Resource(kind: .cidr, value: "2001:db8::/32"),
+            try Resource(kind: .wallet, value: "btc:bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"),
+            try Resource(kind: .wallet, value: "eth:0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"),
+            try Resource(kind: .wallet, value: "trx:TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"),
         ]
         let found = try Self.bundle(resources.enumerated().map { Self.indicator("indicator--\($0.offset)", Stix.pattern($0.element)) }.joined(separator: ","))
         #expect(found.ignored == 0)
