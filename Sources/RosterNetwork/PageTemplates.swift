@@ -78,7 +78,7 @@ enum PageTemplates {
         <section id="search">
         <h2>Is it listed?</h2>
         <form method="get" action="/" role="search">
-        <label for="q">A domain, URL, IP address, onion address or account; or the beginning of one</label>
+        <label for="q">A domain, URL, IP address, onion address, account or wallet (btc:…, eth:0x…); or the beginning of one</label>
         <input id="q" name="q" type="search" value="{{query}}" maxlength="2048" required>
         <button type="submit">Search</button>
         </form>

@@ -9,7 +9,7 @@ struct Check: AsyncParsableCommand {
         discussion: "Example:\n  roster check www.shop.example && echo listed")
 
     @OptionGroup var node: NodeOptions
-    @Argument(help: "A domain, URL, IP, network, onion address or platform:handle.") var resource: String
+    @Argument(help: "A domain, URL, IP, network, onion address, platform:handle or wallet CHAIN:ADDRESS (btc, eth, trx, xmr).") var resource: String
     @Option(help: "Read the resource as this kind instead of guessing.") var kind: String?
     @OptionGroup var policyOptions: PolicyOptions
 
