@@ -75,19 +75,20 @@ public enum NodeMetrics {
         }
     }
 
-    static var roundsDescriptor: MetricNameDescriptor { MetricNameDescriptor(
-        namespace: "roster", subsystem: "sync", metricName: "rounds", unitName: "total",
-        helpText: "Sync rounds with each peer by outcome: complete, partial (the round's budget ran out) or failed.") }
-    static var roundSecondsDescriptor: MetricNameDescriptor { MetricNameDescriptor(
-        namespace: "roster", subsystem: "sync", metricName: "round_duration", unitName: "seconds",
-        helpText: "How long sync rounds with each peer took.") }
+    static var roundsDescriptor: MetricNameDescriptor {
+        sync("rounds", "total", "Sync rounds with each peer by outcome: complete, partial (the round's budget ran out) or failed.")
+    }
+    static var roundSecondsDescriptor: MetricNameDescriptor { sync("round_duration", "seconds", "How long sync rounds with each peer took.") }
     static let roundBuckets: [Duration] = [.milliseconds(10), .milliseconds(50), .milliseconds(250), .seconds(1), .seconds(5), .seconds(15), .seconds(60)]
-    static var movedDescriptor: MetricNameDescriptor { MetricNameDescriptor(
-        namespace: "roster", subsystem: "sync", metricName: "operations", unitName: "total",
-        helpText: "Operations pulled from and pushed to each peer by sync rounds.") }
-    static var lagDescriptor: MetricNameDescriptor { MetricNameDescriptor(
-        namespace: "roster", subsystem: "sync", metricName: "lag", unitName: "seconds",
-        helpText: "Seconds since the last complete sync round with each peer (since the node started, if none has completed).") }
+    static var movedDescriptor: MetricNameDescriptor { sync("operations", "total", "Operations pulled from and pushed to each peer by sync rounds.") }
+    static var lagDescriptor: MetricNameDescriptor {
+        sync("lag", "seconds", "Seconds since the last complete sync round with each peer (since the node started, if none has completed).")
+    }
+
+    /// `roster_sync_NAME_UNIT`.
+    static func sync(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "roster", subsystem: "sync", metricName: name, unitName: unit, helpText: help)
+    }
 
     /// When each peer's last complete round ended; the lag is read from it at each scrape.
     static let lastCompleteRound = NIOLockedValueBox<[String: Date]>([:])
