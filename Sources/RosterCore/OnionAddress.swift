@@ -37,6 +37,10 @@ public enum Account {
         guard !platform.isEmpty, platform.utf8.allSatisfy({ isPlatformCharacter($0) }) else {
             throw RosterError(.invalidResource, "\"\(text)\" has a platform name that is not letters, digits and hyphens")
         }
+        // A payment address is checked by its chain's rules, and matched as a wallet.
+        if WalletAddress.Chain(rawValue: platform) != nil {
+            throw RosterError(.invalidResource, "\"\(Text.printable(text, limit: 130))\" is a payment address: add it with kind wallet")
+        }
         guard !handle.isEmpty, handle.utf8.count <= 256, !handle.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 }) else {
             throw RosterError(.invalidResource, "\"\(text)\" has an empty handle or one with spaces")
         }

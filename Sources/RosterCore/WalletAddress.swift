@@ -19,8 +19,12 @@ public enum WalletAddress {
                 + Chain.allCases.map(\.rawValue).joined(separator: ", ") + " (btc:bc1q…, eth:0x…, trx:T…, xmr:4…)")
         }
         let address = String(parts[1])
-        guard !address.isEmpty, address.utf8.count <= maximumLength, address.utf8.allSatisfy({ (33...126).contains($0) }) else {
-            throw RosterError(.invalidResource, "\(chain.rawValue) address \"\(address.prefix(64))\" is empty, too long or holds characters no address has")
+        guard !address.isEmpty else { throw RosterError(.invalidResource, "the \(chain.rawValue) address is empty: write \(chain.rawValue):ADDRESS") }
+        guard address.utf8.count <= maximumLength else {
+            throw RosterError(.invalidResource, "the \(chain.rawValue) address is \(address.utf8.count) bytes long; no address is longer than \(maximumLength)")
+        }
+        guard address.utf8.allSatisfy({ (33...126).contains($0) }) else {
+            throw RosterError(.invalidResource, "\(chain.rawValue) address \"\(Text.printable(address, limit: 130))\" holds a space, a control character or a letter outside ASCII, which no address has")
         }
         switch chain {
         case .btc: return "btc:" + (try bitcoin(address))
@@ -37,7 +41,7 @@ public enum WalletAddress {
     }
 
     static func refuse(_ chain: String, _ address: String, _ reason: String) -> RosterError {
-        RosterError(.invalidResource, "\(chain) address \(address) \(reason)")
+        RosterError(.invalidResource, "\(chain) address \(Text.printable(address, limit: 130)) \(reason)")
     }
 
     static func bitcoin(_ address: String) throws -> String {
@@ -51,7 +55,10 @@ public enum WalletAddress {
             } catch .malformed(let reason) {
                 throw refuse("btc", address, "is not a segwit address: \(reason)")
             }
-            guard hrp == "bc" else { throw refuse("btc", address, "is a test network address (\(hrp)): only mainnet addresses (bc1…) are listed") }
+            guard hrp == "bc" else {
+                throw refuse("btc", address, ["tb", "bcrt"].contains(hrp) ? "is a test network address (\(hrp)): only mainnet addresses (bc1…) are listed"
+                    : "has the human-readable part \(hrp), not bc: it is not a Bitcoin mainnet address")
+            }
             return lower
         }
         let payload = try checked("btc", address)
@@ -109,8 +116,11 @@ public enum WalletAddress {
 
     /// Monero's Base58: blocks of 8 bytes as 11 characters, the last block shorter.
     static func monero(_ address: String) throws -> String {
+        guard address.utf8.count == 95 || address.utf8.count == 106 else {
+            throw refuse("xmr", address, "is \(address.utf8.count) characters long, not 95 (a standard address or subaddress) or 106 (an integrated one)")
+        }
         guard let bytes = moneroBase58(Array(address.utf8)) else {
-            throw refuse("xmr", address, "is not Monero Base58 (95 characters, or 106 for an integrated address)")
+            throw refuse("xmr", address, "fails Monero's Base58 check (a character outside the alphabet, or a block that decodes past its bytes, as a mistyped character makes): check it was copied whole and unchanged")
         }
         guard bytes.count == 69 || bytes.count == 77 else { throw refuse("xmr", address, "decodes to \(bytes.count) bytes, not 69 or 77") }
         let body = Array(bytes.dropLast(4))
@@ -119,6 +129,8 @@ public enum WalletAddress {
         }
         switch (bytes[0], bytes.count) {
         case (18, 69), (42, 69), (19, 77): return address
+        case (18, _), (42, _), (19, _):
+            throw refuse("xmr", address, "has prefix \(bytes[0]) and \(bytes.count) bytes: a standard address (18) or subaddress (42) has 69, an integrated one (19) 77")
         case (53, _), (54, _), (63, _), (24, _), (25, _), (36, _):
             throw refuse("xmr", address, "is a testnet or stagenet address: only mainnet addresses are listed")
         default: throw refuse("xmr", address, "has prefix \(bytes[0]), not a mainnet standard (18), integrated (19) or subaddress (42)")

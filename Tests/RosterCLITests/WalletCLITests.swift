@@ -64,11 +64,17 @@ struct WalletCLITests {
             ("xmr:" + Self.xmr.dropLast() + "f", "fails its Keccak checksum"),
             ("btc:tb1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3q0sl5k7", "only mainnet"),
             ("doge:DH5yaieqoZN36fDVciNyRueRGvGLR3mr7L", "CHAIN:ADDRESS"),
+            ("xmr:z" + Self.xmr.dropFirst(), "fails Monero's Base58 check"),
+            ("btc:bc1x1qdrrcyfgakq20nqdcsrwew0xnt98gmhg2gtu79t", "not a Bitcoin mainnet address"),
+            ("eth:0x5aAe\u{1B}[31mb", "control character"),
         ]
         for (value, reason) in cases {
             let added = try node.roster.run(["add", "wallet", value, "--category", "drugs"] + CLITests.basis)
             #expect(added.status == 2 && added.stderr.contains(reason) && added.stderr.split(separator: "\n").count == 1, "\(value): \(added.stderr)")
         }
+        // A payment address written as an account would be lower-cased and never matched as a wallet.
+        let account = try node.roster.run(["add", "account", "btc:1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "--category", "drugs"] + CLITests.basis)
+        #expect(account.status == 2 && account.stderr.contains("add it with kind wallet"), "\(account.stderr)")
         #expect(try node.status() == before, "nothing was written")
     }
 }
