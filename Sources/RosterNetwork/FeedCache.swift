@@ -9,13 +9,18 @@ import Synchronization
 /// of the same version get the file, with a `Content-Length`, at disk speed. Unbound
 /// loads a million-name RPZ as fast from such an answer as from a local file, and
 /// about twice as slowly from a body it must wait for the database to produce.
-final class FeedCache: Sendable {
+public final class FeedCache: Sendable {
     let folder: URL
     /// Versions being written now: one writer a version.
     private let writing = Mutex<Set<String>>([])
 
-    init(folder: URL) {
+    public init(folder: URL) {
         self.folder = folder
+    }
+
+    /// The node's cache, `DATA/feeds/`.
+    public convenience init(node: Node) {
+        self.init(folder: node.folder.appendingPathComponent("feeds"))
     }
 
     /// A file's name says its format and, hashed, its tag (which carries the clock, the day and the policy).

@@ -16,7 +16,7 @@ public enum NodeServer {
     /// `proxies` are the reverse proxies in front of the node, if any: their
     /// connections carry many clients, so no one client's bound applies to them.
     public static func application(node: Node, tls: NodeTLS, host: String, port: Int, policy: BroadPolicy = .all,
-                                   proxies: [IPNetwork] = [], logger: Logger,
+                                   proxies: [IPNetwork] = [], feeds: FeedCache? = nil, logger: Logger,
                                    onListening: @escaping @Sendable (Int) -> Void = { _ in }) throws -> some ApplicationProtocol {
         // Bootstrapped before the middleware makes its first metric, which would otherwise count nothing.
         _ = NodeMetrics.registry
@@ -43,7 +43,7 @@ public enum NodeServer {
         CheckController(live: live, agency: node.identity.agency, policy: policy, clock: store.wallClock).addRoutes(to: router)
         LogController(node: node).addRoutes(to: router)
         ExportController(node: node, policy: policy, clock: store.wallClock, registry: registry,
-                         cache: FeedCache(folder: node.folder.appendingPathComponent("feeds"))).addRoutes(to: router)
+                         cache: feeds ?? FeedCache(node: node)).addRoutes(to: router)
         HealthController(node: node).addRoutes(to: router)
         TaxiiController(node: node, policy: policy).addRoutes(to: router)
         MetricsController(node: node).addRoutes(to: router)

@@ -83,9 +83,11 @@ struct Serve: AsyncParsableCommand {
         let certificate = tlsCert ?? opened.folder.appendingPathComponent(NodeTLS.certificateFile).path
         var logger = Logger(label: "roster.serve")
         logger.logLevel = ProcessInfo.processInfo.environment["ROSTER_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
-        let app = try NodeServer.application(node: opened, tls: tls, host: host, port: port, policy: policyOptions.policy(), proxies: proxies, logger: logger,
+        let feeds = FeedCache(node: opened)
+        let app = try NodeServer.application(node: opened, tls: tls, host: host, port: port, policy: policyOptions.policy(), proxies: proxies,
+                                             feeds: feeds, logger: logger,
                                                  onListening: { port in Self.guide(host: host, port: port, certificate: certificate) })
-        var services: [any Service] = [app]
+        var services: [any Service] = [app, FeedWarmer(node: opened, cache: feeds, policy: try policyOptions.policy(), logger: logger)]
         if interval > 0 { services.append(AntiEntropy(node: opened, tls: tls, interval: interval, logger: logger)) }
         if checkpointInterval > 0 { services.append(CheckpointSigner(node: opened, interval: checkpointInterval, tls: tls, logger: logger)) }
         if let rpzZoneFile {

@@ -101,6 +101,29 @@ struct ConsumerTests {
         #expect(valid.status == 0, "\(valid.stderr)")
     }
 
+    @Test("The node keeps the current RPZ in its feed cache unasked: the first resolver to fetch a version gets it with its length")
+    func warmFeed() throws {
+        let folder = try TemporaryFolder()
+        let node = try Self.listingNode(folder)
+        let feeds = node.roster.data.appendingPathComponent("feeds")
+        func cached() -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: feeds.path)) ?? []).filter { $0.hasPrefix("rpz-") } }
+        func waitFor(_ condition: () -> Bool) {
+            let deadline = Date().addingTimeInterval(20)
+            while !condition() && Date() < deadline { usleep(100_000) }
+        }
+        waitFor { cached().count == 1 }
+        let first = try Self.fetch("/v1/export/rpz", from: node)
+        #expect(first.status == 200 && first.headers.lowercased().contains("content-length: \(first.body.utf8.count)"), "\(first.headers)")
+        #expect(try first.body == node.roster.run(["export", "--format", "rpz"]).stdout)
+
+        let before = cached()
+        #expect(try node.roster.run(["add", "domain", "later.example", "--category", "drugs"] + CLITests.basis).status == 0)
+        waitFor { cached().count == 1 && cached() != before }
+        let next = try Self.fetch("/v1/export/rpz", from: node)
+        #expect(next.body.contains("later.example CNAME .") && next.headers.lowercased().contains("content-length"), "\(next.headers)")
+        #expect(cached().count == 1, "the older version is gone: \(cached())")
+    }
+
     @Test("The blocker files load into the programs that read them: BIND's checker, unbound-checkconf, dnsmasq")
     func blockerFiles() throws {
         let folder = try TemporaryFolder()
