@@ -13,7 +13,8 @@ struct PublicPage {
     let live: LiveRoster
     let policy: BroadPolicy
     let clock: WallClock
-    let summaries: SummaryCache
+    /// Counted again when the roster changed and a minute has passed: a syncing node changes all the time.
+    let summaries: KeptAnswer<RosterSummary>
 
     /// A search shows at most this many entries.
     static let results = 50
@@ -21,7 +22,7 @@ struct PublicPage {
 
     init(node: Node, live: LiveRoster, policy: BroadPolicy, clock: WallClock) {
         (self.node, self.live, self.policy, self.clock) = (node, live, policy, clock)
-        summaries = SummaryCache(store: node.store)
+        summaries = KeptAnswer(maximumAge: .seconds(60)) { [store = node.store] in try await store.summary() }
     }
 
     func addRoutes(to router: Router<PeerRequestContext>) {
@@ -33,7 +34,7 @@ struct PublicPage {
     }
 
     func home(_ request: Request) async throws -> Response {
-        let summary = try await summaries.summary()
+        let summary = try await summaries.value(version: node.store.clock())
         var page: [String: Any] = [
             "title": "Search", "origin": node.identity.origin,
             "live": summary.agencies.reduce(0) { $0 + $1.live }, "revoked": summary.agencies.reduce(0) { $0 + $1.revoked },
@@ -122,27 +123,5 @@ struct PublicPage {
             .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
             .init("X-Content-Type-Options")!: "nosniff", .init("Referrer-Policy")!: "no-referrer", .cacheControl: "no-cache",
         ], body: .init(byteBuffer: ByteBuffer(string: text ?? "the page's template did not render")))
-    }
-}
-
-/// The page's counts, read again when the roster changed and a minute has passed,
-/// so that a busy page or a syncing node does not count a large roster on every view.
-actor SummaryCache {
-    let store: Store
-    var held: (summary: RosterSummary, clock: VectorClock, taken: ContinuousClock.Instant)?
-    var running: Task<RosterSummary, any Error>?
-
-    init(store: Store) { self.store = store }
-
-    func summary() async throws -> RosterSummary {
-        let clock = try await store.clock()
-        if let held, held.clock == clock || ContinuousClock.now - held.taken < .seconds(60) { return held.summary }
-        if let running { return try await running.value }
-        let task = Task { [store] in try await store.summary() }
-        running = task
-        defer { running = nil }
-        let summary = try await task.value
-        held = (summary, clock, .now)
-        return summary
     }
 }
