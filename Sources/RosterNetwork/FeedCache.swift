@@ -4,14 +4,15 @@ import RosterCore
 import RosterStore
 import Synchronization
 
-/// The latest version of each feed in a file (`DATA/feeds/FORMAT-HASH`), written as
-/// the first consumer of that version streams it from the database: later consumers
-/// of the same version get the file, with a `Content-Length`, at disk speed. Unbound
-/// loads a million-name RPZ as fast from such an answer as from a local file, and
-/// about twice as slowly from a body it must wait for the database to produce.
+/// The latest version of each feed in a file (`DATA/feeds/FORMAT-HASH`), written by
+/// `FeedWarmer` (the RPZ) or as the first consumer of a version streams it from the
+/// database: later consumers of the same version get the file, with a
+/// `Content-Length`, at disk speed. Unbound loads a million-name RPZ as fast from such
+/// an answer as from a local file, and about twice as slowly from a body it must wait
+/// for the database to produce.
 public final class FeedCache: Sendable {
     let folder: URL
-    /// Versions being written now: one writer a version.
+    /// Formats being written now: one writer a format.
     private let writing = Mutex<Set<String>>([])
 
     public init(folder: URL) {

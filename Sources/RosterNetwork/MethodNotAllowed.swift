@@ -16,7 +16,7 @@ enum MethodNotAllowed {
         }
         for (path, routed) in allowed.values {
             // The router answers HEAD wherever there is a GET (`autoGenerateHeadEndpoints`).
-            let taken = routed.contains(.get) ? routed + [.head] : routed
+            let taken = Set(routed.contains(.get) ? routed + [.head] : routed)
             let allow = taken.map(\.rawValue).sorted().joined(separator: ", ")
             for method in methods where !taken.contains(method) {
                 router.on(path, method: method) { request, _ -> Response in
