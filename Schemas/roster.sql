@@ -1,4 +1,4 @@
--- Roster SQLite schema, format 2: the migrations "format 2" and "log" of
+-- Roster SQLite schema, format 2: the migrations of
 -- Sources/RosterStore/Schema.swift create exactly this; a test keeps the two equal.
 -- Signed operations are the truth; entry, the head columns of origin and the keys
 -- of agency are derived from them, the pins of agency from trust_event, and
@@ -109,9 +109,15 @@ CREATE TABLE entry (
     revoked_reason TEXT,
     revoked_time TEXT,
     broad INTEGER NOT NULL DEFAULT 0 CHECK (broad IN (0, 1)),
+    mirror_of TEXT,
     PRIMARY KEY (origin, seq)
 ) WITHOUT ROWID;
 CREATE INDEX entry_value ON entry(value);
+-- A mirror's row names its original (migration "mirrors"); its category, basis,
+-- jurisdiction, expires and, once the original is revoked, its revoked_* columns
+-- repeat the original's, so that readers see what is in force without a join. The
+-- index finds the mirrors that a change of their original rewrites.
+CREATE INDEX entry_mirror_of ON entry(mirror_of) WHERE mirror_of IS NOT NULL;
 
 -- Derived values worth keeping between runs (the state digest and the clock it was taken at).
 CREATE TABLE meta (

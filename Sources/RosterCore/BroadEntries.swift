@@ -36,12 +36,17 @@ public struct BroadEntries: Sendable {
     /// The fields of an add of `resource`: flagged when it is broad and the operator
     /// allowed it; a refusal saying why when it is broad and they did not.
     public func fields(_ fields: EntryFields, for resource: Resource) throws -> EntryFields {
-        guard let reason = reason(resource) else { return fields }
+        var flagged = fields
+        flagged.broad = try flag(resource)
+        return flagged
+    }
+
+    /// The broad flag of an add of `resource` (a mirror's too), or the refusal.
+    public func flag(_ resource: Resource) throws -> Bool {
+        guard let reason = reason(resource) else { return false }
         guard allowed else {
             throw RosterError(.broadEntry, "\(reason); give --broad if that is the decision (the add then carries the broad flag)")
         }
-        var flagged = fields
-        flagged.broad = true
-        return flagged
+        return true
     }
 }

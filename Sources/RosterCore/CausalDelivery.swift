@@ -13,13 +13,17 @@ public struct CausalDelivery {
         }
     }
 
-    /// What is known of an applied operation, for duplicate and target checks.
+    /// What is known of an applied operation, for duplicate, target and original checks.
     public struct Applied: Sendable {
         public var hash: [UInt8]
+        /// An add of an entry (a mirror's too): what amends and revokes may target.
         public var isAdd: Bool
-        public init(hash: [UInt8], isAdd: Bool) {
+        /// A mirror's add: what no mirror may copy.
+        public var isMirror: Bool
+        public init(hash: [UInt8], isAdd: Bool, isMirror: Bool = false) {
             self.hash = hash
             self.isAdd = isAdd
+            self.isMirror = isMirror
         }
     }
 
@@ -140,6 +144,9 @@ public struct CausalDelivery {
             if let target = operation.operation.target, !operation.operation.clock.contains(target) {
                 state.append(.rejected(RosterError(.malformedOperation,
                     "operation \(operation.dot) targets \(target), which is not in its clock: it cannot have seen that entry")))
+            } else if let original = operation.operation.original, !operation.operation.clock.contains(original) {
+                state.append(.rejected(RosterError(.malformedOperation,
+                    "operation \(operation.dot) is a mirror of \(original), which is not in its clock: it cannot have seen that entry")))
             } else if let known = try applied(operation.dot) {
                 state.append(known.hash == operation.hash ? .duplicate : equivocating())
             } else if let other = try fresh[operation.dot] ?? stored(operation.dot) {
@@ -174,6 +181,7 @@ public struct CausalDelivery {
         var rejected: [Dot: RosterError] = [:]
         var appliedNow: Set<Dot> = []
         var plannedAdds: Set<Dot> = []
+        var plannedMirrors: Set<Dot> = []
         var next = 0
         while next < queue.count {
             let (operation, isStored) = queue[next]
@@ -215,6 +223,19 @@ public struct CausalDelivery {
                     continue
                 }
             }
+            // A mirror of a void add is applied and lists nothing, as a change to one changes nothing.
+            if let original = op.original, !plan.trust.isVoid(original) {
+                let known = plannedAdds.contains(original) ? nil : try applied(original)
+                guard plannedAdds.contains(original) || known?.isAdd == true else {
+                    rejected[operation.dot] = RosterError(.unknownEntry, "operation \(operation.dot) is a mirror of \(original), which is not an entry")
+                    continue
+                }
+                guard !plannedMirrors.contains(original) && known?.isMirror != true else {
+                    rejected[operation.dot] = RosterError(.malformedOperation,
+                        "operation \(operation.dot) is a mirror of \(original), which is a mirror itself: a mirror names the original")
+                    continue
+                }
+            }
             // Stored pending operations verified with the enrolled key before they were kept.
             let key = isStored ? plan.trust.replicas[op.origin]?.key : checked[operation.dot]
             if let refusal = plan.trust.refusal(of: operation, checkedKey: key) {
@@ -225,7 +246,13 @@ public struct CausalDelivery {
                 plan.retirements.append(retirement)
                 try wake(after: retirement)
             }
-            if case .add = op.payload { plannedAdds.insert(operation.dot) }
+            switch op.payload {
+            case .add: plannedAdds.insert(operation.dot)
+            case .mirror:
+                plannedAdds.insert(operation.dot)
+                plannedMirrors.insert(operation.dot)
+            case .amend, .revoke, .enrol, .retire, .rotate: break
+            }
             plan.apply.append(operation)
             appliedNow.insert(operation.dot)
             plan.heads[op.origin] = Head(seq: op.seq, hash: operation.hash)

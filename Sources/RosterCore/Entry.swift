@@ -15,14 +15,19 @@ public struct Entry: Hashable, Sendable {
 
     public let id: Dot
     public let resource: Resource
+    /// For a mirror, the fields in force: its original's decision, its own note and evidence.
     public var fields: EntryFields
+    /// The revoke shown: for a mirror, its own or its original's, whichever came first.
     public var revocation: Revocation?
+    /// The entry this one is a mirror of, whose decision it is listed under.
+    public let mirrorOf: Dot?
 
-    public init(id: Dot, resource: Resource, fields: EntryFields, revocation: Revocation? = nil) {
+    public init(id: Dot, resource: Resource, fields: EntryFields, revocation: Revocation? = nil, mirrorOf: Dot? = nil) {
         self.id = id
         self.resource = resource
         self.fields = fields
         self.revocation = revocation
+        self.mirrorOf = mirrorOf
     }
 
     public var agency: String { id.agency }
@@ -34,13 +39,42 @@ public struct Entry: Hashable, Sendable {
         fields.expires.map { $0 < day } ?? false
     }
 
-    /// Builds the entry from its add and the amends and revokes that target it.
-    /// A pure function of the set of operations: their order does not matter.
-    public static func resolve(add: Operation, changes: [Operation]) -> Entry {
-        guard case .add(let resource, var fields) = add.payload else { preconditionFailure("an entry starts with an add") }
+    /// Builds the entry from its add and the amends and revokes that target it; a
+    /// mirror's also from its original's entry (see `inheriting`). A pure function of
+    /// the set of operations: their order does not matter. Nil for what is no entry:
+    /// another operation, or a mirror whose original is not in the view or is a mirror.
+    public static func resolve(add: Operation, changes: [Operation], original: Entry? = nil) -> Entry? {
         let outcome = Outcome(of: changes)
-        for (name, amend) in outcome.standing { amend.apply(name, to: &fields) }
-        return Entry(id: add.dot, resource: resource, fields: fields, revocation: outcome.revocation)
+        switch add.payload {
+        case .add(let resource, var fields):
+            for (name, amend) in outcome.standing { amend.apply(name, to: &fields) }
+            return Entry(id: add.dot, resource: resource, fields: fields, revocation: outcome.revocation)
+        case .mirror(let resource, let mirror):
+            guard let original, original.id == mirror.original, original.mirrorOf == nil else { return nil }
+            var fields = mirror.entryFields(under: original.fields)
+            for (name, amend) in outcome.standing { amend.apply(name, to: &fields) }
+            return Entry(id: add.dot, resource: resource, fields: fields, revocation: outcome.revocation, mirrorOf: mirror.original)
+                .inheriting(from: original)
+        case .amend, .revoke, .enrol, .retire, .rotate:
+            return nil
+        }
+    }
+
+    /// The mirror as its original's state makes it: the original's category, basis,
+    /// jurisdiction and expiry, whatever amends of the mirror say of them, and lifted
+    /// by the original's revoke when that came before any of its own. *Why a rule of
+    /// the view:* the one signed revoke of the original lifts every copy on every
+    /// node, whichever arrived first, and an amended decision holds for all of them.
+    public func inheriting(from original: Entry) -> Entry {
+        var entry = self
+        entry.fields.category = original.fields.category
+        entry.fields.basis = original.fields.basis
+        entry.fields.jurisdiction = original.fields.jurisdiction
+        entry.fields.expires = original.fields.expires
+        if let lifted = original.revocation {
+            entry.revocation = revocation.map { Self.first($0, lifted) } ?? lifted
+        }
+        return entry
     }
 
     /// What the amends and revokes of one entry come to, whatever their order: for
@@ -58,7 +92,7 @@ public struct Entry: Hashable, Sendable {
                 switch change.payload {
                 case .amend(_, let fieldChanges): amends.append((change, fieldChanges))
                 case .revoke(_, let reason): revokes.append((change, reason))
-                case .add, .enrol, .retire, .rotate: continue
+                case .add, .mirror, .enrol, .retire, .rotate: continue
                 }
             }
             // Each field takes the value of the latest amend that sets it: among the amends
@@ -98,7 +132,7 @@ public struct Entry: Hashable, Sendable {
         case .revoke(_, let reason):
             let candidate = Revocation(dot: change.dot, reason: reason, time: change.time)
             entry.revocation = revocation.map { Self.first($0, candidate) } ?? candidate
-        case .add, .enrol, .retire, .rotate:
+        case .add, .mirror, .enrol, .retire, .rotate:
             return nil
         }
         return entry
@@ -145,6 +179,7 @@ public struct Entry: Hashable, Sendable {
     public var json: JSON {
         var members: [String: JSON] = ["id": .string(id.description), "resource": resource.json]
         fields.write(to: &members)
+        if let mirrorOf { members["mirror_of"] = .string(mirrorOf.description) }
         if let revocation {
             members["revoked"] = .object([
                 "by": .string(revocation.dot.description), "reason": .string(revocation.reason),
@@ -168,6 +203,7 @@ extension Entry {
         out.member("expires", fields.expires?.description)
         out.member("id", id.description)
         out.member("jurisdiction", fields.jurisdiction)
+        out.member("mirror_of", mirrorOf?.description)
         out.member("note", fields.note)
         out.key("resource"); resource.write(to: &out)
         if let revocation {

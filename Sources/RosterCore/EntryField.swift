@@ -5,8 +5,13 @@
 /// this list, so a new field is added here and in the places that give it meaning.
 public enum EntryField: String, CaseIterable, Sendable {
     case kind, value, scope, category, authority, reference, decided, statute, jurisdiction, expires, evidence, note
+    /// The entry a mirror copies, whose decision it is listed under.
+    case mirrorOf = "mirror_of"
 
     public var name: String { rawValue }
+
+    /// The fields of a decision: a mirror takes them from its original, never its own.
+    public static let decision = [category, authority, reference, decided, statute, jurisdiction, expires].map(\.name)
 
     /// The field's value in `entry`, as CSV and the database write it; nil when absent.
     public func text(of entry: Entry) -> String? {
@@ -24,6 +29,7 @@ public enum EntryField: String, CaseIterable, Sendable {
         case .expires: return fields.expires?.description
         case .evidence: return fields.evidence
         case .note: return fields.note
+        case .mirrorOf: return entry.mirrorOf?.description
         }
     }
 }

@@ -73,7 +73,11 @@ public struct Feed: Sendable {
             if identities.insert(entry.agency).inserted {
                 text += ",\n" + String(decoding: CanonicalJSON.encode(Stix.identity(of: entry.agency)), as: UTF8.self)
             }
-            return text + ",\n" + String(decoding: CanonicalJSON.encode(Stix.indicator(entry, history: history)), as: UTF8.self)
+            text += ",\n" + String(decoding: CanonicalJSON.encode(Stix.indicator(entry, history: history)), as: UTF8.self)
+            if let relationship = Stix.relationship(of: entry, history: history) {
+                text += ",\n" + String(decoding: CanonicalJSON.encode(relationship), as: UTF8.self)
+            }
+            return text
         case .json:
             elements += 1
             return (elements > 1 ? ",\n" : "") + String(decoding: entry.canonicalBytes(), as: UTF8.self)

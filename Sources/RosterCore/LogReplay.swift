@@ -18,6 +18,8 @@ public struct LogReplay: Sendable {
 
         static let add: UInt8 = 1
         static let incomplete: UInt8 = 2
+        /// A mirror's add: its decision is its original's (`mirrors`).
+        static let mirror: UInt8 = 4
         static let other = Counted(authority: 0, listedDay: 0, category: 0, flags: 0)
         var isAdd: Bool { flags & Self.add != 0 }
     }
@@ -29,6 +31,8 @@ public struct LogReplay: Sendable {
     private var frontier = MerkleFrontier()
     private var counted: [String: [Counted]] = [:]
     private var changes: [Dot: [Operation]] = [:]
+    /// Each mirror's original.
+    private var mirrors: [Dot: Dot] = [:]
     private var authorities: [String] = []
     private var authorityIndex: [String: UInt32] = [:]
     private var report = LogAuditReport()
@@ -122,6 +126,15 @@ public struct LogReplay: Sendable {
                 entry = Counted(authority: intern(fields.basis.authority), listedDay: Int32(clamping: listed.daysSinceEpoch),
                                 category: Self.categoryCode(fields.category), flags: Counted.add)
                 if Self.isIncomplete(fields.basis, listed: listed) { entry.flags |= Counted.incomplete }
+            case .mirror(_, let fields):
+                let index = Int(clamping: fields.original.seq) - 1
+                if let chain = counted[fields.original.origin], index >= 0, index < chain.count, chain[index].isAdd,
+                    chain[index].flags & Counted.mirror == 0 {
+                    entry = Counted(authority: 0, listedDay: 0, category: 0, flags: Counted.add | Counted.mirror)
+                    mirrors[op.dot] = fields.original
+                } else {
+                    find("leaf \(leaf): \(op.dot) is a mirror of \(fields.original), which is not an add (nor a mirror) logged before it")
+                }
             case .amend(let target, _), .revoke(let target, _):
                 let index = Int(clamping: target.seq) - 1
                 if let chain = counted[target.origin], index >= 0, index < chain.count, chain[index].isAdd {
@@ -159,25 +172,45 @@ public struct LogReplay: Sendable {
     public func finish() -> LogAuditReport {
         var report = report
         report.size = frontier.size
+        /// What an original's add and changes come to; nil for what lists nothing (void).
+        func resolved(_ dot: Dot) -> (category: String, authority: String, incomplete: Bool, revocation: Entry.Revocation?)? {
+            let index = Int(clamping: dot.seq) - 1
+            guard let chain = counted[dot.origin], index >= 0, index < chain.count, UInt64(index + 1) <= trust.lastValid(dot.origin) ?? .max
+            else { return nil }
+            let summary = chain[index]
+            let outcome = Entry.Outcome(of: (changes[dot] ?? []).filter { !trust.isVoid($0.dot) })
+            var category = Self.categories[Int(summary.category)].rawValue
+            var authority = authorities.indices.contains(Int(summary.authority)) ? authorities[Int(summary.authority)] : ""
+            var incomplete = summary.flags & Counted.incomplete != 0
+            for (name, change) in outcome.standing {
+                if name == "category", let value = change.category { category = value.rawValue }
+                if name == "basis", let basis = change.basis {
+                    authority = basis.authority
+                    incomplete = Self.isIncomplete(basis, listed: CalendarDate(daysSinceEpoch: Int(summary.listedDay)))
+                }
+            }
+            return (category, authority, incomplete, outcome.revocation)
+        }
         for (origin, chain) in counted.sorted(by: { $0.key < $1.key }) {
             let last = trust.lastValid(origin) ?? .max
             if UInt64(chain.count) > last { report.void += chain.count - Int(last) }
             for (index, summary) in chain.enumerated() where summary.isAdd && UInt64(index + 1) <= last {
                 let dot = Dot(origin: origin, seq: UInt64(index + 1))
-                let outcome = Entry.Outcome(of: (changes[dot] ?? []).filter { !trust.isVoid($0.dot) })
-                var category = Self.categories[Int(summary.category)].rawValue
-                var authority = authorities[Int(summary.authority)]
-                var incomplete = summary.flags & Counted.incomplete != 0
-                for (name, change) in outcome.standing {
-                    if name == "category", let value = change.category { category = value.rawValue }
-                    if name == "basis", let basis = change.basis {
-                        authority = basis.authority
-                        incomplete = Self.isIncomplete(basis, listed: CalendarDate(daysSinceEpoch: Int(summary.listedDay)))
-                    }
+                // A mirror: its original's decision, lifted by its original's revoke or its own.
+                let state: (category: String, authority: String, incomplete: Bool, revocation: Entry.Revocation?)
+                if summary.flags & Counted.mirror != 0 {
+                    guard let original = mirrors[dot], let inherited = resolved(original) else { continue }
+                    let own = Entry.Outcome(of: (changes[dot] ?? []).filter { !trust.isVoid($0.dot) }).revocation
+                    state = (inherited.category, inherited.authority, inherited.incomplete,
+                             own.map { mine in inherited.revocation.map { Entry.first(mine, $0) } ?? mine } ?? inherited.revocation)
+                } else {
+                    guard let own = resolved(dot) else { continue }
+                    state = own
                 }
+                let (category, authority, incomplete) = (state.category, state.authority, state.incomplete)
                 report.entries += 1
                 report.agencies[dot.agency, default: .init()].entries += 1
-                if let revocation = outcome.revocation {
+                if let revocation = state.revocation {
                     report.revoked += 1
                     report.agencies[dot.agency, default: .init()].revoked += 1
                     report.revocationReasons[revocation.reason, default: 0] += 1

@@ -6,6 +6,9 @@ public struct Operation: Hashable, Sendable {
 
     public enum Payload: Hashable, Sendable {
         case add(resource: Resource, fields: EntryFields)
+        /// An add that lists a copy of one of the agency's entries under its decision
+        /// (`type` `add`, with `mirror_of`): enforced exactly while the original is.
+        case mirror(resource: Resource, fields: MirrorFields)
         case amend(target: Dot, changes: FieldChanges)
         /// Final: a revoked entry stays revoked whatever else arrives.
         case revoke(target: Dot, reason: String)
@@ -45,7 +48,7 @@ public struct Operation: Hashable, Sendable {
 
     public var type: String {
         switch payload {
-        case .add: return "add"
+        case .add, .mirror: return "add"
         case .amend: return "amend"
         case .revoke: return "revoke"
         case .enrol: return "enrol"
@@ -55,6 +58,13 @@ public struct Operation: Hashable, Sendable {
     }
 
     public var target: Dot? { payload.target }
+
+    /// The entry a mirror copies: like a target, it must be an applied add of the
+    /// same agency in the operation's causal past.
+    public var original: Dot? {
+        if case .mirror(_, let fields) = payload { return fields.original }
+        return nil
+    }
 
     /// Whether this is a key event of the agency origin rather than a change to entries.
     public var isKeyEvent: Bool { Origin.isAgencyOrigin(origin) }
@@ -68,6 +78,9 @@ public struct Operation: Hashable, Sendable {
         if let prev { members["prev"] = .string(Hex.encode(prev)) }
         switch payload {
         case .add(let resource, let fields):
+            members["resource"] = resource.json
+            fields.write(to: &members)
+        case .mirror(let resource, let fields):
             members["resource"] = resource.json
             fields.write(to: &members)
         case .amend(let target, let changes):
@@ -95,7 +108,7 @@ public struct Operation: Hashable, Sendable {
         let common: OperationMembers.Names = [.v, .type, .origin, .seq, .prev, .clock, .time, .alg]
         let fields: OperationMembers.Names = [.category, .basis, .jurisdiction, .expires, .evidence, .note]
         switch type {
-        case "add": return common.union(fields).union([.resource, .broad])
+        case "add": return common.union(fields).union([.resource, .broad, .mirrorOf])
         case "amend": return common.union(fields).union([.target])
         case "revoke": return common.union([.target, .reason])
         case "enrol": return common.union([.replica, .key])
@@ -174,7 +187,11 @@ public struct Operation: Hashable, Sendable {
         switch type {
         case "add":
             guard let resource = members[.resource] else { throw RosterError(.malformedOperation, "add needs a resource") }
-            payload = .add(resource: try Resource(json: resource), fields: try EntryFields(members: members))
+            if members[.mirrorOf] != nil {
+                payload = .mirror(resource: try Resource(json: resource), fields: try MirrorFields(members: members, origin: origin))
+            } else {
+                payload = .add(resource: try Resource(json: resource), fields: try EntryFields(members: members))
+            }
         case "amend":
             let target = try Self.target(members, origin: origin)
             payload = .amend(target: target, changes: try FieldChanges(members: members))
@@ -307,7 +324,7 @@ extension Operation.Payload {
     /// The entry an amend or revoke changes.
     public var target: Dot? {
         switch self {
-        case .add, .enrol, .retire, .rotate: return nil
+        case .add, .mirror, .enrol, .retire, .rotate: return nil
         case .amend(let target, _), .revoke(let target, _): return target
         }
     }

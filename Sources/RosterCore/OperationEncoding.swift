@@ -25,6 +25,9 @@ extension Operation {
         case .amend(_, let changes):
             fields = (changes.category, changes.basis, changes.jurisdiction, changes.expires.map { $0.map(\.description) },
                       changes.evidence, changes.note)
+        case .mirror(_, let mirror):
+            fields.evidence = mirror.evidence.map { .some($0) }
+            fields.note = mirror.note.map { .some($0) }
         case .revoke, .enrol, .retire, .rotate:
             break
         }
@@ -33,18 +36,20 @@ extension Operation {
             basis.write(to: &out)
         }
         if case .add(_, let add) = payload, add.broad { out.key("broad"); out.literal("true") }
+        if case .mirror(_, let mirror) = payload, mirror.broad { out.key("broad"); out.literal("true") }
         out.member("category", fields.category?.rawValue)
         out.key("clock")
         clock.write(to: &out)
         out.member("evidence", fields.evidence)
         out.member("expires", fields.expires)
         out.member("jurisdiction", fields.jurisdiction)
+        out.member("mirror_of", original?.description)
         out.member("note", fields.note)
         out.key("origin"); out.string(origin)
         if let prev { out.key("prev"); out.hex(prev) }
         switch payload {
         case .revoke(_, let reason): out.key("reason"); out.string(reason)
-        case .add(let resource, _):
+        case .add(let resource, _), .mirror(let resource, _):
             out.key("resource")
             resource.write(to: &out)
         case .amend, .enrol, .retire, .rotate: break

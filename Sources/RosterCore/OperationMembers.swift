@@ -6,12 +6,12 @@ struct OperationMembers {
     /// Every member an operation may carry except its signatures (`sig`, `sigs`).
     enum Name: Int, CaseIterable {
         case v, type, origin, seq, prev, clock, time, alg
-        case resource, broad, category, basis, jurisdiction, expires, evidence, note
+        case resource, broad, category, basis, jurisdiction, expires, evidence, note, mirrorOf
         case target, reason, replica, key, after, keys, threshold
 
         /// The member's name on the wire.
         var text: String { Self.texts[rawValue] }
-        private static let texts = allCases.map { "\($0)" }
+        private static let texts = allCases.map { $0 == .mirrorOf ? "mirror_of" : "\($0)" }
         static let named = [String: Name](uniqueKeysWithValues: allCases.map { ($0.text, $0) })
     }
 

@@ -43,7 +43,9 @@ public struct RosterState: Sendable {
         }
         let plan = try CausalDelivery.plan(
             incoming: incoming, heads: heads, trust: trust,
-            applied: { dot in byDot[dot].map { CausalDelivery.Applied(hash: $0.hash, isAdd: $0.operation.target == nil) } },
+            applied: { dot in
+                byDot[dot].map { CausalDelivery.Applied(hash: $0.hash, isAdd: $0.operation.target == nil, isMirror: $0.operation.original != nil) }
+            },
             stored: { pendingByDot[$0] },
             waitingFor: { dot in (pendingByWait[dot] ?? []).sorted().compactMap { pendingByDot[$0] } },
             waitingAfter: { origin, after in
@@ -85,8 +87,10 @@ public struct RosterState: Sendable {
     }
 
     public func entry(_ id: Dot) -> Entry? {
-        guard let add = byDot[id], case .add = add.operation.payload, trust.isTrusted(id.agency), !trust.isVoid(id) else { return nil }
-        return Entry.resolve(add: add.operation, changes: (changes[id] ?? []).filter { !trust.isVoid($0.dot) })
+        guard let add = byDot[id], add.operation.target == nil, !add.operation.isKeyEvent, trust.isTrusted(id.agency), !trust.isVoid(id)
+        else { return nil }
+        let original = add.operation.original.flatMap { entry($0) }
+        return Entry.resolve(add: add.operation, changes: (changes[id] ?? []).filter { !trust.isVoid($0.dot) }, original: original)
     }
 
     /// Pins an agency's root: its key events and enrolled replicas are accepted from now on.

@@ -100,6 +100,7 @@ public enum Stix {
         if let statute = basis.statute { decision += " under \(statute)" }
         if let jurisdiction = fields.jurisdiction { decision += " (\(jurisdiction))" }
         var description = "Listed by \(entry.agency) as \(fields.category.rawValue): \(entry.resource.value)."
+        if let original = entry.mirrorOf { description += " A mirror of entry \(original), under its decision." }
         if let note = fields.note { description += " \(note)" }
         if let revocation = entry.revocation { description += " Revoked: \(revocation.reason)" }
         let validFrom = Timestamp(day: basis.decided)
@@ -119,6 +120,19 @@ public enum Stix {
             members["valid_until"] = .string(time(Timestamp(day: CalendarDate(daysSinceEpoch: expires.daysSinceEpoch + 1))))
         }
         return .object(members)
+    }
+
+    /// A mirror's `derived-from` relationship to its original's indicator: how STIX
+    /// says that one indicator is a copy of another. Nil for an entry that is no mirror.
+    public static func relationship(of entry: Entry, history: History) -> JSON? {
+        guard let original = entry.mirrorOf else { return nil }
+        return [
+            "type": "relationship", "spec_version": "2.1", "id": .string(id("relationship", "mirror:\(entry.id)")),
+            "created": .string(time(history.created)), "modified": .string(time(history.modified)),
+            "created_by_ref": .string(identityID(of: entry.agency)), "relationship_type": "derived-from",
+            "source_ref": .string(id("indicator", "entry:\(entry.id)")), "target_ref": .string(id("indicator", "entry:\(original)")),
+            "revoked": .bool(entry.revocation != nil), "object_marking_refs": [publicMarking["id"] ?? .null],
+        ]
     }
 }
 

@@ -174,7 +174,7 @@ public struct Trust: Sendable, Equatable {
             replicas[replica] = enrolment
             guard let last = lastValid(replica), last != before else { return nil }
             return Retirement(replica: replica, after: last)
-        case .add, .amend, .revoke:
+        case .add, .mirror, .amend, .revoke:
             break
         }
         return nil
@@ -207,7 +207,7 @@ public struct Trust: Sendable, Equatable {
             }
         case .retire(let replica, _, _):
             if replicas[replica] == nil { return RosterError(.notEnrolled, "\(op.dot) retires \(replica), which \(op.agency) never enrolled") }
-        case .add, .amend, .revoke:
+        case .add, .mirror, .amend, .revoke:
             break
         }
         return nil

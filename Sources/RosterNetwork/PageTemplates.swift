@@ -133,6 +133,7 @@ enum PageTemplates {
         <h2 id="resource">{{value}}</h2>
         {{#revoked}}<p class="verdict" id="status">Revoked on {{revokedTime}} by <code>{{revokedBy}}</code>: {{reason}}</p>{{/revoked}}
         {{^revoked}}<p class="verdict listed" id="status">Listed{{#subdomains}}, with every name below it{{/subdomains}}.</p>{{/revoked}}
+        {{#original}}<p id="mirror">A mirror of entry <a href="{{link}}"><code>{{id}}</code></a>: listed under that entry's decision, and lifted with it.</p>{{/original}}
         <h2>Legal basis</h2>
         <dl id="basis">
         <dt>Authority</dt><dd>{{authority}}</dd>
@@ -148,6 +149,13 @@ enum PageTemplates {
         <dt>Entry</dt><dd><code>{{id}}</code></dd>
         </dl>
         {{/entry}}
+        {{#hasMirrors}}
+        <h2>Mirrors</h2>
+        <p>{{mirrorCount}} copies of this resource are listed under its decision, and are lifted with it.{{#moreMirrors}} The first hundred:{{/moreMirrors}}</p>
+        <table id="mirrors"><thead><tr><th>Resource</th><th>Kind</th><th>Status</th></tr></thead><tbody>
+        {{#mirrors}}<tr><td><a href="{{link}}">{{value}}</a></td><td>{{kind}}</td><td>{{#revoked}}<span class="revoked">revoked</span>{{/revoked}}{{^revoked}}<span class="live">listed</span>{{/revoked}}</td></tr>{{/mirrors}}
+        </tbody></table>
+        {{/hasMirrors}}
         <h2>Agency</h2>
         <dl id="agency">
         <dt>Agency</dt><dd>{{agency}}</dd>

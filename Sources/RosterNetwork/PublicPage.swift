@@ -84,6 +84,11 @@ struct PublicPage {
         details["note"] = entry.fields.note
         details["id"] = entry.id.description
         details["revokedBy"] = entry.revocation?.dot.description
+        if let original = entry.mirrorOf {
+            details["original"] = ["id": original.description, "link": "/entries/\(original.origin)/\(original.seq)"]
+        }
+        // An original's copies, the first hundred: a shop may come back many times.
+        let copies = entry.mirrorOf == nil ? try await node.store.mirrors(of: dot, limit: 100) : nil
         let operations: [[String: Any]] = history.map { signed in
             let operation = signed.operation
             var members = operation.json.object ?? [:]
@@ -97,7 +102,8 @@ struct PublicPage {
         return Self.html(PageTemplates.library.render([
             "title": entry.resource.value, "origin": node.identity.origin, "entry": details, "agency": entry.agency,
             "root": trust.agencies[entry.agency]?.root ?? "not known to this node", "distrusted": trust.agencies[entry.agency]?.distrusted ?? false,
-            "history": operations,
+            "history": operations, "mirrors": (copies?.mirrors ?? []).map(Self.row), "hasMirrors": (copies?.count ?? 0) > 0,
+            "mirrorCount": copies?.count ?? 0, "moreMirrors": (copies?.count ?? 0) > (copies?.mirrors.count ?? 0),
         ], withTemplate: "entry"))
     }
 

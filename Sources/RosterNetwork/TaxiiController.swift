@@ -75,32 +75,44 @@ struct TaxiiController {
             limit = number
         }
         var next: Int64?
+        var skip = 0
         if let text = query.get("next") {
-            guard let number = Int64(text), number >= 0 else { throw HTTPError(.badRequest, message: "next takes the value a page gave") }
+            // LEAF, or LEAF.PART where a page ended among the entries one leaf touched.
+            let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+            func digits(_ part: Substring, _ most: Int) -> Bool { (1...most).contains(part.utf8.count) && part.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
+            guard parts.count <= 2, digits(parts[0], 18), parts.count == 1 || digits(parts[1], 9),
+                let number = Int64(parts[0]), let part = parts.count == 2 ? Int(parts[1]) : 0
+            else { throw HTTPError(.badRequest, message: "next takes the value a page gave") }
             next = number
+            skip = part
         }
-        let page = try await node.store.added(after: after, from: next, limit: limit, policy: policy, agency: node.identity.agency)
+        let page = try await node.store.added(after: after, from: next, skipping: skip, limit: limit, policy: policy, agency: node.identity.agency)
         // Each agency's identity comes before its first indicator in a page, within the limit.
         var objects: [JSON] = []
         var agencies: Set<String> = []
         var included: [AddedPage.Item] = []
-        var resume = page.next
+        var resume = page.next.map { String($0) }
         for item in page.items {
             let identity = !agencies.contains(item.entry.agency)
-            if objects.count + (identity ? 2 : 1) > limit && !objects.isEmpty {
-                resume = item.leaf
+            // A mirror's indicator comes with its relationship to the original.
+            let relationship = Stix.relationship(of: item.entry, history: item.history)
+            let needed = relationship == nil ? 1 : 2
+            if objects.count + needed > limit && !objects.isEmpty {
+                resume = item.part == 0 ? String(item.leaf) : "\(item.leaf).\(item.part)"
                 break
             }
-            if identity && objects.count + 2 <= limit {
+            if identity && objects.count + needed + 1 <= limit {
                 agencies.insert(item.entry.agency)
                 objects.append(Stix.identity(of: item.entry.agency))
             }
             objects.append(Stix.indicator(item.entry, history: item.history))
+            // Only a limit of 1 leaves no room for it: the indicator names its original too.
+            if let relationship, objects.count < limit { objects.append(relationship) }
             included.append(item)
         }
         var envelope: [String: JSON] = ["more": .bool(resume != nil)]
         if !objects.isEmpty { envelope["objects"] = .array(objects) }
-        if let resume { envelope["next"] = .string(String(resume)) }
+        if let resume { envelope["next"] = .string(resume) }
         var response = Self.answer(.object(envelope))
         let added = included.map(\.added)
         if let first = added.min(), let last = added.max() {

@@ -68,6 +68,18 @@ public enum Auditor {
         var lastDigested: Dot?
         var pendingAdds: [Operation] = []
         var nonAdds: Set<Dot> = []
+        // A mirror is resolved under its original, which may come later in dot order:
+        // each original is resolved from its signed add and changes, once.
+        var originals: [Dot: Entry?] = [:]
+        func original(_ dot: Dot) throws -> Entry? {
+            if let known = originals[dot] { return known }
+            var resolved: Entry?
+            if !trust.isVoid(dot), trust.isTrusted(dot.agency), let add = (try? snapshot.operation(dot))??.operation, add.original == nil {
+                resolved = Entry.resolve(add: add, changes: changes[dot] ?? [])
+            }
+            originals[dot] = resolved
+            return resolved
+        }
 
         func compare(_ expected: Entry) throws {
             // A row holding another row's operation can bring a dot twice or out of
@@ -183,12 +195,18 @@ public enum Auditor {
                     if (finalSeq[target.origin] ?? 0) < target.seq && !trust.isVoid(target) {
                         report.findings.append("operation \(op.dot) targets \(target), which this node does not hold")
                     }
-                } else if case .add = op.payload, !trust.isVoid(op.dot), trust.isTrusted(op.agency) {
+                } else if op.type == "add", !trust.isVoid(op.dot), trust.isTrusted(op.agency) {
+                    if let source = op.original, (finalSeq[source.origin] ?? 0) < source.seq {
+                        report.findings.append("operation \(op.dot) is a mirror of \(source), which this node does not hold")
+                    }
                     pendingAdds.append(op)
                 }
             }
             for add in pendingAdds {
-                try compare(Entry.resolve(add: add, changes: changes[add.dot] ?? []))
+                // A mirror of a void add lists nothing: its row must be absent, as the join finds.
+                guard let entry = try Entry.resolve(add: add, changes: changes[add.dot] ?? [], original: add.original.flatMap(original))
+                else { continue }
+                try compare(entry)
             }
             pendingAdds.removeAll(keepingCapacity: true)
             progress(report.operations, total)

@@ -23,9 +23,11 @@ extension DatabaseReading {
         return entries
     }
 
-    /// Entries that operations applied after `clock` added, amended or revoked.
+    /// Entries that operations applied after `clock` added, amended or revoked, and
+    /// the mirrors of those amended or revoked, which change with their original.
     func changedEntryIDs(since clock: VectorClock) throws -> Set<Dot> {
         var ids = Set<Dot>()
+        var targets = Set<String>()
         for row in try Row.fetchAll(db, sql: "SELECT id, name, head_seq FROM origin") {
             guard let id = row.integer("id"), let origin = row.text("name"), let head = row.integer("head_seq") else {
                 throw Cell.unreadable("an origin row")
@@ -36,13 +38,14 @@ extension DatabaseReading {
                                               arguments: [id, from])
             while let change = try changes.next() {
                 if let target = try change.optionalText("target", "an operation's target") {
-                    ids.insert(try Dot(target))
+                    if targets.insert(target).inserted { ids.insert(try Dot(target)) }
                 } else {
                     guard let seq = change.seq("seq") else { throw Cell.unreadable("an operation's seq") }
                     ids.insert(Dot(origin: origin, seq: seq))
                 }
             }
         }
+        for target in targets { ids.formUnion(try mirrors(of: Dot(target))) }
         return ids
     }
 }

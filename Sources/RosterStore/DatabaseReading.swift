@@ -61,20 +61,32 @@ extension DatabaseReading {
     /// Resolves an entry from its operations, as the derived table should hold it:
     /// nil for a void add or a distrusted agency's, and without void changes.
     /// `rules` saves reading them again when many entries are resolved at once.
-    func resolveEntry(_ id: Dot, rules given: ViewRules? = nil) throws -> Entry? {
+    func resolveEntry(_ id: Dot, rules given: ViewRules? = nil, asOriginal: Bool = false) throws -> Entry? {
         let rules = try given ?? viewRules()
         guard !rules.isVoid(id), !rules.distrusted.contains(id.agency) else { return nil }
         let operations = try history(id).filter { !rules.isVoid($0.dot) }
         guard let add = operations.first(where: { $0.dot == id }) else { return nil }
         // The target column is a derived copy: trust the signed operations only.
-        guard case .add = add.operation.payload else {
+        guard add.operation.type == "add" else {
             throw RosterError(.storage, "operation \(id) is not an add, yet operations target it: run roster audit")
         }
         let changes = operations.filter { $0.dot != id }
         guard changes.allSatisfy({ $0.operation.target == id }) else {
             throw RosterError(.storage, "the operation table's target column disagrees with the operations on \(id): run roster audit")
         }
-        return Entry.resolve(add: add.operation, changes: changes.map(\.operation))
+        // A mirror's original is resolved as an original: one level, never a chain.
+        let original = try add.operation.original.flatMap { original in
+            asOriginal ? nil : try resolveEntry(original, rules: rules, asOriginal: true)
+        }
+        return Entry.resolve(add: add.operation, changes: changes.map(\.operation), original: original)
+    }
+
+    /// A mirror resolved from its operations and its original's entry as the table
+    /// holds it, already resolved: what a rebuild does once every original is.
+    func resolveMirror(_ id: Dot, rules: ViewRules) throws -> Entry? {
+        guard let add = try operation(id), let original = add.operation.original, let held = try entry(original) else { return nil }
+        let changes = try history(id).filter { $0.dot != id && !rules.isVoid($0.dot) && $0.operation.target == id }
+        return Entry.resolve(add: add.operation, changes: changes.map(\.operation), original: held)
     }
 }
 

@@ -75,7 +75,10 @@ struct EntryRecord: FetchableRecord {
             guard !value.isEmpty, value.utf8.allSatisfy({ $0 > 0x20 && $0 != 0x7F }) else {
                 throw RosterError(.storage, "a value with a space or a control character")
             }
-            entry = Entry(id: id, resource: Resource(verified: kind, value: value, scope: scope), fields: fields, revocation: revocation)
+            // The original of a mirror, whose decision the row's fields repeat (`Entry.inheriting`).
+            let mirrorOf = try optional(EntryField.mirrorOf).map { try Dot($0) }
+            entry = Entry(id: id, resource: Resource(verified: kind, value: value, scope: scope), fields: fields, revocation: revocation,
+                          mirrorOf: mirrorOf)
         } catch let error as RosterError {
             throw RosterError(.storage, "entry \(id) in the database is unreadable (\(error.reason)): run roster audit")
         }

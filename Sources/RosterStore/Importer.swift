@@ -36,7 +36,31 @@ public enum Importer {
     public struct Row: Sendable {
         public let line: Int
         public let resource: Resource
-        public let fields: EntryFields
+        /// The add as signed: an entry's fields, or a mirror's (`mirror_of`).
+        public let payload: RosterCore.Operation.Payload
+        /// What a mirror's row states of its decision (a CSV export repeats the
+        /// original's): checked against the original's when it is written, never signed.
+        public let stated: [String: String]
+
+        public init(line: Int, resource: Resource, fields: EntryFields) {
+            self.line = line
+            self.resource = resource
+            payload = .add(resource: resource, fields: fields)
+            stated = [:]
+        }
+
+        public init(line: Int, resource: Resource, mirror: MirrorFields, stated: [String: String] = [:]) {
+            self.line = line
+            self.resource = resource
+            payload = .mirror(resource: resource, fields: mirror)
+            self.stated = stated
+        }
+
+        /// The fields of an add that is no mirror's.
+        public var fields: EntryFields? {
+            if case .add(_, let fields) = payload { return fields }
+            return nil
+        }
     }
 
     /// Rows handed out in chunks as they are read, so that an import signs and
@@ -96,9 +120,12 @@ public enum Importer {
             guard !records.isEmpty else { return nil }
             // Sequential: this is the import pipeline's reading stage, beside the signing one.
             return try records.map { record in
-                var values = defaults.values
+                var values: [String: String] = [:]
                 for (name, value) in zip(names, record.fields) where !value.isEmpty { values[name] = value }
-                return try row(values, line: record.line, sharedFields: sharedFields, broad: defaults.broad)
+                // A mirror takes its original's decision: the command line's is for the other rows.
+                let isMirror = values[EntryField.mirrorOf.name] != nil
+                values.merge(isMirror ? defaults.values.filter { !EntryField.decision.contains($0.key) } : defaults.values) { given, _ in given }
+                return try row(values, line: record.line, sharedFields: isMirror ? nil : sharedFields, broad: defaults.broad)
             }
         }
     }
@@ -151,6 +178,10 @@ public enum Importer {
                 kind = Resource.kind(of: value)
             }
             let resource = try Resource(kind: kind, value: value, scope: kind == .domain ? scope : nil)
+            if let original = values[EntryField.mirrorOf.name] {
+                return Row(line: line, resource: resource, mirror: try mirror(of: original, values, resource: resource, broad: broad),
+                           stated: values.filter { EntryField.decision.contains($0.key) })
+            }
             return Row(line: line, resource: resource, fields: try broad.fields(try sharedFields ?? fields(values), for: resource))
         } catch let error as RosterError {
             throw RosterError(error.code, "\(place ?? "line \(line)"): \(error.reason)")
@@ -192,6 +223,19 @@ public enum Importer {
             note: try values[EntryField.note.name].map { try Text.required($0, field: "note") })
     }
 
+    /// A mirror's fields from named values: its note and evidence. Decision values
+    /// may be stated only as the original's (see `Row.stated`).
+    static func mirror(of original: String, _ values: [String: String], resource: Resource, broad: BroadEntries) throws -> MirrorFields {
+        let id: Dot
+        do {
+            id = try Dot(original)
+        } catch {
+            throw RosterError(.invalidField, "mirror_of \"\(Text.printable(original, limit: 80))\" is not an entry id like kz-mvd/astana-1:42: roster list shows the ids")
+        }
+        return MirrorFields(original: id, evidence: try values[EntryField.evidence.name].map(Text.evidence),
+                            note: try values[EntryField.note.name].map { try Text.required($0, field: "note") }, broad: try broad.flag(resource))
+    }
+
     public static func add(_ rows: [Row], to node: Node, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> ImportSummary {
         try await add(RowReader(rows), to: node, progress: progress)
     }
@@ -220,7 +264,7 @@ public enum Importer {
             let pipeline = Pipeline.source(depth: 4) {
                 try await CPUWork.background { try source.value.next() }
             }.then(depth: 4) { chunk in
-                try await CPUWork.background { () throws -> (operations: [PreparedOperation], skipped: Int) in
+                try await CPUWork.background { () throws -> (operations: [PreparedOperation], rows: [Row], skipped: Int) in
                     let fresh = chunk.filter { listed.value.insert($0.resource.key).inserted }
                     let operations = try fresh.map { row in
                         guard seq.value < UInt64(Int64.max) - 1 else { throw Transaction.exhausted(replica.origin) }
@@ -229,31 +273,31 @@ public enum Importer {
                         context[replica.origin] = seq.value - 1
                         let operation = PreparedOperation(Operation(
                             origin: replica.origin, seq: seq.value, prev: nil, clock: context, time: time,
-                            payload: .add(resource: row.resource, fields: row.fields)))
+                            payload: row.payload))
                         try SignedOperation.checkSize(operation.size, line: row.line)
                         return operation
                     }
-                    return (operations, chunk.count - fresh.count)
+                    return (operations, fresh, chunk.count - fresh.count)
                 }
             }.then(depth: 4) { prepared in
-                await CPUWork.run { () -> (operations: [SignedOperation], skipped: Int) in
+                await CPUWork.run { () -> (operations: [SignedOperation], rows: [Row], skipped: Int) in
                     let operations = prepared.operations.map { operation in
                         let signed = operation.sign(prev: prev.value, with: replica.key)
                         prev.value = signed.hash
                         return signed
                     }
-                    return (operations, prepared.skipped)
+                    return (operations, prepared.rows, prepared.skipped)
                 }
             }.then(depth: 4) { signed in
                 // The log's leaf hashes, beside the signing: the write then only pairs hashes.
-                await CPUWork.run { () -> (operations: [SignedOperation], leafHashes: [MerkleTree.Hash], skipped: Int) in
-                    (signed.operations, signed.operations.map { MerkleTree.leafHash(Array($0.text.utf8)) }, signed.skipped)
+                await CPUWork.run { () -> (operations: [SignedOperation], leafHashes: [MerkleTree.Hash], rows: [Row], skipped: Int) in
+                    (signed.operations, signed.operations.map { MerkleTree.leafHash(Array($0.text.utf8)) }, signed.rows, signed.skipped)
                 }
             }
             defer { pipeline.cancel() }
             var summary = ImportSummary()
             while let batch = try pipeline.waitForNext() {
-                try transaction.applyOwnAdds(batch.operations, leafHashes: batch.leafHashes)
+                try transaction.applyOwnAdds(batch.operations, leafHashes: batch.leafHashes, rows: batch.rows)
                 summary.added += batch.operations.count
                 summary.skipped += batch.skipped
                 progress(min(summary.added + summary.skipped, expected), expected)

@@ -21,6 +21,10 @@ enum Schema {
     /// hand out what was added after a time (TAXII), added after the witnesses.
     static let added = "added"
 
+    /// Which entries are mirrors of which (`entry.mirror_of`), added after `added`:
+    /// a database made before it held no mirror.
+    static let mirrors = "mirrors"
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration(format2) { db in try db.execute(sql: sql) }
@@ -30,6 +34,7 @@ enum Schema {
         }
         migrator.registerMigration(witness) { db in try db.execute(sql: witnessSQL) }
         migrator.registerMigration(added) { db in try db.execute(sql: addedSQL) }
+        migrator.registerMigration(mirrors) { db in try db.execute(sql: mirrorsSQL) }
         return migrator
     }
 
@@ -74,6 +79,15 @@ enum Schema {
             time INTEGER NOT NULL
         );
         CREATE INDEX log_added_time ON log_added(time);
+        """
+
+    static let mirrorsSQL = """
+        -- A mirror's row names its original; its category, basis, jurisdiction, expiry and,
+        -- once the original is revoked, revocation repeat the original's (Entry.inheriting),
+        -- so that every reader of entries sees what is in force without a join. The index
+        -- finds the mirrors a change of their original rewrites.
+        ALTER TABLE entry ADD COLUMN mirror_of TEXT;
+        CREATE INDEX entry_mirror_of ON entry(mirror_of) WHERE mirror_of IS NOT NULL;
         """
 
     static let witnessSQL = """

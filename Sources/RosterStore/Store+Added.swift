@@ -12,6 +12,9 @@ public struct AddedPage: Sendable {
         public let added: Int64
         /// That leaf: where a page cut before this item goes on from.
         public let leaf: Int64
+        /// Of the entries that leaf touched (an original's change touches its mirrors
+        /// too), how many came before this one: a page cut here skips them.
+        public let part: Int
     }
 
     public var items: [Item] = []
@@ -20,11 +23,15 @@ public struct AddedPage: Sendable {
 }
 
 extension Store {
-    /// At most `limit` entries touched by the leaves from `leaf` on (a `next`), or
+    /// At most `limit` entries touched by the leaves from `leaf` on (a `next`, whose
+    /// first `skip` entries of that leaf a page before took), or
     /// else by those added after `time` (ms since 1970), or else from the start. A
     /// page reads at most `limit` · 8 + 1024 leaves, whatever they hold: a log of key
-    /// events is paged through too.
-    public func added(after time: Int64?, from leaf: Int64?, limit: Int, policy: BroadPolicy, agency: String) async throws -> AddedPage {
+    /// events is paged through too. A leaf that amends or revokes an original touches
+    /// its mirrors too, which change with it: they join the page with it, past `limit`
+    /// if need be, so that a consumer drops every copy with the original.
+    public func added(after time: Int64?, from leaf: Int64?, skipping skip: Int = 0, limit: Int, policy: BroadPolicy,
+                      agency: String) async throws -> AddedPage {
         try await read { snapshot in
             let db = snapshot.db
             let size = try db.logSize()
@@ -52,22 +59,24 @@ extension Store {
                     let current = leaf
                     leaf += 1
                     guard let operation = try? SignedOperation(parsing: Array(text.utf8)) else { continue }
-                    let dot: Dot
+                    let dots: [Dot]
                     switch operation.operation.payload {
-                    case .add: dot = operation.dot
-                    case .amend(let target, _), .revoke(let target, _): dot = target
+                    case .add, .mirror: dots = [operation.dot]
+                    case .amend(let target, _), .revoke(let target, _): dots = [target] + (try snapshot.mirrors(of: target))
                     default: continue
                     }
                     let added = try Int64.fetchOne(db, sql: "SELECT time FROM log_added WHERE leaf <= ? ORDER BY leaf DESC LIMIT 1", arguments: [current]) ?? 0
-                    // An entry changed again in the page: one object, added when its newest version was.
-                    if let index = seen[dot] {
-                        let item = page.items[index]
-                        page.items[index] = AddedPage.Item(entry: item.entry, history: item.history, added: added, leaf: item.leaf)
-                        continue
+                    for (part, dot) in dots.enumerated() where current != start || part >= skip {
+                        // An entry changed again in the page: one object, added when its newest version was.
+                        if let index = seen[dot] {
+                            let item = page.items[index]
+                            page.items[index] = AddedPage.Item(entry: item.entry, history: item.history, added: added, leaf: item.leaf, part: item.part)
+                            continue
+                        }
+                        guard let entry = try snapshot.entry(dot), policy.enforces(entry, agency: agency) else { continue }
+                        seen[dot] = page.items.count
+                        page.items.append(AddedPage.Item(entry: entry, history: try snapshot.history(of: dot), added: added, leaf: current, part: part))
                     }
-                    guard let entry = try snapshot.entry(dot), policy.enforces(entry, agency: agency) else { continue }
-                    seen[dot] = page.items.count
-                    page.items.append(AddedPage.Item(entry: entry, history: try snapshot.history(of: dot), added: added, leaf: current))
                 }
                 if page.items.count >= limit { break }
             }

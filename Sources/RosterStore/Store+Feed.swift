@@ -52,7 +52,9 @@ extension Snapshot {
         guard let add = operations.first(where: { $0.dot == id }) else {
             throw RosterError(.storage, "entry \(id) has no add in the database: run roster audit")
         }
-        let modified = operations.map(\.operation.time).max() ?? add.operation.time
+        // A mirror changes when its original does: lifted by its revoke, under its amends.
+        let original = try add.operation.original.map { try history($0) } ?? []
+        let modified = (operations + original).map(\.operation.time).max() ?? add.operation.time
         return Stix.History(created: add.operation.time, modified: modified)
     }
 }

@@ -79,7 +79,13 @@ public final class Store: Sendable {
 
     /// Signs and applies this replica's add of `resource`.
     public func add(_ resource: Resource, fields: EntryFields, by replica: Replica) async throws -> SignedOperation {
-        try await write { try $0.append(.add(resource: resource, fields: fields), by: replica) }
+        try await add(.add(resource: resource, fields: fields), by: replica)
+    }
+
+    /// Signs and applies an add, or a mirror's add once its original is checked (this
+    /// agency's, live, no mirror itself), in one transaction.
+    public func add(_ payload: RosterCore.Operation.Payload, by replica: Replica) async throws -> SignedOperation {
+        try await write { try $0.append(payload, by: replica) }
     }
 
     /// Signs and applies an amend of one of this agency's live entries; `changes` sees

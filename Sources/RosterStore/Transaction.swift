@@ -28,7 +28,8 @@ struct Transaction: DatabaseReading {
             row.text("body").flatMap { try? SignedOperation(parsing: Array($0.utf8)) }
         }
         let lookup = try db.cachedStatement(sql: """
-            SELECT body, target IS NULL AS untargeted FROM operation WHERE origin_id = (SELECT id FROM origin WHERE name = ?) AND seq = ?
+            SELECT body, target IS NULL AS untargeted, instr(body, '"mirror_of":') > 0 AS mirror FROM operation
+            WHERE origin_id = (SELECT id FROM origin WHERE name = ?) AND seq = ?
             """)
         let pendingByDot = try db.cachedStatement(sql: "SELECT body FROM pending WHERE origin = ? AND seq = ?")
         let pendingByWait = try db.cachedStatement(sql: "SELECT body FROM pending WHERE waits_origin = ? AND waits_seq = ?")
@@ -49,11 +50,16 @@ struct Transaction: DatabaseReading {
             incoming: valid, heads: heads(), trust: trust(),
             applied: { dot in
                 guard let row = try Row.fetchOne(lookup, arguments: [dot.origin, Int64(dot.seq)]) else { return nil }
-                guard let body = row.text("body"), let isAdd = row.integer("untargeted") else { throw Cell.unreadable("operation \(dot)") }
+                guard let body = row.text("body"), let isAdd = row.integer("untargeted"), let isMirror = row.integer("mirror") else {
+                    throw Cell.unreadable("operation \(dot)")
+                }
                 // A key event's hash leaves its signatures out (see `SignedOperation.hash`).
                 let hash = Origin.isAgencyOrigin(dot.origin)
                     ? try SignedOperation(parsing: Array(body.utf8)).hash : SHA256Digest.of(Array(body.utf8))
-                return CausalDelivery.Applied(hash: hash, isAdd: isAdd == 1 && !Origin.isAgencyOrigin(dot.origin))
+                // Bodies are canonical: a quote that ends a member name can only be a
+                // member's, and no nested object has a member of that name, so the text
+                // "mirror_of": appears in a body only as the member of a mirror's add.
+                return CausalDelivery.Applied(hash: hash, isAdd: isAdd == 1 && !Origin.isAgencyOrigin(dot.origin), isMirror: isMirror == 1)
             },
             stored: { dot in
                 guard anyPending else { return nil }
@@ -151,6 +157,7 @@ struct Transaction: DatabaseReading {
                 throw RosterError(.revokedEntry, "entry \(target) is revoked, and a revoke is final: add the resource again for a new entry")
             }
         }
+        if case .mirror(_, let fields) = payload { _ = try original(fields.original, forMirrorBy: replica.agency) }
         try requireEnrolment(of: replica)
         let heads = try heads()
         guard (heads[replica.origin]?.seq ?? 0) < UInt64(Int64.max) else { throw Self.exhausted(replica.origin) }
@@ -159,6 +166,27 @@ struct Transaction: DatabaseReading {
         try SignedOperation.checkSize(operation.bytes.count)
         try apply(operation)
         return operation
+    }
+
+    /// The entry a new mirror would copy, if a mirror may copy it: one of the agency's
+    /// own, live, unexpired entries that is no mirror itself.
+    func original(_ dot: Dot, forMirrorBy agency: String) throws -> Entry {
+        guard let entry = try entry(dot) else {
+            throw RosterError(.unknownEntry, "no entry \(dot) to mirror: roster list shows the ids")
+        }
+        guard entry.agency == agency else {
+            throw RosterError(.forbiddenTarget, "entry \(dot) belongs to \(entry.agency): a mirror copies an entry of this agency's (\(agency)); list the resource under a decision of your own")
+        }
+        if let original = entry.mirrorOf {
+            throw RosterError(.invalidField, "entry \(dot) is itself a mirror of \(original): name the original, --mirror-of \(original)")
+        }
+        guard entry.isLive else {
+            throw RosterError(.revokedEntry, "entry \(dot) is revoked, so a mirror of it would be lifted at once: list the resource under a decision in force")
+        }
+        if entry.isExpired(on: CalendarDate(now)) {
+            throw RosterError(.revokedEntry, "entry \(dot) expired on \(entry.fields.expires?.description ?? "?"), so a mirror of it would not be enforced: amend its expiry first, or list the resource under a decision in force")
+        }
+        return entry
     }
 
     /// A replica signs only once its agency has enrolled it, and until it is retired:
@@ -196,6 +224,12 @@ struct Transaction: DatabaseReading {
         case .add(let resource, let fields):
             let row = try db.cachedStatement(sql: EntryRecord.insertSQL)
             try row.execute(arguments: EntryRecord.arguments(Entry(id: op.dot, resource: resource, fields: fields)))
+        case .mirror(let resource, let fields):
+            // A mirror of a void add lists nothing, as a change to one changes nothing.
+            guard let original = try entry(fields.original), original.mirrorOf == nil else { return }
+            let mirror = Entry(id: op.dot, resource: resource, fields: fields.entryFields(under: original.fields), mirrorOf: fields.original)
+            let row = try db.cachedStatement(sql: EntryRecord.insertSQL)
+            try row.execute(arguments: EntryRecord.arguments(mirror.inheriting(from: original)))
         case .enrol, .retire, .rotate:
             try applyKeyEvent(op)
             // Kept as a fork when it came before the fork it follows was known: applied,
@@ -205,15 +239,52 @@ struct Transaction: DatabaseReading {
                 try kept.delete(db)
             }
         case .amend(let target, _), .revoke(let target, _):
-            guard let entry = try entry(target).flatMap({ try $0.applying(op, after: latestChanges(of: target, besides: op.dot)) })
+            let stored = try entry(target)
+            guard var entry = try stored.flatMap({ try $0.applying(op, after: latestChanges(of: target, besides: op.dot)) })
                 ?? resolveEntry(target)
             else {
-                // A change to a void add changes nothing.
+                // A change to a void add, or to a mirror of one, changes nothing.
                 if try retirements()[target.origin].map({ target.seq > $0 }) ?? false { return }
+                if stored == nil, try self.operation(target)?.operation.original != nil { return }
                 throw RosterError(.unknownEntry, "operation \(op.dot) targets \(target), which this node does not hold")
+            }
+            // A mirror's decision stays its original's, whatever its own amends say.
+            if let original = entry.mirrorOf {
+                guard let held = try self.entry(original) else { return }
+                entry = entry.inheriting(from: held)
             }
             try db.execute(sql: "DELETE FROM entry WHERE origin = ? AND seq = ?", arguments: [target.origin, Int64(target.seq)])
             try db.execute(sql: EntryRecord.insertSQL, arguments: EntryRecord.arguments(entry))
+            if entry.mirrorOf == nil { try inheritMirrors(of: entry) }
+        }
+    }
+
+    /// Rewrites the mirrors of `original` as its new state makes them: one signed
+    /// revoke or amend of the original reaches every copy (`Entry.inheriting`). Each
+    /// mirror's own revoke, if it came first, stays the one shown.
+    func inheritMirrors(of original: Entry) throws {
+        let mirrors = try EntryRecord.fetchAll(db.cachedStatement(sql: "SELECT \(EntryRecord.columns) FROM entry WHERE mirror_of = ?"),
+                                               arguments: [original.id.description])
+        guard !mirrors.isEmpty else { return }
+        let delete = try db.cachedStatement(sql: "DELETE FROM entry WHERE origin = ? AND seq = ?")
+        let insert = try db.cachedStatement(sql: EntryRecord.insertSQL)
+        for mirror in mirrors {
+            let entry = mirror.entry.inheriting(from: original)
+            guard entry != mirror.entry else { continue }
+            try delete.execute(arguments: [entry.id.origin, Int64(entry.id.seq)])
+            try insert.execute(arguments: EntryRecord.arguments(entry))
+        }
+    }
+
+    /// Resolves again, from their operations, every mirror of the entries `originals`
+    /// names: after a retire or a rebuild, where an original may have lost a change
+    /// (a void revoke), which `inheritMirrors` never takes back.
+    func resolveMirrors(of originals: some Sequence<Dot>, rules: ViewRules) throws {
+        for original in originals {
+            for id in try mirrors(of: original) {
+                try db.execute(sql: "DELETE FROM entry WHERE origin = ? AND seq = ?", arguments: [id.origin, Int64(id.seq)])
+                if let entry = try resolveEntry(id, rules: rules) { try db.execute(sql: EntryRecord.insertSQL, arguments: EntryRecord.arguments(entry)) }
+            }
         }
     }
 
@@ -231,21 +302,43 @@ struct Transaction: DatabaseReading {
     }
 
     /// Writes this replica's own adds, already chained and signed: the import path,
-    /// with one head update for the whole batch.
-    func applyOwnAdds(_ operations: [SignedOperation], leafHashes: [MerkleTree.Hash]) throws {
+    /// with one head update for the whole batch. A mirror's original is checked here,
+    /// where the entries are, against what its row states (`rows`, one per operation,
+    /// whose lines an error names).
+    func applyOwnAdds(_ operations: [SignedOperation], leafHashes: [MerkleTree.Hash], rows: [Importer.Row]) throws {
         guard let last = operations.last else { return }
         let originID = try Int64.fetchOne(db, sql: "SELECT id FROM origin WHERE name = ?", arguments: [last.operation.origin])
         guard let originID else { throw RosterError(.notEnrolled, "\(last.operation.origin) is not among this node's signers: run roster audit") }
         let insert = try db.cachedStatement(sql: OperationRecord.insertSQL)
         let row = try db.cachedStatement(sql: EntryRecord.insertSQL)
-        for (operation, leafHash) in zip(operations, leafHashes) {
+        var originals: [Dot: Entry] = [:]
+        for (index, (operation, leafHash)) in zip(operations, leafHashes).enumerated() {
             let op = operation.operation
-            guard case .add(let resource, let fields) = op.payload, op.origin == last.operation.origin else {
+            let entry: Entry
+            switch op.payload {
+            case .add(let resource, let fields) where op.origin == last.operation.origin:
+                entry = Entry(id: op.dot, resource: resource, fields: fields)
+            case .mirror(let resource, let fields) where op.origin == last.operation.origin:
+                let original: Entry
+                do {
+                    original = try originals[fields.original] ?? self.original(fields.original, forMirrorBy: op.agency)
+                    originals[fields.original] = original
+                    // An export states the original's decision beside a mirror: any other is a second decision.
+                    if index < rows.count, let differing = rows[index].stated.sorted(by: { $0.key < $1.key })
+                        .first(where: { EntryField(rawValue: $0.key)?.text(of: original) != $0.value }) {
+                        throw RosterError(.invalidField, "\(differing.key) \"\(Text.printable(differing.value, limit: 80))\" is not the decision of \(fields.original), "
+                            + "which a mirror is listed under: leave the column empty, or list the resource under a decision of its own without mirror_of")
+                    }
+                } catch let error as RosterError {
+                    throw RosterError(error.code, index < rows.count ? "line \(rows[index].line): \(error.reason)" : error.reason)
+                }
+                entry = Entry(id: op.dot, resource: resource, fields: fields.entryFields(under: original.fields), mirrorOf: fields.original)
+            default:
                 preconditionFailure("one replica's own adds only")
             }
             try insert.execute(arguments: OperationRecord.arguments(operation, originID: originID))
             try log.append(position: db.lastInsertedRowID, text: operation.text, leafHash: leafHash, in: db)
-            try row.execute(arguments: EntryRecord.arguments(Entry(id: op.dot, resource: resource, fields: fields)))
+            try row.execute(arguments: EntryRecord.arguments(entry))
         }
         try db.execute(sql: "UPDATE origin SET head_seq = ?, head_hash = ? WHERE name = ?",
                        arguments: [Int64(last.operation.seq), Data(last.hash), last.operation.origin])
@@ -278,6 +371,7 @@ struct Transaction: DatabaseReading {
         let rules = try viewRules()
         let bodies = try String.fetchCursor(db, sql: "SELECT body FROM operation ORDER BY position")
         var changed: Set<Dot> = []
+        var mirrors: [Dot] = []
         var count = 0
         let head = try db.makeStatement(sql: "UPDATE origin SET head_seq = ?, head_hash = ? WHERE name = ?")
         let row = try db.makeStatement(sql: EntryRecord.insertSQL)
@@ -289,6 +383,10 @@ struct Transaction: DatabaseReading {
             case .add(let resource, let fields):
                 guard !rules.isVoid(op.dot), !rules.distrusted.contains(op.agency) else { break }
                 try row.execute(arguments: EntryRecord.arguments(Entry(id: op.dot, resource: resource, fields: fields)))
+            case .mirror:
+                // Resolved once every original is: an original's changes may come after its mirrors.
+                guard !rules.isVoid(op.dot), !rules.distrusted.contains(op.agency) else { break }
+                mirrors.append(op.dot)
             case .amend(let target, _), .revoke(let target, _):
                 changed.insert(target)
             case .enrol, .retire, .rotate:
@@ -300,6 +398,11 @@ struct Transaction: DatabaseReading {
         for id in changed {
             try db.execute(sql: "DELETE FROM entry WHERE origin = ? AND seq = ?", arguments: [id.origin, Int64(id.seq)])
             guard let entry = try resolveEntry(id, rules: rules) else { continue }
+            try db.execute(sql: EntryRecord.insertSQL, arguments: EntryRecord.arguments(entry))
+        }
+        for id in mirrors {
+            try db.execute(sql: "DELETE FROM entry WHERE origin = ? AND seq = ?", arguments: [id.origin, Int64(id.seq)])
+            guard let entry = try resolveMirror(id, rules: rules) else { continue }
             try db.execute(sql: EntryRecord.insertSQL, arguments: EntryRecord.arguments(entry))
         }
         progress(count)

@@ -197,7 +197,7 @@ extension Transaction {
             guard var origin = try OriginRecord.all(db, named).first else { break }
             origin.retiredAfter = Int64(clamping: min(try origin.enrolment().retiredAfter ?? after, after))
             try origin.update(db, columns: [OriginRecord.CodingKeys.retiredAfter])
-        case .add, .amend, .revoke:
+        case .add, .mirror, .amend, .revoke:
             break
         }
     }
@@ -209,13 +209,21 @@ extension Transaction {
         let targets = try String.fetchAll(db, sql: """
             SELECT DISTINCT target FROM operation WHERE origin_id = (SELECT id FROM origin WHERE name = ?) AND seq > ? AND target IS NOT NULL
             """, arguments: [replica, Int64(clamping: after)])
+        // The entries whose mirrors may change with them: those it added, and those it changed.
+        var originals = try Row.fetchAll(db, sql: "SELECT seq FROM entry WHERE origin = ? AND seq > ?", arguments: [replica, Int64(clamping: after)])
+            .map { row in
+                guard let seq = row.seq("seq") else { throw Cell.unreadable("an entry's seq") }
+                return Dot(origin: replica, seq: seq)
+            }
         try db.execute(sql: "DELETE FROM entry WHERE origin = ? AND seq > ?", arguments: [replica, Int64(clamping: after)])
         let rules = try viewRules()
         for text in targets {
             let id = try Dot(text)
+            originals.append(id)
             try db.execute(sql: "DELETE FROM entry WHERE origin = ? AND seq = ?", arguments: [id.origin, Int64(id.seq)])
             if let entry = try resolveEntry(id, rules: rules) { try db.execute(sql: EntryRecord.insertSQL, arguments: EntryRecord.arguments(entry)) }
         }
+        try resolveMirrors(of: originals, rules: rules)
         // Chunks and the check index follow changes by dot; these went by retire.
         try dropKeptDigest()
     }

@@ -48,6 +48,10 @@ struct Amend: AsyncParsableCommand {
             }
         }
         guard !changes.isEmpty else { throw RosterError(.invalidField, "nothing to change: give a field option or --clear") }
+        // A mirror stands on its original's decision: that is where the decision changes.
+        if let original = entry.mirrorOf, let field = changes.names.first(where: { !["evidence", "note"].contains($0) }) {
+            throw RosterError(.invalidField, "entry \(entry.id) is a mirror, listed under the decision of \(original): amend \(field) there (roster amend \(original)), for every mirror of it at once")
+        }
         return changes
     }
 }

@@ -37,6 +37,7 @@ enum EntryText {
     static func line(_ entry: Entry) -> String {
         let fields = entry.fields
         var text = "\(entry.id)\t\(entry.resource)\t\(fields.category.rawValue)\t\(fields.basis.authority) \(fields.basis.reference) \(fields.basis.decided)"
+        if let original = entry.mirrorOf { text += "\tmirror of \(original)" }
         if let revocation = entry.revocation { text += "\trevoked by \(revocation.dot): \(revocation.reason)" }
         return text
     }
@@ -51,6 +52,8 @@ enum EntryText {
             "reference:    \(fields.basis.reference)",
             "decided:      \(fields.basis.decided)",
         ]
+        // The decision above is the original's: a mirror is listed under it.
+        if let original = entry.mirrorOf { lines.insert("mirror of:    \(original) (its decision, above, is the original's)", at: 2) }
         if let statute = fields.basis.statute { lines.append("statute:      \(statute)") }
         if let value = fields.jurisdiction { lines.append("jurisdiction: \(value)") }
         if let value = fields.expires { lines.append("expires:      \(value)") }

@@ -11,7 +11,7 @@ struct Roster: AsyncParsableCommand {
         abstract: "A federated, signed roster of internet resources that agencies have registered as illegal.",
         discussion: "Examples:\n  roster serve --dev\n  roster add domain shop.example --scope subdomains --category drugs \\\n      --authority \"MVD KZ\" --reference \"No. 118\" --decided 2026-03-02\n  roster check www.shop.example",
         subcommands: [
-            Init.self, Add.self, Amend.self, Revoke.self, List.self, Show.self, Check.self, Status.self, Keys.self,
+            Init.self, Add.self, Amend.self, Revoke.self, List.self, Show.self, Mirrors.self, Check.self, Status.self, Keys.self,
             Export.self, Import.self, Audit.self, Pending.self, Peers.self, AgencyCommand.self, Serve.self, Sync.self,
             CheckpointCommand.self, Prove.self, VerifyProof.self, Backup.self,
         ])

@@ -29,6 +29,9 @@ struct Show: AsyncParsableCommand {
             return
         }
         EntryText.details(entry).forEach(Terminal.print)
+        if let original = entry.mirrorOf, let revocation = entry.revocation, !history.contains(where: { $0.dot == revocation.dot }) {
+            Terminal.print("lifted:       with its original \(original), which \(revocation.dot) revoked")
+        }
         Terminal.print("history:")
         for operation in history {
             let op = operation.operation

@@ -13,6 +13,7 @@ struct DecoderAgreementTests {
     /// Valid operations of every type a replica makes, and key events.
     static func corpus(seed: UInt64) throws -> [[UInt8]] {
         var simulation = Simulation(seed: seed)
+        simulation.mirrors = true
         simulation.run(steps: 60)
         var corpus = simulation.all.map(\.bytes)
         var keyEvents = KeyEventSimulation(seed: seed)

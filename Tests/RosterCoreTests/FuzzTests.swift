@@ -12,6 +12,7 @@ struct FuzzTests {
     /// Valid operations to start mutating from.
     static func corpus(seed: UInt64) -> [[UInt8]] {
         var simulation = Simulation(seed: seed)
+        simulation.mirrors = true
         simulation.run(steps: 40)
         return simulation.all.map(\.bytes)
     }

@@ -37,6 +37,106 @@ struct MergePropertyTests {
         }
     }
 
+    @Test("Mirrors: every delivery order gives the same digest and enforced set, and no mirror outlives its original", arguments: 0..<12)
+    func mirrorsConverge(seed: UInt64) throws {
+        var simulation = Simulation(seed: seed &+ 500)
+        simulation.mirrors = true
+        simulation.run(steps: 120)
+        var reference = simulation.start
+        try reference.receive(simulation.all)
+        let mirrors = reference.entries.filter { $0.mirrorOf != nil }
+        #expect(!mirrors.isEmpty)
+        Self.expectMirrorsFollowOriginals(reference)
+        let enforced = Set(reference.entries.filter(\.isLive).map(\.id))
+
+        var rng = SplitMix64(seed: seed &+ 2000)
+        for _ in 0..<10 {
+            var state = simulation.start
+            var shuffled = simulation.all.shuffled(using: &rng)
+            while !shuffled.isEmpty {
+                let size = Int.random(in: 1...max(1, shuffled.count / 3), using: &rng)
+                let outcomes = try state.receive(Array(shuffled.prefix(size)))
+                shuffled.removeFirst(size)
+                #expect(!outcomes.contains { if case .rejected = $0 { return true } else { return false } })
+                // Whatever has arrived so far, no copy is in force without its original.
+                Self.expectMirrorsFollowOriginals(state)
+            }
+            #expect(state.pending.isEmpty)
+            #expect(state.digest == reference.digest)
+            #expect(Set(state.entries.filter(\.isLive).map(\.id)) == enforced)
+        }
+    }
+
+    /// A mirror is live only while its original is, and shows its original's decision.
+    static func expectMirrorsFollowOriginals(_ state: RosterState) {
+        for mirror in state.entries {
+            guard let id = mirror.mirrorOf else { continue }
+            guard let original = state.entry(id) else {
+                Issue.record("mirror \(mirror.id) is in the view without its original \(id)")
+                continue
+            }
+            #expect(original.mirrorOf == nil)
+            #expect(!mirror.isLive || original.isLive, "mirror \(mirror.id) outlives \(id)")
+            #expect(mirror.fields.basis == original.fields.basis && mirror.fields.category == original.fields.category)
+            #expect(mirror.fields.expires == original.fields.expires && mirror.fields.jurisdiction == original.fields.jurisdiction)
+        }
+    }
+
+    @Test("A mirror of a mirror, of another agency's entry, of what is no entry, or beyond its clock is refused; of a revoked entry it is lifted")
+    func mirrorRefusals() throws {
+        let sim = Simulation(seed: 9, origins: ["kz-mvd/a", "kz-mvd/b", "uz-iib/c"])
+        let a = sim.writers[0].replica, b = sim.writers[1].replica, c = sim.writers[2].replica
+        let t = try Timestamp("2026-11-01T10:00:00Z")
+        let add = a.make(.add(resource: try Resource(kind: .domain, value: "shop.example"),
+                              fields: EntryFields(category: .drugs, basis: Simulation.basis)), after: nil, clock: sim.context(), time: t)
+        let mirror = a.make(.mirror(resource: try Resource(kind: .domain, value: "shop2.example"), fields: MirrorFields(original: add.dot)),
+                            after: .init(seq: 1, hash: add.hash), clock: sim.context(["kz-mvd/a": 1]), time: t)
+        let ofMirror = b.make(.mirror(resource: try Resource(kind: .domain, value: "shop3.example"), fields: MirrorFields(original: mirror.dot)),
+                              after: nil, clock: sim.context(["kz-mvd/a": 2]), time: t)
+        var state = sim.start
+        let outcomes = try state.receive([add, mirror, ofMirror])
+        #expect(outcomes == [.applied, .applied, .rejected(RosterError(.malformedOperation, ""))])
+        // A mirror of an amend, not an entry.
+        let amend = a.make(.amend(target: add.dot, changes: FieldChanges(note: .some("x"))), after: .init(seq: 2, hash: mirror.hash),
+                           clock: sim.context(["kz-mvd/a": 2]), time: t)
+        let ofAmend = b.make(.mirror(resource: try Resource(kind: .domain, value: "shop4.example"), fields: MirrorFields(original: amend.dot)),
+                             after: nil, clock: sim.context(["kz-mvd/a": 3]), time: t)
+        #expect(try state.receive([amend, ofAmend]) == [.applied, .rejected(RosterError(.unknownEntry, ""))])
+        // Not in its clock: it cannot have seen the entry it copies.
+        let unseen = b.make(.mirror(resource: try Resource(kind: .domain, value: "shop5.example"), fields: MirrorFields(original: add.dot)),
+                            after: nil, clock: sim.context(), time: t)
+        #expect(try state.receive([unseen]) == [.rejected(RosterError(.malformedOperation, ""))])
+        // Another agency's entry: the operation does not even parse.
+        let foreign = c.make(.mirror(resource: try Resource(kind: .domain, value: "shop6.example"), fields: MirrorFields(original: add.dot)),
+                             after: nil, clock: sim.context(), time: t)
+        #expect(throws: RosterError(.forbiddenTarget, "")) { try SignedOperation(parsing: foreign.bytes) }
+        // A mirror made concurrently with the original's revoke is lifted by it, whichever came first.
+        let revoke = a.make(.revoke(target: add.dot, reason: "lifted"), after: .init(seq: 3, hash: amend.hash),
+                            clock: sim.context(["kz-mvd/a": 3]), time: t)
+        let concurrent = b.make(.mirror(resource: try Resource(kind: .domain, value: "shop7.example"), fields: MirrorFields(original: add.dot)),
+                                after: nil, clock: sim.context(["kz-mvd/a": 1]), time: t)
+        for order in [[revoke, concurrent], [concurrent, revoke]] {
+            var copy = state
+            try copy.receive(order)
+            #expect(copy.entry(concurrent.dot)?.revocation?.dot == revoke.dot)
+            #expect(copy.entry(mirror.dot)?.revocation?.dot == revoke.dot)
+        }
+    }
+
+    @Test("A mirror carries no decision of its own: an add with mirror_of and a basis does not parse")
+    func mirrorCarriesNoDecision() throws {
+        let sim = Simulation(seed: 10, origins: ["kz-mvd/a"])
+        let a = sim.writers[0].replica
+        let t = try Timestamp("2026-11-01T10:00:00Z")
+        let mirror = a.make(.mirror(resource: try Resource(kind: .domain, value: "shop2.example"),
+                                    fields: MirrorFields(original: Dot(origin: "kz-mvd/a", seq: 1), note: "n")),
+                            after: .init(seq: 1, hash: Array(repeating: 0, count: 32)), clock: sim.context(["kz-mvd/a": 1]), time: t)
+        #expect(try SignedOperation(parsing: mirror.bytes).operation == mirror.operation)
+        guard case .object(var members) = mirror.operation.json else { return }
+        members["basis"] = Simulation.basis.json
+        #expect(throws: RosterError(.malformedOperation, "")) { try Operation(json: .object(members)) }
+    }
+
     @Test("Applying a change that follows every earlier one gives what resolving them all gives", arguments: 0..<6)
     func incrementalChanges(seed: UInt64) throws {
         var simulation = Simulation(seed: seed)
@@ -54,10 +154,10 @@ struct MergePropertyTests {
             }
             let add = try #require(adds[target])
             let before = changes[target, default: []]
-            let current = Entry.resolve(add: add, changes: before)
+            let current = try #require(Entry.resolve(add: add, changes: before))
             let latest = Dictionary(grouping: before.map(\.dot), by: \.origin).values.compactMap { $0.max() }
             changes[target, default: []].append(operation)
-            let resolved = Entry.resolve(add: add, changes: changes[target]!)
+            let resolved = try #require(Entry.resolve(add: add, changes: changes[target]!))
             if let applied = current.applying(operation, after: latest) {
                 incremental += 1
                 #expect(applied == resolved, "\(operation.dot) on \(target)")

@@ -26,6 +26,9 @@ public struct Simulation {
 
     public var writers: [Writer]
     public var all: [SignedOperation] = []
+    /// Whether writers also list mirrors of their agency's entries (some of which
+    /// their amends and revokes then target, decision fields included).
+    public var mirrors = false
     var rng: SplitMix64
     /// Each agency's root and enrols, in order.
     public let keyEvents: [SignedOperation]
@@ -84,7 +87,12 @@ public struct Simulation {
             let writer = writers[index]
             let own = writer.state.entries.filter { $0.agency == writer.replica.agency && $0.isLive }
             let payload: Operation.Payload
-            if roll < 6 || own.isEmpty {
+            let originals = own.filter { $0.mirrorOf == nil }
+            if mirrors, roll == 5, let original = originals.randomElement(using: &rng) {
+                let value = "copy\(Int.random(in: 0..<12, using: &rng)).example"
+                let note: String? = Bool.random(using: &rng) ? "same shop" : nil
+                payload = .mirror(resource: try! Resource(kind: .domain, value: value), fields: MirrorFields(original: original.id, note: note))
+            } else if roll < 6 || own.isEmpty {
                 let value = "site\(Int.random(in: 0..<12, using: &rng)).example"
                 let scope: Resource.Scope = Bool.random(using: &rng) ? .exact : .subdomains
                 // One value is listed as broad, so the flag travels through every merge test.
