@@ -12,6 +12,7 @@ import RosterStore
 ///     .build/release/roster-bench remote-audit 1000000 (an auditor's audit over HTTPS; proofs and tiles served)
 ///     .build/release/roster-bench feed 1000000    (the RPZ feed a resolver fetches: first byte, 304, memory)
 ///     .build/release/roster-bench wallets 1000000 (payment addresses: check in process, reading each chain's)
+///     .build/release/roster-bench mirrors 1000000 (import with a tenth mirrors; revoke of an original with 10,000)
 ///     .build/release/roster-bench pending 100000   (a flood of operations that wait)
 ///     .build/release/roster-bench decode ops.ndjson (reading operations, without verifying)
 @main
@@ -36,11 +37,15 @@ struct Benchmark {
             for size in sizes.isEmpty ? [100_000] : sizes { try await RemoteAuditBenchmark.run(size: size, roster: roster) }
             return
         }
+        if CommandLine.arguments.dropFirst().first == "mirrors" {
+            for size in sizes.isEmpty ? [1_000_000] : sizes { try await MirrorBenchmark.run(size: size, roster: roster) }
+            return
+        }
         if CommandLine.arguments.dropFirst().first == "wallets" {
             for size in sizes.isEmpty ? [1_000_000] : sizes { try WalletBenchmark.run(size: size) }
             return
         }
-                if CommandLine.arguments.dropFirst().first == "feed" {
+        if CommandLine.arguments.dropFirst().first == "feed" {
             for size in sizes.isEmpty ? [100_000] : sizes { try FeedBenchmark.run(size: size, roster: roster) }
             return
         }

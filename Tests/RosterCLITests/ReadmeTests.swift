@@ -23,6 +23,27 @@ struct ReadmeTests {
         ])
     }
 
+    @Test("The five-minute tour, as written (built already, its /tmp a test folder): a wallet checked, a mirror listed under its original's decision and lifted with it")
+    func tour() throws {
+        let folder = try TemporaryFolder()
+        // The tour's first line builds the binary and names it; the test has built it and puts it on the PATH.
+        let script = try Self.block(after: "<!-- walkthrough: tour -->").split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.hasPrefix("swift build") }.joined(separator: "\n")
+            .replacingOccurrences(of: "/tmp/", with: folder.url.path + "/")
+        let bin = RosterProcess.binary.deletingLastPathComponent().path
+        let result = try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), [
+            "PATH=\(bin):/usr/bin:/bin:/usr/sbin:/sbin", "bash", "-euo", "pipefail", "-c", script,
+        ])
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        let out = result.stdout
+        #expect(out.contains("listed: wallet eth:0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"), "\(out)")
+        #expect(result.stderr.contains("fails its Bech32/Bech32m checksum") && out.contains("refused, nothing written"), "\(result.stderr)")
+        #expect(out.contains("kz-mvd/astana-1:6\n") && out.contains("listed: domain shop-mirror.example"), "\(out)")
+        #expect(out.contains("No. 119-ПР") && out.contains("mirror of kz-mvd/astana-1:2"), "\(out)")
+        #expect(out.contains("shop-mirror.example: not listed, lifted with its original"), "\(out)")
+        #expect(out.contains("no findings"), "\(out)")
+    }
+
     @Test("Keys and trust: the agency key kept off the node, a second replica enrolled, a rotation, a retire seen on every node, a distrust")
     func keysAndTrust() throws {
         let result = try Self.run("<!-- walkthrough: keys and trust -->")

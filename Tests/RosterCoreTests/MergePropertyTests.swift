@@ -287,3 +287,28 @@ struct EntryEncodingTests {
         }
     }
 }
+
+@Suite("An auditor's replay of a log counts mirrors as the merge resolves them")
+struct MirrorReplayTests {
+    @Test("LogReplay over a log with mirrors, revokes of originals and amends counts the roster RosterState holds", arguments: 0..<4)
+    func countsMatch(seed: UInt64) throws {
+        var simulation = Simulation(seed: seed &+ 900)
+        simulation.mirrors = true
+        simulation.run(steps: 150)
+        var state = simulation.start
+        try state.receive(simulation.all)
+        var replay = LogReplay(pins: simulation.pins.agencies.mapValues(\.root))
+        for operation in state.applied {
+            let key = operation.operation.isKeyEvent ? nil : state.trust.replicas[operation.operation.origin]?.key
+            replay.take(.success(CausalDelivery.Incoming(operation, checkedKey: key)), leafHash: MerkleTree.leafHash(operation.bytes))
+        }
+        let report = replay.finish()
+        #expect(report.findings.isEmpty, "\(report.findings)")
+        let entries = state.entries
+        #expect(entries.contains { $0.mirrorOf != nil && !$0.isLive } && entries.contains { $0.mirrorOf != nil && $0.isLive })
+        #expect(report.entries == entries.count)
+        #expect(report.revoked == entries.filter { !$0.isLive }.count)
+        let live = entries.filter(\.isLive)
+        #expect(report.categories == Dictionary(grouping: live, by: \.fields.category.rawValue).mapValues(\.count))
+    }
+}
