@@ -39,11 +39,8 @@ struct MergePropertyTests {
 
     @Test("Mirrors: every delivery order gives the same digest and enforced set, and no mirror outlives its original", arguments: 0..<12)
     func mirrorsConverge(seed: UInt64) throws {
-        var simulation = Simulation(seed: seed &+ 500)
-        simulation.mirrors = true
-        simulation.run(steps: 120)
-        var reference = simulation.start
-        try reference.receive(simulation.all)
+        let simulation = Simulation.withMirrors(seed: seed &+ 500, steps: 120)
+        let reference = try simulation.merged()
         let mirrors = reference.entries.filter { $0.mirrorOf != nil }
         #expect(!mirrors.isEmpty)
         Self.expectMirrorsFollowOriginals(reference)
@@ -292,11 +289,8 @@ struct EntryEncodingTests {
 struct MirrorReplayTests {
     @Test("LogReplay over a log with mirrors, revokes of originals and amends counts the roster RosterState holds", arguments: 0..<4)
     func countsMatch(seed: UInt64) throws {
-        var simulation = Simulation(seed: seed &+ 900)
-        simulation.mirrors = true
-        simulation.run(steps: 150)
-        var state = simulation.start
-        try state.receive(simulation.all)
+        let simulation = Simulation.withMirrors(seed: seed &+ 900, steps: 150)
+        let state = try simulation.merged()
         var replay = LogReplay(pins: simulation.pins.agencies.mapValues(\.root))
         for operation in state.applied {
             let key = operation.operation.isKeyEvent ? nil : state.trust.replicas[operation.operation.origin]?.key

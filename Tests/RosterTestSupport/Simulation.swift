@@ -65,6 +65,21 @@ public struct Simulation {
         writers = replicas.map { Writer(replica: $0, state: start) }
     }
 
+    /// A run of `steps` in which writers list mirrors too.
+    public static func withMirrors(seed: UInt64, steps: Int) -> Simulation {
+        var simulation = Simulation(seed: seed)
+        simulation.mirrors = true
+        simulation.run(steps: steps)
+        return simulation
+    }
+
+    /// The roster that holds every operation of the run.
+    public func merged() throws -> RosterState {
+        var state = start
+        try state.receive(all)
+        return state
+    }
+
     /// A causal context that holds the key events (as every operation of a writer
     /// must, to have its enrolment in its past) and `counters`.
     public func context(_ counters: [String: UInt64] = [:]) -> VectorClock {
