@@ -37,6 +37,17 @@ let package = Package(
             pkgConfig: "libidn2",
             providers: [.apt(["libidn2-dev"])]
         ),
+        // The system OpenSSL's libcrypto (libssl-dev), for the national signature suites
+        // only; BoringSSL inside swift-crypto and swift-nio-ssl stays as it is.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(
+            name: "NationalSuites",
+            dependencies: ["RosterCore", "COpenSSL"]
+        ),
         .target(
             name: "RosterCore",
             dependencies: [
@@ -104,6 +115,10 @@ let package = Package(
         .testTarget(
             name: "RosterStoreTests",
             dependencies: ["RosterCore", "RosterStore", "RosterTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(
+            name: "NationalSuitesTests",
+            dependencies: ["RosterCore", "NationalSuites"]
         ),
         .testTarget(
             name: "RosterNetworkTests",

@@ -1,0 +1,105 @@
+import COpenSSL
+import RosterCore
+
+/// A private key of any suite, held by the system OpenSSL: read from a PKCS#8 PEM
+/// file (as `openssl genpkey` writes it) or made anew. Never printed.
+public final class SuiteKey: @unchecked Sendable, CustomStringConvertible {
+    public let suite: Suite
+    public let publicKey: SuitePublicKey
+    /// Immutable once made: signing takes a context of its own each time.
+    let key: OpaquePointer
+
+    /// Reads an unencrypted PKCS#8 PEM; `expecting` refuses a key of another suite.
+    public convenience init(pem: [UInt8], expecting: Suite? = nil) throws {
+        _ = Engine.gost
+        let read: OpaquePointer? = pem.withUnsafeBytes { bytes in
+            guard let bio = BIO_new_mem_buf(bytes.baseAddress, Int32(bytes.count)) else { return nil }
+            defer { BIO_free(bio) }
+            return PEM_read_bio_PrivateKey(bio, nil, nil, nil)
+        }
+        guard let read else {
+            throw OpenSSL.error(.badKey, "not an unencrypted PKCS#8 private key in PEM (openssl genpkey writes one; a GOST key needs libengine-gost-openssl)")
+        }
+        try self.init(taking: read, expecting: expecting)
+    }
+
+    init(taking key: OpaquePointer, expecting: Suite?) throws {
+        let suite: Suite
+        do {
+            suite = try KeyAlgorithm.suite(of: key)
+            if let expecting, expecting != suite {
+                throw RosterError(.badKey, "the key is of suite \(suite.rawValue), not \(expecting.rawValue) as asked")
+            }
+        } catch {
+            EVP_PKEY_free(key)
+            throw error
+        }
+        guard EVP_PKEY_up_ref(key) == 1 else {
+            EVP_PKEY_free(key)
+            throw OpenSSL.error(.badKey, "the key cannot be shared")
+        }
+        self.key = key
+        self.suite = suite
+        publicKey = try SuitePublicKey(taking: key, suite: suite)
+    }
+
+    /// A new key of `suite` from the system's generator (P-256; RSA of 3072 bits; GOST paramset A).
+    public static func generate(_ suite: Suite) throws -> SuiteKey {
+        try Engine.require(suite)
+        let context: OpaquePointer?
+        switch suite {
+        case .ed25519: context = EVP_PKEY_CTX_new_from_name(nil, "ED25519", nil)
+        case .ecdsaP256: context = EVP_PKEY_CTX_new_from_name(nil, "EC", nil)
+        case .rsaPSS: context = EVP_PKEY_CTX_new_from_name(nil, "RSA", nil)
+        case .gost256: context = EVP_PKEY_CTX_new_id(NID_id_GostR3410_2012_256, Engine.gost?.pointer)
+        case .gost512: context = EVP_PKEY_CTX_new_id(NID_id_GostR3410_2012_512, Engine.gost?.pointer)
+        }
+        guard let context else { throw OpenSSL.error(.unsupportedAlgorithm, "this OpenSSL cannot make \(suite.rawValue) keys") }
+        defer { EVP_PKEY_CTX_free(context) }
+        guard EVP_PKEY_keygen_init(context) == 1 else { throw OpenSSL.error(.unsupportedAlgorithm, "this OpenSSL cannot make \(suite.rawValue) keys") }
+        let configured: Bool
+        switch suite {
+        case .ed25519: configured = true
+        case .ecdsaP256: configured = EVP_PKEY_CTX_set_group_name(context, "P-256") == 1
+        case .rsaPSS: configured = EVP_PKEY_CTX_set_rsa_keygen_bits(context, Int32(Suite.minimumRSABits)) == 1
+        case .gost256, .gost512: configured = EVP_PKEY_CTX_ctrl_str(context, "paramset", "A") > 0
+        }
+        guard configured else { throw OpenSSL.error(.unsupportedAlgorithm, "cannot set the parameters of a \(suite.rawValue) key") }
+        var made: OpaquePointer? = nil
+        guard EVP_PKEY_keygen(context, &made) == 1, let made else { throw OpenSSL.error(.unsupportedAlgorithm, "could not make a \(suite.rawValue) key") }
+        return try SuiteKey(taking: made, expecting: suite)
+    }
+
+    deinit { EVP_PKEY_free(key) }
+
+    /// The signature over `message` by the suite's rules.
+    public func sign(_ message: [UInt8]) throws -> [UInt8] {
+        guard let context = EVP_MD_CTX_new() else { throw OpenSSL.error(.badKey, "no memory to sign") }
+        defer { EVP_MD_CTX_free(context) }
+        var parameters: OpaquePointer? = nil
+        guard EVP_DigestSignInit(context, &parameters, KeyAlgorithm.digest(suite), nil, key) == 1 else {
+            throw OpenSSL.error(.badKey, "cannot sign with the \(suite.rawValue) key")
+        }
+        if suite == .rsaPSS {
+            guard let parameters, roster_EVP_PKEY_CTX_set_rsa_pss(parameters) == 1 else { throw OpenSSL.error(.badKey, "cannot set RSA-PSS padding") }
+        }
+        var length = 0
+        guard EVP_DigestSign(context, nil, &length, message, message.count) == 1 else { throw OpenSSL.error(.badKey, "cannot sign") }
+        var signature = [UInt8](repeating: 0, count: length)
+        guard EVP_DigestSign(context, &signature, &length, message, message.count) == 1 else { throw OpenSSL.error(.badKey, "cannot sign") }
+        return Array(signature.prefix(length))
+    }
+
+    /// PKCS#8 PEM, unencrypted, for a key file of mode 0600.
+    public func pem() throws -> [UInt8] {
+        guard let bio = BIO_new(BIO_s_mem()) else { throw OpenSSL.error(.badKey, "no memory") }
+        defer { BIO_free(bio) }
+        guard PEM_write_bio_PrivateKey(bio, key, nil, nil, 0, nil, nil) == 1 else { throw OpenSSL.error(.badKey, "cannot write the key") }
+        var data: UnsafeMutablePointer<CChar>? = nil
+        let count = roster_BIO_get_mem_data(bio, &data)
+        guard count > 0, let data else { throw OpenSSL.error(.badKey, "cannot write the key") }
+        return Array(UnsafeRawBufferPointer(start: data, count: Int(count)))
+    }
+
+    public var description: String { "SuiteKey(\(suite.rawValue))" }
+}

@@ -1,0 +1,121 @@
+import COpenSSL
+import RosterCore
+
+/// A public key of any suite, as its SubjectPublicKeyInfo (DER) says it: the form
+/// that X.509 certificates, `openssl pkey -pubout` and key events carry. Reading it
+/// decides its suite and checks that the suite allows it (the curve, the size).
+public final class SuitePublicKey: Hashable, @unchecked Sendable {
+    public let suite: Suite
+    /// SubjectPublicKeyInfo, DER.
+    public let spki: [UInt8]
+    /// Immutable once read: OpenSSL verifies with one key on many threads.
+    let key: OpaquePointer
+
+    public init(spki: [UInt8]) throws {
+        _ = Engine.gost   // so that GOST key algorithms are known before any key is read
+        var cursor: UnsafePointer<UInt8>? = nil
+        let parsed: OpaquePointer? = spki.withUnsafeBufferPointer { buffer in
+            cursor = buffer.baseAddress
+            return d2i_PUBKEY(nil, &cursor, buffer.count)
+        }
+        guard let parsed else {
+            throw OpenSSL.error(.badKey, "the public key is not a SubjectPublicKeyInfo this node can read (a GOST key needs libengine-gost-openssl)")
+        }
+        do {
+            suite = try KeyAlgorithm.suite(of: parsed)
+        } catch {
+            EVP_PKEY_free(parsed)
+            throw error
+        }
+        key = parsed
+        self.spki = spki
+    }
+
+    init(taking key: OpaquePointer, suite: Suite) throws {
+        var buffer: UnsafeMutablePointer<UInt8>? = nil
+        let count = i2d_PUBKEY(key, &buffer)
+        guard count > 0, let buffer else {
+            EVP_PKEY_free(key)
+            throw OpenSSL.error(.badKey, "the public key cannot be written as a SubjectPublicKeyInfo")
+        }
+        spki = Array(UnsafeBufferPointer(start: buffer, count: Int(count)))
+        CRYPTO_free(buffer, nil, 0)
+        self.key = key
+        self.suite = suite
+    }
+
+    deinit { EVP_PKEY_free(key) }
+
+    /// Whether `signature` is this key's over `message`, by its suite's rules.
+    public func isValidSignature(_ signature: [UInt8], for message: [UInt8]) -> Bool {
+        guard let context = EVP_MD_CTX_new() else { return false }
+        defer {
+            EVP_MD_CTX_free(context)
+            ERR_clear_error()
+        }
+        var parameters: OpaquePointer? = nil
+        guard EVP_DigestVerifyInit(context, &parameters, KeyAlgorithm.digest(suite), nil, key) == 1 else { return false }
+        if suite == .rsaPSS { guard let parameters, roster_EVP_PKEY_CTX_set_rsa_pss(parameters) == 1 else { return false } }
+        return EVP_DigestVerify(context, signature, signature.count, message, message.count) == 1
+    }
+
+    /// PEM of the SubjectPublicKeyInfo, as `openssl pkey -pubout` writes it.
+    public var pem: String {
+        let body = Base64.encode(spki)
+        var lines = ["-----BEGIN PUBLIC KEY-----"]
+        var rest = Substring(body)
+        while !rest.isEmpty {
+            lines.append(String(rest.prefix(64)))
+            rest = rest.dropFirst(64)
+        }
+        return (lines + ["-----END PUBLIC KEY-----"]).joined(separator: "\n") + "\n"
+    }
+
+    public static func == (lhs: SuitePublicKey, rhs: SuitePublicKey) -> Bool { lhs.spki == rhs.spki }
+    public func hash(into hasher: inout Hasher) { hasher.combine(spki) }
+}
+
+/// What a key's algorithm says of its suite, and the digest each suite signs with.
+enum KeyAlgorithm {
+    static func suite(of key: OpaquePointer) throws -> Suite {
+        let id = EVP_PKEY_get_base_id(key)
+        switch id {
+        case EVP_PKEY_ED25519:
+            return .ed25519
+        case EVP_PKEY_EC:
+            var name = [CChar](repeating: 0, count: 64)
+            var length = 0
+            guard EVP_PKEY_get_utf8_string_param(key, "group", &name, name.count, &length) == 1 else {
+                throw OpenSSL.error(.badKey, "an EC key whose curve OpenSSL cannot name")
+            }
+            let curve = String(decoding: name.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            guard curve == "prime256v1" else {
+                throw RosterError(.badKey, "an ECDSA key on curve \(curve): the suite \(Suite.ecdsaP256.rawValue) takes P-256 (prime256v1) only")
+            }
+            return .ecdsaP256
+        case EVP_PKEY_RSA, EVP_PKEY_RSA_PSS:
+            let bits = Int(EVP_PKEY_get_bits(key))
+            guard bits >= Suite.minimumRSABits else {
+                throw RosterError(.badKey, "an RSA key of \(bits) bits: the suite \(Suite.rsaPSS.rawValue) takes \(Suite.minimumRSABits) bits or more")
+            }
+            return .rsaPSS
+        case NID_id_GostR3410_2012_256:
+            return .gost256
+        case NID_id_GostR3410_2012_512:
+            return .gost512
+        default:
+            let name = OBJ_nid2sn(id).map { String(cString: $0) } ?? "NID \(id)"
+            throw RosterError(.badKey, "a key of algorithm \(name): the suites are \(Suite.names)")
+        }
+    }
+
+    /// The digest a suite signs with; nil for Ed25519, which hashes inside.
+    static func digest(_ suite: Suite) -> OpaquePointer? {
+        switch suite {
+        case .ed25519: return nil
+        case .ecdsaP256, .rsaPSS: return EVP_sha256()
+        case .gost256: return EVP_get_digestbyname("md_gost12_256")
+        case .gost512: return EVP_get_digestbyname("md_gost12_512")
+        }
+    }
+}
