@@ -63,14 +63,16 @@ public enum ExportFormat: String, CaseIterable, Sendable {
     }
 }
 
-/// CSV as `import --format csv` reads it back: RFC 4180 quoting, the header naming an add's fields.
+/// CSV as `import --format csv` reads it back: RFC 4180 quoting, the header naming
+/// an add's fields, then the entry's `id`, which a mirror's `mirror_of` names.
 public enum CSVExport {
-    public static let columns = EntryField.allCases.map(\.name)
+    public static let idColumn = "id"
+    public static let columns = EntryField.allCases.map(\.name) + [idColumn]
 
     public static var header: String { columns.joined(separator: ",") + "\r\n" }
 
     public static func row(_ entry: Entry) -> String {
-        let values = EntryField.allCases.map { $0.text(of: entry) }
+        let values = EntryField.allCases.map { $0.text(of: entry) } + [entry.id.description]
         var line = ""
         line.reserveCapacity(160)
         for (index, value) in values.enumerated() {

@@ -91,7 +91,7 @@ struct TaxiiController {
         var objects: [JSON] = []
         var agencies: Set<String> = []
         var included: [AddedPage.Item] = []
-        var resume = page.next.map { String($0) }
+        var resume = page.next.map { $0.part == 0 ? String($0.leaf) : "\($0.leaf).\($0.part)" }
         for item in page.items {
             let identity = !agencies.contains(item.entry.agency)
             // A mirror's indicator comes with its relationship to the original.

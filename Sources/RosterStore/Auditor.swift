@@ -196,7 +196,7 @@ public enum Auditor {
                         report.findings.append("operation \(op.dot) targets \(target), which this node does not hold")
                     }
                 } else if op.type == "add", !trust.isVoid(op.dot), trust.isTrusted(op.agency) {
-                    if let source = op.original, (finalSeq[source.origin] ?? 0) < source.seq {
+                    if let source = op.original, (finalSeq[source.origin] ?? 0) < source.seq && !trust.isVoid(source) {
                         report.findings.append("operation \(op.dot) is a mirror of \(source), which this node does not hold")
                     }
                     pendingAdds.append(op)

@@ -41,6 +41,9 @@ public enum Importer {
         /// What a mirror's row states of its decision (a CSV export repeats the
         /// original's): checked against the original's when it is written, never signed.
         public let stated: [String: String]
+        /// The id the exporting node gave the entry (a CSV export's `id` column): the
+        /// `mirror_of` of a later row names it, and is read as the entry this import makes.
+        public var listedAs: Dot?
 
         public init(line: Int, resource: Resource, fields: EntryFields) {
             self.line = line
@@ -106,7 +109,7 @@ public enum Importer {
         guard names.contains("value") else { throw RosterError(.badInput, "line 1: the header needs a value column") }
         let expected = bytes.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 }
         // Without field columns every row has the defaults' fields: check them once.
-        let fieldColumns = Set(CSVExport.columns).subtracting([EntryField.kind, .value, .scope].map(\.name))
+        let fieldColumns = Set(CSVExport.columns).subtracting([EntryField.kind, .value, .scope].map(\.name) + [CSVExport.idColumn])
         let sharedFields = names.contains(where: fieldColumns.contains) ? nil : try? fields(defaults.values)
         return RowReader(expected: expected) {
             var records: [CSVReader.Record] = []
@@ -179,10 +182,14 @@ public enum Importer {
             }
             let resource = try Resource(kind: kind, value: value, scope: kind == .domain ? scope : nil)
             if let original = values[EntryField.mirrorOf.name] {
-                return Row(line: line, resource: resource, mirror: try mirror(of: original, values, resource: resource, broad: broad),
-                           stated: values.filter { EntryField.decision.contains($0.key) })
+                var row = Row(line: line, resource: resource, mirror: try mirror(of: original, values, resource: resource, broad: broad),
+                              stated: values.filter { EntryField.decision.contains($0.key) })
+                row.listedAs = try listedAs(values)
+                return row
             }
-            return Row(line: line, resource: resource, fields: try broad.fields(try sharedFields ?? fields(values), for: resource))
+            var row = Row(line: line, resource: resource, fields: try broad.fields(try sharedFields ?? fields(values), for: resource))
+            row.listedAs = try listedAs(values)
+            return row
         } catch let error as RosterError {
             throw RosterError(error.code, "\(place ?? "line \(line)"): \(error.reason)")
         }
@@ -223,6 +230,16 @@ public enum Importer {
             note: try values[EntryField.note.name].map { try Text.required($0, field: "note") })
     }
 
+    /// The `id` column's value, if the file has one.
+    static func listedAs(_ values: [String: String]) throws -> Dot? {
+        try values[CSVExport.idColumn].map { text in
+            guard let id = try? Dot(text) else {
+                throw RosterError(.invalidField, "id \"\(Text.printable(text, limit: 80))\" is not an entry id like kz-mvd/astana-1:42")
+            }
+            return id
+        }
+    }
+
     /// A mirror's fields from named values: its note and evidence. Decision values
     /// may be stated only as the original's (see `Row.stated`).
     static func mirror(of original: String, _ values: [String: String], resource: Resource, broad: BroadEntries) throws -> MirrorFields {
@@ -257,6 +274,7 @@ public enum Importer {
             let clock = VectorClock(heads.mapValues(\.seq)).restricted(to: replica.agency)
             let time = transaction.now
             let seq = Owned(head?.seq ?? 0)
+            let renumbered = Owned(Renumbering())
             let prev = Owned(head?.hash)
 
             // Reading and encoding run on the bulk threads, at a lower priority than
@@ -265,17 +283,24 @@ public enum Importer {
                 try await CPUWork.background { try source.value.next() }
             }.then(depth: 4) { chunk in
                 try await CPUWork.background { () throws -> (operations: [PreparedOperation], rows: [Row], skipped: Int) in
-                    let fresh = chunk.filter { listed.value.insert($0.resource.key).inserted }
-                    let operations = try fresh.map { row in
+                    var fresh: [Row] = []
+                    var operations: [PreparedOperation] = []
+                    for row in chunk {
+                        guard listed.value.insert(row.resource.key).inserted else {
+                            if let id = row.listedAs { renumbered.value.skipped(id) }
+                            continue
+                        }
                         guard seq.value < UInt64(Int64.max) - 1 else { throw Transaction.exhausted(replica.origin) }
                         seq.value += 1
                         var context = clock
                         context[replica.origin] = seq.value - 1
                         let operation = PreparedOperation(Operation(
                             origin: replica.origin, seq: seq.value, prev: nil, clock: context, time: time,
-                            payload: row.payload))
+                            payload: try renumbered.value.payload(of: row)))
                         try SignedOperation.checkSize(operation.size, line: row.line)
-                        return operation
+                        if let id = row.listedAs { renumbered.value.made(id, as: Dot(origin: replica.origin, seq: seq.value)) }
+                        fresh.append(row)
+                        operations.append(operation)
                     }
                     return (operations, fresh, chunk.count - fresh.count)
                 }
@@ -367,4 +392,31 @@ public enum Importer {
 final class Owned<Value>: @unchecked Sendable {
     var value: Value
     init(_ value: Value) { self.value = value }
+}
+
+/// The ids a CSV export gave its rows (`id`), and the entries this import made of
+/// them: a mirror's `mirror_of` names its original by the export's id, which is
+/// not this node's. Nil for a row this node listed already (skipped).
+struct Renumbering {
+    private var made: [Dot: Dot?] = [:]
+
+    mutating func made(_ id: Dot, as entry: Dot) { made[id] = .some(entry) }
+    mutating func skipped(_ id: Dot) { made[id] = .some(nil) }
+
+    /// The row's payload, its `mirror_of` read as this import's entry when the row
+    /// comes from a file with ids; as this node's own id otherwise.
+    func payload(of row: Importer.Row) throws -> RosterCore.Operation.Payload {
+        guard row.listedAs != nil, case .mirror(let resource, var fields) = row.payload else { return row.payload }
+        switch made[fields.original] {
+        case .some(.some(let entry)):
+            fields.original = entry
+            return .mirror(resource: resource, fields: fields)
+        case .some(.none):
+            throw RosterError(.invalidField, "line \(row.line): its original, \(fields.original) in this file, is listed here already, "
+                + "under another id: list the mirror with roster add --mirror-of and the id roster list shows")
+        case .none:
+            throw RosterError(.invalidField, "line \(row.line): mirror_of \(fields.original) names no earlier row of this file (its id column): "
+                + "in a file with ids, a mirror names the row of its original")
+        }
+    }
 }

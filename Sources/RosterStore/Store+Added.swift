@@ -18,8 +18,9 @@ public struct AddedPage: Sendable {
     }
 
     public var items: [Item] = []
-    /// The leaf to go on from, if the log holds more.
-    public var next: Int64?
+    /// The leaf to go on from, if the log holds more, and how many of the entries
+    /// it touches a page took already (an original's change touches its mirrors).
+    public var next: (leaf: Int64, part: Int)?
 }
 
 extension Store {
@@ -28,8 +29,8 @@ extension Store {
     /// else by those added after `time` (ms since 1970), or else from the start. A
     /// page reads at most `limit` · 8 + 1024 leaves, whatever they hold: a log of key
     /// events is paged through too. A leaf that amends or revokes an original touches
-    /// its mirrors too, which change with it: they join the page with it, past `limit`
-    /// if need be, so that a consumer drops every copy with the original.
+    /// its mirrors too, which change with it, so that a consumer drops every copy
+    /// with the original: a page may end among them, and `next` says where.
     public func added(after time: Int64?, from leaf: Int64?, skipping skip: Int = 0, limit: Int, policy: BroadPolicy,
                       agency: String) async throws -> AddedPage {
         try await read { snapshot in
@@ -67,6 +68,11 @@ extension Store {
                     }
                     let added = try Int64.fetchOne(db, sql: "SELECT time FROM log_added WHERE leaf <= ? ORDER BY leaf DESC LIMIT 1", arguments: [current]) ?? 0
                     for (part, dot) in dots.enumerated() where current != start || part >= skip {
+                        // Never more than `limit` entries read, however many mirrors a leaf touches.
+                        if page.items.count >= limit && seen[dot] == nil {
+                            page.next = (current, part)
+                            return page
+                        }
                         // An entry changed again in the page: one object, added when its newest version was.
                         if let index = seen[dot] {
                             let item = page.items[index]
@@ -80,7 +86,7 @@ extension Store {
                 }
                 if page.items.count >= limit { break }
             }
-            if leaf < size { page.next = leaf }
+            if leaf < size { page.next = (leaf, 0) }
             return page
         }
     }

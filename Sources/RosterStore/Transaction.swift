@@ -157,7 +157,12 @@ struct Transaction: DatabaseReading {
                 throw RosterError(.revokedEntry, "entry \(target) is revoked, and a revoke is final: add the resource again for a new entry")
             }
         }
-        if case .mirror(_, let fields) = payload { _ = try original(fields.original, forMirrorBy: replica.agency) }
+        if case .mirror(let resource, let fields) = payload {
+            let original = try original(fields.original, forMirrorBy: replica.agency)
+            guard original.resource != resource else {
+                throw RosterError(.invalidField, "\(resource) is what entry \(fields.original) itself lists: a mirror lists another name of the same shop")
+            }
+        }
         try requireEnrolment(of: replica)
         let heads = try heads()
         guard (heads[replica.origin]?.seq ?? 0) < UInt64(Int64.max) else { throw Self.exhausted(replica.origin) }

@@ -71,19 +71,16 @@ struct MirrorCLITests {
         #expect(validated.status == 0, "\(validated.stdout)\(validated.stderr)")
         #expect(try String(contentsOf: json, encoding: .utf8).components(separatedBy: "\"mirror_of\":\"kz-mvd/main:1\"").count == 4)
         let csv = try ConsumerTests.fetch("/v1/export/csv", from: kz).body
-        #expect(csv.hasPrefix("kind,value,scope,category,authority,reference,decided,statute,jurisdiction,expires,evidence,note,mirror_of\r\n"))
-        #expect(csv.contains("domain,shop-mirror.example,exact,drugs,MVD KZ,No. 118,2026-03-02,,,,,\"same shop, new name\",kz-mvd/main:1\r\n"), "\(csv)")
-        // Another agency's node holds no kz-mvd entry to copy: its import says so, and what to do.
+        #expect(csv.hasPrefix("kind,value,scope,category,authority,reference,decided,statute,jurisdiction,expires,evidence,note,mirror_of,id\r\n"))
+        #expect(csv.contains("domain,shop-mirror.example,exact,drugs,MVD KZ,No. 118,2026-03-02,,,,,\"same shop, new name\",kz-mvd/main:1,kz-mvd/main:2\r\n"), "\(csv)")
+        // Another node reads the export back with its copies: mirror_of names the export's row, not an id of its own.
         let export = folder.path("entries.csv")
         try csv.write(to: export, atomically: true, encoding: .utf8)
         let other = try FederatedNode(folder: folder, agency: "tj-akn")
-        let refused = try other.roster.run(["import", export.path, "--format", "csv"])
-        #expect(refused.status == 2 && refused.stderr.contains("line 3: no entry kz-mvd/main:1 to mirror"), "\(refused.stderr)")
-        // Without mirror_of, the rows read back as its own entries, under the decisions they state.
-        try csv.replacingOccurrences(of: ",mirror_of\r\n", with: "\r\n").replacingOccurrences(of: ",kz-mvd/main:1\r\n", with: "\r\n")
-            .replacingOccurrences(of: ",,\r\n", with: ",\r\n").write(to: export, atomically: true, encoding: .utf8)
         let imported = try other.roster.run(["import", export.path, "--format", "csv"])
         #expect(imported.status == 0, "\(imported.stderr)")
+        let copiesThere = try other.roster.run(["mirrors", "tj-akn/main:1"]).stdout
+        #expect(copiesThere.contains("shop.example") && copiesThere.components(separatedBy: "mirror of tj-akn/main:1").count == 4, "\(copiesThere)")
 
         let stix = try ConsumerTests.fetch("/v1/export/stix", from: kz).body
         let bundle = folder.path("bundle.json")
@@ -144,11 +141,40 @@ struct MirrorCLITests {
             #expect(added.status == 2 && added.stderr.contains(reason) && added.stderr.split(separator: "\n").count == 1, "\(options): \(added.stderr)")
             #expect(try node.status() == before, "nothing written for \(options)")
         }
+        let itself = try kz.roster.run(["add", "domain", "shop.example", "--mirror-of", "kz-mvd/main:1"])
+        #expect(itself.status == 2 && itself.stderr.contains("is what entry kz-mvd/main:1 itself lists"), "\(itself.stderr)")
         let amended = try kz.roster.run(["amend", copies[0], "--category", "nps"])
         #expect(amended.status == 2 && amended.stderr.contains("amend category there (roster amend kz-mvd/main:1)"), "\(amended.stderr)")
         #expect(try kz.roster.run(["amend", copies[0], "--note", "now with a new logo"]).status == 0, "a mirror's own note may change")
         let notOriginal = try kz.roster.run(["mirrors", copies[0]])
         #expect(notOriginal.status == 2 && notOriginal.stderr.contains("roster mirrors kz-mvd/main:1 lists its copies"), "\(notOriginal.stderr)")
+    }
+
+    @Test("A CSV export read back elsewhere keeps each mirror on its own original, however the ids fall; a mirror_of the file does not hold is refused")
+    func csvRoundTrip() throws {
+        let folder = try TemporaryFolder()
+        let kz = try FederatedNode(folder: folder, agency: "kz-mvd")
+        for value in ["p.example", "q.example", "r.example", "s.example"] {
+            #expect(try kz.roster.run(["add", "domain", value] + Self.basis).status == 0)
+        }
+        #expect(try kz.roster.run(["add", "domain", "copy-of-r.example", "--mirror-of", "kz-mvd/main:3"]).status == 0)
+        #expect(try kz.roster.run(["revoke", "kz-mvd/main:1", "--reason", "lifted"]).status == 0)
+        let export = folder.path("kz.csv")
+        #expect(try kz.roster.run(["export", "--format", "csv", "-o", export.path]).status == 0)
+        // On another node the ids shift (p is not exported): the copy follows r, not what sits at :3 there.
+        let other = try FederatedNode(folder: folder, agency: "tj-akn")
+        #expect(try other.roster.run(["import", export.path, "--format", "csv"]).status == 0)
+        let shown = try other.roster.run(["list"]).stdout
+        let r = try #require(shown.split(separator: "\n").first { $0.contains("\tdomain r.example\t") }?.split(separator: "\t").first)
+        #expect(shown.contains("domain copy-of-r.example") && shown.contains("mirror of \(r)"), "\(shown)")
+        // A row naming an id no row of the file has is refused, with its line; nothing is written.
+        let csv = try String(contentsOf: export, encoding: .utf8).replacingOccurrences(of: ",kz-mvd/main:3,", with: ",kz-mvd/main:9,")
+        try csv.write(to: export, atomically: true, encoding: .utf8)
+        let third = try FederatedNode(folder: folder, agency: "uz-iib")
+        let before = try third.status()
+        let refused = try third.roster.run(["import", export.path, "--format", "csv"])
+        #expect(refused.status == 2 && refused.stderr.contains("line 5: mirror_of kz-mvd/main:9 names no earlier row of this file"), "\(refused.stderr)")
+        #expect(try third.status() == before)
     }
 
     /// The `derived-from` relationships of a STIX bundle, as Python's json reads them.

@@ -67,6 +67,29 @@ struct MirrorStoreTests {
         await #expect(throws: RosterError(.unknownEntry, "")) { try await node.store.add(try mirror("other4.example", of: revoke.dot), by: replica) }
     }
 
+    @Test("TAXII's pages of what was added: a revoke of an original with many mirrors is handed out a page at a time, each copy once, never more than the limit read")
+    func addedPages() async throws {
+        let folder = try TemporaryFolder()
+        let node = try await makeNode(folder)
+        let shop = try await node.store.add(.add(resource: Resource(kind: .domain, value: "shop.example"), fields: fields), by: node.replica).dot
+        let copies = try await (1...50).asyncMap { try await node.store.add(try mirror("shop\($0).example", of: shop), by: node.replica).dot }
+        let size = try await node.store.logHead().size
+        _ = try await node.store.revoke(shop, reason: "lifted", by: node.replica)
+        var seen: [Dot] = []
+        var next: (leaf: Int64, part: Int)? = (size, 0)
+        var pages = 0
+        while let cursor = next, pages < 40 {
+            let page = try await node.store.added(after: nil, from: cursor.leaf, skipping: cursor.part, limit: 7, policy: .all, agency: "kz-mvd")
+            #expect(page.items.count <= 7)
+            #expect(page.items.allSatisfy { $0.entry.revocation != nil })
+            seen += page.items.map(\.entry.id)
+            next = page.next
+            pages += 1
+        }
+        #expect(seen == [shop] + copies, "each once, in order")
+        #expect(pages == 8)
+    }
+
     @Test("A CSV import lists mirrors by a mirror_of column, under their originals' decisions; a bad one adds nothing")
     func importMirrors() async throws {
         let folder = try TemporaryFolder()
