@@ -99,7 +99,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "roster-bench",
-            dependencies: ["RosterCore", "RosterStore", "RosterNetwork"]
+            dependencies: ["RosterCore", "RosterStore", "RosterNetwork", "NationalSuites"]
         ),
         // Generators shared by the test targets: seeded replicas that write concurrently.
         .target(

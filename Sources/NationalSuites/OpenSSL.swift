@@ -1,5 +1,6 @@
 import COpenSSL
 import RosterCore
+import Synchronization
 
 /// What the system OpenSSL says went wrong, on one line, and its queue emptied so
 /// that the next call starts clean.
@@ -42,6 +43,34 @@ struct Engine: @unchecked Sendable {
     }
 
     static let gost = load("gost")
+
+    /// The PKCS#11 engine, for one module: keys in a token are used through it, never
+    /// made its default for anything else. One module a process, the first asked for.
+    static func pkcs11(module: String) throws -> Engine {
+        try tokens.withLock { loaded in
+            if let loaded {
+                guard loaded.module == module else {
+                    throw RosterError(.badKey, "this process uses the PKCS#11 module \(loaded.module) already, not \(module)")
+                }
+                return loaded.engine
+            }
+            guard let engine = ENGINE_by_id("pkcs11") else {
+                throw OpenSSL.error(.unsupportedAlgorithm, "keys in hardware need the OpenSSL PKCS#11 engine: install libengine-pkcs11-openssl")
+            }
+            // QUIET: errors are ours to say, on one line. FORCE_LOGIN: every key loaded
+            // checks its PIN, even where a session of this process is logged in already.
+            guard ENGINE_ctrl_cmd_string(engine, "MODULE_PATH", module, 0) == 1, ENGINE_ctrl_cmd_string(engine, "QUIET", nil, 0) == 1,
+                ENGINE_ctrl_cmd_string(engine, "FORCE_LOGIN", nil, 0) == 1, ENGINE_init(engine) == 1
+            else {
+                ENGINE_free(engine)
+                throw OpenSSL.error(.badKey, "the PKCS#11 engine cannot load the module \(module)")
+            }
+            loaded = (module, Engine(pointer: engine))
+            return Engine(pointer: engine)
+        }
+    }
+
+    private static let tokens = Mutex<(module: String, engine: Engine)?>(nil)
 
     /// Fails with the package to install when a GOST suite is asked for without it.
     static func require(_ suite: Suite) throws {

@@ -1,4 +1,5 @@
 import COpenSSL
+import Foundation
 import RosterCore
 
 /// A private key of any suite, held by the system OpenSSL: read from a PKCS#8 PEM
@@ -23,6 +24,27 @@ public final class SuiteKey: @unchecked Sendable, CustomStringConvertible {
         try self.init(taking: read, expecting: expecting)
     }
 
+    /// A key in a hardware token (RFC 7512 URI), used through OpenSSL's PKCS#11
+    /// engine: signing happens in the token, and the private key never leaves it.
+    public convenience init(pkcs11 text: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+                            expecting: Suite? = nil) throws {
+        let uri = try PKCS11URI(text)
+        let engine = try Engine.pkcs11(module: uri.module(environment: environment))
+        let pin = try uri.pin(environment: environment)
+        guard ENGINE_ctrl_cmd_string(engine.pointer, "PIN", pin, 0) == 1 else { throw OpenSSL.error(.badKey, "the PKCS#11 engine takes no PIN") }
+        ERR_clear_error()
+        guard let key = ENGINE_load_private_key(engine.pointer, uri.path, nil, nil) else {
+            // libp11 reports a refused PIN as a key it cannot see, unless the token says more.
+            let reason = OpenSSL.reason()
+            if reason.localizedCaseInsensitiveContains("PIN incorrect") {
+                throw RosterError(.badKey, "the token refused the PIN for \(uri.path): check ROSTER_PKCS11_PIN or the pin-source file (a token locks after a few wrong tries)")
+            }
+            throw RosterError(.badKey, "no key \(uri.path) that this PIN opens, in any token the module \((try? uri.module(environment: environment)) ?? "") sees: "
+                + "check the token is present, its label and the key's, and the PIN (OpenSSL: \(reason))")
+        }
+        try self.init(taking: key, expecting: expecting)
+    }
+
     init(taking key: OpaquePointer, expecting: Suite?) throws {
         let suite: Suite
         do {
@@ -34,13 +56,16 @@ public final class SuiteKey: @unchecked Sendable, CustomStringConvertible {
             EVP_PKEY_free(key)
             throw error
         }
-        guard EVP_PKEY_up_ref(key) == 1 else {
+        // The public half as a key of its own, read from its SubjectPublicKeyInfo: a
+        // token's key verifies in software like any other.
+        do {
+            publicKey = try SuitePublicKey(spki: SuitePublicKey.spki(of: key))
+        } catch {
             EVP_PKEY_free(key)
-            throw OpenSSL.error(.badKey, "the key cannot be shared")
+            throw error
         }
         self.key = key
         self.suite = suite
-        publicKey = try SuitePublicKey(taking: key, suite: suite)
     }
 
     /// A new key of `suite` from the system's generator (P-256; RSA of 3072 bits; GOST paramset A).

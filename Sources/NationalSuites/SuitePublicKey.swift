@@ -31,17 +31,13 @@ public final class SuitePublicKey: Hashable, @unchecked Sendable {
         self.spki = spki
     }
 
-    init(taking key: OpaquePointer, suite: Suite) throws {
+    /// The SubjectPublicKeyInfo (DER) of a key, private or public.
+    static func spki(of key: OpaquePointer) throws -> [UInt8] {
         var buffer: UnsafeMutablePointer<UInt8>? = nil
         let count = i2d_PUBKEY(key, &buffer)
-        guard count > 0, let buffer else {
-            EVP_PKEY_free(key)
-            throw OpenSSL.error(.badKey, "the public key cannot be written as a SubjectPublicKeyInfo")
-        }
-        spki = Array(UnsafeBufferPointer(start: buffer, count: Int(count)))
-        CRYPTO_free(buffer, nil, 0)
-        self.key = key
-        self.suite = suite
+        guard count > 0, let buffer else { throw OpenSSL.error(.badKey, "the public key cannot be written as a SubjectPublicKeyInfo") }
+        defer { CRYPTO_free(buffer, nil, 0) }
+        return Array(UnsafeBufferPointer(start: buffer, count: Int(count)))
     }
 
     deinit { EVP_PKEY_free(key) }

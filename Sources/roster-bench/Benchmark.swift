@@ -13,6 +13,7 @@ import RosterStore
 ///     .build/release/roster-bench feed 1000000    (the RPZ feed a resolver fetches: first byte, 304, memory)
 ///     .build/release/roster-bench wallets 1000000 (payment addresses: check in process, reading each chain's)
 ///     .build/release/roster-bench mirrors 1000000 (import with a tenth mirrors; revoke of an original with 10,000)
+///     .build/release/roster-bench suites          (sign and verify a second per suite, beside openssl speed)
 ///     .build/release/roster-bench pending 100000   (a flood of operations that wait)
 ///     .build/release/roster-bench decode ops.ndjson (reading operations, without verifying)
 @main
@@ -35,6 +36,10 @@ struct Benchmark {
         }
         if CommandLine.arguments.dropFirst().first == "remote-audit" {
             for size in sizes.isEmpty ? [100_000] : sizes { try await RemoteAuditBenchmark.run(size: size, roster: roster) }
+            return
+        }
+        if CommandLine.arguments.dropFirst().first == "suites" {
+            try SuiteBenchmark.run()
             return
         }
         if CommandLine.arguments.dropFirst().first == "mirrors" {
