@@ -9,6 +9,7 @@ public final class SuiteKey: @unchecked Sendable, CustomStringConvertible {
     public let publicKey: SuitePublicKey
     /// Immutable once made: signing takes a context of its own each time.
     let key: OpaquePointer
+    private let template: SigningContext
 
     /// Reads an unencrypted PKCS#8 PEM; `expecting` refuses a key of another suite.
     public convenience init(pem: [UInt8], expecting: Suite? = nil) throws {
@@ -64,6 +65,12 @@ public final class SuiteKey: @unchecked Sendable, CustomStringConvertible {
             EVP_PKEY_free(key)
             throw error
         }
+        do {
+            template = try SigningContext(key: key, suite: suite, signing: true)
+        } catch {
+            EVP_PKEY_free(key)
+            throw error
+        }
         self.key = key
         self.suite = suite
     }
@@ -99,15 +106,8 @@ public final class SuiteKey: @unchecked Sendable, CustomStringConvertible {
 
     /// The signature over `message` by the suite's rules.
     public func sign(_ message: [UInt8]) throws -> [UInt8] {
-        guard let context = EVP_MD_CTX_new() else { throw OpenSSL.error(.badKey, "no memory to sign") }
+        guard let context = template.copy() else { throw OpenSSL.error(.badKey, "cannot sign with the \(suite.rawValue) key") }
         defer { EVP_MD_CTX_free(context) }
-        var parameters: OpaquePointer? = nil
-        guard EVP_DigestSignInit(context, &parameters, KeyAlgorithm.digest(suite), nil, key) == 1 else {
-            throw OpenSSL.error(.badKey, "cannot sign with the \(suite.rawValue) key")
-        }
-        if suite == .rsaPSS {
-            guard let parameters, roster_EVP_PKEY_CTX_set_rsa_pss(parameters) == 1 else { throw OpenSSL.error(.badKey, "cannot set RSA-PSS padding") }
-        }
         var length = 0
         guard EVP_DigestSign(context, nil, &length, message, message.count) == 1 else { throw OpenSSL.error(.badKey, "cannot sign") }
         var signature = [UInt8](repeating: 0, count: length)
