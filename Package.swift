@@ -93,6 +93,7 @@ let package = Package(
                 "RosterCore",
                 "RosterStore",
                 "RosterNetwork",
+                "NationalSuites",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

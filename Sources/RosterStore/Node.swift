@@ -133,6 +133,11 @@ public final class Node: Sendable {
 
     /// Reads a private key file, refusing one that others can read.
     public static func readKey(at url: URL) throws -> ReplicaKey {
+        try ReplicaKey(pem: readSecret(at: url))
+    }
+
+    /// A private key file's text, once its mode shows no one else can read it.
+    public static func readSecret(at url: URL) throws -> String {
         let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
         guard let mode = (attributes?[.posixPermissions] as? NSNumber)?.intValue,
             let pem = try? String(contentsOf: url, encoding: .utf8)
@@ -142,7 +147,7 @@ public final class Node: Sendable {
         guard mode & 0o077 == 0 else {
             throw RosterError(.badKey, "the private key \(url.path) is readable by others (mode \(String(mode, radix: 8))): run chmod 600 on it")
         }
-        return try ReplicaKey(pem: pem)
+        return pem
     }
 
     /// Creates the file with mode 0600 from the start, so the secret is never readable by others.

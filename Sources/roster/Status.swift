@@ -54,7 +54,7 @@ struct Status: AsyncParsableCommand {
 
 struct Keys: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "The node's public key.", discussion: "Example:\n  roster keys show --pem",
-        subcommands: [ShowKey.self])
+        subcommands: [ShowKey.self, Inspect.self])
 
     struct ShowKey: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

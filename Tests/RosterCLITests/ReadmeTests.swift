@@ -44,6 +44,18 @@ struct ReadmeTests {
         #expect(out.contains("no findings"), "\(out)")
     }
 
+    @Test("National keys: a GOST key, a P-256 key certified by a test CA, a key in a SoftHSM2 token, each read as its suite; a wrong PIN refused")
+    func nationalKeys() throws {
+        let result = try Self.run("<!-- walkthrough: national keys -->")
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        let out = result.stdout
+        #expect(out.components(separatedBy: "suite:    gost2012-256").count == 2, "\(out)")
+        #expect(out.contains("subject:  CN=kz-mvd root key,O=MVD KZ,C=KZ") && out.contains("issuer:   CN=KZ Root,O=National CA,C=KZ"), "\(out)")
+        #expect(out.components(separatedBy: "suite:    ecdsa-p256-sha256").count == 3, "the certified key and the token's: \(out)")
+        #expect(out.contains("wrong PIN refused") && result.stderr.contains("roster: "), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").filter { $0.hasPrefix("roster: ") }.count == 1, "one line: \(result.stderr)")
+    }
+
     @Test("Keys and trust: the agency key kept off the node, a second replica enrolled, a rotation, a retire seen on every node, a distrust")
     func keysAndTrust() throws {
         let result = try Self.run("<!-- walkthrough: keys and trust -->")
