@@ -20,4 +20,5 @@ static inline int roster_EVP_PKEY_CTX_set_rsa_pss(EVP_PKEY_CTX *ctx) {
     return EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, RSA_PSS_SALTLEN_DIGEST) > 0;
 }
 static inline long roster_BIO_get_mem_data(BIO *bio, char **data) { return BIO_get_mem_data(bio, data); }
-static const unsigned long roster_XN_FLAG_RFC2253 = XN_FLAG_RFC2253;
+// RFC 2253 names, with UTF-8 left as UTF-8 (national CAs name agencies in their own scripts).
+static const unsigned long roster_XN_FLAG_RFC2253 = XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB;

@@ -42,6 +42,10 @@ public struct CertifiedKey: Sendable {
         }
         // For signatures, said so: a certificate without key usage says nothing of what its key may do.
         let leaf = certificates[0].pointer
+        // An agency's key signs operations, not certificates: a CA's certificate is not one.
+        guard X509_check_ca(leaf) == 0 else {
+            throw RosterError(.badKey, "the certificate of \(certificates[0].subject) is a CA's: give the agency key's own certificate first, then its issuers")
+        }
         guard X509_get_extension_flags(leaf) & UInt32(EXFLAG_KUSAGE) != 0, X509_get_key_usage(leaf) & UInt32(KU_DIGITAL_SIGNATURE) != 0 else {
             throw RosterError(.badKey, "the certificate of \(certificates[0].subject) does not allow digital signatures (its key usage lacks digitalSignature)")
         }
@@ -50,6 +54,7 @@ public struct CertifiedKey: Sendable {
 
     /// The certificates of a PEM file, DER each, in order.
     public static func certificates(pem: [UInt8]) throws -> [[UInt8]] {
+        guard pem.count <= Int(Int32.max) else { throw RosterError(.badKey, "\(pem.count) bytes are no certificate file") }
         var found: [[UInt8]] = []
         try pem.withUnsafeBytes { bytes in
             guard let bio = BIO_new_mem_buf(bytes.baseAddress, Int32(bytes.count)) else { throw OpenSSL.error(.badKey, "no memory") }
@@ -93,7 +98,8 @@ final class Certificate {
         return try SuitePublicKey(spki: SuitePublicKey.spki(of: key))
     }
 
-    /// RFC 2253 form, as `openssl x509 -nameopt RFC2253` prints it.
+    /// RFC 2253 form, as `openssl x509 -nameopt RFC2253,-esc_msb` prints it, made
+    /// safe to print: a CA's name is other people's text.
     static func name(_ name: OpaquePointer?) -> String {
         guard let name, let bio = BIO_new(BIO_s_mem()) else { return "?" }
         defer { BIO_free(bio) }
@@ -101,6 +107,6 @@ final class Certificate {
         var data: UnsafeMutablePointer<CChar>? = nil
         let count = roster_BIO_get_mem_data(bio, &data)
         guard count > 0, let data else { return "" }
-        return String(decoding: UnsafeRawBufferPointer(start: data, count: Int(count)), as: UTF8.self)
+        return Text.printable(String(decoding: UnsafeRawBufferPointer(start: data, count: Int(count)), as: UTF8.self))
     }
 }

@@ -6,7 +6,8 @@ import RosterCore
 /// A PIN in the URI itself (`pin-value`) is refused: command lines are seen by
 /// every user of the machine, and end up in shell histories and logs.
 public struct PKCS11URI: Sendable {
-    /// The URI as the engine reads it: the path attributes, no query.
+    /// The URI as the engine reads it: the key's path attributes only, each
+    /// percent-encoded again, so that nothing else (a PIN) reaches it.
     public let path: String
     public let attributes: [String: String]
     public let query: [String: String]
@@ -15,6 +16,10 @@ public struct PKCS11URI: Sendable {
 
     public init(_ text: String) throws {
         guard Self.isURI(text) else { throw RosterError(.badKey, "a PKCS#11 URI starts with pkcs11: (RFC 7512), like pkcs11:token=agency;object=root") }
+        // libp11 reads `&` in the path as a separator too: a PIN must not get in by any spelling.
+        guard !text.lowercased().contains("pin-value") else {
+            throw RosterError(.badKey, "the PKCS#11 URI carries its PIN (pin-value), which every user of this machine can read: give pin-source=file:PATH or set ROSTER_PKCS11_PIN")
+        }
         let body = text.dropFirst("pkcs11:".count)
         let parts = body.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         func pairs(_ text: Substring, _ separator: Character) throws -> [String: String] {
@@ -30,8 +35,8 @@ public struct PKCS11URI: Sendable {
         }
         attributes = try pairs(parts[0], ";")
         query = parts.count > 1 ? try pairs(parts[1], "&") : [:]
-        if attributes["pin-value"] != nil || query["pin-value"] != nil {
-            throw RosterError(.badKey, "the PKCS#11 URI carries its PIN (pin-value), which every user of this machine can read: give pin-source=file:PATH or set ROSTER_PKCS11_PIN")
+        if let unknown = attributes.keys.sorted().first(where: { !Self.keyAttributes.contains($0) && $0 != "pin-source" }) {
+            throw RosterError(.badKey, "the PKCS#11 URI has an attribute this node does not pass on: \(Text.printable(unknown, limit: 40)); use \(Self.keyAttributes.sorted().joined(separator: ", "))")
         }
         guard attributes["token"] != nil || attributes["serial"] != nil || attributes["slot-id"] != nil else {
             throw RosterError(.badKey, "the PKCS#11 URI names no token: add token=LABEL")
@@ -39,8 +44,14 @@ public struct PKCS11URI: Sendable {
         guard attributes["object"] != nil || attributes["id"] != nil else {
             throw RosterError(.badKey, "the PKCS#11 URI names no key: add object=LABEL or id=%01")
         }
-        path = "pkcs11:" + parts[0]
+        path = "pkcs11:" + attributes.filter { Self.keyAttributes.contains($0.key) }.sorted { $0.key < $1.key }
+            .map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: Self.plain) ?? "")" }.joined(separator: ";")
     }
+
+    /// The path attributes of RFC 7512 that name a token and a key in it.
+    static let keyAttributes: Set<String> = ["token", "manufacturer", "model", "serial", "slot-id", "slot-description", "slot-manufacturer",
+                                             "library-manufacturer", "library-description", "library-version", "object", "id", "type"]
+    static let plain = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
 
     /// The token's PKCS#11 module: `module-path` in the query, else `ROSTER_PKCS11_MODULE`.
     public func module(environment: [String: String]) throws -> String {
@@ -48,7 +59,15 @@ public struct PKCS11URI: Sendable {
             throw RosterError(.badKey, "name the token's PKCS#11 module: module-path=/usr/lib/softhsm/libsofthsm2.so in the URI's query, or ROSTER_PKCS11_MODULE")
         }
         guard FileManager.default.isReadableFile(atPath: module) else {
-            throw RosterError(.badKey, "the PKCS#11 module \(module) is not there: install the token's driver, or correct module-path")
+            throw RosterError(.badKey, "the PKCS#11 module \(Text.printable(module, limit: 200)) is not there: install the token's driver, or correct module-path")
+        }
+        // Loaded later by the engine, which would then report the key as missing: asked now.
+        guard let library = dlopen(module, RTLD_LAZY | RTLD_LOCAL) else {
+            throw RosterError(.badKey, "\(Text.printable(module, limit: 200)) cannot be loaded as a library: name the token's PKCS#11 module (a .so) in module-path")
+        }
+        defer { dlclose(library) }
+        guard dlsym(library, "C_GetFunctionList") != nil else {
+            throw RosterError(.badKey, "\(Text.printable(module, limit: 200)) is not a PKCS#11 module (it has no C_GetFunctionList): name the token's module in module-path")
         }
         return module
     }
@@ -57,10 +76,18 @@ public struct PKCS11URI: Sendable {
     public func pin(environment: [String: String]) throws -> String {
         if let source = query["pin-source"] ?? attributes["pin-source"] {
             let file = source.hasPrefix("file:") ? String(source.dropFirst("file:".count)) : source
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                throw RosterError(.badKey, "cannot read the PIN file \(file) that pin-source names")
+            let shown = Text.printable(file, limit: 200)
+            var status = stat()
+            guard stat(file, &status) == 0, status.st_mode & S_IFMT == S_IFREG, status.st_size <= 4096,
+                let text = try? String(contentsOfFile: file, encoding: .utf8)
+            else {
+                throw RosterError(.badKey, "cannot read the PIN file \(shown) that pin-source names: it must be a small regular file")
             }
-            return String(text.split(separator: "\n", omittingEmptySubsequences: false).first ?? "")
+            guard status.st_mode & 0o077 == 0 else {
+                throw RosterError(.badKey, "the PIN file \(shown) is readable by others (mode \(String(status.st_mode & 0o777, radix: 8))): run chmod 600 on it")
+            }
+            // The first line, whatever ends it (a Windows "\r\n" too).
+            return String(text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).first ?? "")
         }
         guard let pin = environment["ROSTER_PKCS11_PIN"] else {
             throw RosterError(.badKey, "the token needs its PIN: give pin-source=file:PATH in the URI, or set ROSTER_PKCS11_PIN")

@@ -14,10 +14,15 @@ public final class SuiteKey: @unchecked Sendable, CustomStringConvertible {
     /// Reads an unencrypted PKCS#8 PEM; `expecting` refuses a key of another suite.
     public convenience init(pem: [UInt8], expecting: Suite? = nil) throws {
         _ = Engine.gost
+        guard pem.count <= Self.largestPEM else { throw RosterError(.badKey, "\(pem.count) bytes are no private key (a PEM key is a few kilobytes)") }
+        if pem.firstRange(of: Array("ENCRYPTED".utf8)) != nil {
+            throw RosterError(.badKey, "the key is encrypted: write it unencrypted to a file of mode 0600 (openssl pkey -in KEY -out PLAIN), or keep it in a token")
+        }
         let read: OpaquePointer? = pem.withUnsafeBytes { bytes in
             guard let bio = BIO_new_mem_buf(bytes.baseAddress, Int32(bytes.count)) else { return nil }
             defer { BIO_free(bio) }
-            return PEM_read_bio_PrivateKey(bio, nil, nil, nil)
+            // No passphrase is ever asked for: OpenSSL's default would read one from the terminal.
+            return PEM_read_bio_PrivateKey(bio, nil, { _, _, _, _ in 0 }, nil)
         }
         guard let read else {
             throw OpenSSL.error(.badKey, "not an unencrypted PKCS#8 private key in PEM (openssl genpkey writes one; a GOST key needs libengine-gost-openssl)")
@@ -31,6 +36,7 @@ public final class SuiteKey: @unchecked Sendable, CustomStringConvertible {
                             expecting: Suite? = nil) throws {
         let uri = try PKCS11URI(text)
         let engine = try Engine.pkcs11(module: uri.module(environment: environment))
+        ERR_clear_error()
         let pin = try uri.pin(environment: environment)
         guard ENGINE_ctrl_cmd_string(engine.pointer, "PIN", pin, 0) == 1 else { throw OpenSSL.error(.badKey, "the PKCS#11 engine takes no PIN") }
         ERR_clear_error()
@@ -45,6 +51,9 @@ public final class SuiteKey: @unchecked Sendable, CustomStringConvertible {
         }
         try self.init(taking: key, expecting: expecting)
     }
+
+    /// Past this, a file is no PEM key (an RSA key of 16,384 bits is 13 KB).
+    static let largestPEM = 1 << 20
 
     init(taking key: OpaquePointer, expecting: Suite?) throws {
         let suite: Suite

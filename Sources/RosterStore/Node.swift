@@ -138,14 +138,17 @@ public final class Node: Sendable {
 
     /// A private key file's text, once its mode shows no one else can read it.
     public static func readSecret(at url: URL) throws -> String {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
-        guard let mode = (attributes?[.posixPermissions] as? NSNumber)?.intValue,
-            let pem = try? String(contentsOf: url, encoding: .utf8)
+        // The file a link names is what is read, so its mode is what counts.
+        let path = url.resolvingSymlinksInPath().path
+        let shown = Text.printable(url.path, limit: 200)
+        var status = stat()
+        guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG, status.st_size <= 1 << 20,
+            let pem = try? String(contentsOfFile: path, encoding: .utf8)
         else {
-            throw RosterError(.badKey, "cannot read the private key \(url.path)")
+            throw RosterError(.badKey, "cannot read the private key \(shown): it must be a PEM file (a few kilobytes)")
         }
-        guard mode & 0o077 == 0 else {
-            throw RosterError(.badKey, "the private key \(url.path) is readable by others (mode \(String(mode, radix: 8))): run chmod 600 on it")
+        guard status.st_mode & 0o077 == 0 else {
+            throw RosterError(.badKey, "the private key \(shown) is readable by others (mode \(String(status.st_mode & 0o777, radix: 8))): run chmod 600 on it")
         }
         return pem
     }

@@ -25,6 +25,9 @@ extension Keys {
         @Option(help: "The national CA's root certificates (PEM) to verify --certificate against, now.") var ca: String?
         @Flag(help: "Print machine-readable JSON.") var json = false
 
+        /// A chain or a set of roots is a few certificates; this is thousands.
+        static let largestChain = 16 << 20
+
         func run() async throws {
             let expecting = try suite.map(Suite.init(parsing:))
             let read: SuiteKey
@@ -35,13 +38,20 @@ extension Keys {
             }
             let publicKey = read.publicKey
             var certified: CertifiedKey?
+            if ca != nil && certificate == nil { throw RosterError(.invalidField, "--ca needs --certificate, the key's certificate to verify against it") }
             if let certificate {
                 guard let ca else { throw RosterError(.invalidField, "--certificate needs --ca, the national CA's root certificates to verify it against") }
-                certified = try CertifiedKey.verify(chain: CertifiedKey.certificates(pem: Array(try Data(contentsOf: URL(fileURLWithPath: certificate)))),
-                                                    roots: CertifiedKey.certificates(pem: Array(try Data(contentsOf: URL(fileURLWithPath: ca)))),
+                func certificates(_ path: String, _ option: String) throws -> [[UInt8]] {
+                    do {
+                        return try CertifiedKey.certificates(pem: InputFile.read(path, limit: Self.largestChain))
+                    } catch let error as RosterError {
+                        throw RosterError(error.code, "\(option) \(Text.printable(path, limit: 200)): \(error.reason)")
+                    }
+                }
+                certified = try CertifiedKey.verify(chain: certificates(certificate, "--certificate"), roots: certificates(ca, "--ca"),
                                                     at: WallClock.system.now())
                 guard certified?.publicKey == publicKey else {
-                    throw RosterError(.badKey, "the certificate in \(certificate) certifies another key than \(key)")
+                    throw RosterError(.badKey, "the certificate in \(Text.printable(certificate, limit: 200)) certifies another key than the one inspected")
                 }
             }
             let fingerprint = Hex.encode(SHA256Digest.of(publicKey.spki))

@@ -31,6 +31,8 @@ struct CertifiedKeyTests {
                 openssl x509 -req -in agency.csr -CA intermediate.pem -CAkey intermediate.key -CAcreateserial -days 365 -extfile sign.ext -out agency-via.pem 2>/dev/null
                 openssl x509 -req -in agency.csr -CA other.pem -CAkey other.key -CAcreateserial -days 365 -extfile sign.ext -out agency-other.pem 2>/dev/null
                 openssl x509 -req -in agency.csr -CA root.pem -CAkey root.key -CAcreateserial -days 365 -extfile encipher.ext -out agency-encipher.pem 2>/dev/null
+                openssl req -new -utf8 -key agency.key -subj "/C=KZ/O=МВД РК/CN=$(printf 'kz-mvd\\033[31m')" -out agency-utf8.csr
+                openssl x509 -req -in agency-utf8.csr -CA root.pem -CAkey root.key -CAcreateserial -days 365 -extfile sign.ext -out agency-utf8.pem 2>/dev/null
                 """
             let made = try Command.run("/usr/bin/env", ["bash", "-c", script, "bash", folder.url.path])
             guard made.status == 0 else { throw RosterError(.badInput, "the test CA was not made: \(made.output)") }
@@ -54,6 +56,9 @@ struct CertifiedKeyTests {
         let chain = try authority.certificates("agency-via") + authority.certificates("intermediate")
         let through = try CertifiedKey.verify(chain: chain, roots: roots, at: Self.now)
         #expect(through.issuer == "CN=KZ Issuing CA,O=National CA of Kazakhstan,C=KZ" && through.publicKey == agencyKey.publicKey)
+        // A name in the agency's own script reads as written; a control character in it is shown, not obeyed.
+        let named = try CertifiedKey.verify(chain: try authority.certificates("agency-utf8"), roots: roots, at: Self.now)
+        #expect(named.subject == "CN=kz-mvd\\1B[31m,O=МВД РК,C=KZ", "\(named.subject)")
     }
 
     @Test("A chain to another CA, an expired or not yet valid certificate, a missing intermediate or chain, no digitalSignature: refused with one line")
@@ -68,6 +73,7 @@ struct CertifiedKeyTests {
             (try authority.certificates("agency-via"), Self.now, "unable to get local issuer certificate"),
             ([], Self.now, "no certificate: this agency's jurisdiction needs its keys certified"),
             (try authority.certificates("agency-encipher"), Self.now, "its key usage lacks digitalSignature"),
+            (try authority.certificates("intermediate"), Self.now, "is a CA's: give the agency key's own certificate first"),
         ]
         for (chain, time, reason) in cases {
             do {

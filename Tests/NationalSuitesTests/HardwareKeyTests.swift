@@ -72,6 +72,8 @@ struct HardwareKeyTests {
         let pin = Self.pin
         let wrong = Self.tokens.appendingPathComponent("wrong.pin")
         FileManager.default.createFile(atPath: wrong.path, contents: Data("000000\n".utf8), attributes: [.posixPermissions: 0o600])
+        let open = Self.tokens.appendingPathComponent("open.pin")
+        FileManager.default.createFile(atPath: open.path, contents: Data("123456\n".utf8), attributes: [.posixPermissions: 0o644])
         let base = "?module-path=\(Self.module)&pin-source=file:"
         // A wrong PIN, before this process logs in to the token (libp11 keeps a session logged in).
         do {
@@ -80,17 +82,27 @@ struct HardwareKeyTests {
         } catch let error as RosterError {
             #expect(error.reason.contains("the token refused the PIN") || error.reason.contains("that this PIN opens"), "\(error.reason)")
         }
+        // A pin-source among the path's attributes is read by this node, never passed to the engine; a Windows line end is no part of the PIN.
+        let crlf = Self.tokens.appendingPathComponent("crlf.pin")
+        FileManager.default.createFile(atPath: crlf.path, contents: Data("123456\r\n".utf8), attributes: [.posixPermissions: 0o600])
+        #expect(try SuiteKey(pkcs11: "pkcs11:token=agency-refuse;object=rsa;pin-source=file:\(crlf.path)?module-path=\(Self.module)", environment: [:]).suite == .rsaPSS)
         // The PIN from the environment works as well as from a file; a key of another suite than asked is refused.
         let uri = "pkcs11:token=agency-refuse;object=root?module-path=\(Self.module)"
         #expect(try SuiteKey(pkcs11: uri, environment: ["ROSTER_PKCS11_PIN": "123456"]).suite == .ecdsaP256)
         #expect(throws: RosterError(.badKey, "")) { try SuiteKey(pkcs11: uri, environment: ["ROSTER_PKCS11_PIN": "123456"], expecting: .rsaPSS) }
         let cases: [(String, [String: String], String)] = [
-            ("pkcs11:token=no-such-token;object=root\(base)\(pin.path)", [:], "no key pkcs11:token=no-such-token;object=root that this PIN opens"),
-            ("pkcs11:token=agency-refuse;object=nothing\(base)\(pin.path)", [:], "no key pkcs11:token=agency-refuse;object=nothing"),
+            ("pkcs11:token=no-such-token;object=root\(base)\(pin.path)", [:], "no key pkcs11:object=root;token=no-such-token that this PIN opens"),
+            ("pkcs11:token=agency-refuse;object=nothing\(base)\(pin.path)", [:], "no key pkcs11:object=nothing;token=agency-refuse"),
             ("pkcs11:token=agency-refuse;object=root;pin-value=123456?module-path=\(Self.module)", [:], "carries its PIN (pin-value)"),
             ("pkcs11:token=agency-refuse;object=root", ["ROSTER_PKCS11_PIN": "123456"], "name the token's PKCS#11 module"),
             ("pkcs11:token=agency-refuse;object=root?module-path=\(Self.module)", [:], "the token needs its PIN"),
             ("pkcs11:object=root?module-path=\(Self.module)", [:], "names no token"),
+            // libp11 splits the path at & too: no spelling lets a PIN through.
+            ("pkcs11:token=agency-refuse;object=root&pin-value=123456\(base)\(wrong.path)", [:], "carries its PIN (pin-value)"),
+            ("pkcs11:token=agency-refuse;object=root;library-path=/tmp/x\(base)\(pin.path)", [:], "an attribute this node does not pass on: library-path"),
+            ("pkcs11:token=agency-refuse;object=root\(base)\(open.path)", [:], "is readable by others (mode 644): run chmod 600 on it"),
+            ("pkcs11:token=agency-refuse;object=root?module-path=/usr/lib/x86_64-linux-gnu/libz.so.1&pin-source=file:\(pin.path)", [:],
+             "is not a PKCS#11 module (it has no C_GetFunctionList)"),
         ]
         for (uri, environment, reason) in cases {
             do {

@@ -15,7 +15,7 @@ struct KeyInspectTests {
         try openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:3072", "-out", key])
         try openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", other])
         try openssl(["req", "-x509", "-key", other, "-out", folder.path("other-cert.pem").path, "-days", "30", "-subj", "/CN=other",
-                     "-addext", "keyUsage=critical,digitalSignature,keyCertSign"])
+                     "-addext", "keyUsage=critical,digitalSignature", "-addext", "basicConstraints=critical,CA:FALSE"])
         func inspect(_ arguments: [String]) throws -> RosterProcess.Result {
             try RosterProcess.execute(RosterProcess.binary, ["keys", "inspect"] + arguments)
         }
