@@ -43,37 +43,40 @@ struct CertifiedKeyTests {
         }
     }
 
-    static let now = Timestamp(Date())
+    /// A moment after the authority made its certificates (they are valid from the second they were made).
+    static func now() -> Timestamp { Timestamp(Date().addingTimeInterval(2)) }
 
     @Test("A key certified by the jurisdiction's root, directly or through an intermediate, verifies: its subject, issuer and key")
     func certified() throws {
         let authority = try Authority()
+        let now = Self.now()
         let roots = try authority.certificates("root")
         let agencyKey = try SuiteKey(pem: Array(try Data(contentsOf: authority.folder.path("agency.key"))))
-        let direct = try CertifiedKey.verify(chain: try authority.certificates("agency"), roots: roots, at: Self.now)
+        let direct = try CertifiedKey.verify(chain: try authority.certificates("agency"), roots: roots, at: now)
         #expect(direct.subject == "CN=kz-mvd root key,O=MVD KZ,C=KZ" && direct.issuer == "CN=KZ Root,O=National CA of Kazakhstan,C=KZ")
         #expect(direct.publicKey == agencyKey.publicKey && direct.publicKey.suite == .ecdsaP256)
         let chain = try authority.certificates("agency-via") + authority.certificates("intermediate")
-        let through = try CertifiedKey.verify(chain: chain, roots: roots, at: Self.now)
+        let through = try CertifiedKey.verify(chain: chain, roots: roots, at: now)
         #expect(through.issuer == "CN=KZ Issuing CA,O=National CA of Kazakhstan,C=KZ" && through.publicKey == agencyKey.publicKey)
         // A name in the agency's own script reads as written; a control character in it is shown, not obeyed.
-        let named = try CertifiedKey.verify(chain: try authority.certificates("agency-utf8"), roots: roots, at: Self.now)
+        let named = try CertifiedKey.verify(chain: try authority.certificates("agency-utf8"), roots: roots, at: now)
         #expect(named.subject == "CN=kz-mvd\\1B[31m,O=МВД РК,C=KZ", "\(named.subject)")
     }
 
     @Test("A chain to another CA, an expired or not yet valid certificate, a missing intermediate or chain, no digitalSignature: refused with one line")
     func refused() throws {
         let authority = try Authority()
+        let now = Self.now()
         let roots = try authority.certificates("root")
         let later = try Timestamp("2030-01-01T00:00:00Z"), earlier = try Timestamp("2020-01-01T00:00:00Z")
         let cases: [([[UInt8]], Timestamp, String)] = [
-            (try authority.certificates("agency-other"), Self.now, "unable to get local issuer certificate"),
+            (try authority.certificates("agency-other"), now, "unable to get local issuer certificate"),
             (try authority.certificates("agency"), later, "certificate has expired"),
             (try authority.certificates("agency"), earlier, "certificate is not yet valid"),
-            (try authority.certificates("agency-via"), Self.now, "unable to get local issuer certificate"),
-            ([], Self.now, "no certificate: this agency's jurisdiction needs its keys certified"),
-            (try authority.certificates("agency-encipher"), Self.now, "its key usage lacks digitalSignature"),
-            (try authority.certificates("intermediate"), Self.now, "is a CA's: give the agency key's own certificate first"),
+            (try authority.certificates("agency-via"), now, "unable to get local issuer certificate"),
+            ([], now, "no certificate: this agency's jurisdiction needs its keys certified"),
+            (try authority.certificates("agency-encipher"), now, "its key usage lacks digitalSignature"),
+            (try authority.certificates("intermediate"), now, "is a CA's: give the agency key's own certificate first"),
         ]
         for (chain, time, reason) in cases {
             do {
@@ -84,6 +87,6 @@ struct CertifiedKeyTests {
             }
         }
         #expect(throws: RosterError(.badKey, "")) { try CertifiedKey.certificates(pem: Array("no certificate here".utf8)) }
-        #expect(throws: RosterError(.badKey, "")) { try CertifiedKey.verify(chain: [[0x30, 0x00]], roots: roots, at: Self.now) }
+        #expect(throws: RosterError(.badKey, "")) { try CertifiedKey.verify(chain: [[0x30, 0x00]], roots: roots, at: now) }
     }
 }
