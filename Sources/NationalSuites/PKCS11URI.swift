@@ -6,9 +6,10 @@ import RosterCore
 /// A PIN in the URI itself (`pin-value`) is refused: command lines are seen by
 /// every user of the machine, and end up in shell histories and logs.
 public struct PKCS11URI: Sendable {
-    /// The URI as the engine reads it: the key's path attributes only, each
-    /// percent-encoded again, so that nothing else (a PIN) reaches it.
+    /// The URI as the engine reads it: the key's path attributes only, as written
+    /// (a binary `id` stays percent-encoded), so that nothing else (a PIN) reaches it.
     public let path: String
+    /// The path attributes, percent-decoded where they are text.
     public let attributes: [String: String]
     public let query: [String: String]
 
@@ -22,19 +23,22 @@ public struct PKCS11URI: Sendable {
         }
         let body = text.dropFirst("pkcs11:".count)
         let parts = body.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
-        func pairs(_ text: Substring, _ separator: Character) throws -> [String: String] {
-            var result: [String: String] = [:]
-            for pair in text.split(separator: separator) {
+        func pairs(_ text: Substring, _ separator: Character) throws -> [(name: String, raw: String)] {
+            try text.split(separator: separator).map { pair in
                 let sides = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                guard sides.count == 2, let value = String(sides[1]).removingPercentEncoding, !sides[0].isEmpty else {
+                guard sides.count == 2, !sides[0].isEmpty else {
                     throw RosterError(.badKey, "the PKCS#11 URI has an attribute that is not name=value: \(Text.printable(String(pair), limit: 60))")
                 }
-                result[String(sides[0])] = value
+                return (String(sides[0]), String(sides[1]))
             }
-            return result
         }
-        attributes = try pairs(parts[0], ";")
-        query = parts.count > 1 ? try pairs(parts[1], "&") : [:]
+        let path = try pairs(parts[0], ";")
+        // libp11 splits the path at `&` as well as `;`: an `&` in a value is written %26.
+        if let spliced = path.first(where: { $0.raw.contains("&") }) {
+            throw RosterError(.badKey, "the PKCS#11 URI's \(Text.printable(spliced.name, limit: 40)) holds an &: write it as %26")
+        }
+        attributes = Dictionary(path.map { ($0.name, $0.raw.removingPercentEncoding ?? $0.raw) }) { first, _ in first }
+        query = Dictionary((parts.count > 1 ? try pairs(parts[1], "&") : []).map { ($0.name, $0.raw.removingPercentEncoding ?? $0.raw) }) { first, _ in first }
         if let unknown = attributes.keys.sorted().first(where: { !Self.keyAttributes.contains($0) && $0 != "pin-source" }) {
             throw RosterError(.badKey, "the PKCS#11 URI has an attribute this node does not pass on: \(Text.printable(unknown, limit: 40)); use \(Self.keyAttributes.sorted().joined(separator: ", "))")
         }
@@ -44,14 +48,14 @@ public struct PKCS11URI: Sendable {
         guard attributes["object"] != nil || attributes["id"] != nil else {
             throw RosterError(.badKey, "the PKCS#11 URI names no key: add object=LABEL or id=%01")
         }
-        path = "pkcs11:" + attributes.filter { Self.keyAttributes.contains($0.key) }.sorted { $0.key < $1.key }
-            .map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: Self.plain) ?? "")" }.joined(separator: ";")
+        guard Set(path.map(\.name)).count == path.count else { throw RosterError(.badKey, "the PKCS#11 URI names an attribute twice") }
+        self.path = "pkcs11:" + path.filter { Self.keyAttributes.contains($0.name) }.sorted { $0.name < $1.name }
+            .map { "\($0.name)=\($0.raw)" }.joined(separator: ";")
     }
 
     /// The path attributes of RFC 7512 that name a token and a key in it.
     static let keyAttributes: Set<String> = ["token", "manufacturer", "model", "serial", "slot-id", "slot-description", "slot-manufacturer",
                                              "library-manufacturer", "library-description", "library-version", "object", "id", "type"]
-    static let plain = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
 
     /// The token's PKCS#11 module: `module-path` in the query, else `ROSTER_PKCS11_MODULE`.
     public func module(environment: [String: String]) throws -> String {

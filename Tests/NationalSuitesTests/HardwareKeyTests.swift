@@ -67,6 +67,15 @@ struct HardwareKeyTests {
         #expect(listed.output.components(separatedBy: "never extractable").count == 3, "\(listed.output)")
     }
 
+    @Test("A PKCS#11 URI reaches the engine with the key's attributes only, a binary id as written; an & or a repeated attribute is refused")
+    func uri() throws {
+        #expect(try PKCS11URI("pkcs11:token=kz%20mvd;id=%A1%02;pin-source=file:/x?module-path=/m&pin-source=file:/y").path == "pkcs11:id=%A1%02;token=kz%20mvd")
+        #expect(try PKCS11URI("pkcs11:token=kz%20mvd;object=root").attributes["token"] == "kz mvd")
+        #expect(throws: RosterError(.badKey, "")) { try PKCS11URI("pkcs11:token=a&b;object=x") }
+        #expect(throws: RosterError(.badKey, "")) { try PKCS11URI("pkcs11:token=a;object=x;object=y") }
+        #expect(throws: RosterError(.badKey, "")) { try PKCS11URI("pkcs11:token=a;object=x;PIN-VALUE=1") }
+    }
+
     @Test("A wrong PIN, a missing token or key, a PIN in the URI, no module, another suite than asked: each refused with the reason")
     func refused() throws {
         let pin = Self.pin
