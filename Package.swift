@@ -133,7 +133,7 @@ let package = Package(
         .testTarget(
             name: "RosterCLITests",
             dependencies: ["RosterCore", "RosterStore", "RosterTestSupport", "roster", .product(name: "GRDB", package: "GRDB.swift")],
-            exclude: ["fake_peer.py", "fuzz_routes.py", "forging_log.py", "taxii_pull.py", "read_metrics.py", "openapi_bundle.py", "schemathesis_hooks.py", "schemathesis.toml", "browse_page.py"]
+            exclude: ["fake_peer.py", "fuzz_routes.py", "forging_log.py", "taxii_pull.py", "read_metrics.py", "openapi_bundle.py", "openapi_generate.py", "schemathesis_hooks.py", "schemathesis.toml", "browse_page.py"]
         ),
     ]
 )

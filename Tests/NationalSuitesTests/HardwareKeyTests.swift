@@ -38,7 +38,7 @@ struct HardwareKeyTests {
                                                              "--keypairgen", "--key-type", type, "--label", name, "--id", id], environment: environment)
             #expect(generated.status == 0, "\(generated.output)")
         }
-        FileManager.default.createFile(atPath: folder.appendingPathComponent("token.pin").path, contents: Data("123456\n".utf8),
+        _ = FileManager.default.createFile(atPath: folder.appendingPathComponent("token.pin").path, contents: Data("123456\n".utf8),
                                        attributes: [.posixPermissions: 0o600])
     }
 
@@ -80,9 +80,9 @@ struct HardwareKeyTests {
     func refused() throws {
         let pin = Self.pin
         let wrong = Self.tokens.appendingPathComponent("wrong.pin")
-        FileManager.default.createFile(atPath: wrong.path, contents: Data("000000\n".utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: wrong.path, contents: Data("000000\n".utf8), attributes: [.posixPermissions: 0o600])
         let open = Self.tokens.appendingPathComponent("open.pin")
-        FileManager.default.createFile(atPath: open.path, contents: Data("123456\n".utf8), attributes: [.posixPermissions: 0o644])
+        _ = FileManager.default.createFile(atPath: open.path, contents: Data("123456\n".utf8), attributes: [.posixPermissions: 0o644])
         let base = "?module-path=\(Self.module)&pin-source=file:"
         // A wrong PIN, before this process logs in to the token (libp11 keeps a session logged in).
         do {
@@ -93,7 +93,7 @@ struct HardwareKeyTests {
         }
         // A pin-source among the path's attributes is read by this node, never passed to the engine; a Windows line end is no part of the PIN.
         let crlf = Self.tokens.appendingPathComponent("crlf.pin")
-        FileManager.default.createFile(atPath: crlf.path, contents: Data("123456\r\n".utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: crlf.path, contents: Data("123456\r\n".utf8), attributes: [.posixPermissions: 0o600])
         #expect(try SuiteKey(pkcs11: "pkcs11:token=agency-refuse;object=rsa;pin-source=file:\(crlf.path)?module-path=\(Self.module)", environment: [:]).suite == .rsaPSS)
         // The PIN from the environment works as well as from a file; a key of another suite than asked is refused.
         let uri = "pkcs11:token=agency-refuse;object=root?module-path=\(Self.module)"
