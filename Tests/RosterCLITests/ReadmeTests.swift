@@ -12,9 +12,10 @@ struct ReadmeTests {
         return String(readme[open..<close])
     }
 
-    /// Runs the block after `marker` in bash, with the built roster first on the PATH and a free PORT.
-    static func run(_ marker: String) throws -> RosterProcess.Result {
-        let script = try block(after: marker)
+    /// Runs the block after `marker` in bash, with the built roster first on the PATH and a free PORT;
+    /// `adapting` turns the block as written into the script run.
+    static func run(_ marker: String, adapting: (String) -> String = { $0 }) throws -> RosterProcess.Result {
+        let script = adapting(try block(after: marker))
         var port = Int.random(in: 20_000..<40_000)
         while FederatedNode.canConnect(port) { port += 1 }
         let bin = RosterProcess.binary.deletingLastPathComponent().path
@@ -27,13 +28,10 @@ struct ReadmeTests {
     func tour() throws {
         let folder = try TemporaryFolder()
         // The tour's first line builds the binary and names it; the test has built it and puts it on the PATH.
-        let script = try Self.block(after: "<!-- walkthrough: tour -->").split(separator: "\n", omittingEmptySubsequences: false)
-            .filter { !$0.hasPrefix("swift build") }.joined(separator: "\n")
-            .replacingOccurrences(of: "/tmp/", with: folder.url.path + "/")
-        let bin = RosterProcess.binary.deletingLastPathComponent().path
-        let result = try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), [
-            "PATH=\(bin):/usr/bin:/bin:/usr/sbin:/sbin", "bash", "-euo", "pipefail", "-c", script,
-        ])
+        let result = try Self.run("<!-- walkthrough: tour -->") { block in
+            block.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("swift build") }
+                .joined(separator: "\n").replacingOccurrences(of: "/tmp/", with: folder.url.path + "/")
+        }
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         let out = result.stdout
         #expect(out.contains("listed: wallet eth:0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"), "\(out)")
