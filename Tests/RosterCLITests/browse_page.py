@@ -13,6 +13,8 @@ import tempfile
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 base, spki, query, folder = sys.argv[1:5]
 options = webdriver.ChromeOptions()
@@ -22,6 +24,13 @@ for argument in ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-d
     options.add_argument(argument)
 options.add_experimental_option('prefs', {'profile.managed_default_content_settings.javascript': 2})
 driver = webdriver.Chrome(service=Service('/usr/bin/chromedriver'), options=options)
+
+
+def arrive(element_id):
+    """Waits for the page a submit or a click leads to: neither waits for it to load."""
+    return WebDriverWait(driver, 30).until(expected_conditions.presence_of_element_located((By.ID, element_id)))
+
+
 seen = {}
 try:
     driver.get(base + '/')
@@ -34,14 +43,14 @@ try:
     box = driver.find_element(By.ID, 'q')
     box.send_keys(query)
     box.submit()
+    seen['verdict'] = arrive('verdict').text
     seen['search_url'] = driver.current_url
-    seen['verdict'] = driver.find_element(By.ID, 'verdict').text
     seen['results'] = driver.find_element(By.ID, 'results').text
     driver.save_screenshot(folder + '/page-search.png')
 
     driver.find_element(By.CSS_SELECTOR, '#results a').click()
+    seen['resource'] = arrive('resource').text
     seen['entry_url'] = driver.current_url
-    seen['resource'] = driver.find_element(By.ID, 'resource').text
     seen['status'] = driver.find_element(By.ID, 'status').text
     seen['basis'] = driver.find_element(By.ID, 'basis').text
     seen['agency'] = driver.find_element(By.ID, 'agency').text
