@@ -59,6 +59,7 @@ let package = Package(
             name: "RosterStore",
             dependencies: [
                 "RosterCore",
+                "NationalSuites",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),

@@ -31,7 +31,7 @@ public struct AgencyChain: Sendable {
         }
         let operation = Operation(origin: origin, seq: seq + 1, prev: events.last?.hash, clock: VectorClock(seq > 0 ? [origin: seq] : [:]),
                                   time: time, payload: payload)
-        let signed = SignedOperation.sign(operation, with: signers ?? keys)
+        let signed = try SignedOperation.sign(operation, with: signers ?? keys)
         events.append(signed)
         // After a rotation, the new keys among the signers sign what follows.
         if case .rotate(let set) = payload, seq > 1 { keys = (signers ?? []).filter { set.keys.contains($0.publicKey) } }

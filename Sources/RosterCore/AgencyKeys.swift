@@ -20,9 +20,16 @@ public struct AgencyKeys: Hashable, Sendable {
         guard (1...unique.count).contains(threshold) else {
             throw RosterError(.invalidField, "the threshold must be from 1 to the number of keys (\(unique.count)), not \(threshold)")
         }
+        guard let suite = unique.first?.suite, unique.allSatisfy({ $0.suite == suite }) else {
+            throw RosterError(.invalidField, "an agency's keys are of one suite: rotate to another suite with all its keys")
+        }
         self.keys = unique
         self.threshold = threshold
+        self.suite = suite
     }
+
+    /// The suite of every key: what a key event's `alg` names.
+    public let suite: Suite
 
     public func contains(fingerprint: String) -> Bool { keys.contains { $0.fingerprint == fingerprint } }
 }
@@ -40,16 +47,16 @@ public struct Endorsement: Hashable, Sendable {
     var json: JSON { ["key": .string(key.base64), "sig": .string(Base64.encode(signature))] }
 
     init(json: JSON) throws {
-        guard let key = json["key"]?.string, let text = json["sig"]?.string, let signature = Base64.decode(text), signature.count == 64,
-            json.object?.count == 2
-        else { throw RosterError(.malformedOperation, "each of sigs is {\"key\": base64 key, \"sig\": base64 of 64 bytes}") }
+        guard let key = json["key"]?.string, let text = json["sig"]?.string, text.utf8.count <= Base64.length(of: Suite.maximumSignatureSize),
+              let signature = Base64.decode(text), !signature.isEmpty, json.object?.count == 2
+        else { throw RosterError(.malformedOperation, "each of sigs is {\"key\": base64 key, \"sig\": base64 signature of at most \(Suite.maximumSignatureSize) bytes}") }
         self.init(key: try PublicKey(base64: key), signature: signature)
     }
 }
 
 extension PublicKey {
-    /// Lower-case hex SHA-256 of the raw 32 bytes: what an operator compares out of
-    /// band and pins with `--trust`.
+    /// Lower-case hex SHA-256 of `raw` (an Ed25519 key's 32 bytes, another suite's
+    /// SubjectPublicKeyInfo): what an operator compares out of band and pins with `--trust`.
     public var fingerprint: String { Hex.encode(Array(SHA256.hash(data: raw))) }
 }
 

@@ -26,17 +26,20 @@ public enum Cosignature {
     }
 
     /// `key`'s cosignature of the checkpoint `text` at `time` (seconds since the epoch).
-    public static func sign(_ text: String, name: String, key: ReplicaKey, time: UInt64) -> SignedNote.Signature {
+    public static func sign(_ text: String, name: String, key: ReplicaKey, time: UInt64) throws -> SignedNote.Signature {
+        guard key.suite == .ed25519 else {
+            throw RosterError(.badKey, "a cosignature is signed with an Ed25519 key, not \(key.suite.rawValue): witness with the log key")
+        }
         let timestamp = (0..<8).map { UInt8(truncatingIfNeeded: time >> (56 - 8 * $0)) }
         return SignedNote.Signature(name: name, keyID: keyID(name: name, key: key.publicKey),
-                                    bytes: timestamp + key.sign(message(text, time: time)))
+                                    bytes: timestamp + (try key.sign(message(text, time: time))))
     }
 
     /// The time of `signature` if it is `key`'s cosignature of `text` under `name`; nil if not.
     public static func time(of signature: SignedNote.Signature, text: String, name: String, key: PublicKey) -> UInt64? {
-        guard signature.name == name, signature.keyID == keyID(name: name, key: key), signature.bytes.count == 72 else { return nil }
+        guard key.suite == .ed25519, signature.name == name, signature.keyID == keyID(name: name, key: key), signature.bytes.count == 72 else { return nil }
         let time = signature.bytes.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        guard time <= UInt64(Int64.max), key.isValidSignature(Array(signature.bytes.dropFirst(8)), for: message(text, time: time)) else {
+        guard time <= UInt64(Int64.max), (try? key.isValidSignature(Array(signature.bytes.dropFirst(8)), for: message(text, time: time))) == true else {
             return nil
         }
         return time

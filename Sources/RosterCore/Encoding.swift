@@ -64,6 +64,9 @@ public enum Base64 {
         return values
     }()
 
+    /// The length of the base64 of `count` bytes, padding included.
+    public static func length(of count: Int) -> Int { (count + 2) / 3 * 4 }
+
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
         var output: [UInt8] = []
         write(Array(bytes), to: &output)

@@ -33,7 +33,7 @@ public struct Operation: Hashable, Sendable {
     public var payload: Payload
 
     public init(origin: String, seq: UInt64, prev: [UInt8]?, clock: VectorClock, time: Timestamp,
-                alg: String = Signature.ed25519, payload: Payload) {
+                alg: String = Suite.ed25519.rawValue, payload: Payload) {
         self.origin = origin
         self.seq = seq
         self.prev = prev
@@ -174,6 +174,9 @@ public struct Operation: Hashable, Sendable {
         guard let timeText = members[.time]?.string else { throw RosterError(.malformedOperation, "time is missing") }
         let time = try Timestamp(timeText)
         guard let alg = members[.alg]?.string else { throw RosterError(.malformedOperation, "alg is missing") }
+        guard Suite(rawValue: alg) != nil else {
+            throw RosterError(.unsupportedAlgorithm, "alg \"\(Text.printable(alg, limit: 40))\" is not a signature suite: the suites are \(Suite.names)")
+        }
         guard let type = members[.type]?.string else { throw RosterError(.malformedOperation, "type is missing") }
 
         let payload: Payload

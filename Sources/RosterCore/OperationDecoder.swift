@@ -30,7 +30,8 @@ struct OperationDecoder {
             let name = try scanner.string()
             try scanner.expect(UInt8(ascii: ":"), "':'")
             if name == "sig" {
-                guard scanner.next == UInt8(ascii: "\""), let decoded = Base64.decode(try scanner.string()), decoded.count == 64
+                guard scanner.next == UInt8(ascii: "\""), let decoded = Base64.decode(try scanner.string()),
+                      (1...Suite.maximumSignatureSize).contains(decoded.count)
                 else { throw Unsupported() }
                 signature = decoded
                 continue

@@ -32,7 +32,7 @@ public struct PeerDescriptor: Hashable, Sendable {
                       endpoints: endpoints, tlsPin: tlsPin, signature: Endorsement(key: key.publicKey, signature: []))
         self = try PeerDescriptor(agency: agency, node: node, name: name, jurisdiction: jurisdiction, root: root, keyEvents: keyEvents,
                                   endpoints: endpoints, tlsPin: tlsPin,
-                                  signature: Endorsement(key: key.publicKey, signature: key.sign(CanonicalJSON.encode(unsignedJSON))))
+                                  signature: Endorsement(key: key.publicKey, signature: try key.sign(CanonicalJSON.encode(unsignedJSON))))
     }
 
     init(agency: String, node: String?, name: String?, jurisdiction: String?, root: PublicKey, keyEvents: [SignedOperation],
@@ -140,7 +140,7 @@ public struct PeerDescriptor: Hashable, Sendable {
             previous = event.hash
         }
         guard let keys = trust.agencies[agency]?.keys, keys.keys.contains(signature.key),
-            signature.key.isValidSignature(signature.signature, for: CanonicalJSON.encode(unsignedJSON))
+            (try? signature.key.isValidSignature(signature.signature, for: CanonicalJSON.encode(unsignedJSON))) == true
         else {
             throw RosterError(.badSignature, "the descriptor of \(agency) is not signed by one of the agency's current keys")
         }

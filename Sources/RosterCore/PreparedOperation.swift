@@ -38,8 +38,17 @@ public struct PreparedOperation: Sendable {
     public var size: Int { signed.count }
 
     /// Fills in the chain link and signs; the result is byte for byte what
-    /// `SignedOperation.sign` gives for the same operation.
-    public func sign(prev: [UInt8]?, with key: ReplicaKey) -> SignedOperation {
+    /// `SignedOperation.sign` gives for the same operation. The template is
+    /// Ed25519's, whose signatures have one length; a key of another suite signs
+    /// the operation whole.
+    public func sign(prev: [UInt8]?, with key: ReplicaKey) throws -> SignedOperation {
+        guard key.suite == .ed25519 else {
+            var operation = self.operation
+            operation.prev = prev
+            let signed = try SignedOperation.sign(operation, with: key)
+            try SignedOperation.checkSize(signed.bytes.count)
+            return signed
+        }
         var message = self.message
         var signed = self.signed
         var operation = self.operation
@@ -49,7 +58,7 @@ public struct PreparedOperation: Sendable {
             signed.replaceSubrange(prevOffsets.signed..<prevOffsets.signed + hex.count, with: hex)
             operation.prev = prev
         }
-        let signature = key.sign(message)
+        let signature = try key.sign(message)
         // The member ends with the signature's base64 and its closing quote.
         let value = Array(Base64.encode(signature).utf8)
         let end = signatureMember.upperBound - 1

@@ -13,11 +13,11 @@ public struct Replica: Sendable {
     /// The next operation of this replica's chain, made in the causal context `clock`
     /// (what the node holds of this agency) after its last operation `head`.
     public func make(_ payload: Operation.Payload, after head: CausalDelivery.Head?, clock: VectorClock,
-                     time: Timestamp) -> SignedOperation {
+                     time: Timestamp) throws -> SignedOperation {
         var context = clock.restricted(to: agency)
         context[origin] = head?.seq ?? 0
         let operation = Operation(origin: origin, seq: (head?.seq ?? 0) + 1, prev: head?.hash, clock: context,
-                                  time: time, payload: payload)
-        return SignedOperation.sign(operation, with: key)
+                                  time: time, alg: key.suite.rawValue, payload: payload)
+        return try SignedOperation.sign(operation, with: key)
     }
 }

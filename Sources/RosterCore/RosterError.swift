@@ -30,6 +30,9 @@ public struct RosterError: Error, Hashable, Sendable, CustomStringConvertible {
         /// An operation of a replica past the seq its agency retired it at: void.
         public static let retired = Code(rawValue: "retired")
         public static let badKey = Code(rawValue: "bad-key")
+        /// A signature of a suite this machine cannot verify yet (GOST without its
+        /// engine): neither valid nor forged, so kept, never applied.
+        public static let suiteUnavailable = Code(rawValue: "suite-unavailable")
         public static let badInput = Code(rawValue: "bad-input")
     }
 

@@ -39,7 +39,10 @@ public struct SignedNote: Sendable, Equatable {
     public static func sign(_ text: String, name: String, key: ReplicaKey) throws -> SignedNote {
         try checkText(text)
         try checkName(name)
-        let signature = Signature(name: name, keyID: keyID(name: name, key: key.publicKey), bytes: key.sign(Array(text.utf8)))
+        guard key.suite == .ed25519 else {
+            throw RosterError(.badKey, "a signed note is signed with an Ed25519 key, not \(key.suite.rawValue): sign checkpoints with the log key")
+        }
+        let signature = Signature(name: name, keyID: keyID(name: name, key: key.publicKey), bytes: try key.sign(Array(text.utf8)))
         return SignedNote(text: text, signatures: [signature])
     }
 
@@ -58,8 +61,8 @@ public struct SignedNote: Sendable, Equatable {
     /// name and key id is checked: a note padded with a hundred false ones costs one check.
     public func isSigned(by name: String, key: PublicKey) -> Bool {
         let id = Self.keyID(name: name, key: key)
-        guard let signature = signatures.first(where: { $0.name == name && $0.keyID == id }) else { return false }
-        return key.isValidSignature(signature.bytes, for: Array(text.utf8))
+        guard key.suite == .ed25519, let signature = signatures.first(where: { $0.name == name && $0.keyID == id }) else { return false }
+        return (try? key.isValidSignature(signature.bytes, for: Array(text.utf8))) ?? false
     }
 
     /// The note with only `name`'s signature, if it verifies with `key`: what is kept

@@ -24,8 +24,12 @@ public struct SignedOperation: Hashable, Sendable {
     /// `tlog-tiles`), whose lengths are 16-bit.
     public static let maximumSize = (64 << 10) - 1
 
-    public static func sign(_ operation: Operation, with key: ReplicaKey) -> SignedOperation {
-        let signature = key.sign(operation.canonicalBytes())
+    /// Signs with `key`, whose suite becomes the operation's `alg`: what it signs
+    /// names the suite it is signed with.
+    public static func sign(_ operation: Operation, with key: ReplicaKey) throws -> SignedOperation {
+        var operation = operation
+        operation.alg = key.suite.rawValue
+        let signature = try key.sign(operation.canonicalBytes())
         let encoding = operation.canonicalEncoding(signature: signature)
         return SignedOperation(operation: operation, signature: signature, bytes: encoding.bytes, signatureMember: encoding.signatureMember)
     }
@@ -39,9 +43,16 @@ public struct SignedOperation: Hashable, Sendable {
 
     /// Signs a key event of the agency origin with every key given: the keys that
     /// must agree (the threshold, and for a rotation the new keys too) sign together.
-    public static func sign(_ operation: Operation, with keys: [AgencyKey]) -> SignedOperation {
+    /// Its `alg` is the suite of the agency's keys after it (`keySuite`).
+    public static func sign(_ operation: Operation, with keys: [AgencyKey]) throws -> SignedOperation {
+        var operation = operation
+        if case .rotate(let set) = operation.payload {
+            operation.alg = set.suite.rawValue
+        } else if let first = keys.first {
+            operation.alg = first.suite.rawValue
+        }
         let message = operation.canonicalBytes()
-        let endorsements = keys.map { Endorsement(key: $0.publicKey, signature: $0.sign(message)) }
+        let endorsements = try keys.map { Endorsement(key: $0.publicKey, signature: try $0.sign(message)) }
         return SignedOperation(operation: operation, endorsements: endorsements)
     }
 
@@ -94,8 +105,9 @@ public struct SignedOperation: Hashable, Sendable {
             return
         }
         guard json["sigs"] == nil else { throw RosterError(.malformedOperation, "sigs signs key events only: a replica's operation has sig") }
-        guard let signature = json["sig"]?.string.flatMap(Base64.decode), signature.count == 64 else {
-            throw RosterError(.malformedOperation, "sig must be standard base64 of a 64-byte signature")
+        guard let sig = json["sig"]?.string, sig.utf8.count <= Base64.length(of: Suite.maximumSignatureSize),
+              let signature = Base64.decode(sig), !signature.isEmpty else {
+            throw RosterError(.malformedOperation, "sig must be standard base64 of a signature of at most \(Suite.maximumSignatureSize) bytes")
         }
         let operation = try Operation(json: json, checkingNormalForm: false)
         let encoding = operation.canonicalEncoding(signature: signature)
@@ -131,19 +143,25 @@ public struct SignedOperation: Hashable, Sendable {
     /// `current.threshold` are by current keys, and a rotation is signed by every key
     /// it names, so that no key is made the agency's without its holder. The agency's
     /// first event has no current keys: its own keys sign it, all of them.
+    /// Its `alg` must be the suite of the agency's keys after it: a rotation's new
+    /// keys', or else the current keys'.
     public func verify(endorsedBy current: AgencyKeys?) throws {
-        guard operation.alg == Signature.ed25519 else {
-            throw RosterError(.unsupportedAlgorithm, "operation \(dot) uses alg \(operation.alg); this node verifies ed25519 only")
-        }
         var new: [PublicKey] = []
-        if case .rotate(let keys) = operation.payload { new = keys.keys }
+        var suite = current?.suite
+        if case .rotate(let keys) = operation.payload {
+            new = keys.keys
+            suite = keys.suite
+        }
+        if let suite, operation.alg != suite.rawValue {
+            throw RosterError(.badSignature, "key event \(dot) says alg \(Text.printable(operation.alg, limit: 40)), and the agency's keys are \(suite.rawValue): forged")
+        }
         let allowed = Set((current?.keys ?? []) + new)
         let message = operation.canonicalBytes()
         for endorsement in endorsements {
             guard allowed.contains(endorsement.key) else {
                 throw RosterError(.badSignature, "key event \(dot) carries a signature by \(endorsement.key.fingerprint), which is not one of the agency's keys")
             }
-            guard endorsement.key.isValidSignature(endorsement.signature, for: message) else {
+            guard try endorsement.key.isValidSignature(endorsement.signature, for: message) else {
                 throw RosterError(.badSignature, "key event \(dot) carries a signature by \(endorsement.key.fingerprint) that does not verify")
             }
         }
@@ -159,12 +177,14 @@ public struct SignedOperation: Hashable, Sendable {
         }
     }
 
-    /// Checks the signature against the origin's key; throws a reason naming the operation.
+    /// Checks the signature against the origin's key; throws a reason naming the
+    /// operation. An `alg` other than the key's suite is a forgery: the suite is
+    /// signed, so that no signature is read under another suite's rules.
     public func verify(with key: PublicKey) throws {
-        guard operation.alg == Signature.ed25519 else {
-            throw RosterError(.unsupportedAlgorithm, "operation \(dot) uses alg \(operation.alg); this node verifies ed25519 only")
+        guard operation.alg == key.suite.rawValue else {
+            throw RosterError(.badSignature, "operation \(dot) says alg \(Text.printable(operation.alg, limit: 40)), and \(operation.origin)'s key is \(key.suite.rawValue): forged")
         }
-        guard key.isValidSignature(signature, for: message) else {
+        guard try key.isValidSignature(signature, for: message) else {
             throw RosterError(.badSignature, "operation \(dot) has a signature that does not verify with \(operation.origin)'s key")
         }
     }

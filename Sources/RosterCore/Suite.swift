@@ -32,4 +32,21 @@ public enum Suite: String, CaseIterable, Sendable {
 
     /// The least RSA modulus a key may have, in bits.
     public static let minimumRSABits = 3072
+    /// The largest: sixteen keys and their signatures still fit one key event.
+    public static let maximumRSABits = 8192
+
+    /// The sizes a signature of the suite may have, in bytes: a node refuses any
+    /// other before it verifies.
+    public var signatureSizes: ClosedRange<Int> {
+        switch self {
+        case .ed25519, .gost256: return 64...64
+        case .gost512: return 128...128
+        // DER of two integers of at most 33 bytes each.
+        case .ecdsaP256: return 8...72
+        case .rsaPSS: return Self.minimumRSABits / 8...Self.maximumRSABits / 8
+        }
+    }
+
+    /// Any suite's largest signature.
+    public static let maximumSignatureSize = maximumRSABits / 8
 }

@@ -295,11 +295,11 @@ public enum Auditor {
                 names[id] = name
                 if let raw = row.blob("public_key"), let key = try? PublicKey(raw: raw) {
                     keys[name] = key
+                    if row.text("alg") != key.suite.rawValue {
+                        report.findings.append("the algorithm of \(name) is not its key's suite, \(key.suite.rawValue): the origin table was edited")
+                    }
                 } else {
-                    report.findings.append("the key of \(name) is not a 32-byte Ed25519 key: the origin table was edited")
-                }
-                if row.text("alg") != Signature.ed25519 {
-                    report.findings.append("the algorithm of \(name) is not \(Signature.ed25519): the origin table was edited")
+                    report.findings.append("the key of \(name) is not a key of a suite (32 bytes of Ed25519, or a SubjectPublicKeyInfo): the origin table was edited")
                 }
                 switch (row.integer("head_seq"), row.isNull("head_hash") ? nil : row.blob("head_hash")) {
                 case (0?, nil) where row.isNull("head_hash"): break

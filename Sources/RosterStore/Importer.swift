@@ -305,9 +305,9 @@ public enum Importer {
                     return (operations, fresh, chunk.count - fresh.count)
                 }
             }.then(depth: 4) { prepared in
-                await CPUWork.run { () -> (operations: [SignedOperation], rows: [Row], skipped: Int) in
-                    let operations = prepared.operations.map { operation in
-                        let signed = operation.sign(prev: prev.value, with: replica.key)
+                try await CPUWork.run { () throws -> (operations: [SignedOperation], rows: [Row], skipped: Int) in
+                    let operations = try prepared.operations.map { operation in
+                        let signed = try operation.sign(prev: prev.value, with: replica.key)
                         prev.value = signed.hash
                         return signed
                     }

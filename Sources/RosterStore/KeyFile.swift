@@ -1,4 +1,5 @@
 import Foundation
+import NationalSuites
 import RosterCore
 import SwiftASN1
 
@@ -10,10 +11,10 @@ enum KeyFile {
     /// id-Ed25519 (RFC 8410).
     static let ed25519: ASN1ObjectIdentifier = [1, 3, 101, 112]
 
-    static func pem(of key: ReplicaKey) -> String {
+    static func pem(seed raw: [UInt8]) -> String {
         // Serializing integers, identifiers and octet strings cannot fail.
         var seed = DER.Serializer()
-        try! seed.serialize(ASN1OctetString(contentBytes: ArraySlice(key.rawRepresentation)))
+        try! seed.serialize(ASN1OctetString(contentBytes: ArraySlice(raw)))
         var info = DER.Serializer()
         try! info.appendConstructedNode(identifier: .sequence) { coder in
             try coder.serialize(0)
@@ -23,7 +24,16 @@ enum KeyFile {
         return PEMDocument(type: "PRIVATE KEY", derBytes: info.serializedBytes).pemString + "\n"
     }
 
-    static func key(pem: String) throws -> ReplicaKey {
+    /// A key file's key: an Ed25519 PEM is read here; a PEM of another suite, or a
+    /// PKCS #11 URI naming a key in a token, through the system OpenSSL.
+    static func key(text: String) throws -> ReplicaKey {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.hasPrefix("pkcs11:") { return try ReplicaKey(SuiteKey(pkcs11: trimmed)) }
+        if let key = try? ed25519(pem: trimmed) { return key }
+        return try ReplicaKey(SuiteKey(pem: Array(trimmed.utf8)))
+    }
+
+    static func ed25519(pem: String) throws -> ReplicaKey {
         let refusal = RosterError(.badKey, "the private key file is not an Ed25519 PKCS #8 PEM key")
         do {
             let document = try PEMDocument(pemString: pem.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -50,19 +60,15 @@ enum KeyFile {
 
 extension PublicKey {
     /// SubjectPublicKeyInfo PEM, which `openssl pkeyutl -verify -pubin` reads.
-    public var pem: String {
-        var info = DER.Serializer()
-        try! info.appendConstructedNode(identifier: .sequence) { coder in
-            try coder.appendConstructedNode(identifier: .sequence) { try $0.serialize(KeyFile.ed25519) }
-            try coder.serialize(ASN1BitString(bytes: ArraySlice(raw)))
-        }
-        return PEMDocument(type: "PUBLIC KEY", derBytes: info.serializedBytes).pemString + "\n"
-    }
+    public var pem: String { PEMDocument(type: "PUBLIC KEY", derBytes: spki).pemString + "\n" }
 }
 
 extension ReplicaKey {
-    /// PKCS #8 PEM, as `openssl genpkey -algorithm ed25519` writes it.
-    public init(pem: String) throws { self = try KeyFile.key(pem: pem) }
+    /// A key file's text: PKCS #8 PEM of any suite, as `openssl genpkey` writes it,
+    /// or a PKCS #11 URI (RFC 7512) of a key in a token.
+    public init(pem: String) throws { self = try KeyFile.key(text: pem) }
 
-    public var pem: String { KeyFile.pem(of: self) }
+    /// An Ed25519 key's PKCS #8 PEM; nil for another suite, whose file or token the
+    /// operator gave.
+    public var pem: String? { rawRepresentation.map(KeyFile.pem(seed:)) }
 }

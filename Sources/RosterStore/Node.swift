@@ -79,9 +79,14 @@ public final class Node: Sendable {
     }
 
     /// Creates the folder, the replica's key file and the database; refuses to touch
-    /// an existing node. The caller makes the key: the store draws no randomness.
-    public static func create(at folder: URL, identity: NodeIdentity, agency: AgencySetup, key: ReplicaKey,
+    /// an existing node. The caller makes the key: the store draws no randomness. A
+    /// key of another suite than Ed25519 comes with `keyText`, what its file holds (its
+    /// PEM, or the PKCS #11 URI of its token).
+    public static func create(at folder: URL, identity: NodeIdentity, agency: AgencySetup, key: ReplicaKey, keyText: String? = nil,
                               clock: WallClock = .system, logger: Logger = Logger(label: "roster")) async throws -> Node {
+        guard let keyText = keyText ?? key.pem else {
+            throw RosterError(.badKey, "a \(key.suite.rawValue) replica key is kept as the file or token it came from: give its text")
+        }
         let files = FileManager.default
         if files.fileExists(atPath: folder.appendingPathComponent(identityFile).path)
             || files.fileExists(atPath: folder.appendingPathComponent(keyFile).path) {
@@ -92,7 +97,7 @@ public final class Node: Sendable {
         } catch {
             throw RosterError(.storage, "cannot create \(folder.path): \(error.localizedDescription)")
         }
-        try writeSecret(key.pem, to: folder.appendingPathComponent(keyFile))
+        try writeSecret(keyText, to: folder.appendingPathComponent(keyFile))
         let store = try Store(path: folder.appendingPathComponent(databaseFile).path, clock: clock, logger: logger)
         let replica = Replica(origin: identity.origin, key: key)
         switch agency {
@@ -128,7 +133,10 @@ public final class Node: Sendable {
 
     /// Writes a private key file with mode 0600; refuses to overwrite one.
     public static func writeKey(_ key: ReplicaKey, to url: URL) throws {
-        try writeSecret(key.pem, to: url)
+        guard let pem = key.pem else {
+            throw RosterError(.badKey, "a \(key.suite.rawValue) key is written from the file or token it came from")
+        }
+        try writeSecret(pem, to: url)
     }
 
     /// Reads a private key file, refusing one that others can read.

@@ -28,6 +28,7 @@ struct OriginRecord: Encodable, FetchableRecord, MutablePersistableRecord {
     init(name: String, key: PublicKey, enrolledAt: UInt64 = 0) {
         self.name = name
         publicKey = Data(key.raw)
+        alg = key.suite.rawValue
         self.enrolledAt = Int64(clamping: enrolledAt)
     }
 

@@ -25,6 +25,11 @@ enum Schema {
     /// a database made before it held no mirror.
     static let mirrors = "mirrors"
 
+    /// Keys of every suite (`Suite`): an origin's key may be a SubjectPublicKeyInfo,
+    /// and `alg` names its suite. Added after `mirrors`; the table is made anew, as
+    /// SQLite changes no CHECK in place, with every id kept.
+    static let suites = "suites"
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration(format2) { db in try db.execute(sql: sql) }
@@ -35,6 +40,7 @@ enum Schema {
         migrator.registerMigration(witness) { db in try db.execute(sql: witnessSQL) }
         migrator.registerMigration(added) { db in try db.execute(sql: addedSQL) }
         migrator.registerMigration(mirrors) { db in try db.execute(sql: mirrorsSQL) }
+        migrator.registerMigration(suites) { db in try db.execute(sql: suitesSQL) }
         return migrator
     }
 
@@ -79,6 +85,25 @@ enum Schema {
             time INTEGER NOT NULL
         );
         CREATE INDEX log_added_time ON log_added(time);
+        """
+
+    static let suitesSQL = """
+        CREATE TABLE origin_of_any_suite (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            public_key BLOB NOT NULL CHECK (length(public_key) BETWEEN 32 AND 1100),
+            alg TEXT NOT NULL DEFAULT 'ed25519'
+                CHECK (alg IN ('ed25519', 'ecdsa-p256-sha256', 'rsa-pss-sha256', 'gost2012-256', 'gost2012-512')),
+            head_seq INTEGER NOT NULL DEFAULT 0,
+            head_hash BLOB,
+            equivocating INTEGER NOT NULL DEFAULT 0,
+            enrolled_at INTEGER NOT NULL DEFAULT 0,
+            retired_after INTEGER
+        );
+        INSERT INTO origin_of_any_suite (id, name, public_key, alg, head_seq, head_hash, equivocating, enrolled_at, retired_after)
+            SELECT id, name, public_key, alg, head_seq, head_hash, equivocating, enrolled_at, retired_after FROM origin;
+        DROP TABLE origin;
+        ALTER TABLE origin_of_any_suite RENAME TO origin;
         """
 
     static let mirrorsSQL = """

@@ -96,7 +96,7 @@ extension Node {
                 try Self.keep(LogConflict(origin: origin, first: contradicts, second: shown), db)
             }
             guard decision == .cosign, let shown else { return .refused(decision) }
-            let signature = Cosignature.sign(request.note.text, name: name, key: key, time: UInt64(max(0, transaction.now.seconds)))
+            let signature = try Cosignature.sign(request.note.text, name: name, key: key, time: UInt64(max(0, transaction.now.seconds)))
             let larger = (seen.flatMap { try? Checkpoint(text: $0.text) }?.size ?? -1) > request.checkpoint.size ? seen : shown
             try LogViewRecord(origin: origin, cosigned: shown.serialized, seen: larger?.serialized).save(db)
             return .cosigned(signature)

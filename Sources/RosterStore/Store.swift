@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import NationalSuites
 import RosterCore
 
 /// The one owner of the node's SQLite database: signed operations as truth, entries
@@ -17,6 +18,8 @@ public final class Store: Sendable {
 
     /// Opens (and migrates) the database at `path`, creating it if needed.
     public init(path: String, clock: WallClock, logger: Logger = Logger(label: "roster.store")) throws {
+        // Every suite verifies through the system OpenSSL wherever a store reads operations.
+        NationalSuites.install()
         self.wallClock = clock
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
@@ -204,7 +207,7 @@ public final class Store: Sendable {
             let origin = Origin.agencyOrigin(of: agency)
             let head = try transaction.heads()[origin]
             let clock = VectorClock([origin: head?.seq ?? 0])
-            let operation = SignedOperation.sign(
+            let operation = try SignedOperation.sign(
                 RosterCore.Operation(origin: origin, seq: (head?.seq ?? 0) + 1, prev: head?.hash, clock: clock, time: transaction.now, payload: payload),
                 with: keys)
             let outcome = try transaction.receive([.success(CausalDelivery.Incoming(operation))], from: "local")

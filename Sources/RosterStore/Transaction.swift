@@ -167,7 +167,7 @@ struct Transaction: DatabaseReading {
         let heads = try heads()
         guard (heads[replica.origin]?.seq ?? 0) < UInt64(Int64.max) else { throw Self.exhausted(replica.origin) }
         let clock = VectorClock(heads.mapValues(\.seq))
-        let operation = replica.make(payload, after: heads[replica.origin], clock: clock, time: now)
+        let operation = try replica.make(payload, after: heads[replica.origin], clock: clock, time: now)
         try SignedOperation.checkSize(operation.bytes.count)
         try apply(operation)
         return operation

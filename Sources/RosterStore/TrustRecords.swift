@@ -175,10 +175,10 @@ extension Transaction {
         }
         for (name, enrolment) in trust.replicas {
             try db.execute(sql: """
-                INSERT INTO origin (name, public_key, enrolled_at, retired_after) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (name) DO UPDATE SET public_key = excluded.public_key, enrolled_at = excluded.enrolled_at,
+                INSERT INTO origin (name, public_key, alg, enrolled_at, retired_after) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (name) DO UPDATE SET public_key = excluded.public_key, alg = excluded.alg, enrolled_at = excluded.enrolled_at,
                         retired_after = excluded.retired_after
-                """, arguments: [name, Data(enrolment.key.raw), Int64(clamping: enrolment.enrolledAt), enrolment.retiredAfter.map { Int64(clamping: $0) }])
+                """, arguments: [name, Data(enrolment.key.raw), enrolment.key.suite.rawValue, Int64(clamping: enrolment.enrolledAt), enrolment.retiredAfter.map { Int64(clamping: $0) }])
         }
     }
 

@@ -28,7 +28,7 @@ enum PendingBenchmark {
         let fields = EntryFields(category: .drugs, basis: try LegalBasis(authority: "A", reference: "R", decided: CalendarDate("2026-01-01")))
         var honestHead: CausalDelivery.Head?
         func onePush() async throws -> Double {
-            let operation = honest.make(.add(resource: try Resource(kind: .domain, value: "h\(honestHead?.seq ?? 0).example"), fields: fields),
+            let operation = try honest.make(.add(resource: try Resource(kind: .domain, value: "h\(honestHead?.seq ?? 0).example"), fields: fields),
                                         after: honestHead, clock: honestClock, time: time)
             let started = ContinuousClock.now
             _ = try await node.store.receive([operation], from: "kz-mvd/honest")
@@ -48,7 +48,7 @@ enum PendingBenchmark {
         for replica in flooders {
             var head: CausalDelivery.Head?
             for seq in 0...(count / flooders.count) {
-                let operation = replica.make(.add(resource: try Resource(kind: .domain, value: "f\(seq).example"), fields: fields),
+                let operation = try replica.make(.add(resource: try Resource(kind: .domain, value: "f\(seq).example"), fields: fields),
                                              after: head, clock: floodClock, time: time)
                 head = CausalDelivery.Head(seq: operation.operation.seq, hash: operation.hash)
                 if seq > 0 { floodOperations.append(operation) }

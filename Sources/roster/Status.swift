@@ -19,7 +19,7 @@ struct Status: AsyncParsableCommand {
         if node.json {
             var members: [String: JSON] = [
                 "agency": .string(identity.agency), "replica": .string(identity.replica), "origin": .string(identity.origin),
-                "alg": .string(Signature.ed25519), "public_key": .string(opened.replica.key.publicKey.base64),
+                "alg": .string(Suite.ed25519.rawValue), "public_key": .string(opened.replica.key.publicKey.base64),
                 "clock": clock.json, "digest": .string(digest), "agencies": .object(status.agencies.mapValues(JSON.string)),
                 "entries": ["live": .integer(Int64(counts.live)), "revoked": .integer(Int64(counts.revoked))],
                 "operations": .integer(Int64(counts.operations)), "pending": .integer(Int64(counts.pending)),
@@ -67,7 +67,7 @@ struct Keys: ParsableCommand {
         func run() async throws {
             let key = try await node.openNode().replica.key.publicKey
             if node.json {
-                Terminal.printJSON(["alg": .string(Signature.ed25519), "key": .string(key.base64), "pem": .string(key.pem)])
+                Terminal.printJSON(["alg": .string(Suite.ed25519.rawValue), "key": .string(key.base64), "pem": .string(key.pem)])
             } else {
                 Terminal.print(pem ? key.pem.trimmingCharacters(in: .newlines) : key.base64)
             }

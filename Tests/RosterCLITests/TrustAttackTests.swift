@@ -108,16 +108,16 @@ struct TrustAttackTests {
         let time = Timestamp(Date())
         // A rogue replica of kz-mvd, never enrolled, revokes kz-mvd/main:1.
         let rogue = Replica(origin: "kz-mvd/rogue", key: ReplicaKey.random())
-        let revoke = rogue.make(.revoke(target: try Dot("kz-mvd/main:1"), reason: "rogue"), after: nil,
+        let revoke = try rogue.make(.revoke(target: try Dot("kz-mvd/main:1"), reason: "rogue"), after: nil,
                                 clock: VectorClock(["kz-mvd/main": 1, "kz-mvd/agency": enrolled.operation.seq]), time: time)
         let refusedRevoke = try Self.push([revoke], from: kz, to: uz, folder)
         #expect(refusedRevoke.contains("\"outcome\":\"rejected\"") && refusedRevoke.contains("no enrol"), "\(refusedRevoke)")
         // An enrol of the rogue replica, signed by a key that is not kz-mvd's.
-        let forged = SignedOperation.sign(Operation(
+        let forged = try SignedOperation.sign(Operation(
             origin: "kz-mvd/agency", seq: enrolled.operation.seq + 1, prev: enrolled.hash,
             clock: VectorClock(["kz-mvd/agency": enrolled.operation.seq]), time: time,
             payload: .enrol(replica: rogue.origin, key: rogue.key.publicKey)), with: [AgencyKey.random()])
-        let revokeAfter = rogue.make(.revoke(target: try Dot("kz-mvd/main:1"), reason: "rogue"), after: nil,
+        let revokeAfter = try rogue.make(.revoke(target: try Dot("kz-mvd/main:1"), reason: "rogue"), after: nil,
                                      clock: VectorClock(["kz-mvd/main": 1, "kz-mvd/agency": forged.operation.seq]), time: time)
         let refusedEnrol = try Self.push([forged, revokeAfter], from: kz, to: uz, folder)
         #expect(refusedEnrol.contains("which is not one of the agency's keys"), "\(refusedEnrol)")
@@ -190,7 +190,7 @@ struct TrustAttackTests {
         let stranger = ReplicaKey.random().publicKey.base64
 
         // Without the current key: refused, nothing signed.
-        _ = FileManager.default.createFile(atPath: folder.path("fake.key").path, contents: Data(ReplicaKey.random().pem.utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: folder.path("fake.key").path, contents: Data((ReplicaKey.random().pem ?? "").utf8), attributes: [.posixPermissions: 0o600])
         let forged = try kz.roster.run(["agency", "rotate", "--agency-key", folder.path("fake.key").path, "--new-key", folder.path("n0.key").path])
         #expect(forged.status == 2, "\(forged.stderr)")
         #expect(try kz.roster.run(["agency", "enrol", "kz-mvd/x", "--key", stranger, "--agency-key", folder.path("n0.key").path]).status == 2)

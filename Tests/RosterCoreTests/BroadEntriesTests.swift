@@ -53,7 +53,7 @@ struct BroadEntriesTests {
     func signedFlag() throws {
         let key = try ReplicaKey(rawRepresentation: [UInt8](repeating: 4, count: 32))
         let basis = try LegalBasis(authority: "A", reference: "R", decided: CalendarDate("2026-01-01"))
-        let add = SignedOperation.sign(Operation(
+        let add = try SignedOperation.sign(Operation(
             origin: "kz-mvd/a", seq: 1, prev: nil, clock: VectorClock(), time: try Timestamp("2026-11-01T10:00:00Z"),
             payload: .add(resource: try Resource(kind: .cidr, value: "10.0.0.0/8"), fields: EntryFields(category: .drugs, basis: basis, broad: true))),
             with: key)
@@ -65,7 +65,7 @@ struct BroadEntriesTests {
         #expect(throws: RosterError(.malformedOperation, "")) {
             try SignedOperation(parsing: Array(add.text.replacingOccurrences("\"broad\":true", "\"broad\":false").utf8))
         }
-        let amend = SignedOperation.sign(Operation(
+        let amend = try SignedOperation.sign(Operation(
             origin: "kz-mvd/a", seq: 2, prev: add.hash, clock: VectorClock(["kz-mvd/a": 1]), time: try Timestamp("2026-11-01T10:00:01Z"),
             payload: .amend(target: add.dot, changes: FieldChanges(note: .some("n")))), with: key)
         let flagged = amend.text.replacingOccurrences("\"clock\"", "\"broad\":true,\"clock\"")

@@ -84,33 +84,33 @@ struct MergePropertyTests {
         let sim = Simulation(seed: 9, origins: ["kz-mvd/a", "kz-mvd/b", "uz-iib/c"])
         let a = sim.writers[0].replica, b = sim.writers[1].replica, c = sim.writers[2].replica
         let t = try Timestamp("2026-11-01T10:00:00Z")
-        let add = a.make(.add(resource: try Resource(kind: .domain, value: "shop.example"),
+        let add = try a.make(.add(resource: try Resource(kind: .domain, value: "shop.example"),
                               fields: EntryFields(category: .drugs, basis: Simulation.basis)), after: nil, clock: sim.context(), time: t)
-        let mirror = a.make(.mirror(resource: try Resource(kind: .domain, value: "shop2.example"), fields: MirrorFields(original: add.dot)),
+        let mirror = try a.make(.mirror(resource: try Resource(kind: .domain, value: "shop2.example"), fields: MirrorFields(original: add.dot)),
                             after: .init(seq: 1, hash: add.hash), clock: sim.context(["kz-mvd/a": 1]), time: t)
-        let ofMirror = b.make(.mirror(resource: try Resource(kind: .domain, value: "shop3.example"), fields: MirrorFields(original: mirror.dot)),
+        let ofMirror = try b.make(.mirror(resource: try Resource(kind: .domain, value: "shop3.example"), fields: MirrorFields(original: mirror.dot)),
                               after: nil, clock: sim.context(["kz-mvd/a": 2]), time: t)
         var state = sim.start
         let outcomes = try state.receive([add, mirror, ofMirror])
         #expect(outcomes == [.applied, .applied, .rejected(RosterError(.malformedOperation, ""))])
         // A mirror of an amend, not an entry.
-        let amend = a.make(.amend(target: add.dot, changes: FieldChanges(note: .some("x"))), after: .init(seq: 2, hash: mirror.hash),
+        let amend = try a.make(.amend(target: add.dot, changes: FieldChanges(note: .some("x"))), after: .init(seq: 2, hash: mirror.hash),
                            clock: sim.context(["kz-mvd/a": 2]), time: t)
-        let ofAmend = b.make(.mirror(resource: try Resource(kind: .domain, value: "shop4.example"), fields: MirrorFields(original: amend.dot)),
+        let ofAmend = try b.make(.mirror(resource: try Resource(kind: .domain, value: "shop4.example"), fields: MirrorFields(original: amend.dot)),
                              after: nil, clock: sim.context(["kz-mvd/a": 3]), time: t)
         #expect(try state.receive([amend, ofAmend]) == [.applied, .rejected(RosterError(.unknownEntry, ""))])
         // Not in its clock: it cannot have seen the entry it copies.
-        let unseen = b.make(.mirror(resource: try Resource(kind: .domain, value: "shop5.example"), fields: MirrorFields(original: add.dot)),
+        let unseen = try b.make(.mirror(resource: try Resource(kind: .domain, value: "shop5.example"), fields: MirrorFields(original: add.dot)),
                             after: nil, clock: sim.context(), time: t)
         #expect(try state.receive([unseen]) == [.rejected(RosterError(.malformedOperation, ""))])
         // Another agency's entry: the operation does not even parse.
-        let foreign = c.make(.mirror(resource: try Resource(kind: .domain, value: "shop6.example"), fields: MirrorFields(original: add.dot)),
+        let foreign = try c.make(.mirror(resource: try Resource(kind: .domain, value: "shop6.example"), fields: MirrorFields(original: add.dot)),
                              after: nil, clock: sim.context(), time: t)
         #expect(throws: RosterError(.forbiddenTarget, "")) { try SignedOperation(parsing: foreign.bytes) }
         // A mirror made concurrently with the original's revoke is lifted by it, whichever came first.
-        let revoke = a.make(.revoke(target: add.dot, reason: "lifted"), after: .init(seq: 3, hash: amend.hash),
+        let revoke = try a.make(.revoke(target: add.dot, reason: "lifted"), after: .init(seq: 3, hash: amend.hash),
                             clock: sim.context(["kz-mvd/a": 3]), time: t)
-        let concurrent = b.make(.mirror(resource: try Resource(kind: .domain, value: "shop7.example"), fields: MirrorFields(original: add.dot)),
+        let concurrent = try b.make(.mirror(resource: try Resource(kind: .domain, value: "shop7.example"), fields: MirrorFields(original: add.dot)),
                                 after: nil, clock: sim.context(["kz-mvd/a": 1]), time: t)
         for order in [[revoke, concurrent], [concurrent, revoke]] {
             var copy = state
@@ -125,7 +125,7 @@ struct MergePropertyTests {
         let sim = Simulation(seed: 10, origins: ["kz-mvd/a"])
         let a = sim.writers[0].replica
         let t = try Timestamp("2026-11-01T10:00:00Z")
-        let mirror = a.make(.mirror(resource: try Resource(kind: .domain, value: "shop2.example"),
+        let mirror = try a.make(.mirror(resource: try Resource(kind: .domain, value: "shop2.example"),
                                     fields: MirrorFields(original: Dot(origin: "kz-mvd/a", seq: 1), note: "n")),
                             after: .init(seq: 1, hash: Array(repeating: 0, count: 32)), clock: sim.context(["kz-mvd/a": 1]), time: t)
         #expect(try SignedOperation(parsing: mirror.bytes).operation == mirror.operation)
@@ -184,12 +184,12 @@ struct MergePropertyTests {
         let sim = Simulation(seed: 1, origins: ["kz-mvd/a", "kz-mvd/b"])
         let a = sim.writers[0].replica, b = sim.writers[1].replica
         let t = try Timestamp("2026-11-01T10:00:00Z")
-        let add = a.make(.add(resource: try Resource(kind: .domain, value: "x.example"),
+        let add = try a.make(.add(resource: try Resource(kind: .domain, value: "x.example"),
                               fields: EntryFields(category: .drugs, basis: Simulation.basis)), after: nil, clock: sim.context(), time: t)
         let context = sim.context(["kz-mvd/a": 1])
-        let revoke = b.make(.revoke(target: add.dot, reason: "lifted"), after: nil, clock: context, time: t)
+        let revoke = try b.make(.revoke(target: add.dot, reason: "lifted"), after: nil, clock: context, time: t)
         let laterTime = try Timestamp("2026-11-02T10:00:00Z")
-        let amend = a.make(.amend(target: add.dot, changes: FieldChanges(note: .some("later"))),
+        let amend = try a.make(.amend(target: add.dot, changes: FieldChanges(note: .some("later"))),
                            after: .init(seq: 1, hash: add.hash), clock: context, time: laterTime)
         for order in [[add, revoke, amend], [add, amend, revoke], [amend, revoke, add]] {
             var state = sim.start
@@ -205,19 +205,19 @@ struct MergePropertyTests {
         let sim = Simulation(seed: 2, origins: ["kz-mvd/a", "kz-mvd/b"])
         let a = sim.writers[0].replica, b = sim.writers[1].replica
         let t = try Timestamp("2026-11-01T10:00:00Z")
-        let add = a.make(.add(resource: try Resource(kind: .domain, value: "x.example"),
+        let add = try a.make(.add(resource: try Resource(kind: .domain, value: "x.example"),
                               fields: EntryFields(category: .drugs, basis: Simulation.basis)), after: nil, clock: sim.context(), time: t)
         let context = sim.context(["kz-mvd/a": 1])
-        let fromA = a.make(.amend(target: add.dot, changes: FieldChanges(category: .nps)),
+        let fromA = try a.make(.amend(target: add.dot, changes: FieldChanges(category: .nps)),
                            after: .init(seq: 1, hash: add.hash), clock: context, time: t)
-        let fromB = b.make(.amend(target: add.dot, changes: FieldChanges(category: .precursors)), after: nil, clock: context, time: t)
+        let fromB = try b.make(.amend(target: add.dot, changes: FieldChanges(category: .precursors)), after: nil, clock: context, time: t)
         var state = sim.start
         try state.receive([fromB, fromA, add])
         // Same time: origin kz-mvd/b sorts after kz-mvd/a, so b's value wins.
         #expect(state.entry(add.dot)?.fields.category == .precursors)
         #expect(Entry.conflicts(among: [fromA.operation, fromB.operation]).count == 1)
         // An amend that has seen both dominates them.
-        let after = a.make(.amend(target: add.dot, changes: FieldChanges(category: .pharmacy)),
+        let after = try a.make(.amend(target: add.dot, changes: FieldChanges(category: .pharmacy)),
                            after: .init(seq: 2, hash: fromA.hash), clock: sim.context(["kz-mvd/a": 2, "kz-mvd/b": 1]),
                            time: try Timestamp("2026-10-01T00:00:00Z"))
         try state.receive([after])
@@ -230,8 +230,8 @@ struct MergePropertyTests {
         let a = sim.writers[0].replica
         let t = try Timestamp("2026-11-01T10:00:00Z")
         let fields = EntryFields(category: .drugs, basis: Simulation.basis)
-        let first = a.make(.add(resource: try Resource(kind: .domain, value: "x.example"), fields: fields), after: nil, clock: sim.context(), time: t)
-        let second = a.make(.add(resource: try Resource(kind: .domain, value: "y.example"), fields: fields), after: nil, clock: sim.context(), time: t)
+        let first = try a.make(.add(resource: try Resource(kind: .domain, value: "x.example"), fields: fields), after: nil, clock: sim.context(), time: t)
+        let second = try a.make(.add(resource: try Resource(kind: .domain, value: "y.example"), fields: fields), after: nil, clock: sim.context(), time: t)
         var state = sim.start
         try state.receive([first])
         let outcomes = try state.receive([second, first])
@@ -248,11 +248,11 @@ struct MergePropertyTests {
         let a = sim.writers[0].replica, b = sim.writers[1].replica
         let t = try Timestamp("2026-11-01T10:00:00Z")
         let fields = EntryFields(category: .drugs, basis: Simulation.basis)
-        let add = a.make(.add(resource: try Resource(kind: .domain, value: "x.example"), fields: fields), after: nil, clock: sim.context(), time: t)
+        let add = try a.make(.add(resource: try Resource(kind: .domain, value: "x.example"), fields: fields), after: nil, clock: sim.context(), time: t)
         // Signed by b's key but claiming a's origin.
         let forgedOp = Operation(origin: "kz-mvd/a", seq: 1, prev: nil, clock: VectorClock(), time: t,
                                  payload: .add(resource: try Resource(kind: .domain, value: "y.example"), fields: fields))
-        let forged = SignedOperation.sign(forgedOp, with: b.key)
+        let forged = try SignedOperation.sign(forgedOp, with: b.key)
         // Only kz-mvd is trusted, and a is enrolled.
         var state = RosterState(trust: Trust(agencies: sim.pins.agencies.filter { $0.key == "kz-mvd" }))
         try state.receive(sim.keyEvents.filter { $0.operation.agency == "kz-mvd" })
@@ -260,7 +260,7 @@ struct MergePropertyTests {
         #expect(outcomes == [.rejected(RosterError(.badSignature, "")), .rejected(RosterError(.untrustedAgency, ""))])
         #expect(state.applied.allSatisfy(\.operation.isKeyEvent) && state.pending.isEmpty)
         // uz-iib may not revoke kz-mvd's entry: the operation does not even parse.
-        let crossAgency = b.make(.revoke(target: add.dot, reason: "x"), after: nil, clock: VectorClock(["kz-mvd/a": 1]), time: t)
+        let crossAgency = try b.make(.revoke(target: add.dot, reason: "x"), after: nil, clock: VectorClock(["kz-mvd/a": 1]), time: t)
         #expect(throws: RosterError(.forbiddenTarget, "")) { try SignedOperation(parsing: crossAgency.bytes) }
     }
 }

@@ -53,7 +53,7 @@ struct TrustPropertyTests {
         var head: CausalDelivery.Head?
         var made: [SignedOperation] = []
         for value in ["a.example", "b.example", "c.example"] {
-            let operation = replica.make(.add(resource: try Resource(kind: .domain, value: value), fields: fields), after: head, clock: clock, time: time)
+            let operation = try replica.make(.add(resource: try Resource(kind: .domain, value: value), fields: fields), after: head, clock: clock, time: time)
             head = CausalDelivery.Head(seq: operation.operation.seq, hash: operation.hash)
             made.append(operation)
         }
@@ -72,7 +72,7 @@ struct TrustPropertyTests {
         #expect(outcomes.suffix(2).allSatisfy { $0 == .rejected(RosterError(.retired, "")) })
         #expect(after.entries == before.entries)
         // A later operation of the retired key is refused with the reason.
-        let late = replica.make(.add(resource: try Resource(kind: .domain, value: "d.example"), fields: fields), after: head, clock: clock, time: time)
+        let late = try replica.make(.add(resource: try Resource(kind: .domain, value: "d.example"), fields: fields), after: head, clock: clock, time: time)
         #expect(try after.receive([late]) == [.rejected(RosterError(.retired, ""))])
     }
 
@@ -123,7 +123,7 @@ struct TrustPropertyTests {
         var pins = Trust()
         pins.pin("kz-mvd", root: root.publicKey.fingerprint)
         // Anyone knows the root's public key: a genesis naming it, signed by the thief alone.
-        let forged = SignedOperation.sign(Operation(origin: "kz-mvd/agency", seq: 1, prev: nil, clock: VectorClock(), time: time,
+        let forged = try SignedOperation.sign(Operation(origin: "kz-mvd/agency", seq: 1, prev: nil, clock: VectorClock(), time: time,
                                                     payload: .rotate(keys: try AgencyKeys([root.publicKey, evil.publicKey]))), with: [evil])
         var state = RosterState(trust: pins)
         #expect(try state.receive([forged]) == [.rejected(RosterError(.badSignature, ""))])

@@ -14,11 +14,11 @@ struct VectorTests {
             let expected = try require(Hex.decode(vector["signature"]?.string ?? ""))
             let key = try ReplicaKey(rawRepresentation: secret)
             #expect(Hex.encode(key.publicKey.raw) == vector["public"]?.string)
-            #expect(key.sign(message) == expected, "\(vector["name"]?.string ?? "")")
-            #expect(key.publicKey.isValidSignature(expected, for: message))
+            #expect(try key.sign(message) == expected, "\(vector["name"]?.string ?? "")")
+            #expect(try key.publicKey.isValidSignature(expected, for: message))
             var forged = expected
             forged[0] ^= 1
-            #expect(!key.publicKey.isValidSignature(forged, for: message))
+            #expect(try !key.publicKey.isValidSignature(forged, for: message))
         }
     }
 
@@ -54,8 +54,8 @@ struct PreparedOperationTests {
                 time: try Timestamp("2026-11-01T10:00:00Z"),
                 payload: .add(resource: try Resource(kind: .domain, value: "prev.example"),
                               fields: EntryFields(category: .drugs, basis: basis, note: "\"prev\":\"sig\"")))
-            let direct = SignedOperation.sign(operation, with: key)
-            let prepared = PreparedOperation(operation).sign(prev: prev, with: key)
+            let direct = try SignedOperation.sign(operation, with: key)
+            let prepared = try PreparedOperation(operation).sign(prev: prev, with: key)
             #expect(prepared.bytes == direct.bytes)
             #expect(prepared.hash == direct.hash)
             #expect(prepared == direct)
@@ -100,7 +100,7 @@ struct OperationEncodingTests {
             origin: "kz-mvd/a", seq: 1, prev: nil, clock: VectorClock(), time: try Timestamp("2026-11-01T10:00:00Z"),
             payload: .add(resource: try Resource(kind: .domain, value: "x.example"),
                           fields: EntryFields(category: .drugs, basis: try LegalBasis(authority: "A", reference: "R", decided: CalendarDate("2026-01-01")))))
-        let signed = SignedOperation.sign(operation, with: key)
+        let signed = try SignedOperation.sign(operation, with: key)
         let spaced = signed.text.replacingOccurrences(",\"", ", \"").replacingOccurrences("\":", "\": ")
         let reparsed = try SignedOperation(parsing: Array(spaced.utf8))
         #expect(reparsed.bytes == signed.bytes)
@@ -129,7 +129,7 @@ struct ThirdPartyVectorTests {
             let key = try PublicKey(raw: try require(Hex.decode(vector["key"]?.string ?? "")))
             let message = try require(Hex.decode(vector["msg"]?.string ?? ""))
             let signature = try require(Hex.decode(vector["sig"]?.string ?? ""))
-            let verifies = signature.count == 64 && key.isValidSignature(signature, for: message)
+            let verifies = try signature.count == 64 && key.isValidSignature(signature, for: message)
             switch vector["result"]?.string {
             case "valid": #expect(verifies, "tcId \(id) should verify")
             case "invalid": #expect(!verifies, "tcId \(id) should be refused: \(vector["comment"]?.string ?? "")")

@@ -39,7 +39,7 @@ struct AuditMutationTests {
         // kz-mvd/a signs a second version of its last operation: quarantined from there, the rest stays.
         let a = simulation.writers[0].replica
         let last = try #require(simulation.all.last { $0.operation.origin == a.origin })
-        let fork = SignedOperation.sign(Operation(
+        let fork = try SignedOperation.sign(Operation(
             origin: a.origin, seq: last.operation.seq, prev: last.operation.prev, clock: last.operation.clock, time: last.operation.time,
             payload: .add(resource: try Resource(kind: .domain, value: "fork.example"), fields: fields)), with: a.key)
         #expect(try node.store.blockingReceive([fork]) == [.rejected(RosterError(.equivocation, ""))])

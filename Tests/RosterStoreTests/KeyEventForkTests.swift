@@ -17,7 +17,7 @@ struct KeyEventForkTests {
     }
 
     func add(_ replica: Replica, _ value: String, clock: VectorClock) throws -> SignedOperation {
-        replica.make(.add(resource: try Resource(kind: .domain, value: value), fields: fields), after: nil, clock: clock, time: time)
+        try replica.make(.add(resource: try Resource(kind: .domain, value: value), fields: fields), after: nil, clock: clock, time: time)
     }
 
     func agencyDigest(_ node: Node) throws -> String? { try node.store.blockingStatus().agencies["kz-mvd"] }
@@ -57,7 +57,7 @@ struct KeyEventForkTests {
 
         // A key event that names y but is not the agency's own changes nothing.
         let stranger = AgencyKey.random()
-        let forged = SignedOperation.sign(RosterCore.Operation(origin: "kz-mvd/agency", seq: 4, prev: y.hash, clock: VectorClock(["kz-mvd/agency": 3]),
+        let forged = try SignedOperation.sign(RosterCore.Operation(origin: "kz-mvd/agency", seq: 4, prev: y.hash, clock: VectorClock(["kz-mvd/agency": 3]),
                                                                time: time, payload: .enrol(replica: "kz-mvd/evil", key: ReplicaKey.random().publicKey)),
                                           with: [stranger])
         #expect(try a.store.blockingReceive([forged]).allSatisfy { if case .rejected = $0 { true } else { false } })

@@ -36,16 +36,19 @@ struct KeyFileTests {
         let folder = try TemporaryFolder()
         let key = ReplicaKey.random()
         let file = folder.path("replica.key")
-        try key.pem.write(to: file, atomically: true, encoding: .utf8)
+        let pem = try #require(key.pem)
+        try pem.write(to: file, atomically: true, encoding: .utf8)
         #expect(try openssl(["pkey", "-in", file.path, "-pubout"]) == key.publicKey.pem)
-        #expect(try ReplicaKey(pem: key.pem).publicKey == key.publicKey)
+        #expect(try ReplicaKey(pem: pem).publicKey == key.publicKey)
     }
 
-    @Test("What is not an Ed25519 PKCS #8 key is refused with one line, never a trap")
+    @Test("A key file of another suite reads as that suite; what is no key of a suite is refused with one line, never a trap")
     func refusals() throws {
         let p256 = try openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"])
-        let valid = ReplicaKey.random().pem
-        for text in [p256, "", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", valid.replacingOccurrences(of: "PRIVATE", with: "PUBLIC"),
+        #expect(try ReplicaKey(pem: p256).suite == .ecdsaP256)
+        let p384 = try openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"])
+        let valid = try #require(ReplicaKey.random().pem)
+        for text in [p384, "", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", valid.replacingOccurrences(of: "PRIVATE", with: "PUBLIC"),
                      String(valid.dropLast(12)), ReplicaKey.random().publicKey.pem] {
             #expect(throws: RosterError(.badKey, "")) { try ReplicaKey(pem: text) }
         }

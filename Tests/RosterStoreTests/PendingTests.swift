@@ -36,7 +36,7 @@ struct PendingTests {
         var operations: [SignedOperation] = []
         let time = try Timestamp("2026-11-01T10:00:00Z")
         for number in 0..<count {
-            let operation = replica.make(.add(resource: try Resource(kind: .domain, value: "n\(number).example"), fields: fields),
+            let operation = try replica.make(.add(resource: try Resource(kind: .domain, value: "n\(number).example"), fields: fields),
                                          after: head, clock: Self.enrolled(replica), time: time)
             head = CausalDelivery.Head(seq: operation.operation.seq, hash: operation.hash)
             operations.append(operation)
@@ -52,9 +52,9 @@ struct PendingTests {
         let (node, replica) = try await Self.nodeAccepting("kz-mvd/x", in: folder, clock: clock.wallClock)
         let hourAhead = Timestamp(Date(timeIntervalSince1970: TimeInterval(now.seconds + 3600)))
         let soon = Timestamp(Date(timeIntervalSince1970: TimeInterval(now.seconds + CausalDelivery.maximumSkew - 60)))
-        let far = replica.make(.add(resource: try Resource(kind: .domain, value: "far.example"), fields: Self.fields),
+        let far = try replica.make(.add(resource: try Resource(kind: .domain, value: "far.example"), fields: Self.fields),
                                after: nil, clock: Self.enrolled(replica), time: hourAhead)
-        let next = replica.make(.add(resource: try Resource(kind: .domain, value: "next.example"), fields: Self.fields),
+        let next = try replica.make(.add(resource: try Resource(kind: .domain, value: "next.example"), fields: Self.fields),
                                 after: CausalDelivery.Head(seq: 1, hash: far.hash), clock: Self.enrolled(replica, ["kz-mvd/x": 1]), time: soon)
         #expect(try node.store.blockingReceive([far, next], from: "kz-mvd/x") == [.pending, .pending])
         #expect(try node.store.blockingReceive([far], from: "kz-mvd/x") == [.duplicate], "a replay is known")
@@ -134,7 +134,7 @@ struct PendingTests {
             // Seq 1 has no prev; past it, a prev that no operation has: the past never comes.
             var head = first == 1 ? nil : CausalDelivery.Head(seq: UInt64(first - 1), hash: [UInt8](repeating: 7, count: 32))
             return try (first..<(first + count)).map { number in
-                let operation = replica.make(.add(resource: try Resource(kind: .domain, value: "\(replica.origin.replacingOccurrences(of: "/", with: "-"))-\(number).example"),
+                let operation = try replica.make(.add(resource: try Resource(kind: .domain, value: "\(replica.origin.replacingOccurrences(of: "/", with: "-"))-\(number).example"),
                                                   fields: Self.fields), after: head, clock: enrolled[replica.agency]!, time: time)
                 head = CausalDelivery.Head(seq: operation.operation.seq, hash: operation.hash)
                 return operation

@@ -114,8 +114,8 @@ struct StoreTests {
         let a = simulation.writers[0].replica
         let t = try Timestamp("2026-11-01T10:00:00Z")
         let fields = EntryFields(category: .drugs, basis: Self.basis)
-        let first = a.make(.add(resource: try Resource(kind: .domain, value: "x.example"), fields: fields), after: nil, clock: simulation.context(), time: t)
-        let second = a.make(.add(resource: try Resource(kind: .domain, value: "y.example"), fields: fields), after: nil, clock: simulation.context(), time: t)
+        let first = try a.make(.add(resource: try Resource(kind: .domain, value: "x.example"), fields: fields), after: nil, clock: simulation.context(), time: t)
+        let second = try a.make(.add(resource: try Resource(kind: .domain, value: "y.example"), fields: fields), after: nil, clock: simulation.context(), time: t)
         let folder = try TemporaryFolder()
         let node = try await makeNode(folder, for: simulation)
         _ = try node.store.blockingReceive([first])
@@ -135,7 +135,7 @@ struct StoreTests {
         let folder = try TemporaryFolder()
         let node = try await makeNode(folder, for: simulation)
         func add(_ replica: Replica, _ value: String, after head: SignedOperation? = nil) throws -> SignedOperation {
-            replica.make(.add(resource: try Resource(kind: .domain, value: value), fields: fields),
+            try replica.make(.add(resource: try Resource(kind: .domain, value: value), fields: fields),
                          after: head.map { CausalDelivery.Head(seq: $0.operation.seq, hash: $0.hash) },
                          clock: simulation.context(head.map { [$0.operation.origin: $0.operation.seq] } ?? [:]), time: t)
         }

@@ -16,7 +16,7 @@ struct TrustAccountTests {
         let replica = Replica(origin: "kz-mvd/a", key: ReplicaKey.random())
         let enrolled = try kz.enrol(replica)
         try await node.store.trust("kz-mvd", root: kz.root.fingerprint, replacing: false)
-        let add = replica.make(.add(resource: try Resource(kind: .domain, value: "shop.example"),
+        let add = try replica.make(.add(resource: try Resource(kind: .domain, value: "shop.example"),
                                     fields: EntryFields(category: .drugs, basis: Simulation.basis)), after: nil, clock: enrolled, time: time)
         #expect(try node.store.blockingReceive(kz.events + [add]) == [.applied, .applied, .applied])
         #expect(try await node.store.distrust("kz-mvd") == 1)

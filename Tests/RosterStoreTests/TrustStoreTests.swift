@@ -68,7 +68,7 @@ struct TrustStoreTests {
             for name in 0..<10 {
                 let replica = Replica(origin: "ag-\(index)/r\(name)", key: ReplicaKey.random())
                 let enrolled = try chain.enrol(replica)
-                others.append(replica.make(.add(resource: try Resource(kind: .domain, value: "\(index)-\(name).example"), fields: fields),
+                others.append(try replica.make(.add(resource: try Resource(kind: .domain, value: "\(index)-\(name).example"), fields: fields),
                                            after: nil, clock: enrolled, time: time))
             }
             others = chain.events + others
@@ -89,13 +89,13 @@ struct TrustStoreTests {
         try kz.enrol(r)
         let clock = try kz.enrol(s)
         func add(_ value: String, after head: SignedOperation?, by replica: Replica = r, clock extra: VectorClock = VectorClock()) throws -> SignedOperation {
-            replica.make(.add(resource: try Resource(kind: .domain, value: value), fields: fields),
+            try replica.make(.add(resource: try Resource(kind: .domain, value: value), fields: fields),
                          after: head.map { CausalDelivery.Head(seq: $0.operation.seq, hash: $0.hash) }, clock: clock.merging(extra), time: time)
         }
         let a = try add("a.example", after: nil)
         let b = try add("b.example", after: a)
         let fork = try add("fork.example", after: a)
-        let amend = s.make(.amend(target: b.dot, changes: FieldChanges(note: .some("seen"))), after: nil,
+        let amend = try s.make(.amend(target: b.dot, changes: FieldChanges(note: .some("seen"))), after: nil,
                            clock: clock.merging(VectorClock([r.origin: 2])), time: time)
 
         let folder = try TemporaryFolder()
@@ -120,7 +120,7 @@ struct TrustStoreTests {
         try await node.store.rebuild()
         #expect(try node.store.blockingDigests().digest == before)
         // A key event is no entry: an amend naming one does not parse.
-        let bad = SignedOperation.sign(Operation(origin: s.origin, seq: 2, prev: amend.hash, clock: clock.merging(VectorClock([s.origin: 1])), time: time,
+        let bad = try SignedOperation.sign(Operation(origin: s.origin, seq: 2, prev: amend.hash, clock: clock.merging(VectorClock([s.origin: 1])), time: time,
                                                  payload: .revoke(target: kz.events[0].dot, reason: "x")), with: s.key)
         #expect(throws: RosterError(.malformedOperation, "")) { try SignedOperation(parsing: bad.bytes) }
     }
@@ -132,10 +132,10 @@ struct TrustStoreTests {
         var kz = try AgencyChain(agency: "kz-mvd", keys: [AgencyKey.random()], time: time)
         let replica = Replica(origin: "kz-mvd/r", key: ReplicaKey.random())
         let clock = try kz.enrol(replica)
-        let first = replica.make(.add(resource: try Resource(kind: .domain, value: "a.example"), fields: fields), after: nil, clock: clock, time: time)
-        let second = replica.make(.add(resource: try Resource(kind: .domain, value: "b.example"), fields: fields),
+        let first = try replica.make(.add(resource: try Resource(kind: .domain, value: "a.example"), fields: fields), after: nil, clock: clock, time: time)
+        let second = try replica.make(.add(resource: try Resource(kind: .domain, value: "b.example"), fields: fields),
                                   after: CausalDelivery.Head(seq: 1, hash: first.hash), clock: clock, time: time)
-        let forged = SignedOperation.sign(Operation(origin: replica.origin, seq: 3, prev: second.hash, clock: clock.merging(VectorClock([replica.origin: 2])),
+        let forged = try SignedOperation.sign(Operation(origin: replica.origin, seq: 3, prev: second.hash, clock: clock.merging(VectorClock([replica.origin: 2])),
                                                     time: time, payload: .add(resource: try Resource(kind: .domain, value: "c.example"), fields: fields)),
                                           with: ReplicaKey.random())
         let folder = try TemporaryFolder()

@@ -95,7 +95,7 @@ public struct KeyEventSimulation {
             } else {
                 payload = .revoke(target: own.randomElement(using: &rng)!.id, reason: "lifted")
             }
-            let operation = writer.replica.make(payload, after: writer.head, clock: writer.state.clock, time: time)
+            let operation = try! writer.replica.make(payload, after: writer.head, clock: writer.state.clock, time: time)
             writer.head = CausalDelivery.Head(seq: operation.operation.seq, hash: operation.hash)
             _ = try! writer.state.receive([operation])
             writers[index] = writer

@@ -126,7 +126,7 @@ public struct Simulation {
                 payload = .revoke(target: own.randomElement(using: &rng)!.id, reason: "lifted")
             }
             let head = writer.state.heads[writer.replica.origin]
-            let operation = writer.replica.make(payload, after: head, clock: writer.state.clock,
+            let operation = try! writer.replica.make(payload, after: head, clock: writer.state.clock,
                                                 time: times.randomElement(using: &rng)!)
             _ = try! writers[index].state.receive([operation])
             all.append(operation)
