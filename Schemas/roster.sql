@@ -10,13 +10,15 @@
 -- enrolled_at/retired_after are derived from enrol and retire: the agency origin's
 -- seq that enrolled the replica, and its last valid seq once retired.
 -- public_key is an Ed25519 key's 32 bytes or another suite's SubjectPublicKeyInfo; alg
--- names its suite. (The migration "suites" made this table anew, hence the quotes.)
+-- names its suite; log_key is the Ed25519 key that signs the checkpoints of a replica
+-- whose key is of another suite (the enrol's log_key). (The migration "suites" made this table anew, hence the quotes.)
 CREATE TABLE "origin" (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
     public_key BLOB NOT NULL CHECK (length(public_key) BETWEEN 32 AND 1100),
     alg TEXT NOT NULL DEFAULT 'ed25519'
         CHECK (alg IN ('ed25519', 'ecdsa-p256-sha256', 'rsa-pss-sha256', 'gost2012-256', 'gost2012-512')),
+    log_key BLOB CHECK (log_key IS NULL OR length(log_key) = 32),
     head_seq INTEGER NOT NULL DEFAULT 0,
     head_hash BLOB,
     equivocating INTEGER NOT NULL DEFAULT 0,

@@ -42,7 +42,7 @@ public struct AgencyChain: Sendable {
     /// is in their causal past.
     @discardableResult
     public mutating func enrol(_ replica: Replica) throws -> VectorClock {
-        try append(.enrol(replica: replica.origin, key: replica.key.publicKey))
+        try append(.enrol(replica: replica.origin, key: replica.key.publicKey, logKey: replica.enrolledLogKey))
         return VectorClock([origin: seq])
     }
 

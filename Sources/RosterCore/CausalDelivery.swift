@@ -63,9 +63,13 @@ public struct CausalDelivery {
     public struct Incoming: Sendable {
         public var operation: SignedOperation
         public var checkedKey: PublicKey?
-        public init(_ operation: SignedOperation, checkedKey: PublicKey? = nil) {
+        /// A suite of its signatures that this machine cannot verify yet (GOST
+        /// without its engine): it is kept unverified and never planned until it can.
+        public var unverifiable: Suite?
+        public init(_ operation: SignedOperation, checkedKey: PublicKey? = nil, unverifiable: Suite? = nil) {
             self.operation = operation
             self.checkedKey = checkedKey
+            self.unverifiable = unverifiable
         }
     }
 

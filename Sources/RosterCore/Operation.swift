@@ -13,8 +13,10 @@ public struct Operation: Hashable, Sendable {
         /// Final: a revoked entry stays revoked whatever else arrives.
         case revoke(target: Dot, reason: String)
         /// Key events, made under the agency origin and signed by agency keys.
-        /// The agency endorses a replica and the key its operations verify with.
-        case enrol(replica: String, key: PublicKey)
+        /// The agency endorses a replica and the key its operations verify with; a
+        /// replica whose key is not Ed25519 also names the Ed25519 key that signs its
+        /// checkpoints and cosignatures (`log_key`), which C2SP signed notes require.
+        case enrol(replica: String, key: PublicKey, logKey: PublicKey? = nil)
         /// The replica's operations after seq `after` are void: decided by seq, never by time.
         case retire(replica: String, after: UInt64, reason: String)
         /// The agency's keys from now on, signed by the old keys and the new; at seq 1,
@@ -89,9 +91,10 @@ public struct Operation: Hashable, Sendable {
         case .revoke(let target, let reason):
             members["target"] = .string(target.description)
             members["reason"] = .string(reason)
-        case .enrol(let replica, let key):
+        case .enrol(let replica, let key, let logKey):
             members["replica"] = .string(replica)
             members["key"] = .string(key.base64)
+            if let logKey { members["log_key"] = .string(logKey.base64) }
         case .retire(let replica, let after, let reason):
             members["replica"] = .string(replica)
             members["after"] = .integer(Int64(after))
@@ -111,7 +114,7 @@ public struct Operation: Hashable, Sendable {
         case "add": return common.union(fields).union([.resource, .broad, .mirrorOf])
         case "amend": return common.union(fields).union([.target])
         case "revoke": return common.union([.target, .reason])
-        case "enrol": return common.union([.replica, .key])
+        case "enrol": return common.union([.replica, .key, .logKey])
         case "retire": return common.union([.replica, .after, .reason])
         case "rotate": return common.union([.keys, .threshold])
         default: return []
@@ -204,7 +207,21 @@ public struct Operation: Hashable, Sendable {
             payload = .revoke(target: target, reason: try Text.string(reason, field: "reason"))
         case "enrol":
             guard let key = members[.key]?.string else { throw RosterError(.malformedOperation, "enrol needs the replica's key") }
-            payload = .enrol(replica: try Self.replica(members, agency: agency), key: try PublicKey(base64: key))
+            let replicaKey = try PublicKey(base64: key)
+            let logKey = try members[.logKey].map { value -> PublicKey in
+                guard let text = value.string, let logKey = try? PublicKey(base64: text), logKey.suite == .ed25519 else {
+                    throw RosterError(.malformedOperation, "log_key is the base64 of an Ed25519 key's 32 bytes")
+                }
+                return logKey
+            }
+            // One way to say it: an Ed25519 replica key signs its own log; any other names the key that does.
+            if replicaKey.suite == .ed25519, logKey != nil {
+                throw RosterError(.malformedOperation, "an enrol of an Ed25519 replica key has no log_key: that key signs the replica's checkpoints")
+            }
+            if replicaKey.suite != .ed25519, logKey == nil {
+                throw RosterError(.malformedOperation, "an enrol of a \(replicaKey.suite.rawValue) replica key names the Ed25519 key that signs its checkpoints (log_key)")
+            }
+            payload = .enrol(replica: try Self.replica(members, agency: agency), key: replicaKey, logKey: logKey)
         case "retire":
             guard let after = members[.after]?.integer, after >= 0 else {
                 throw RosterError(.malformedOperation, "retire needs after: the replica's last valid seq, 0 or more")
@@ -214,10 +231,10 @@ public struct Operation: Hashable, Sendable {
                               reason: try Text.string(reason, field: "reason"))
         case "rotate":
             guard let list = members[.keys]?.array, let threshold = members[.threshold]?.integer, threshold <= AgencyKeys.maximumKeys else {
-                throw RosterError(.malformedOperation, "rotate needs keys (base64 Ed25519 keys) and a threshold")
+                throw RosterError(.malformedOperation, "rotate needs keys (base64 public keys) and a threshold")
             }
             let keys = try list.map { item -> PublicKey in
-                guard let text = item.string else { throw RosterError(.malformedOperation, "each of keys is a base64 Ed25519 key") }
+                guard let text = item.string else { throw RosterError(.malformedOperation, "each of keys is a base64 public key") }
                 return try PublicKey(base64: text)
             }
             payload = .rotate(keys: try AgencyKeys(keys, threshold: Int(threshold)))

@@ -7,11 +7,17 @@ struct OperationMembers {
     enum Name: Int, CaseIterable {
         case v, type, origin, seq, prev, clock, time, alg
         case resource, broad, category, basis, jurisdiction, expires, evidence, note, mirrorOf
-        case target, reason, replica, key, after, keys, threshold
+        case target, reason, replica, key, logKey, after, keys, threshold
 
         /// The member's name on the wire.
         var text: String { Self.texts[rawValue] }
-        private static let texts = allCases.map { $0 == .mirrorOf ? "mirror_of" : "\($0)" }
+        private static let texts = allCases.map { name in
+            switch name {
+            case .mirrorOf: return "mirror_of"
+            case .logKey: return "log_key"
+            default: return "\(name)"
+            }
+        }
         static let named = [String: Name](uniqueKeysWithValues: allCases.map { ($0.text, $0) })
     }
 

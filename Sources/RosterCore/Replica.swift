@@ -1,12 +1,19 @@
-/// This node's writer identity: the origin it signs as and its private key.
+/// This node's writer identity: the origin it signs as, its private key, and the
+/// Ed25519 key that signs its checkpoints and cosignatures (its key, when that is
+/// Ed25519 itself).
 public struct Replica: Sendable {
     public let origin: String
     public let key: ReplicaKey
+    public let logKey: ReplicaKey
 
-    public init(origin: String, key: ReplicaKey) {
+    public init(origin: String, key: ReplicaKey, logKey: ReplicaKey? = nil) {
         self.origin = origin
         self.key = key
+        self.logKey = logKey ?? key
     }
+
+    /// The log key an enrol names (`log_key`): none when the replica key signs its log.
+    public var enrolledLogKey: PublicKey? { key.suite == .ed25519 ? nil : logKey.publicKey }
 
     public var agency: String { Origin.agency(of: origin) }
 

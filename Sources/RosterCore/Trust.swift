@@ -21,13 +21,17 @@ public struct Trust: Sendable, Equatable {
 
     public struct Enrolment: Sendable, Equatable {
         public var key: PublicKey
+        /// The Ed25519 key that signs the replica's checkpoints and cosignatures: its
+        /// key, unless that is of another suite and the enrol named a `log_key`.
+        public var logKey: PublicKey
         /// The agency origin's seq of the enrol: every operation of the replica has it in its causal past.
         public var enrolledAt: UInt64
         /// The replica's last valid seq, once a retire says so: what follows is void.
         public var retiredAfter: UInt64?
 
-        public init(key: PublicKey, enrolledAt: UInt64, retiredAfter: UInt64? = nil) {
+        public init(key: PublicKey, logKey: PublicKey? = nil, enrolledAt: UInt64, retiredAfter: UInt64? = nil) {
             self.key = key
+            self.logKey = logKey ?? key
             self.enrolledAt = enrolledAt
             self.retiredAfter = retiredAfter
         }
@@ -164,8 +168,8 @@ public struct Trust: Sendable, Equatable {
         switch operation.payload {
         case .rotate(let keys):
             agencies[operation.agency]?.keys = keys
-        case .enrol(let replica, let key):
-            replicas[replica] = Enrolment(key: key, enrolledAt: operation.seq)
+        case .enrol(let replica, let key, let logKey):
+            replicas[replica] = Enrolment(key: key, logKey: logKey, enrolledAt: operation.seq)
         case .retire(let replica, let after, _):
             guard var enrolment = replicas[replica] else { return nil }
             // Of several retires the lowest seq holds: the order they arrive in does not matter.
@@ -201,7 +205,7 @@ public struct Trust: Sendable, Equatable {
         switch op.payload {
         case .rotate:
             break
-        case .enrol(let replica, _):
+        case .enrol(let replica, _, _):
             if replicas[replica] != nil {
                 return RosterError(.invalidField, "\(op.dot) enrols \(replica) again: a replica's key never changes; enrol a new replica name")
             }

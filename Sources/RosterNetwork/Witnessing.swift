@@ -14,7 +14,7 @@ public enum Witnessing {
         guard !peers.isEmpty, let trust = try? await node.store.trust() else { return note }
         var signatures: [SignedNote.Signature] = []
         for peer in peers {
-            guard let replica = peer.descriptor.node, let key = trust.replicas[replica]?.key else { continue }
+            guard let replica = peer.descriptor.node, let key = trust.replicas[replica]?.logKey else { continue }
             do {
                 let client = try Synchronizer.client(for: peer, tls: tls)
                 defer { client.close() }

@@ -120,7 +120,8 @@ extension Auditor {
             }
             guard let text = row.text("note"), let note = try? SignedNote(parsing: text), let checkpoint = try? Checkpoint(text: note.text),
                 let replica = Checkpoint.replica(ofLog: checkpoint.origin),
-                let raw = try Row.fetchOne(db, sql: "SELECT public_key FROM origin WHERE name = ?", arguments: [replica])?.blob("public_key"),
+                let signer = try Row.fetchOne(db, sql: "SELECT coalesce(log_key, public_key) AS key FROM origin WHERE name = ?", arguments: [replica]),
+                let raw = signer.blob("key"),
                 let key = try? PublicKey(raw: raw), note.isSigned(by: checkpoint.origin, key: key)
             else {
                 find("checkpoint \(id) is not a checkpoint signed by this node's replica: the checkpoint table was edited")
@@ -153,7 +154,7 @@ extension Auditor {
                 report.findings.append("a log conflict row does not hold two signed checkpoints: the log_conflict table was edited")
                 continue
             }
-            guard let key = Checkpoint.replica(ofLog: origin).flatMap({ trust.replicas[$0]?.key }) else {
+            guard let key = Checkpoint.replica(ofLog: origin).flatMap({ trust.replicas[$0]?.logKey }) else {
                 report.findings.append("a proof that \(origin) showed two histories is kept, but this node holds no key of it to check the proof with")
                 continue
             }

@@ -374,7 +374,9 @@ public enum Auditor {
                 usage[scope, default: (0, 0)].operations += 1
                 usage[scope, default: (0, 0)].bytes += Int64(body.utf8.count)
             }
-            if let refusal = trust.refusalToWait(operation, checkedKey: nil) {
+            // Kept unverified while this machine cannot verify its suite: filed under it.
+            let unverifiable = PendingRecord.suite(ofMarker: row.text("waits_origin"))
+            if unverifiable == nil, let refusal = trust.refusalToWait(operation, checkedKey: nil) {
                 report.findings.append("pending \(refusal.reason)")
             }
             if row.text("origin") != op.origin || row.integer("seq") != Int64(op.seq) {
@@ -382,6 +384,11 @@ public enum Auditor {
             }
             if let head = heads[op.origin], head.seq >= op.seq {
                 report.findings.append("pending operation \(operation.dot) is already applied")
+            } else if let unverifiable {
+                let suites = [Suite(rawValue: op.alg)] + operation.endorsements.map { Optional($0.key.suite) }
+                if row.integer("waits_seq") != 0 || !row.isNull("waits_until") || !suites.contains(unverifiable) {
+                    report.findings.append("pending operation \(operation.dot) is filed as waiting for the \(unverifiable.rawValue) suite, but is not")
+                }
             } else if !row.isNull("waits_until") {
                 // Waiting for its time: filed under that time, and under no dot.
                 if row.integer("waits_until") != op.time.seconds || !row.isNull("waits_origin") || !row.isNull("waits_seq") {

@@ -61,6 +61,34 @@ enum KeyFile {
 extension PublicKey {
     /// SubjectPublicKeyInfo PEM, which `openssl pkeyutl -verify -pubin` reads.
     public var pem: String { PEMDocument(type: "PUBLIC KEY", derBytes: spki).pemString + "\n" }
+
+    /// A public key as an operator hands it over: base64 as `roster keys show` prints
+    /// it, base64 of a SubjectPublicKeyInfo (DER), an SPKI PEM, or a file holding one.
+    public init(named text: String) throws {
+        var given = text
+        if !text.contains("-----BEGIN"), FileManager.default.fileExists(atPath: text) {
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: text), (attributes[.size] as? Int ?? .max) <= 1 << 16,
+                  let contents = try? String(contentsOfFile: text, encoding: .utf8) else {
+                throw RosterError(.badKey, "cannot read the public key file \(Text.printable(text, limit: 200)): it must be a PEM of a few kilobytes")
+            }
+            given = contents
+        }
+        // The PEM block of what roster keys show prints whole, or of a file.
+        if let begin = given.range(of: "-----BEGIN PUBLIC KEY-----") {
+            let block = given[begin.lowerBound...]
+            let end = block.range(of: "-----END PUBLIC KEY-----").map { String(block[..<$0.upperBound]) } ?? String(block)
+            guard let document = try? PEMDocument(pemString: end), document.discriminator == "PUBLIC KEY" else {
+                throw RosterError(.badKey, "not a PUBLIC KEY PEM (openssl pkey -pubout writes one)")
+            }
+            try self.init(spki: document.derBytes)
+            return
+        }
+        let trimmed = given.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard trimmed.utf8.count <= Base64.length(of: PublicKey.maximumSize), let bytes = Base64.decode(trimmed) else {
+            throw RosterError(.badKey, "public key \"\(Text.printable(trimmed, limit: 60))\" is neither base64 of a key nor an SPKI PEM, nor a file holding one")
+        }
+        if bytes.count == 32 { try self.init(raw: bytes) } else { try self.init(spki: bytes) }
+    }
 }
 
 extension ReplicaKey {

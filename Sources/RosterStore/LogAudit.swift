@@ -87,7 +87,7 @@ public enum LogAudit {
         var replay = LogReplay(pins: roots)
         // The signer is endorsed by the descriptor's key events, or else by the log's.
         var signatureChecked = false
-        if let key = endorsed.replicas[replica]?.key {
+        if let key = endorsed.replicas[replica]?.logKey {
             signatureChecked = true
             guard note.isSigned(by: checkpoint.origin, key: key) else {
                 // Nothing it states can be taken: its size least of all, which a forger could make endless.
@@ -142,7 +142,7 @@ public enum LogAudit {
                 + "these leaves are not the history the node signed")
         }
         if !signatureChecked {
-            if let key = replay.trust.replicas[replica]?.key {
+            if let key = replay.trust.replicas[replica]?.logKey {
                 if !note.isSigned(by: checkpoint.origin, key: key) {
                     replay.find("the checkpoint is not signed by \(replica), whose key \(agency)'s key events in the log endorse: it is not the node's")
                 }
@@ -178,7 +178,7 @@ public enum LogAudit {
         for signature in note.signatures {
             guard let replica = Cosignature.replica(ofWitness: signature.name), Origin.agency(of: replica) != agency,
                 let enrolment = trust.replicas[replica], enrolment.retiredAfter == nil,
-                let time = Cosignature.time(of: signature, text: note.text, name: signature.name, key: enrolment.key),
+                let time = Cosignature.time(of: signature, text: note.text, name: signature.name, key: enrolment.logKey),
                 time <= UInt64(max(0, now.seconds + CausalDelivery.maximumSkew))
             else { continue }
             agencies.insert(Origin.agency(of: replica))

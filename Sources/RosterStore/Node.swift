@@ -69,6 +69,8 @@ public final class Node: Sendable {
 
     public static let identityFile = "node.json"
     static let keyFile = "replica.key"
+    /// The Ed25519 key of the checkpoints of a replica whose key is of another suite.
+    static let logKeyFile = "log.key"
     static let databaseFile = "roster.sqlite"
 
     private init(folder: URL, identity: NodeIdentity, replica: Replica, store: Store) {
@@ -98,13 +100,20 @@ public final class Node: Sendable {
             throw RosterError(.storage, "cannot create \(folder.path): \(error.localizedDescription)")
         }
         try writeSecret(keyText, to: folder.appendingPathComponent(keyFile))
+        var logKey: ReplicaKey?
+        if key.suite != .ed25519 {
+            let made = ReplicaKey.generate()
+            try writeKey(made, to: folder.appendingPathComponent(logKeyFile))
+            logKey = made
+        }
         let store = try Store(path: folder.appendingPathComponent(databaseFile).path, clock: clock, logger: logger)
-        let replica = Replica(origin: identity.origin, key: key)
+        let replica = Replica(origin: identity.origin, key: key, logKey: logKey)
         switch agency {
         case .found(let agencyKey):
             try await store.trust(identity.agency, root: agencyKey.publicKey.fingerprint, replacing: false)
             _ = try await store.keyEvent(.rotate(keys: try AgencyKeys([agencyKey.publicKey])), agency: identity.agency, signedBy: [agencyKey])
-            _ = try await store.keyEvent(.enrol(replica: identity.origin, key: key.publicKey), agency: identity.agency, signedBy: [agencyKey])
+            _ = try await store.keyEvent(.enrol(replica: identity.origin, key: key.publicKey, logKey: replica.enrolledLogKey),
+                                         agency: identity.agency, signedBy: [agencyKey])
         case .join(let root):
             try await store.trust(identity.agency, root: root, replacing: false)
         }
@@ -120,12 +129,16 @@ public final class Node: Sendable {
         }
         let identity = try NodeIdentity(json: JSONParser.parse(Array(identityData)))
         let key = try readKey(at: folder.appendingPathComponent(keyFile))
+        let logKey = key.suite == .ed25519 ? nil : try readKey(at: folder.appendingPathComponent(logKeyFile))
+        if let logKey, logKey.suite != .ed25519 {
+            throw RosterError(.badKey, "\(folder.appendingPathComponent(logKeyFile).path) is a \(logKey.suite.rawValue) key: a log key is Ed25519")
+        }
         let store = try Store(path: folder.appendingPathComponent(databaseFile).path, clock: clock, logger: logger)
         let registered = try await store.registeredKey(of: identity.origin)
         guard registered == nil || registered == key.publicKey.raw else {
             throw RosterError(.badKey, "the private key in \(folder.path) does not match the key registered for \(identity.origin)")
         }
-        return Node(folder: folder, identity: identity, replica: Replica(origin: identity.origin, key: key), store: store)
+        return Node(folder: folder, identity: identity, replica: Replica(origin: identity.origin, key: key, logKey: logKey), store: store)
     }
 
     /// The agency key kept in the data folder when the operator did not keep it elsewhere.
@@ -162,7 +175,7 @@ public final class Node: Sendable {
     }
 
     /// Creates the file with mode 0600 from the start, so the secret is never readable by others.
-    static func writeSecret(_ text: String, to url: URL) throws {
+    public static func writeSecret(_ text: String, to url: URL) throws {
         let descriptor = Foundation.open(url.path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard descriptor >= 0 else {
             throw RosterError(.storage, "cannot create \(url.path): \(String(cString: strerror(errno)))")
@@ -172,5 +185,12 @@ public final class Node: Sendable {
         guard write(descriptor, bytes, bytes.count) == bytes.count, fsync(descriptor) == 0 else {
             throw RosterError(.storage, "cannot write \(url.path): \(String(cString: strerror(errno)))")
         }
+    }
+}
+
+extension Replica {
+    /// What an operator runs on a node holding the agency key to enrol this replica.
+    public var enrolCommand: String {
+        "roster agency enrol \(origin) --key \(key.publicKey.base64)" + (enrolledLogKey.map { " --log-key \($0.base64)" } ?? "")
     }
 }

@@ -12,6 +12,8 @@ struct OriginRecord: Encodable, FetchableRecord, MutablePersistableRecord {
     var name: String
     var publicKey: Data
     var alg = "ed25519"
+    /// The Ed25519 key of the replica's checkpoints, when its own key is of another suite.
+    var logKey: Data?
     var headSeq: Int64 = 0
     var headHash: Data?
     var equivocating = false
@@ -21,14 +23,15 @@ struct OriginRecord: Encodable, FetchableRecord, MutablePersistableRecord {
     var retiredAfter: Int64?
 
     enum CodingKeys: String, CodingKey, ColumnExpression {
-        case id, name, publicKey = "public_key", alg, headSeq = "head_seq", headHash = "head_hash", equivocating,
+        case id, name, publicKey = "public_key", alg, logKey = "log_key", headSeq = "head_seq", headHash = "head_hash", equivocating,
              enrolledAt = "enrolled_at", retiredAfter = "retired_after"
     }
 
-    init(name: String, key: PublicKey, enrolledAt: UInt64 = 0) {
+    init(name: String, key: PublicKey, logKey: PublicKey? = nil, enrolledAt: UInt64 = 0) {
         self.name = name
         publicKey = Data(key.raw)
         alg = key.suite.rawValue
+        self.logKey = logKey.map { Data($0.raw) }
         self.enrolledAt = Int64(clamping: enrolledAt)
     }
 
@@ -41,6 +44,7 @@ struct OriginRecord: Encodable, FetchableRecord, MutablePersistableRecord {
         id = try row.requireInteger(Column.id.rawValue, what)
         publicKey = try row.requireBlob(Column.publicKey.rawValue, what)
         alg = try row.requireText(Column.alg.rawValue, what)
+        logKey = try row.optionalBlob(Column.logKey.rawValue, what)
         headSeq = try row.requireInteger(Column.headSeq.rawValue, what)
         headHash = try row.optionalBlob(Column.headHash.rawValue, what)
         equivocating = try row.requireFlag(Column.equivocating.rawValue, what)
@@ -62,6 +66,10 @@ struct OriginRecord: Encodable, FetchableRecord, MutablePersistableRecord {
 
     func enrolment() throws -> Trust.Enrolment {
         guard enrolledAt >= 0, retiredAfter.map({ $0 >= 0 }) ?? true else { throw Cell.unreadable("the enrolment of \(name)") }
-        return Trust.Enrolment(key: try key(), enrolledAt: UInt64(enrolledAt), retiredAfter: retiredAfter.map(UInt64.init))
+        let logKey = try logKey.map { raw in
+            guard let key = try? PublicKey(raw: Array(raw)), key.suite == .ed25519 else { throw Cell.unreadable("the log key of \(name)") }
+            return key
+        }
+        return Trust.Enrolment(key: try key(), logKey: logKey, enrolledAt: UInt64(enrolledAt), retiredAfter: retiredAfter.map(UInt64.init))
     }
 }

@@ -29,6 +29,25 @@ struct PendingRecord: Encodable, PersistableRecord {
         body = operation.text
     }
 
+    /// An operation signed with a suite this machine cannot verify yet: filed under
+    /// the suite (`suite:NAME` where a dot's origin would be), unverified.
+    init(unverifiable operation: SignedOperation, suite: Suite, source: String) {
+        origin = operation.operation.origin
+        seq = Int64(operation.operation.seq)
+        waitsOrigin = Self.marker(of: suite)
+        waitsSeq = 0
+        self.source = source
+        body = operation.text
+    }
+
+    static func marker(of suite: Suite) -> String { "suite:" + suite.rawValue }
+
+    /// The suite a row waits for, if it waits for one.
+    static func suite(ofMarker text: String?) -> Suite? {
+        guard let text, text.hasPrefix("suite:") else { return nil }
+        return Suite(rawValue: String(text.dropFirst("suite:".count)))
+    }
+
     /// An operation signed too far ahead of this node's clock: it waits for its time.
     init(early operation: SignedOperation, source: String) {
         origin = operation.operation.origin

@@ -12,6 +12,8 @@ public struct PendingOrigin: Sendable, Equatable {
     public var waitsFor: [Dot] = []
     /// The earliest time an operation signed ahead of this node's clock waits for.
     public var waitsUntil: Timestamp?
+    /// The suites its operations are signed with that this node cannot verify yet.
+    public var unverifiable: [Suite] = []
     public var refused = 0
     public var lastRefusal: String?
 }
@@ -26,7 +28,9 @@ extension DatabaseReading {
             guard let origin = row.text("origin"), let count = row.integer("operations") else { throw Cell.unreadable("a pending row") }
             summary[origin, default: PendingOrigin(origin: origin)].operations += Int(clamping: count)
             summary[origin, default: PendingOrigin(origin: origin)].bytes += Int(clamping: row.integer("bytes") ?? 0)
-            if let waits = row.text("waits_origin"), let seq = row.seq("waits_seq") {
+            if let suite = PendingRecord.suite(ofMarker: row.text("waits_origin")) {
+                summary[origin, default: PendingOrigin(origin: origin)].unverifiable.append(suite)
+            } else if let waits = row.text("waits_origin"), let seq = row.seq("waits_seq") {
                 summary[origin, default: PendingOrigin(origin: origin)].waitsFor.append(Dot(origin: waits, seq: seq))
             }
             // Times are read back only in the range operations can carry: a cell

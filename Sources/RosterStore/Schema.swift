@@ -26,7 +26,8 @@ enum Schema {
     static let mirrors = "mirrors"
 
     /// Keys of every suite (`Suite`): an origin's key may be a SubjectPublicKeyInfo,
-    /// and `alg` names its suite. Added after `mirrors`; the table is made anew, as
+    /// `alg` names its suite, and `log_key` is the Ed25519 key of the checkpoints of
+    /// a replica whose key is of another suite. Added after `mirrors`; the table is made anew, as
     /// SQLite changes no CHECK in place, with every id kept.
     static let suites = "suites"
 
@@ -94,6 +95,7 @@ enum Schema {
             public_key BLOB NOT NULL CHECK (length(public_key) BETWEEN 32 AND 1100),
             alg TEXT NOT NULL DEFAULT 'ed25519'
                 CHECK (alg IN ('ed25519', 'ecdsa-p256-sha256', 'rsa-pss-sha256', 'gost2012-256', 'gost2012-512')),
+            log_key BLOB CHECK (log_key IS NULL OR length(log_key) = 32),
             head_seq INTEGER NOT NULL DEFAULT 0,
             head_hash BLOB,
             equivocating INTEGER NOT NULL DEFAULT 0,

@@ -75,11 +75,11 @@ extension Node {
     /// The node's log origin (`Checkpoint.origin(of:)`).
     public var logOrigin: String { Checkpoint.origin(of: identity.origin) }
 
-    /// Signs a checkpoint of the log as it stands now with the replica key, and keeps
+    /// Signs a checkpoint of the log as it stands now with the replica's log key, and keeps
     /// it as the latest (unless `keeping` is false: `keep` does, once witnesses have
     /// cosigned it): what the node states, at which size, and when.
     public func checkpoint(keeping: Bool = true) async throws -> SignedNote {
-        let (origin, key) = (logOrigin, replica.key)
+        let (origin, key) = (logOrigin, replica.logKey)
         // The digests are hashed and kept first, from a snapshot: inside the write, the
         // kept chunks then serve, and the writer is not held while a roster is rehashed.
         _ = try await store.digests()

@@ -75,7 +75,7 @@ extension Node {
     /// Answers a C2SP `tlog-witness` `add-checkpoint` request: decides (`Witness`) and
     /// records in one transaction, so that two requests cannot both extend one size.
     public func witness(_ request: Witness.Request) async throws -> WitnessAnswer {
-        let (name, key, own) = (witnessName, replica.key, logOrigin)
+        let (name, key, own) = (witnessName, replica.logKey, logOrigin)
         return try await store.write { transaction in
             let db = transaction.db
             let origin = request.checkpoint.origin
@@ -89,9 +89,9 @@ extension Node {
             let seen = view?.seen.flatMap { try? SignedNote(parsing: $0) }
             // A node proven to have shown two histories gets nothing more cosigned, until an operator acts.
             if let kept = try LogConflictRecord.fetchOne(db, key: origin), !kept.acknowledged { return .refused(.forbidden) }
-            let (decision, contradicts) = Witness.decide(request, key: enrolment.key, cosigned: cosigned, seen: seen.map { [$0] } ?? [])
+            let (decision, contradicts) = Witness.decide(request, key: enrolment.logKey, cosigned: cosigned, seen: seen.map { [$0] } ?? [])
             // Only the log's own signature is kept of what was shown: nobody's padding.
-            let shown = request.note.signed(by: origin, key: enrolment.key)
+            let shown = request.note.signed(by: origin, key: enrolment.logKey)
             if let contradicts, let shown {
                 try Self.keep(LogConflict(origin: origin, first: contradicts, second: shown), db)
             }
@@ -134,7 +134,7 @@ extension Node {
         let (checkpoints, conflicts) = await CPUWork.run { () -> ([(Checkpoint, SignedNote)], [LogConflict]) in
             func key(of origin: String) -> PublicKey? {
                 guard let enrolment = Checkpoint.replica(ofLog: origin).flatMap({ replicas[$0] }), enrolment.retiredAfter == nil else { return nil }
-                return enrolment.key
+                return enrolment.logKey
             }
             let checkpoints = gossip.checkpoints.prefix(LogGossip.maximumItems).compactMap { note -> (Checkpoint, SignedNote)? in
                 guard let checkpoint = try? Checkpoint(text: note.text), checkpoint.origin != own, let key = key(of: checkpoint.origin),

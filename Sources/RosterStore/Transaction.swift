@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import NationalSuites
 import RosterCore
 
 /// One write transaction: operations applied here land together or not at all.
@@ -17,7 +18,11 @@ struct Transaction: DatabaseReading {
     /// pending within `PendingLimits`. Reads only the pending operations that an
     /// applied dot wakes, so a batch costs what it moves, not what waits.
     func receive(_ verified: [Result<CausalDelivery.Incoming, RosterError>], from source: String) throws -> [CausalDelivery.Outcome] {
-        let valid = verified.compactMap { try? $0.get() }
+        let incoming = verified.compactMap { try? $0.get() }
+        // What this machine cannot verify yet waits apart, unverified; what waited so
+        // and now can be verified is planned as if it had just arrived.
+        var valid = incoming.filter { $0.unverifiable == nil }
+        valid += try verifiableAgain(replacedBy: valid)
         // An agency's fork is quarantined, or resolved, by what this batch brings: then
         // the trust and the view are derived again, from its key events (`KeyEventForks`).
         let disputed = try unresolvedKeyEventForks()
@@ -126,16 +131,73 @@ struct Transaction: DatabaseReading {
             logger.warning("a fork of an agency's key events was found or resolved: the trust and the view are derived again")
             try rebuild()
         }
+        let kept = try keepUnverifiable(incoming.filter { $0.unverifiable != nil }, from: source)
         var outcomes = plan.outcomes.makeIterator()
         return verified.map { result in
             switch result {
             case .success(let operation):
+                if operation.unverifiable != nil { return kept[operation.operation.dot] ?? .pending }
                 guard let outcome = outcomes.next() else { preconditionFailure("the plan has one outcome per valid operation") }
                 if outcome == .pending, let reason = refused[operation.operation.dot] { return .rejected(reason) }
                 return outcome
             case .failure(let error): return .rejected(error)
             }
         }
+    }
+
+    /// Keeps operations signed with a suite this machine cannot verify yet, within
+    /// `PendingLimits`: never applied, never dropped, planned once the suite is here.
+    private func keepUnverifiable(_ unverifiable: [CausalDelivery.Incoming], from source: String) throws -> [Dot: CausalDelivery.Outcome] {
+        guard !unverifiable.isEmpty else { return [:] }
+        var outcomes: [Dot: CausalDelivery.Outcome] = [:]
+        var usage = try PendingUsage(db, origins: Set(unverifiable.map(\.operation.operation.origin)), source: source)
+        let applied = try db.cachedStatement(sql: "SELECT body FROM operation WHERE origin_id = (SELECT id FROM origin WHERE name = ?) AND seq = ?")
+        let waiting = try db.cachedStatement(sql: "SELECT body FROM pending WHERE origin = ? AND seq = ?")
+        for item in unverifiable {
+            let operation = item.operation
+            let dot = operation.dot
+            let suite = item.unverifiable?.rawValue ?? operation.operation.alg
+            let held = try String.fetchOne(applied, arguments: [dot.origin, Int64(dot.seq)]) ?? String.fetchOne(waiting, arguments: [dot.origin, Int64(dot.seq)])
+            if let held {
+                outcomes[dot] = held == operation.text ? .duplicate
+                    : .rejected(RosterError(.suiteUnavailable, "\(dot) is signed with \(suite), which this node cannot verify, and differs from the \(dot) it holds: not kept"))
+                continue
+            }
+            if let reason = usage.admit(operation, waitingFor: "the \(suite) suite", source: source) {
+                outcomes[dot] = .rejected(reason)
+                continue
+            }
+            try PendingRecord(unverifiable: operation, suite: item.unverifiable ?? .ed25519, source: source).insert(db)
+            outcomes[dot] = .pending
+        }
+        if let first = unverifiable.first?.unverifiable {
+            logger.warning("\(outcomes.values.filter { $0 == .pending }.count) operations from \(source) are signed with \(first.rawValue), which this node cannot verify: kept unverified; install \(first.package ?? "its OpenSSL provider") and restart the node")
+        }
+        return outcomes
+    }
+
+    /// Operations kept because their suite could not be verified, whose suite this
+    /// machine verifies now: taken out of `pending`, to be planned as they arrive.
+    /// An operation that verifies takes the place of one kept unverified at its dot,
+    /// which proves nothing (a forger may have sent it to be taken for a fork).
+    private func verifiableAgain(replacedBy valid: [CausalDelivery.Incoming]) throws -> [CausalDelivery.Incoming] {
+        let rows = try Row.fetchAll(db, sql: "SELECT origin, seq, waits_origin, body FROM pending WHERE waits_origin >= 'suite:' AND waits_origin < 'suite;'")
+        guard !rows.isEmpty else { return [] }
+        let arriving = Set(valid.map(\.operation.dot))
+        var again: [CausalDelivery.Incoming] = []
+        let remove = try db.cachedStatement(sql: "DELETE FROM pending WHERE origin = ? AND seq = ?")
+        for row in rows {
+            guard let origin = row.text("origin"), let seq = row.seq("seq") else { continue }
+            if arriving.contains(Dot(origin: origin, seq: seq)) {
+                try remove.execute(arguments: [origin, Int64(seq)])
+                continue
+            }
+            guard let suite = PendingRecord.suite(ofMarker: row.text("waits_origin")), NationalSuites.isAvailable(suite),
+                  let body = row.text("body"), let operation = try? SignedOperation(parsing: Array(body.utf8)) else { continue }
+            try remove.execute(arguments: [origin, Int64(seq)])
+            again.append(CausalDelivery.Incoming(operation))
+        }
+        return again
     }
 
     /// A replica whose seq has reached the largest a column holds signs no more.
@@ -198,9 +260,10 @@ struct Transaction: DatabaseReading {
     /// peers would refuse anything else.
     func requireEnrolment(of replica: Replica) throws {
         let trust = try trust()
-        guard let enrolment = trust.replicas[replica.origin], enrolment.key == replica.key.publicKey else {
+        guard let enrolment = trust.replicas[replica.origin], enrolment.key == replica.key.publicKey,
+              enrolment.logKey == replica.logKey.publicKey else {
             throw RosterError(.notEnrolled, "\(replica.origin) is not enrolled yet: on a node that holds the agency key, run "
-                + "roster agency enrol \(replica.origin) --key \(replica.key.publicKey.base64), then sync this node with it")
+                + "\(replica.enrolCommand), then sync this node with it")
         }
         if let fork = trust.forks[replica.origin], (enrolment.retiredAfter ?? .max) > fork - 1 {
             throw RosterError(.retired, "\(replica.origin) is quarantined: another copy of its key signed a second operation at seq \(fork); "

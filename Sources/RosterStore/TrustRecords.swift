@@ -175,10 +175,11 @@ extension Transaction {
         }
         for (name, enrolment) in trust.replicas {
             try db.execute(sql: """
-                INSERT INTO origin (name, public_key, alg, enrolled_at, retired_after) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (name) DO UPDATE SET public_key = excluded.public_key, alg = excluded.alg, enrolled_at = excluded.enrolled_at,
-                        retired_after = excluded.retired_after
-                """, arguments: [name, Data(enrolment.key.raw), enrolment.key.suite.rawValue, Int64(clamping: enrolment.enrolledAt), enrolment.retiredAfter.map { Int64(clamping: $0) }])
+                INSERT INTO origin (name, public_key, alg, log_key, enrolled_at, retired_after) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (name) DO UPDATE SET public_key = excluded.public_key, alg = excluded.alg, log_key = excluded.log_key,
+                        enrolled_at = excluded.enrolled_at, retired_after = excluded.retired_after
+                """, arguments: [name, Data(enrolment.key.raw), enrolment.key.suite.rawValue,
+                                 enrolment.logKey == enrolment.key ? nil : Data(enrolment.logKey.raw), Int64(clamping: enrolment.enrolledAt), enrolment.retiredAfter.map { Int64(clamping: $0) }])
         }
     }
 
@@ -188,8 +189,8 @@ extension Transaction {
         switch operation.payload {
         case .rotate(let keys):
             try AgencyRecord.filter(key: operation.agency).updateAll(db, AgencyRecord.CodingKeys.keys.set(to: CanonicalJSON.string(keys.json)))
-        case .enrol(let replica, let key):
-            var origin = OriginRecord(name: replica, key: key, enrolledAt: operation.seq)
+        case .enrol(let replica, let key, let logKey):
+            var origin = OriginRecord(name: replica, key: key, logKey: logKey, enrolledAt: operation.seq)
             try origin.insert(db)
         case .retire(let replica, let after, _):
             // The plan's retirements void what follows (`void`), once the batch is written.

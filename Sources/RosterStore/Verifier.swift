@@ -1,4 +1,5 @@
 import Dispatch
+import NationalSuites
 import RosterCore
 
 /// Operations paired with the result of checking their signatures against the
@@ -41,7 +42,7 @@ public enum Verifier {
         let known = trust.replicas.mapValues(\.key)
         var keys = known
         for operation in batch {
-            if case .enrol(let replica, let key) = operation.operation.payload, keys[replica] == nil { keys[replica] = key }
+            if case .enrol(let replica, let key, _) = operation.operation.payload, keys[replica] == nil { keys[replica] = key }
         }
         // A key only an unverified enrol in the batch names proves nothing when it fails:
         // the plan decides, once it knows which enrol holds.
@@ -56,6 +57,14 @@ public enum Verifier {
     }
 
     static func check(_ operation: SignedOperation, keys: [String: PublicKey]) -> Result<CausalDelivery.Incoming, RosterError> {
+        if let suite = unverifiableSuite(of: operation) {
+            // Of a replica whose key is held, an alg other than its key's suite is a
+            // forgery, whether or not this machine verifies either suite.
+            if !operation.operation.isKeyEvent, let key = keys[operation.operation.origin], key.suite.rawValue != operation.operation.alg {
+                return .failure(RosterError(.badSignature, "operation \(operation.dot) says alg \(Text.printable(operation.operation.alg, limit: 40)), and \(operation.operation.origin)'s key is \(key.suite.rawValue): forged"))
+            }
+            return .success(CausalDelivery.Incoming(operation, unverifiable: suite))
+        }
         guard !operation.operation.isKeyEvent, let key = keys[operation.operation.origin] else {
             return .success(CausalDelivery.Incoming(operation))
         }
@@ -71,6 +80,13 @@ public enum Verifier {
 }
 
 extension Verifier {
+    /// A suite `operation` is signed with (its `alg`, or a key event's signers' keys)
+    /// that this machine cannot verify now; nil when it can verify them all.
+    static func unverifiableSuite(of operation: SignedOperation) -> Suite? {
+        let suites = [Suite(rawValue: operation.operation.alg)].compactMap { $0 } + operation.endorsements.map(\.key.suite)
+        return suites.first { !NationalSuites.isAvailable($0) }
+    }
+
     /// A log's leaves, each parsed, checked to be an operation's canonical bytes and
     /// verified with its replica's key in `keys` (a key event, or a replica not in
     /// `keys`, is left to the caller), with its leaf hash: on every core, in order.

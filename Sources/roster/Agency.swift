@@ -32,20 +32,36 @@ struct AgencyCommand: ParsableCommand {
                     Terminal.printJSON([
                         "agency": .string(name), "root_sha256": .string(agency.root), "distrusted": .bool(agency.distrusted),
                         "keys": .array((agency.keys?.keys ?? []).map { .string($0.fingerprint) }),
+                        "public_keys": .array((agency.keys?.keys ?? []).map { key in
+                            ["sha256": .string(key.fingerprint), "alg": .string(key.suite.rawValue), "pem": .string(key.pem)]
+                        }),
                         "threshold": agency.keys.map { .integer(Int64($0.threshold)) } ?? .null,
                         "replicas": .array(replicas.map { origin, enrolment in
-                            ["origin": .string(origin), "key": .string(enrolment.key.base64), "enrolled_at": .integer(Int64(enrolment.enrolledAt)),
+                            ["origin": .string(origin), "alg": .string(enrolment.key.suite.rawValue), "key": .string(enrolment.key.base64),
+                             "pem": .string(enrolment.key.pem),
+                             "log_key": enrolment.logKey == enrolment.key ? .null : .string(enrolment.logKey.base64),
+                             "enrolled_at": .integer(Int64(enrolment.enrolledAt)),
                              "retired_after": enrolment.retiredAfter.map { .integer(Int64($0)) } ?? .null]
                         }),
                     ])
                     continue
                 }
                 Terminal.print("agency \(name)\(agency.distrusted ? " (distrusted)" : "")\troot sha256 \(agency.root)\tkeys \(keys)")
+                for key in agency.keys?.keys ?? [] {
+                    Terminal.print("  key sha256 \(key.fingerprint) (\(key.suite.rawValue))")
+                    Terminal.print(Self.indented(key.pem))
+                }
                 for (origin, enrolment) in replicas {
                     let retired = enrolment.retiredAfter.map { "\tretired after seq \($0)" } ?? ""
-                    Terminal.print("  \(origin)\t\(enrolment.key.base64)\tenrolled at \(Origin.agencyOrigin(of: name)):\(enrolment.enrolledAt)\(retired)")
+                    Terminal.print("  \(origin) (\(enrolment.key.suite.rawValue))\t\(enrolment.key.base64)\tenrolled at \(Origin.agencyOrigin(of: name)):\(enrolment.enrolledAt)\(retired)")
+                    if enrolment.logKey != enrolment.key { Terminal.print("    log key (ed25519): \(enrolment.logKey.base64)") }
+                    Terminal.print(Self.indented(enrolment.key.pem))
                 }
             }
+        }
+
+        static func indented(_ pem: String) -> String {
+            pem.trimmingCharacters(in: .newlines).split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")
         }
     }
 
@@ -74,11 +90,25 @@ struct AgencyCommand: ParsableCommand {
         @OptionGroup var node: NodeOptions
         @OptionGroup var keys: AgencyKeyOptions
         @Argument(help: "The replica's origin, like kz-mvd/almaty-1.") var replica: String
-        @Option(help: "The replica's public key, base64 (roster keys show on its node).") var key: String
+        @Option(help: ArgumentHelp("The replica's public key: base64 as roster keys show prints it, base64 of a SubjectPublicKeyInfo (DER), or a file holding its SPKI PEM.",
+                                   valueName: "key|file"))
+        var key: String
+        @Option(help: ArgumentHelp("For a replica key of another suite than Ed25519: the Ed25519 key that signs its checkpoints, as roster init or roster keys show prints it.",
+                                   valueName: "key"))
+        var logKey: String?
 
         func run() async throws {
             let opened = try await node.openNode()
-            let operation = try await opened.store.keyEvent(.enrol(replica: replica, key: try PublicKey(base64: key)), agency: opened.identity.agency,
+            let replicaKey = try PublicKey(named: key)
+            let log = try logKey.map { try PublicKey(named: $0) }
+            if replicaKey.suite != .ed25519, log == nil {
+                throw ValidationError("the \(replicaKey.suite.rawValue) replica key signs no checkpoints: give its Ed25519 --log-key too (roster init printed it)")
+            }
+            if replicaKey.suite == .ed25519, log != nil {
+                throw ValidationError("an Ed25519 replica key signs its own checkpoints: give no --log-key")
+            }
+            if let log, log.suite != .ed25519 { throw ValidationError("the --log-key is a \(log.suite.rawValue) key: a log key is Ed25519") }
+            let operation = try await opened.store.keyEvent(.enrol(replica: replica, key: replicaKey, logKey: log), agency: opened.identity.agency,
                                                       signedBy: keys.load(folder: opened.folder))
             Terminal.print("enrolled \(replica) as \(operation.dot): sync the agency's nodes so that peers learn it")
         }
@@ -109,23 +139,22 @@ struct AgencyCommand: ParsableCommand {
         discussion: "Example:\n  roster agency rotate --new-key new-1.key --new-key new-2.key --threshold 2")
         @OptionGroup var node: NodeOptions
         @OptionGroup var keys: AgencyKeyOptions
-        @Option(help: ArgumentHelp("A new agency key file; created (mode 0600) if it does not exist. Repeat for several.", valueName: "file"))
+        @Option(help: ArgumentHelp("A new agency key: a key file of any suite, made (mode 0600) with a new key of --alg if it does not exist, or a PKCS #11 URI. Repeat for several.",
+                                   valueName: "file|pkcs11:uri"))
         var newKey: [String]
         @Option(help: "How many of the new keys must sign the next key event.") var threshold = 1
+        @Option(help: ArgumentHelp("The suite of new keys made here: \(Suite.names) (default: the current keys' suite).", valueName: "suite"))
+        var alg: String?
 
         func run() async throws {
             let opened = try await node.openNode()
             guard !newKey.isEmpty else { throw ValidationError("give at least one --new-key FILE") }
-            let fresh = try newKey.map { path -> AgencyKey in
-                let url = URL(fileURLWithPath: path)
-                if FileManager.default.fileExists(atPath: url.path) { return try Node.readKey(at: url) }
-                let key = AgencyKey.generate()
-                try Node.writeKey(key, to: url)
-                return key
-            }
+            let current = try await opened.store.trust().agencies[opened.identity.agency]?.keys?.suite ?? .ed25519
+            let suite = try alg.map(Suite.init(parsing:)) ?? current
+            let signers = try keys.load(folder: opened.folder)
+            let fresh = try newKey.map { try KeySource($0, orNew: suite).key }
             let set = try AgencyKeys(fresh.map(\.publicKey), threshold: threshold)
-            let operation = try await opened.store.keyEvent(.rotate(keys: set), agency: opened.identity.agency,
-                                                      signedBy: keys.load(folder: opened.folder) + fresh)
+            let operation = try await opened.store.keyEvent(.rotate(keys: set), agency: opened.identity.agency, signedBy: signers + fresh)
             Terminal.print("rotated the agency keys as \(operation.dot): now \(threshold) of \(set.keys.map(\.fingerprint).joined(separator: ", "))")
         }
     }
@@ -133,16 +162,17 @@ struct AgencyCommand: ParsableCommand {
 
 /// The agency keys a ceremony is signed with.
 struct AgencyKeyOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("An agency key file (default: agency.key in the data folder). Repeat for a threshold above 1.", valueName: "file"))
+    @Option(help: ArgumentHelp("An agency key: a key file of any suite (default: agency.key in the data folder), or a PKCS #11 URI of a key in a token. Repeat for a threshold above 1.",
+                               valueName: "file|pkcs11:uri"))
     var agencyKey: [String] = []
 
     func load(folder: URL) throws -> [AgencyKey] {
         let files = agencyKey.isEmpty ? [folder.appendingPathComponent(Node.agencyKeyFile).path] : agencyKey
         return try files.map { path in
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw RosterError(.badKey, "no agency key at \(path): bring it with --agency-key FILE")
+            guard path.hasPrefix("pkcs11:") || FileManager.default.fileExists(atPath: path) else {
+                throw RosterError(.badKey, "no agency key at \(Text.printable(path, limit: 200)): bring it with --agency-key FILE or a pkcs11: URI")
             }
-            return try Node.readKey(at: URL(fileURLWithPath: path))
+            return try KeySource(path).key
         }
     }
 }

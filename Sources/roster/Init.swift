@@ -5,17 +5,28 @@ import RosterStore
 
 struct Init: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create a node: data folder, Ed25519 replica key (mode 0600) and database; for a new agency, its agency key too.",
-        discussion: "Example:\n  roster init --agency kz-mvd --replica astana-1 --data /var/lib/roster")
+        abstract: "Create a node: data folder, replica key (mode 0600) and database; for a new agency, its agency key too.",
+        discussion: """
+            Examples:
+              roster init --agency kz-mvd --replica astana-1 --data /var/lib/roster
+              roster init --agency ru-mvd --alg gost2012-256 --agency-key /media/keys/agency.pem
+              roster init --agency kz-mvd --agency-key 'pkcs11:token=MVD;object=agency-root?pin-source=file:/etc/roster/pin' \\
+                --replica-key replica-p256.pem
+            """)
 
     @OptionGroup var node: NodeOptions
     @Option(help: "The agency's id, like kz-mvd.") var agency: String?
     @Option(help: "This writer replica's name.") var replica = "main"
     @Option(help: "The agency's name, for people.") var name: String?
     @Option(help: "The agency's jurisdiction, ISO 3166-1 alpha-2.") var jurisdiction: String?
-    @Option(help: ArgumentHelp("Where to write the new agency's key (mode 0600), to keep it off the node (default: agency.key in the data folder).",
-                               valueName: "file"))
+    @Option(help: ArgumentHelp("The agency's root key: a key file of any suite, or a PKCS #11 URI of a key in a token; a file that does not exist is made (mode 0600) with a new key of --alg (default: agency.key in the data folder).",
+                               valueName: "file|pkcs11:uri"))
     var agencyKey: String?
+    @Option(help: ArgumentHelp("The replica's key: a key file of any suite (PKCS #8 PEM, mode 0600) or a PKCS #11 URI (default: a new key of --alg).",
+                               valueName: "file|pkcs11:uri"))
+    var replicaKey: String?
+    @Option(help: ArgumentHelp("The suite of the keys made here: \(Suite.names).", valueName: "suite"))
+    var alg = Suite.ed25519.rawValue
     @Option(help: ArgumentHelp("Join an agency that exists: the SHA-256 of its root key. The replica signs once the agency enrols it.",
                                valueName: "sha256"))
     var trust: String?
@@ -53,44 +64,54 @@ struct Init: AsyncParsableCommand {
             identity = try NodeIdentity(agency: agency, replica: replica, name: name, jurisdiction: jurisdiction)
         }
         if trust != nil && agencyKey != nil {
-            throw ValidationError("--trust joins an agency that has its key; --agency-key writes a new agency's key: give one of them")
+            throw ValidationError("--trust joins an agency that has its key; --agency-key is a new agency's key: give one of them")
         }
+        let suite = try Suite(parsing: alg)
+        let replica = try replicaKey.map { try KeySource($0) } ?? KeySource(generating: suite)
         let setup: AgencySetup
-        var keyFile: URL?
+        // The agency key file this command made, and the one it names: a made one is removed if the node is not.
+        var madeKeyFile: URL?
+        var keyFile: String?
         if let trust {
             setup = .join(root: trust)
         } else {
-            let key = AgencyKey.generate()
-            let file = agencyKey.map { URL(fileURLWithPath: $0) } ?? node.folder.appendingPathComponent(Node.agencyKeyFile)
-            if file.path.hasPrefix(node.folder.path) {
+            let named = agencyKey ?? node.folder.appendingPathComponent(Node.agencyKeyFile).path
+            let existed = named.hasPrefix("pkcs11:") || FileManager.default.fileExists(atPath: named)
+            if !existed && named.hasPrefix(node.folder.path) {
                 try FileManager.default.createDirectory(at: node.folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             }
-            try Node.writeKey(key, to: file)
-            keyFile = file
-            setup = .found(key: key)
+            let key = try KeySource(named, orNew: suite)
+            if !existed { madeKeyFile = URL(fileURLWithPath: named) }
+            keyFile = named
+            setup = .found(key: key.key)
         }
         let created: Node
         do {
-            created = try await Node.create(at: node.folder, identity: identity, agency: setup, key: .generate(), clock: .system)
+            created = try await Node.create(at: node.folder, identity: identity, agency: setup, key: replica.key, keyText: replica.text, clock: .system)
         } catch {
             // A node that was not made leaves no agency key behind it.
-            if let keyFile { try? FileManager.default.removeItem(at: keyFile) }
+            if let madeKeyFile { try? FileManager.default.removeItem(at: madeKeyFile) }
             throw error
         }
         let root = try await created.store.trust().agencies[identity.agency]?.root ?? ""
         if node.json {
-            Terminal.printJSON(["origin": .string(identity.origin), "public_key": .string(created.replica.key.publicKey.base64),
-                                "agency_root_sha256": .string(root), "agency_key": keyFile.map { .string($0.path) } ?? .null])
+            Terminal.printJSON(["origin": .string(identity.origin), "alg": .string(created.replica.key.suite.rawValue),
+                                "public_key": .string(created.replica.key.publicKey.base64),
+                                "log_key": created.replica.enrolledLogKey.map { .string($0.base64) } ?? .null,
+                                "agency_root_sha256": .string(root), "agency_key": keyFile.map { .string($0) } ?? .null])
             return
         }
         Terminal.print("created node \(identity.origin) in \(node.folder.path)")
-        Terminal.print("public key (ed25519): \(created.replica.key.publicKey.base64)")
+        Terminal.print("public key (\(created.replica.key.suite.rawValue)): \(created.replica.key.publicKey.base64)")
+        if let logKey = created.replica.enrolledLogKey {
+            Terminal.print("log key (ed25519, signs checkpoints): \(logKey.base64)")
+        }
         Terminal.print("agency \(identity.agency) root key sha256: \(root)")
         if let keyFile {
-            Terminal.print("agency key: \(keyFile.path) (mode 0600); it signs key events and descriptors; keep it safe")
+            Terminal.print("agency key: \(keyFile)\(keyFile.hasPrefix("pkcs11:") ? "" : " (mode 0600)"); it signs key events and descriptors; keep it safe")
         } else {
             Terminal.print("not enrolled yet: on a node that holds the agency key, run")
-            Terminal.print("  roster agency enrol \(identity.origin) --key \(created.replica.key.publicKey.base64)")
+            Terminal.print("  \(created.replica.enrolCommand)")
         }
     }
 }

@@ -14,7 +14,7 @@ struct CheckpointCommand: AsyncParsableCommand {
     func run() async throws {
         let opened = try await node.openNode()
         let note = try await opened.checkpoint()
-        Terminal.note("verifier key: \(SignedNote.verifierKey(name: opened.logOrigin, key: opened.replica.key.publicKey))")
+        Terminal.note("verifier key: \(SignedNote.verifierKey(name: opened.logOrigin, key: opened.replica.logKey.publicKey))")
         Terminal.output(note.serialized)
     }
 }
@@ -62,7 +62,7 @@ struct VerifyProof: AsyncParsableCommand {
 
     func run() async throws {
         let proof = try InclusionProof(json: JSONParser.parse(InputFile.read(file, limit: 1 << 20)))
-        let key = try key.map { try PublicKey(base64: $0) }
+        let key = try key.map { try PublicKey(named: $0) }
         if let failure = proof.failure(key: key) {
             Terminal.print("proof does not hold: \(failure)")
             throw NegativeAnswer()

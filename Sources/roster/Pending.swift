@@ -39,6 +39,7 @@ struct Pending: AsyncParsableCommand {
                 ]
                 if let reason = origin.lastRefusal { members["last_refusal"] = .string(reason) }
                 if let until = origin.waitsUntil { members["waits_until"] = .string(until.text) }
+                if !origin.unverifiable.isEmpty { members["unverifiable_suites"] = .array(origin.unverifiable.map { .string($0.rawValue) }) }
                 return .object(members)
             }))
             return
@@ -51,6 +52,9 @@ struct Pending: AsyncParsableCommand {
                     + (origin.waitsFor.count > 3 ? " and \(origin.waitsFor.count - 3) more" : "")
             }
             if let until = origin.waitsUntil { line += ", signed ahead of this node's clock: waiting until \(until)" }
+            for suite in origin.unverifiable {
+                line += ", signed with \(suite.rawValue), which this node cannot verify: install \(suite.package ?? "its OpenSSL provider") and restart the node"
+            }
             if origin.refused > 0 { line += "; \(origin.refused) refused: \(origin.lastRefusal ?? "")" }
             Terminal.print(line)
         }

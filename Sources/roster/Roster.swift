@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NationalSuites
 import RosterCore
 
 /// `roster`: the agency operator's command line. Exit codes: 0 success, 1 a negative
@@ -25,6 +26,8 @@ struct Roster: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
+        // Operations of every suite verify, whether or not a store is opened (roster log audit).
+        NationalSuites.install()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
@@ -52,7 +55,7 @@ extension RosterError {
     var exitCode: Int32 {
         switch code {
         case .storage, .noNode, .nodeExists, .badKey, .unreachable, .timeout, .peerRefused, .pinMismatch,
-             .badAnswer, .syncIncomplete: return 3
+             .badAnswer, .syncIncomplete, .suiteUnavailable: return 3
         default: return 2
         }
     }

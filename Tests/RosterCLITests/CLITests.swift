@@ -130,7 +130,7 @@ struct CLITests {
         try node.run(["revoke", "kz-mvd/main:2", "--reason", "lifted"])
         try node.run(["export", "--format", "ops", "-o", folder.path("node.ops").path])
         try node.run(["keys", "show", "--pem"]).stdout.write(to: folder.path("key.pem"), atomically: true, encoding: .utf8)
-        let publicKey = try node.run(["keys", "show"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let publicKey = try node.run(["keys", "show", "--base64"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
 
         // Python's rfc8785 and cryptography packages: nothing of ours.
         let script = """

@@ -20,7 +20,7 @@ struct LogCLITests {
         #expect(printed.status == 0 && printed.stderr.contains("verifier key: roster/kz-mvd/main+"), "\(printed.stderr)")
         let note = try SignedNote(parsing: printed.stdout)
         let checkpoint = try Checkpoint(text: note.text)
-        let key = try PublicKey(base64: kz.run(["keys", "show"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        let key = try PublicKey(base64: kz.run(["keys", "show", "--base64"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(checkpoint.origin == "roster/kz-mvd/main" && checkpoint.size == 5, "root, enrol and three adds")
         #expect(note.isSigned(by: checkpoint.origin, key: key))
         #expect(printed.stderr.contains(SignedNote.verifierKey(name: checkpoint.origin, key: key)))

@@ -52,7 +52,7 @@ struct WitnessTests {
         let noteFile = folder.path("note.txt")
         try note.write(to: noteFile, atomically: true, encoding: .utf8)
         let keys = try [uz, kg].map { node in
-            try "roster-witness/\(node.agency)/main=" + node.roster.run(["keys", "show"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            try "roster-witness/\(node.agency)/main=" + node.roster.run(["keys", "show", "--base64"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         let checked = try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", """
             import base64, hashlib, struct, sys
