@@ -14,6 +14,10 @@ public struct AuditReport: Sendable {
     /// What the node's trust keeps out of the view, as history: distrusted agencies,
     /// retired and quarantined replicas, with the operations each voids. Not findings.
     public var history: [String] = []
+    /// Operations whose signatures this machine cannot verify, by suite (GOST without
+    /// its engine): everything else about them is audited. Not findings, but an
+    /// audit that is not complete until the suite is installed.
+    public var unverified: [Suite: Int] = [:]
 }
 
 /// Re-derives everything from the signed operations and compares: trusts no derived
@@ -145,6 +149,7 @@ public enum Auditor {
                 }
                 let operation = checked.operation
                 let op = operation.operation
+                if let suite = checked.unverifiable, !op.isKeyEvent { report.unverified[suite, default: 0] += 1 }
                 if !op.isKeyEvent {
                     if let enrolment = trust.replicas[op.origin] {
                         if op.clock[Origin.agencyOrigin(of: op.agency)] < enrolment.enrolledAt {
@@ -460,8 +465,9 @@ public enum Auditor {
         }
         let account = try TrustAccount(db)
         report.findings += account.findings
-        let (trust, refusals) = try Snapshot(db: db).replayedTrust(account.pins, forks: stored.forks)
+        let (trust, refusals, unverified) = try Snapshot(db: db).replayedTrust(account.pins, forks: stored.forks)
         report.findings += refusals
+        report.unverified.merge(unverified, uniquingKeysWith: +)
         for (name, agency) in stored.agencies.sorted(by: { $0.key < $1.key }) {
             guard let pin = account.pins[name] else {
                 report.findings.append("agency \(name) is in the agency table but no trust event pins it: the agency or trust_event table was edited")

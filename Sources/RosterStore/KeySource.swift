@@ -38,11 +38,11 @@ public struct KeySource: Sendable {
         }
     }
 
-    /// The key `argument` names if it exists, else a new key of `suite` written
-    /// there (mode 0600). A URI names a key that exists.
-    public init(_ argument: String, orNew suite: Suite) throws {
+    /// The key `argument` names if it exists (of the suite `expecting`, if given),
+    /// else a new key of `suite` written there (mode 0600). A URI names a key that exists.
+    public init(_ argument: String, orNew suite: Suite, expecting: Suite? = nil) throws {
         if argument.hasPrefix("pkcs11:") || FileManager.default.fileExists(atPath: argument) {
-            try self.init(argument)
+            try self.init(argument, expecting: expecting)
         } else {
             try self.init(generating: suite)
             try Node.writeSecret(text, to: URL(fileURLWithPath: argument))

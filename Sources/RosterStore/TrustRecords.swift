@@ -73,9 +73,14 @@ extension DatabaseReading {
     /// forks as the kept proofs show them, then the account's distrust. What is not
     /// derived from either is nowhere in it. A key event that does not hold is
     /// skipped and described in `refusals`.
-    func replayedTrust(_ pins: [String: TrustAccount.Pin], forks: [String: UInt64]) throws -> (trust: Trust, refusals: [String]) {
+    /// A key event signed with a suite this machine cannot verify is taken as stored,
+    /// and counted in `unverified`: a node that lacks a suite rebuilds what it held
+    /// instead of voiding an agency's replicas.
+    func replayedTrust(_ pins: [String: TrustAccount.Pin], forks: [String: UInt64]) throws
+        -> (trust: Trust, refusals: [String], unverified: [Suite: Int]) {
         var trust = Trust(agencies: pins.mapValues { Trust.Agency(root: $0.root) }, forks: forks)
         var refusals: [String] = []
+        var unverified: [Suite: Int] = [:]
         let disputed = (try? unresolvedKeyEventForks()) ?? [:]
         let bodies = try String.fetchCursor(db, sql: """
             SELECT body FROM operation JOIN origin ON origin.id = origin_id WHERE origin.name LIKE '%/agency' ORDER BY position
@@ -85,8 +90,12 @@ extension DatabaseReading {
             // Quarantined: from an unresolved fork of its agency on (`KeyEventForks`).
             if let fork = disputed[operation.operation.origin], operation.operation.seq >= fork { continue }
             if let refusal = trust.refusal(of: operation, checkedKey: nil) {
-                refusals.append("key event \(operation.dot): \(refusal.reason)")
-                continue
+                if refusal.code == .suiteUnavailable, let suite = Verifier.unverifiableSuite(of: operation) {
+                    unverified[suite, default: 0] += 1
+                } else {
+                    refusals.append("key event \(operation.dot): \(refusal.reason)")
+                    continue
+                }
             }
             _ = trust.apply(operation.operation)
         }
@@ -99,7 +108,7 @@ extension DatabaseReading {
                 let raw = row.blob("public_key"), let key = try? PublicKey(raw: raw) else { continue }
             trust.enrol(name, key: key, at: 0, voidFrom: 1)
         }
-        return (trust, refusals)
+        return (trust, refusals, unverified)
     }
 }
 
@@ -167,7 +176,7 @@ extension Transaction {
             logger.warning("the trust account does not hold together (\(account.findings[0])): the agencies' pins are kept as they are")
             pins = try self.trust().agencies.mapValues { TrustAccount.Pin(root: $0.root, distrusted: $0.distrusted) }
         }
-        let (trust, _) = try replayedTrust(pins, forks: try forks())
+        let (trust, _, _) = try replayedTrust(pins, forks: try forks())
         try AgencyRecord.deleteAll(db)
         for (name, pin) in pins {
             let agency = Trust.Agency(root: pin.root, keys: trust.agencies[name]?.keys, distrusted: pin.distrusted)

@@ -152,7 +152,7 @@ struct AgencyCommand: ParsableCommand {
             let current = try await opened.store.trust().agencies[opened.identity.agency]?.keys?.suite ?? .ed25519
             let suite = try alg.map(Suite.init(parsing:)) ?? current
             let signers = try keys.load(folder: opened.folder)
-            let fresh = try newKey.map { try KeySource($0, orNew: suite).key }
+            let fresh = try newKey.map { try KeySource($0, orNew: suite, expecting: alg == nil ? nil : suite).key }
             let set = try AgencyKeys(fresh.map(\.publicKey), threshold: threshold)
             let operation = try await opened.store.keyEvent(.rotate(keys: set), agency: opened.identity.agency, signedBy: signers + fresh)
             Terminal.print("rotated the agency keys as \(operation.dot): now \(threshold) of \(set.keys.map(\.fingerprint).joined(separator: ", "))")

@@ -66,11 +66,16 @@ struct Audit: AsyncParsableCommand {
                 "pending": .integer(Int64(report.pending)), "equivocations": .integer(Int64(report.equivocations)),
                 "digest": .string(report.digest), "findings": .array(report.findings.map(JSON.string)),
                 "history": .array(report.history.map(JSON.string)),
+                "unverified": .object(Dictionary(uniqueKeysWithValues: report.unverified.map { ($0.key.rawValue, JSON.integer(Int64($0.value))) })),
             ])
         } else {
             Terminal.print("audited \(report.operations) operations, \(report.entries) entries, \(report.pending) pending, \(report.equivocations) equivocation proofs")
             Terminal.print("digest \(report.digest)")
             report.history.forEach { Terminal.print("history: " + $0) }
+            for (suite, count) in report.unverified.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                Terminal.print("not verified here: \(count) operations signed with \(suite.rawValue), which this machine cannot verify: "
+                    + "install \(suite.package ?? "its OpenSSL provider") to audit their signatures")
+            }
             if report.findings.isEmpty {
                 Terminal.print("no findings")
             } else {

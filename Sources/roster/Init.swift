@@ -25,8 +25,9 @@ struct Init: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The replica's key: a key file of any suite (PKCS #8 PEM, mode 0600) or a PKCS #11 URI (default: a new key of --alg).",
                                valueName: "file|pkcs11:uri"))
     var replicaKey: String?
-    @Option(help: ArgumentHelp("The suite of the keys made here: \(Suite.names).", valueName: "suite"))
-    var alg = Suite.ed25519.rawValue
+    @Option(help: ArgumentHelp("The suite of the keys made here, and of those given, which are refused if of another: \(Suite.names) (default: ed25519).",
+                               valueName: "suite"))
+    var alg: String?
     @Option(help: ArgumentHelp("Join an agency that exists: the SHA-256 of its root key. The replica signs once the agency enrols it.",
                                valueName: "sha256"))
     var trust: String?
@@ -66,8 +67,9 @@ struct Init: AsyncParsableCommand {
         if trust != nil && agencyKey != nil {
             throw ValidationError("--trust joins an agency that has its key; --agency-key is a new agency's key: give one of them")
         }
-        let suite = try Suite(parsing: alg)
-        let replica = try replicaKey.map { try KeySource($0) } ?? KeySource(generating: suite)
+        let asked = try alg.map(Suite.init(parsing:))
+        let suite = asked ?? .ed25519
+        let replica = try replicaKey.map { try KeySource($0, expecting: asked) } ?? KeySource(generating: suite)
         let setup: AgencySetup
         // The agency key file this command made, and the one it names: a made one is removed if the node is not.
         var madeKeyFile: URL?
@@ -80,7 +82,7 @@ struct Init: AsyncParsableCommand {
             if !existed && named.hasPrefix(node.folder.path) {
                 try FileManager.default.createDirectory(at: node.folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             }
-            let key = try KeySource(named, orNew: suite)
+            let key = try KeySource(named, orNew: suite, expecting: asked)
             if !existed { madeKeyFile = URL(fileURLWithPath: named) }
             keyFile = named
             setup = .found(key: key.key)

@@ -18,21 +18,28 @@ final class FederatedNode {
 
     /// A node of a new agency, or, `joining` a node of its agency, a second replica
     /// that pins the agency's root and is enrolled with the key that node holds.
-    init(folder: TemporaryFolder, agency: String, replica: String = "main", joining founder: FederatedNode? = nil) throws {
+    /// `options` go to `roster init` (`--alg`, `--replica-key`, `--agency-key`).
+    init(folder: TemporaryFolder, agency: String, replica: String = "main", joining founder: FederatedNode? = nil,
+         options: [String] = []) throws {
         self.agency = agency
         name = replica == "main" ? agency : "\(agency)-\(replica)"
         roster = RosterProcess(data: folder.path(name))
         guard let founder else {
-            try roster.run(["init", "--agency", agency, "--replica", replica])
-            agencyKey = roster.data.appendingPathComponent("agency.key")
+            let created = try roster.run(["init", "--agency", agency, "--replica", replica] + options)
+            guard created.status == 0 else {
+                throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: "init failed: \(created.stderr)"])
+            }
+            let named = options.firstIndex(of: "--agency-key").flatMap { options.indices.contains($0 + 1) ? options[$0 + 1] : nil }
+            agencyKey = named.map { URL(fileURLWithPath: $0) } ?? roster.data.appendingPathComponent("agency.key")
             return
         }
         agencyKey = founder.agencyKey
         let root = try founder.roster.run(["agency", "show", "--json"]).stdout
             .firstMatch(of: /"root_sha256":"([0-9a-f]{64})"/).map { String($0.1) } ?? ""
-        let created = try roster.run(["init", "--agency", agency, "--replica", replica, "--trust", root, "--json"])
+        let created = try roster.run(["init", "--agency", agency, "--replica", replica, "--trust", root, "--json"] + options)
         let key = created.stdout.firstMatch(of: /"public_key":"([^"]+)"/).map { String($0.1) } ?? ""
-        let enrolled = try founder.roster.run(["agency", "enrol", "\(agency)/\(replica)", "--key", key])
+        let logKey = created.stdout.firstMatch(of: /"log_key":"([^"]+)"/).map { ["--log-key", String($0.1)] } ?? []
+        let enrolled = try founder.roster.run(["agency", "enrol", "\(agency)/\(replica)", "--key", key] + logKey)
         guard enrolled.status == 0 else {
             throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: "enrol failed: \(created.stderr)\(enrolled.stderr)"])
         }

@@ -25,8 +25,8 @@ struct RosterProcess {
     let data: URL
 
     @discardableResult
-    func run(_ arguments: [String], input: String? = nil) throws -> Result {
-        try Self.execute(Self.binary, arguments + ["--data", data.path], input: input)
+    func run(_ arguments: [String], input: String? = nil, environment: [String: String] = [:]) throws -> Result {
+        try Self.execute(Self.binary, arguments + ["--data", data.path], input: input, environment: environment)
     }
 
     /// `peers add` trusting every agency the descriptors at `path` name, as an
@@ -62,8 +62,9 @@ struct RosterProcess {
         return process
     }
 
-    /// Runs any program, capturing both streams through files (no pipe-buffer deadlock).
-    static func execute(_ executable: URL, _ arguments: [String], input: String? = nil) throws -> Result {
+    /// Runs any program, capturing both streams through files (no pipe-buffer deadlock);
+    /// `environment` is added to the test's own.
+    static func execute(_ executable: URL, _ arguments: [String], input: String? = nil, environment: [String: String] = [:]) throws -> Result {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("roster-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -73,6 +74,7 @@ struct RosterProcess {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
         if let input {

@@ -1,0 +1,167 @@
+import Foundation
+import Testing
+
+/// Agencies that sign with their national suites: keys made by `openssl genpkey`,
+/// operations verified by tools that share no code with Roster, federations of
+/// mixed suites, and nodes that lack a suite.
+@Suite("National keys: every suite signs operations and key events, across a federation", .serialized)
+struct NationalKeyTests {
+    static let basis = ["--category", "drugs", "--authority", "MVD", "--reference", "No. 118", "--decided", "2026-03-02"]
+
+    /// `openssl genpkey` with the GOST engine loaded where the algorithm needs it; the key file gets mode 0600.
+    static func genpkey(_ options: [String], to file: URL) throws {
+        let engine = options.contains { $0.hasPrefix("gost") } ? ["-engine", "gost"] : []
+        let made = try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), ["openssl", "genpkey"] + engine + options + ["-out", file.path])
+        guard made.status == 0 else { throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: made.stderr]) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+    }
+
+    static let p256 = ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"]
+    static let rsaPSS = ["-algorithm", "RSA-PSS", "-pkeyopt", "rsa_keygen_bits:3072"]
+    static let gost256 = ["-algorithm", "gost2012_256", "-pkeyopt", "paramset:A"]
+    static let gost512 = ["-algorithm", "gost2012_512", "-pkeyopt", "paramset:A"]
+
+    /// Every signature of a node's ops export, verified by openssl (and Python's cryptography for ECDSA and RSA-PSS).
+    static func independentlyVerified(_ node: RosterProcess, in folder: TemporaryFolder) throws -> String {
+        let ops = folder.path("\(node.data.lastPathComponent).ops")
+        try node.run(["export", "--format", "ops"]).stdout.write(to: ops, atomically: true, encoding: .utf8)
+        #expect(try RosterProcess.validate(ops, schema: "operation.schema.json", lines: true).status == 0)
+        let script = RosterProcess.repository.appendingPathComponent("Tests/RosterCLITests/verify_operations.py").path
+        let verified = try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), ["python3", script, ops.path])
+        #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+        return verified.stdout
+    }
+
+    @Test("Keys made by openssl genpkey sign as the agency (--agency-key), the replica (--replica-key) and new agency keys (--new-key); openssl and cryptography verify every signature")
+    func externalKeys() throws {
+        let folder = try TemporaryFolder()
+        try Self.genpkey(Self.gost512, to: folder.path("agency-gost512.pem"))
+        try Self.genpkey(Self.rsaPSS, to: folder.path("replica-rsa.pem"))
+        try Self.genpkey(Self.p256, to: folder.path("new-p256.pem"))
+        let node = RosterProcess(data: folder.path("ru"))
+        let created = try node.run(["init", "--agency", "ru-mvd", "--agency-key", folder.path("agency-gost512.pem").path,
+                                    "--replica-key", folder.path("replica-rsa.pem").path, "--json"])
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(created.stdout.contains(#""alg":"rsa-pss-sha256""#) && created.stdout.contains(#""log_key":""#), "\(created.stdout)")
+        // The key files the operator brought stay theirs: the node copies the replica's, and names the agency's.
+        #expect(FileManager.default.fileExists(atPath: folder.path("agency-gost512.pem").path))
+        #expect(!FileManager.default.fileExists(atPath: folder.path("ru/agency.key").path))
+        #expect(try node.run(["add", "domain", "shop.example"] + Self.basis).status == 0)
+        #expect(try node.run(["amend", "ru-mvd/main:1", "--note", "mirror of a shop blocked in 2025"]).status == 0)
+        let rotated = try node.run(["agency", "rotate", "--agency-key", folder.path("agency-gost512.pem").path,
+                                    "--new-key", folder.path("new-p256.pem").path])
+        #expect(rotated.status == 0, "\(rotated.stderr)")
+        // A new key made by the node, of the suite asked for.
+        let again = try node.run(["agency", "rotate", "--agency-key", folder.path("new-p256.pem").path,
+                                  "--new-key", folder.path("made-gost256.pem").path, "--alg", "gost2012-256"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try node.run(["revoke", "ru-mvd/main:1", "--reason", "lifted"]).status == 0)
+        let checked = try Self.independentlyVerified(node, in: folder)
+        for suite in ["gost2012-512", "rsa-pss-sha256", "ecdsa-p256-sha256", "gost2012-256"] {
+            #expect(checked.contains("\"\(suite)\""), "\(suite) in \(checked)")
+        }
+        // The agency's keys and the replica's, each with its suite and SPKI PEM, as openssl writes it.
+        let shown = try node.run(["agency", "show"]).stdout
+        #expect(shown.contains("(gost2012-256)") && shown.contains("ru-mvd/main (rsa-pss-sha256)") && shown.contains("log key (ed25519)"), "\(shown)")
+        let pem = try node.run(["keys", "show", "--pem"]).stdout
+        let openssl = try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), ["openssl", "pkey", "-in", folder.path("replica-rsa.pem").path, "-pubout"])
+        #expect(pem == openssl.stdout, "keys show --pem is the key's SPKI PEM as openssl writes it")
+        let status = folder.path("status.json")
+        try node.run(["status", "--json"]).stdout.write(to: status, atomically: true, encoding: .utf8)
+        #expect(try RosterProcess.validate(status, schema: "status.schema.json").status == 0)
+        // Checkpoints stay C2SP signed notes with Ed25519: signed by the log key the enrol names.
+        let checkpoint = try node.run(["checkpoint"])
+        #expect(checkpoint.status == 0 && checkpoint.stdout.hasPrefix("roster/ru-mvd/main\n"), "\(checkpoint.stderr)")
+        let audit = try node.run(["audit"])
+        #expect(audit.status == 0 && audit.stdout.contains("no findings"), "\(audit.stdout)\(audit.stderr)")
+    }
+
+    @Test("Three agencies signing with Ed25519, ECDSA P-256 and GOST 2012-256 converge under random syncs; a fourth node audits them all")
+    func mixedFederation() throws {
+        let folder = try TemporaryFolder()
+        let nodes = [try FederatedNode(folder: folder, agency: "kz-mvd"),
+                     try FederatedNode(folder: folder, agency: "uz-iib", options: ["--alg", "ecdsa-p256-sha256"]),
+                     try FederatedNode(folder: folder, agency: "ru-mvd", options: ["--alg", "gost2012-256"])]
+        let auditor = try FederatedNode(folder: folder, agency: "xx-unodc")
+        for node in nodes + [auditor] { try node.descriptor(to: folder.path("\(node.name).json")) }
+        for node in nodes + [auditor] {
+            for other in nodes + [auditor] where other !== node {
+                let added = try node.roster.addPeers(folder.path("\(other.name).json").path)
+                #expect(added.status == 0, "\(node.name) adds \(other.name): \(added.stderr)")
+            }
+            try node.start()
+        }
+        var rng = SystemRandomNumberGenerator()
+        for round in 0..<4 {
+            for node in nodes {
+                let id = try node.roster.run(["add", "domain", "r\(round).\(node.name).example"] + Self.basis).stdout
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+                if round == 2 { #expect(try node.roster.run(["revoke", id, "--reason", "lifted"]).status == 0) }
+            }
+            let node = nodes.randomElement(using: &rng)!
+            let synced = try node.roster.run(["sync"])
+            #expect(synced.status == 0, "\(node.name): \(synced.stderr)")
+        }
+        for node in nodes + [auditor] {
+            let synced = try node.roster.run(["sync"])
+            #expect(synced.status == 0, "\(node.name): \(synced.stderr)")
+        }
+        let states = try (nodes + [auditor]).map { try $0.status() }
+        #expect(Set(states.map(\.digest)).count == 1, "\(states)")
+        #expect(Set(states.map(\.clock)).count == 1, "\(states)")
+        let audit = try auditor.roster.run(["audit"])
+        #expect(audit.status == 0 && audit.stdout.contains("no findings"), "\(audit.stdout)\(audit.stderr)")
+        // Everything the auditor holds verifies outside Roster too, whichever suite signed it.
+        let checked = try Self.independentlyVerified(auditor.roster, in: folder)
+        for suite in ["ed25519", "ecdsa-p256-sha256", "gost2012-256"] { #expect(checked.contains("\"\(suite)\""), "\(checked)") }
+        // And each node's log, by an auditor with no node, from its descriptor and root alone.
+        for node in nodes {
+            let descriptor = folder.path("\(node.name).json")
+            let remote = try RosterProcess.execute(RosterProcess.binary, ["audit", "--remote", node.endpoint, "--peer", descriptor.path,
+                                                                           "--state", folder.path("\(node.name)-state.json").path]
+                                                                          + RosterProcess.trustArguments(descriptor.path))
+            #expect(remote.status == 0 && remote.stdout.contains("no findings"), "\(node.name): \(remote.stdout)\(remote.stderr)")
+        }
+        #expect(try auditor.roster.run(["check", "r0.ru-mvd.example"]).stdout.contains("listed"))
+    }
+
+    @Test("A node without the GOST engine keeps GOST-signed operations unverified and says what to install; with the engine they apply, nothing lost")
+    func missingEngine() throws {
+        let folder = try TemporaryFolder()
+        let ru = try FederatedNode(folder: folder, agency: "ru-mvd", options: ["--alg", "gost2012-256"])
+        let kz = try FederatedNode(folder: folder, agency: "kz-mvd")
+        for number in 1...3 { #expect(try ru.roster.run(["add", "domain", "shop-\(number).ru-example.org"] + Self.basis).status == 0) }
+        try ru.descriptor(to: folder.path("ru.json"))
+        try kz.descriptor(to: folder.path("kz.json"))
+        #expect(try ru.roster.addPeers(folder.path("kz.json").path).status == 0)
+        // OpenSSL finds no engine where OPENSSL_ENGINES points: this process lacks GOST as a machine without the package does.
+        let noEngine = ["OPENSSL_ENGINES": folder.path("no-engines").path]
+        let added = try kz.roster.run(["peers", "add", folder.path("ru.json").path] + RosterProcess.trustArguments(folder.path("ru.json").path),
+                                      environment: noEngine)
+        #expect(added.status != 0 && added.stderr.contains("libengine-gost-openssl"), "\(added.stderr)")
+        // The agency's key events are Ed25519-free too: the descriptor waits, nothing is trusted half.
+        // With the engine, the descriptor is read; then a sync without it keeps the operations unverified.
+        #expect(try kz.roster.addPeers(folder.path("ru.json").path).status == 0)
+        kz.stop()
+        try kz.start(environment: noEngine)
+        let synced = try kz.roster.run(["sync"], environment: noEngine)
+        #expect(synced.status == 0, "\(synced.stderr)")
+        let status = try kz.roster.run(["status"], environment: noEngine).stdout
+        #expect(status.contains("gost2012-256 wait unverified") && status.contains("install libengine-gost-openssl"), "\(status)")
+        let pending = try kz.roster.run(["pending"], environment: noEngine).stdout
+        #expect(pending.contains("ru-mvd/main: 3 pending") && pending.contains("cannot verify"), "\(pending)")
+        #expect(try kz.roster.run(["check", "shop-1.ru-example.org"], environment: noEngine).stdout.contains("not listed"))
+        let unverifiedAudit = try kz.roster.run(["audit"], environment: noEngine)
+        #expect(unverifiedAudit.stdout.contains("no findings") && unverifiedAudit.stdout.contains("not verified here: 2 operations signed with gost2012-256"),
+                "\(unverifiedAudit.stdout)\(unverifiedAudit.stderr)")
+        // The engine is installed: the next sync applies what waited, and the two nodes agree.
+        kz.stop()
+        try kz.start()
+        #expect(try kz.roster.run(["sync"]).status == 0)
+        #expect(try kz.roster.run(["pending"]).stdout.contains("nothing pending"))
+        let listed = try kz.roster.run(["check", "shop-1.ru-example.org"])
+        #expect(listed.status == 0 && listed.stdout.contains("ru-mvd/main:1"), "\(listed.stdout)")
+        #expect(try ru.status().digest == kz.status().digest)
+        #expect(try kz.roster.run(["audit"]).stdout.contains("no findings"))
+    }
+}
