@@ -240,3 +240,11 @@ CREATE TABLE log_added (
     time INTEGER NOT NULL
 );
 CREATE INDEX log_added_time ON log_added(time);
+
+-- National CA certificates this node trusts per jurisdiction (roster peers trust-ca):
+-- a key event of an agency of that jurisdiction must certify its keys to one of them.
+CREATE TABLE national_ca (
+    sha256 TEXT PRIMARY KEY NOT NULL,
+    jurisdiction TEXT NOT NULL CHECK (length(jurisdiction) = 2),
+    certificate BLOB NOT NULL
+) WITHOUT ROWID;

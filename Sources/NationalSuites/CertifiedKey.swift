@@ -52,6 +52,17 @@ public struct CertifiedKey: Sendable {
         return CertifiedKey(subject: certificates[0].subject, issuer: certificates[0].issuer, publicKey: try certificates[0].publicKey())
     }
 
+    /// The SubjectPublicKeyInfo (DER) of the key a certificate (DER) certifies.
+    public static func spki(of certificate: [UInt8]) throws -> [UInt8] {
+        try Certificate(certificate).publicKey().spki
+    }
+
+    /// Who a certificate (DER) was issued to, and by whom, as RFC 2253 names.
+    public static func names(of certificate: [UInt8]) throws -> (subject: String, issuer: String) {
+        let parsed = try Certificate(certificate)
+        return (parsed.subject, parsed.issuer)
+    }
+
     /// The certificates of a PEM file, DER each, in order.
     public static func certificates(pem: [UInt8]) throws -> [[UInt8]] {
         guard pem.count <= Int(Int32.max) else { throw RosterError(.badKey, "\(pem.count) bytes are no certificate file") }

@@ -102,6 +102,7 @@ public struct Operation: Hashable, Sendable {
         case .rotate(let keys):
             members["keys"] = .array(keys.keys.map { .string($0.base64) })
             members["threshold"] = .integer(Int64(keys.threshold))
+            if keys.isCertified { members["chains"] = keys.chainsJSON }
         }
         return .object(members)
     }
@@ -116,7 +117,7 @@ public struct Operation: Hashable, Sendable {
         case "revoke": return common.union([.target, .reason])
         case "enrol": return common.union([.replica, .key, .logKey])
         case "retire": return common.union([.replica, .after, .reason])
-        case "rotate": return common.union([.keys, .threshold])
+        case "rotate": return common.union([.keys, .threshold, .chains])
         default: return []
         }
     }
@@ -237,7 +238,8 @@ public struct Operation: Hashable, Sendable {
                 guard let text = item.string else { throw RosterError(.malformedOperation, "each of keys is a base64 public key") }
                 return try PublicKey(base64: text)
             }
-            payload = .rotate(keys: try AgencyKeys(keys, threshold: Int(threshold)))
+            let chains = try members[.chains].map { try AgencyKeys.chains($0, keys: keys) } ?? [:]
+            payload = .rotate(keys: try AgencyKeys(keys, threshold: Int(threshold), chains: chains))
         default:
             throw RosterError(.malformedOperation, "unknown operation type \"\(type)\": expected add, amend, revoke, enrol, retire or rotate")
         }

@@ -7,7 +7,7 @@ struct OperationMembers {
     enum Name: Int, CaseIterable {
         case v, type, origin, seq, prev, clock, time, alg
         case resource, broad, category, basis, jurisdiction, expires, evidence, note, mirrorOf
-        case target, reason, replica, key, logKey, after, keys, threshold
+        case target, reason, replica, key, logKey, after, keys, threshold, chains
 
         /// The member's name on the wire.
         var text: String { Self.texts[rawValue] }

@@ -54,7 +54,7 @@ public struct NodeIdentity: Sendable, Equatable {
 public enum AgencySetup: Sendable {
     /// A new agency: `key` is its root; the node signs the agency's first key event
     /// with it, then the enrol of its own replica.
-    case found(key: AgencyKey)
+    case found(key: AgencyKey, chain: [[UInt8]] = [])
     /// An agency that exists: the node pins its root key by fingerprint, and its
     /// replica signs nothing until an enrol made with the agency key reaches it.
     case join(root: String)
@@ -109,9 +109,10 @@ public final class Node: Sendable {
         let store = try Store(path: folder.appendingPathComponent(databaseFile).path, clock: clock, logger: logger)
         let replica = Replica(origin: identity.origin, key: key, logKey: logKey)
         switch agency {
-        case .found(let agencyKey):
+        case .found(let agencyKey, let chain):
             try await store.trust(identity.agency, root: agencyKey.publicKey.fingerprint, replacing: false)
-            _ = try await store.keyEvent(.rotate(keys: try AgencyKeys([agencyKey.publicKey])), agency: identity.agency, signedBy: [agencyKey])
+            let keys = try AgencyKeys([agencyKey.publicKey], chains: chain.isEmpty ? [:] : [agencyKey.publicKey: chain])
+            _ = try await store.keyEvent(.rotate(keys: keys), agency: identity.agency, signedBy: [agencyKey])
             _ = try await store.keyEvent(.enrol(replica: identity.origin, key: key.publicKey, logKey: replica.enrolledLogKey),
                                          agency: identity.agency, signedBy: [agencyKey])
         case .join(let root):

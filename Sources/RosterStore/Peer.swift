@@ -53,7 +53,8 @@ extension Transaction {
     /// would hand the peer's identity to whoever holds the new key.
     func addPeer(_ descriptor: PeerDescriptor, replacing: Bool, isOwn: Bool) throws {
         _ = try descriptor.verified(by: trust())
-        let outcomes = try receive(Verifier.verify(descriptor.keyEvents, trust: trust()), from: "descriptor")
+        let outcomes = try receive(Verifier.verify(descriptor.keyEvents, trust: trust()), from: "descriptor",
+                                   jurisdictions: descriptor.jurisdiction.map { [descriptor.agency: $0.uppercased()] } ?? [:])
         for (event, outcome) in zip(descriptor.keyEvents, outcomes) {
             if case .rejected(let error) = outcome, error.code != .equivocation { throw RosterError(error.code, "key event \(event.dot): \(error.reason)") }
         }

@@ -25,7 +25,8 @@ enum Schema {
     /// a database made before it held no mirror.
     static let mirrors = "mirrors"
 
-    /// Keys of every suite (`Suite`): an origin's key may be a SubjectPublicKeyInfo,
+    /// Keys of every suite (`Suite`) and the national CAs that certify them
+    /// (`national_ca`): an origin's key may be a SubjectPublicKeyInfo,
     /// `alg` names its suite, and `log_key` is the Ed25519 key of the checkpoints of
     /// a replica whose key is of another suite. Added after `mirrors`; the table is made anew, as
     /// SQLite changes no CHECK in place, with every id kept.
@@ -106,6 +107,13 @@ enum Schema {
             SELECT id, name, public_key, alg, head_seq, head_hash, equivocating, enrolled_at, retired_after FROM origin;
         DROP TABLE origin;
         ALTER TABLE origin_of_any_suite RENAME TO origin;
+        -- National CA certificates this node trusts per jurisdiction (roster peers trust-ca):
+        -- a key event of an agency of that jurisdiction must certify its keys to one of them.
+        CREATE TABLE national_ca (
+            sha256 TEXT PRIMARY KEY NOT NULL,
+            jurisdiction TEXT NOT NULL CHECK (length(jurisdiction) = 2),
+            certificate BLOB NOT NULL
+        ) WITHOUT ROWID;
         """
 
     static let mirrorsSQL = """

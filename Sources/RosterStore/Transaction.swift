@@ -17,11 +17,15 @@ struct Transaction: DatabaseReading {
     /// those whose causal past is held with whatever they unblock, and keeps the rest
     /// pending within `PendingLimits`. Reads only the pending operations that an
     /// applied dot wakes, so a batch costs what it moves, not what waits.
-    func receive(_ verified: [Result<CausalDelivery.Incoming, RosterError>], from source: String) throws -> [CausalDelivery.Outcome] {
+    /// `jurisdictions` names those of agencies whose descriptor is being added.
+    func receive(_ verified: [Result<CausalDelivery.Incoming, RosterError>], from source: String,
+                 jurisdictions: [String: String] = [:]) throws -> [CausalDelivery.Outcome] {
         let incoming = verified.compactMap { try? $0.get() }
+        // Key events that do not certify their keys where this node requires it.
+        let uncertified = try uncertifiedKeyEvents(incoming.filter { $0.unverifiable == nil }, jurisdictions: jurisdictions)
         // What this machine cannot verify yet waits apart, unverified; what waited so
         // and now can be verified is planned as if it had just arrived.
-        var valid = incoming.filter { $0.unverifiable == nil }
+        var valid = incoming.filter { $0.unverifiable == nil && uncertified[$0.operation.dot] == nil }
         valid += try verifiableAgain(replacedBy: valid)
         // An agency's fork is quarantined, or resolved, by what this batch brings: then
         // the trust and the view are derived again, from its key events (`KeyEventForks`).
@@ -137,6 +141,7 @@ struct Transaction: DatabaseReading {
             switch result {
             case .success(let operation):
                 if operation.unverifiable != nil { return kept[operation.operation.dot] ?? .pending }
+                if let reason = uncertified[operation.operation.dot] { return .rejected(reason) }
                 guard let outcome = outcomes.next() else { preconditionFailure("the plan has one outcome per valid operation") }
                 if outcome == .pending, let reason = refused[operation.operation.dot] { return .rejected(reason) }
                 return outcome

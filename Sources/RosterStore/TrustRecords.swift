@@ -3,13 +3,18 @@ import GRDB
 import RosterCore
 
 extension AgencyKeys {
-    var json: JSON { ["keys": .array(keys.map { .string($0.base64) }), "threshold": .integer(Int64(threshold))] }
+    var json: JSON {
+        var members: [String: JSON] = ["keys": .array(keys.map { .string($0.base64) }), "threshold": .integer(Int64(threshold))]
+        if isCertified { members["chains"] = chainsJSON }
+        return .object(members)
+    }
 
     init(json: JSON) throws {
         guard let list = json["keys"]?.array, let threshold = json["threshold"]?.integer, threshold <= AgencyKeys.maximumKeys else {
             throw Cell.unreadable("an agency's keys")
         }
-        try self.init(try list.map { try PublicKey(base64: $0.string ?? "") }, threshold: Int(threshold))
+        let keys = try list.map { try PublicKey(base64: $0.string ?? "") }
+        try self.init(keys, threshold: Int(threshold), chains: try json["chains"].map { try AgencyKeys.chains($0, keys: keys) } ?? [:])
     }
 }
 

@@ -33,7 +33,12 @@ struct AgencyCommand: ParsableCommand {
                         "agency": .string(name), "root_sha256": .string(agency.root), "distrusted": .bool(agency.distrusted),
                         "keys": .array((agency.keys?.keys ?? []).map { .string($0.fingerprint) }),
                         "public_keys": .array((agency.keys?.keys ?? []).map { key in
-                            ["sha256": .string(key.fingerprint), "alg": .string(key.suite.rawValue), "pem": .string(key.pem)]
+                            var members: [String: JSON] = ["sha256": .string(key.fingerprint), "alg": .string(key.suite.rawValue), "pem": .string(key.pem)]
+                            if let names = agency.keys?.certifications().first(where: { $0.key == key }) {
+                                members["subject"] = .string(names.subject)
+                                members["issuer"] = .string(names.issuer)
+                            }
+                            return .object(members)
                         }),
                         "threshold": agency.keys.map { .integer(Int64($0.threshold)) } ?? .null,
                         "replicas": .array(replicas.map { origin, enrolment in
@@ -47,8 +52,12 @@ struct AgencyCommand: ParsableCommand {
                     continue
                 }
                 Terminal.print("agency \(name)\(agency.distrusted ? " (distrusted)" : "")\troot sha256 \(agency.root)\tkeys \(keys)")
+                let certified = agency.keys?.certifications() ?? []
                 for key in agency.keys?.keys ?? [] {
                     Terminal.print("  key sha256 \(key.fingerprint) (\(key.suite.rawValue))")
+                    if let names = certified.first(where: { $0.key == key }) {
+                        Terminal.print("    certified: subject \(names.subject); issuer \(names.issuer)")
+                    }
                     Terminal.print(Self.indented(key.pem))
                 }
                 for (origin, enrolment) in replicas {
@@ -145,6 +154,9 @@ struct AgencyCommand: ParsableCommand {
         @Option(help: "How many of the new keys must sign the next key event.") var threshold = 1
         @Option(help: ArgumentHelp("The suite of new keys made here: \(Suite.names) (default: the current keys' suite).", valueName: "suite"))
         var alg: String?
+        @Option(help: ArgumentHelp("A new key's certificate chain from its national CA (PEM, its certificate first); repeat in the order of --new-key.",
+                                   valueName: "file"))
+        var certificate: [String] = []
 
         func run() async throws {
             let opened = try await node.openNode()
@@ -152,8 +164,15 @@ struct AgencyCommand: ParsableCommand {
             let current = try await opened.store.trust().agencies[opened.identity.agency]?.keys?.suite ?? .ed25519
             let suite = try alg.map(Suite.init(parsing:)) ?? current
             let signers = try keys.load(folder: opened.folder)
+            guard certificate.isEmpty || certificate.count == newKey.count else {
+                throw ValidationError("give one --certificate per --new-key, in the same order, or none")
+            }
             let fresh = try newKey.map { try KeySource($0, orNew: suite, expecting: alg == nil ? nil : suite).key }
-            let set = try AgencyKeys(fresh.map(\.publicKey), threshold: threshold)
+            var chains: [PublicKey: [[UInt8]]] = [:]
+            for (key, file) in zip(fresh, certificate) {
+                chains[key.publicKey] = try AgencyKeys.chain(pem: InputFile.read(file, limit: 1 << 20), for: key.publicKey)
+            }
+            let set = try AgencyKeys(fresh.map(\.publicKey), threshold: threshold, chains: chains)
             let operation = try await opened.store.keyEvent(.rotate(keys: set), agency: opened.identity.agency, signedBy: signers + fresh)
             Terminal.print("rotated the agency keys as \(operation.dot): now \(threshold) of \(set.keys.map(\.fingerprint).joined(separator: ", "))")
         }

@@ -60,18 +60,24 @@ struct Audit: AsyncParsableCommand {
             try await opened.store.rebuild(progress: { Terminal.progress("replaying")($0, $0) })
         }
         let report = try await Auditor.audit(opened.store, progress: Terminal.progress("verifying"))
+        // Who each certified agency key was issued to, by whom: people check the names.
+        let certified = try await opened.store.trust().agencies.sorted { $0.key < $1.key }.flatMap { name, agency in
+            (agency.keys?.certifications() ?? []).map { "agency \(name) key sha256 \($0.key.fingerprint): subject \($0.subject); issuer \($0.issuer)" }
+        }
         if node.json {
             Terminal.printJSON([
                 "operations": .integer(Int64(report.operations)), "entries": .integer(Int64(report.entries)),
                 "pending": .integer(Int64(report.pending)), "equivocations": .integer(Int64(report.equivocations)),
                 "digest": .string(report.digest), "findings": .array(report.findings.map(JSON.string)),
                 "history": .array(report.history.map(JSON.string)),
+                "certified": .array(certified.map(JSON.string)),
                 "unverified": .object(Dictionary(uniqueKeysWithValues: report.unverified.map { ($0.key.rawValue, JSON.integer(Int64($0.value))) })),
             ])
         } else {
             Terminal.print("audited \(report.operations) operations, \(report.entries) entries, \(report.pending) pending, \(report.equivocations) equivocation proofs")
             Terminal.print("digest \(report.digest)")
             report.history.forEach { Terminal.print("history: " + $0) }
+            certified.forEach { Terminal.print("certified: " + $0) }
             for (suite, count) in report.unverified.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
                 Terminal.print("not verified here: \(count) operations signed with \(suite.rawValue), which this machine cannot verify: "
                     + "install \(suite.package ?? "its OpenSSL provider") to audit their signatures")

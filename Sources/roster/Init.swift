@@ -25,6 +25,9 @@ struct Init: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The replica's key: a key file of any suite (PKCS #8 PEM, mode 0600) or a PKCS #11 URI (default: a new key of --alg).",
                                valueName: "file|pkcs11:uri"))
     var replicaKey: String?
+    @Option(help: ArgumentHelp("The agency key's certificate chain from its national CA, PEM: its certificate first, then any intermediates. Key events carry it.",
+                               valueName: "file"))
+    var certificate: String?
     @Option(help: ArgumentHelp("The suite of the keys made here, and of those given, which are refused if of another: \(Suite.names) (default: ed25519).",
                                valueName: "suite"))
     var alg: String?
@@ -64,7 +67,7 @@ struct Init: AsyncParsableCommand {
             }
             identity = try NodeIdentity(agency: agency, replica: replica, name: name, jurisdiction: jurisdiction)
         }
-        if trust != nil && agencyKey != nil {
+        if trust != nil && (agencyKey != nil || certificate != nil) {
             throw ValidationError("--trust joins an agency that has its key; --agency-key is a new agency's key: give one of them")
         }
         let asked = try alg.map(Suite.init(parsing:))
@@ -85,7 +88,13 @@ struct Init: AsyncParsableCommand {
             let key = try KeySource(named, orNew: suite, expecting: asked)
             if !existed { madeKeyFile = URL(fileURLWithPath: named) }
             keyFile = named
-            setup = .found(key: key.key)
+            do {
+                let chain = try certificate.map { try AgencyKeys.chain(pem: InputFile.read($0, limit: 1 << 20), for: key.key.publicKey) } ?? []
+                setup = .found(key: key.key, chain: chain)
+            } catch {
+                if let madeKeyFile { try? FileManager.default.removeItem(at: madeKeyFile) }
+                throw error
+            }
         }
         let created: Node
         do {

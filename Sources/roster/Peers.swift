@@ -8,7 +8,8 @@ struct Peers: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The nodes this node syncs with, and the agencies whose operations it accepts.",
         discussion: "Examples:\n  roster peers add Peers/ --trust 9f2c…(the agency's root key sha256, checked out of band)\n  roster peers list",
-        subcommands: [Descriptor.self, AddPeer.self, ListPeers.self, RemovePeer.self, TrustAgency.self, DistrustAgency.self, ResumePeer.self])
+        subcommands: [Descriptor.self, AddPeer.self, ListPeers.self, RemovePeer.self, TrustAgency.self, DistrustAgency.self, ResumePeer.self,
+                      TrustCA.self])
 
     struct Descriptor: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -123,6 +124,27 @@ struct Peers: ParsableCommand {
                 Terminal.print("agency \(agency): root key sha256 \(before) replaced by \(root)")
             } else {
                 Terminal.print("agency \(agency): trusted with root key sha256 \(root)")
+            }
+        }
+    }
+
+    struct TrustCA: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "trust-ca",
+            abstract: "Trust a national CA for a jurisdiction: from then on, that jurisdiction's agencies' key events must certify their keys to it.",
+            discussion: """
+                An agency's jurisdiction is the one its descriptor names. Key events already held are not judged again.
+                Example:
+                  roster peers trust-ca --jurisdiction KZ kz-root.pem
+                """)
+        @OptionGroup var node: NodeOptions
+        @Option(help: "The jurisdiction, ISO 3166-1 alpha-2 (KZ).") var jurisdiction: String
+        @Argument(help: "The CA's root certificate(s), PEM.") var file: String
+
+        func run() async throws {
+            let store = try await node.openNode().store
+            for ca in try await store.trustCA(jurisdiction: jurisdiction, pem: InputFile.read(file, limit: 1 << 20)) {
+                Terminal.print("trusted for \(ca.jurisdiction): \(ca.subject) (certificate sha256 \(ca.sha256))")
             }
         }
     }

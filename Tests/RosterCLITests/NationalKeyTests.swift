@@ -165,3 +165,85 @@ struct NationalKeyTests {
         #expect(try kz.roster.run(["audit"]).stdout.contains("no findings"))
     }
 }
+
+/// Agency keys certified by a national CA, and nodes that require it per jurisdiction.
+@Suite("Certified agency keys: a node that trusts a jurisdiction's CA takes only key events whose keys it certifies", .serialized)
+struct CertifiedAgencyTests {
+    /// A test CA made with `openssl req`, and agency certificates it (or another CA)
+    /// issues; the expired one is dated with Python's cryptography, as openssl 3.0's
+    /// `x509 -req` cannot date a certificate in the past.
+    static func certificates(in folder: TemporaryFolder) throws {
+        func run(_ arguments: [String]) throws {
+            let result = try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), arguments)
+            guard result.status == 0 else { throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: result.stderr]) }
+        }
+        for (name, subject) in [("kz-root", "/C=KZ/O=National CA/CN=KZ Root"), ("other-root", "/C=XX/O=Other CA/CN=Other Root")] {
+            try run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", folder.path("\(name).key").path,
+                     "-out", folder.path("\(name).pem").path, "-days", "3650", "-subj", subject,
+                     "-addext", "keyUsage=critical,keyCertSign", "-addext", "basicConstraints=critical,CA:TRUE"])
+        }
+        try "keyUsage=critical,digitalSignature\n".write(to: folder.path("signing.ext"), atomically: true, encoding: .utf8)
+        for (agency, ca) in [("kz-mvd", "kz-root"), ("kz-stranger", "other-root"), ("kz-lapsed", "kz-root"), ("kz-bare", "kz-root")] {
+            try NationalKeyTests.genpkey(NationalKeyTests.p256, to: folder.path("\(agency).pem"))
+            try run(["openssl", "req", "-new", "-key", folder.path("\(agency).pem").path, "-subj", "/C=KZ/O=\(agency)/CN=\(agency) root key",
+                     "-out", folder.path("\(agency).csr").path])
+            try run(["openssl", "x509", "-req", "-in", folder.path("\(agency).csr").path, "-CA", folder.path("\(ca).pem").path,
+                     "-CAkey", folder.path("\(ca).key").path, "-CAcreateserial", "-days", "365", "-extfile", folder.path("signing.ext").path,
+                     "-out", folder.path("\(agency)-cert.pem").path])
+        }
+        // kz-lapsed's certificate expired a year ago.
+        let script = """
+            import datetime, sys
+            from cryptography import x509
+            from cryptography.hazmat.primitives import hashes, serialization
+            ca_key = serialization.load_pem_private_key(open(sys.argv[1], 'rb').read(), None)
+            ca = x509.load_pem_x509_certificate(open(sys.argv[2], 'rb').read())
+            key = serialization.load_pem_private_key(open(sys.argv[3], 'rb').read(), None)
+            now = datetime.datetime.now(datetime.timezone.utc)
+            certificate = (x509.CertificateBuilder().subject_name(x509.Name.from_rfc4514_string('CN=kz-lapsed root key,O=kz-lapsed,C=KZ'))
+                .issuer_name(ca.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
+                .not_valid_before(now - datetime.timedelta(days=730)).not_valid_after(now - datetime.timedelta(days=365))
+                .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True)
+                .sign(ca_key, hashes.SHA256()))
+            open(sys.argv[4], 'wb').write(certificate.public_bytes(serialization.Encoding.PEM))
+            """
+        try run(["python3", "-c", script, folder.path("kz-root.key").path, folder.path("kz-root.pem").path, folder.path("kz-lapsed.pem").path,
+                 folder.path("kz-lapsed-cert.pem").path])
+    }
+
+    @Test("A node trusting KZ's CA takes kz-mvd's certified key events and names the key's subject and issuer; a chain to another CA, an expired certificate and none at all are refused in one line each")
+    func jurisdiction() throws {
+        let folder = try TemporaryFolder()
+        try Self.certificates(in: folder)
+        let uz = try FederatedNode(folder: folder, agency: "uz-iib")
+        let trusted = try uz.roster.run(["peers", "trust-ca", "--jurisdiction", "KZ", folder.path("kz-root.pem").path])
+        #expect(trusted.status == 0 && trusted.stdout.contains("trusted for KZ: CN=KZ Root,O=National CA,C=KZ"), "\(trusted.stdout)\(trusted.stderr)")
+        for agency in ["kz-mvd", "kz-stranger", "kz-lapsed", "kz-bare"] {
+            let certificate = agency == "kz-bare" ? [] : ["--certificate", folder.path("\(agency)-cert.pem").path]
+            let node = try FederatedNode(folder: folder, agency: agency,
+                                         options: ["--jurisdiction", "KZ", "--agency-key", folder.path("\(agency).pem").path] + certificate)
+            try node.descriptor(to: folder.path("\(agency).json"), reachable: false)
+            let added = try uz.roster.addPeers(folder.path("\(agency).json").path)
+            switch agency {
+            case "kz-mvd":
+                #expect(added.status == 0, "\(added.stderr)")
+            default:
+                let reason = ["kz-stranger": "unable to get local issuer certificate", "kz-lapsed": "certificate has expired",
+                              "kz-bare": "no certificate"][agency] ?? "?"
+                #expect(added.status != 0 && added.stderr.contains(reason) && added.stderr.split(separator: "\n").count == 1,
+                        "\(agency): \(added.stderr)")
+                #expect(!(try uz.roster.run(["agency", "show"]).stdout.contains("agency \(agency)")), "\(agency) is not trusted")
+            }
+        }
+        let shown = try uz.roster.run(["agency", "show"]).stdout
+        #expect(shown.contains("certified: subject CN=kz-mvd root key,O=kz-mvd,C=KZ; issuer CN=KZ Root,O=National CA,C=KZ"), "\(shown)")
+        let audit = try uz.roster.run(["audit"])
+        #expect(audit.status == 0 && audit.stdout.contains("certified: agency kz-mvd key sha256"), "\(audit.stdout)")
+        // The chain travels in the signed key event, as any verifier reads it.
+        let kz = RosterProcess(data: folder.path("kz-mvd"))
+        let events = try kz.run(["export", "--format", "ops"]).stdout
+        #expect(events.contains(#""chains":[["MII"#), "\(events.prefix(400))")
+        try events.write(to: folder.path("kz.ops"), atomically: true, encoding: .utf8)
+        #expect(try RosterProcess.validate(folder.path("kz.ops"), schema: "operation.schema.json", lines: true).status == 0)
+    }
+}
