@@ -1,0 +1,121 @@
+import Foundation
+import NationalSuites
+import RosterCore
+import Testing
+
+/// The suites in the protocol: operations and key events signed with each, and the
+/// refusals that keep a signature from being read under another suite's rules.
+@Suite("Suites in operations and key events: the alg is signed, and a key is of one suite")
+struct SuiteProtocolTests {
+    init() { NationalSuites.install() }
+
+    static let time = Timestamp(Date(timeIntervalSince1970: 1_780_000_000))
+
+    static func ed25519() -> ReplicaKey {
+        var generator = SystemRandomNumberGenerator()
+        return ReplicaKey(using: &generator)
+    }
+
+    static func replica(_ suite: Suite) throws -> Replica {
+        let key = suite == .ed25519 ? ed25519() : try ReplicaKey(SuiteKey.generate(suite))
+        return Replica(origin: "kz-mvd/main", key: key, logKey: suite == .ed25519 ? nil : ed25519())
+    }
+
+    static func add(by replica: Replica) throws -> SignedOperation {
+        try replica.make(.add(resource: try Resource(kind: .domain, value: "shop.example"),
+                              fields: EntryFields(category: .drugs, basis: LegalBasis(authority: "MVD", reference: "No. 118", decided: CalendarDate("2026-03-02")))),
+                         after: nil, clock: VectorClock(["kz-mvd/agency": 2]), time: Self.time)
+    }
+
+    /// The operation's text with one member's value replaced, as a forger would send it.
+    static func edited(_ operation: SignedOperation, _ member: String, to value: String) throws -> [UInt8] {
+        guard case .object(var members) = try JSONParser.parse(operation.bytes) else { throw RosterError(.malformedJSON, "not an object") }
+        members[member] = .string(value)
+        return CanonicalJSON.encode(.object(members))
+    }
+
+    @Test("Each suite's operation names its suite and verifies with its key, read back from its bytes",
+          arguments: [Suite.ed25519, .ecdsaP256, .rsaPSS, .gost256, .gost512])
+    func signed(suite: Suite) throws {
+        let replica = try Self.replica(suite)
+        let operation = try Self.add(by: replica)
+        #expect(operation.operation.alg == suite.rawValue)
+        let read = try SignedOperation(parsing: operation.bytes)
+        try read.verify(with: replica.key.publicKey)
+        #expect(try PublicKey(base64: replica.key.publicKey.base64) == replica.key.publicKey)
+    }
+
+    @Test("An alg other than the key's suite is refused as forged, whichever way; an alg no suite has does not parse")
+    func forgedAlgorithm() throws {
+        for (suite, claimed) in [(Suite.ecdsaP256, Suite.ed25519), (.ed25519, .gost256), (.gost256, .gost512), (.rsaPSS, .ecdsaP256)] {
+            let replica = try Self.replica(suite)
+            let forged = try SignedOperation(parsing: Self.edited(try Self.add(by: replica), "alg", to: claimed.rawValue))
+            do {
+                try forged.verify(with: replica.key.publicKey)
+                Issue.record("\(claimed) over a \(suite) key verified")
+            } catch let error as RosterError {
+                #expect(error.code == .badSignature && error.reason.contains("forged"), "\(error.reason)")
+            }
+        }
+        let replica = try Self.replica(.ed25519)
+        #expect(throws: RosterError(.unsupportedAlgorithm, "")) { try SignedOperation(parsing: Self.edited(try Self.add(by: replica), "alg", to: "ed448")) }
+    }
+
+    @Test("A key event's alg is the suite of the agency's keys after it; an agency's keys are of one suite")
+    func keyEvents() throws {
+        let p256 = try ReplicaKey(SuiteKey.generate(.ecdsaP256))
+        var chain = try AgencyChain(agency: "kz-mvd", keys: [p256], time: Self.time)
+        #expect(chain.events[0].operation.alg == Suite.ecdsaP256.rawValue)
+        try chain.events[0].verify(endorsedBy: nil)
+        // A rotation to GOST: signed by the P-256 key and the GOST key, alg gost2012-256.
+        let gost = try ReplicaKey(SuiteKey.generate(.gost256))
+        let rotation = try chain.append(.rotate(keys: AgencyKeys([gost.publicKey])), signedBy: [p256, gost])
+        #expect(rotation.operation.alg == Suite.gost256.rawValue)
+        try rotation.verify(endorsedBy: AgencyKeys([p256.publicKey]))
+        var claimed = rotation.operation
+        claimed.alg = Suite.ecdsaP256.rawValue
+        let forged = try SignedOperation.sign(claimed, with: [p256, gost])
+        // Signing sets alg from the keys: a forger must write the bytes by hand.
+        #expect(forged.operation.alg == Suite.gost256.rawValue)
+        let handmade = try SignedOperation(parsing: Self.edited(rotation, "alg", to: "ecdsa-p256-sha256"))
+        #expect(throws: RosterError(.badSignature, "")) { try handmade.verify(endorsedBy: AgencyKeys([p256.publicKey])) }
+        #expect(throws: RosterError(.invalidField, "")) { try AgencyKeys([p256.publicKey, gost.publicKey]) }
+    }
+
+    @Test("Public keys of no suite, of another curve or size, or in a second spelling are refused at the wire")
+    func publicKeys() throws {
+        let folder = try Folder()
+        func spki(_ options: [String], compressed: Bool = false) throws -> [UInt8] {
+            let made = try Command.run("/usr/bin/env", ["openssl", "genpkey"] + options + ["-out", folder.path("key.pem").path])
+            #expect(made.status == 0, "\(made.output)")
+            let written = try Command.run("/usr/bin/env", ["openssl", compressed ? "ec" : "pkey", "-in", folder.path("key.pem").path, "-pubout", "-outform", "DER",
+                                                          "-out", folder.path("key.der").path] + (compressed ? ["-conv_form", "compressed"] : []))
+            #expect(written.status == 0, "\(written.output)")
+            return Array(try Data(contentsOf: folder.path("key.der")))
+        }
+        let p256 = try spki(["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"])
+        #expect(try PublicKey(raw: p256).suite == .ecdsaP256)
+        let refused: [(String, [UInt8], String)] = [
+            ("P-384", try spki(["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"]), "P-256 (prime256v1) only"),
+            ("RSA 2048", try spki(["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"]), "an RSA key of 2048 bits"),
+            ("Ed25519 as SPKI", try spki(["-algorithm", "ED25519"]), "written as its 32 raw bytes"),
+            ("Ed448", try spki(["-algorithm", "ED448"]), "outside the suites"),
+            ("compressed P-256", try spki(["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"], compressed: true),
+             "uncompressed point"),
+            ("a byte more", p256 + [0], "bytes follow"),
+            ("a byte less", Array(p256.dropLast()), "runs past the end"),
+            ("31 bytes", [UInt8](repeating: 7, count: 31), "SubjectPublicKeyInfo"),
+            ("too long", [UInt8](repeating: 0x30, count: 2000), "the largest a suite has"),
+        ]
+        for (name, bytes, reason) in refused {
+            do {
+                _ = try PublicKey(raw: bytes)
+                Issue.record("\(name) was read as a key")
+            } catch let error as RosterError {
+                #expect(error.code == .badKey && error.reason.contains(reason), "\(name): \(error.reason)")
+            }
+        }
+        // Read as an operator hands it over, an Ed25519 SPKI is the key's 32 raw bytes.
+        #expect(try PublicKey(spki: try spki(["-algorithm", "ED25519"])).raw.count == 32)
+    }
+}
