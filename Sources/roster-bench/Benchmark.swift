@@ -42,6 +42,10 @@ struct Benchmark {
             try SuiteBenchmark.run()
             return
         }
+        if CommandLine.arguments.dropFirst().first == "suite-sync" {
+            for size in sizes.isEmpty ? [100_000] : sizes { try SuiteSyncBenchmark.run(size: size, roster: roster) }
+            return
+        }
         if CommandLine.arguments.dropFirst().first == "mirrors" {
             for size in sizes.isEmpty ? [1_000_000] : sizes { try await MirrorBenchmark.run(size: size, roster: roster) }
             return
