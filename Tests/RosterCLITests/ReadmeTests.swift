@@ -42,15 +42,20 @@ struct ReadmeTests {
         #expect(out.contains("no findings"), "\(out)")
     }
 
-    @Test("National keys: a GOST key, a P-256 key certified by a test CA, a key in a SoftHSM2 token, each read as its suite; a wrong PIN refused")
+    @Test("An agency's own national key: a GOST node, a P-256 key certified by a test CA and trusted through it, an agency in a SoftHSM2 token that rotates; a wrong PIN refused")
     func nationalKeys() throws {
         let result = try Self.run("<!-- walkthrough: national keys -->")
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         let out = result.stdout
         #expect(out.components(separatedBy: "suite:    gost2012-256").count == 2, "\(out)")
+        #expect(out.contains("public key (gost2012-256): ") && out.contains("log key (ed25519, signs checkpoints): "), "\(out)")
+        #expect(out.contains(#""alg":"gost2012-256""#), "the GOST replica's add: \(out)")
         #expect(out.contains("subject:  CN=kz-mvd root key,O=MVD KZ,C=KZ") && out.contains("issuer:   CN=KZ Root,O=National CA,C=KZ"), "\(out)")
-        #expect(out.components(separatedBy: "suite:    ecdsa-p256-sha256").count == 3, "the certified key and the token's: \(out)")
-        #expect(out.contains("wrong PIN refused") && result.stderr.contains("roster: "), "\(result.stderr)")
+        #expect(out.contains("trusted for KZ: CN=KZ Root,O=National CA,C=KZ"), "\(out)")
+        #expect(out.contains("certified: subject CN=kz-mvd root key,O=MVD KZ,C=KZ; issuer CN=KZ Root,O=National CA,C=KZ"), "\(out)")
+        #expect(out.contains("agency key: pkcs11:token=tj-mvd;object=root") && out.contains("rotated the agency keys as tj-mvd/agency:3"), "\(out)")
+        #expect(out.contains("no findings"), "\(out)")
+        #expect(out.contains("wrong PIN refused") && result.stderr.contains("roster: the token refused the PIN"), "\(result.stderr)")
         #expect(result.stderr.split(separator: "\n").filter { $0.hasPrefix("roster: ") }.count == 1, "one line: \(result.stderr)")
     }
 
