@@ -12,15 +12,19 @@ public struct PreparedOperation: Sendable {
     let signatureMember: Range<Int>
 
     static let zeroHash = [UInt8](repeating: 0, count: 32)
-    static let placeholderSignature = [UInt8](repeating: 0, count: 64)
+    /// The largest signature of the operation's suite: `size` is never less than
+    /// the signed operation's, whatever length its signature has.
+    let placeholderSize: Int
 
-    /// Encodes `operation` ignoring its `prev`, which `sign` supplies.
+    /// Encodes `operation` ignoring its `prev`, which `sign` supplies; its `alg`
+    /// must be the suite of the key that will sign it.
     public init(_ operation: Operation) {
         var draft = operation
         draft.prev = operation.seq > 1 ? Self.zeroHash : nil
         self.operation = draft
+        placeholderSize = (Suite(rawValue: operation.alg) ?? .ed25519).signatureSizes.upperBound
         message = draft.canonicalBytes()
-        let encoding = draft.canonicalEncoding(signature: Self.placeholderSignature)
+        let encoding = draft.canonicalEncoding(signature: [UInt8](repeating: 0, count: placeholderSize))
         signed = encoding.bytes
         // A replica's operation always has a `sig` member once given a signature.
         guard let signatureMember = encoding.signatureMember else { preconditionFailure("a replica's operation has a sig member") }
@@ -34,20 +38,15 @@ public struct PreparedOperation: Sendable {
         }
     }
 
-    /// Bytes of the signed operation: the placeholders have the final lengths.
+    /// Bytes of the signed operation, or at most that: the placeholders have the
+    /// final lengths but for a signature shorter than its suite's longest (ECDSA's).
     public var size: Int { signed.count }
 
     /// Fills in the chain link and signs; the result is byte for byte what
-    /// `SignedOperation.sign` gives for the same operation. The template is
-    /// Ed25519's, whose signatures have one length; a key of another suite signs
-    /// the operation whole.
+    /// `SignedOperation.sign` gives for the same operation and signature.
     public func sign(prev: [UInt8]?, with key: ReplicaKey) throws -> SignedOperation {
-        guard key.suite == .ed25519 else {
-            var operation = self.operation
-            operation.prev = prev
-            let signed = try SignedOperation.sign(operation, with: key)
-            try SignedOperation.checkSize(signed.bytes.count)
-            return signed
+        guard key.suite.rawValue == operation.alg else {
+            throw RosterError(.badKey, "an operation prepared for \(Text.printable(operation.alg, limit: 40)) is signed with a \(key.suite.rawValue) key")
         }
         var message = self.message
         var signed = self.signed
@@ -62,8 +61,10 @@ public struct PreparedOperation: Sendable {
         // The member ends with the signature's base64 and its closing quote.
         let value = Array(Base64.encode(signature).utf8)
         let end = signatureMember.upperBound - 1
-        signed.replaceSubrange(end - value.count..<end, with: value)
-        return SignedOperation(operation: operation, signature: signature, bytes: signed, signatureMember: signatureMember)
+        let placeholder = Base64.length(of: placeholderSize)
+        signed.replaceSubrange(end - placeholder..<end, with: value)
+        let member = signatureMember.lowerBound..<signatureMember.upperBound - placeholder + value.count
+        return SignedOperation(operation: operation, signature: signature, bytes: signed, signatureMember: member)
     }
 
     static func offset(of pattern: [UInt8], in bytes: [UInt8]) -> Int {

@@ -295,7 +295,7 @@ public enum Importer {
                         var context = clock
                         context[replica.origin] = seq.value - 1
                         let operation = PreparedOperation(Operation(
-                            origin: replica.origin, seq: seq.value, prev: nil, clock: context, time: time,
+                            origin: replica.origin, seq: seq.value, prev: nil, clock: context, time: time, alg: replica.key.suite.rawValue,
                             payload: try renumbered.value.payload(of: row)))
                         try SignedOperation.checkSize(operation.size, line: row.line)
                         if let id = row.listedAs { renumbered.value.made(id, as: Dot(origin: replica.origin, seq: seq.value)) }

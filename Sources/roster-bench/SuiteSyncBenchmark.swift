@@ -59,6 +59,7 @@ enum SuiteSyncBenchmark {
         let server = Process()
         server.executableURL = binary
         server.arguments = ["serve", "--listen", "127.0.0.1:\(port)", "--interval", "0", "--data", a]
+        server.standardOutput = FileHandle.nullDevice
         server.standardError = FileHandle.nullDevice
         try server.run()
         defer { server.terminate(); server.waitUntilExit() }
