@@ -18,7 +18,7 @@ public struct PKCS11URI: Sendable {
     public init(_ text: String) throws {
         guard Self.isURI(text) else { throw RosterError(.badKey, "a PKCS#11 URI starts with pkcs11: (RFC 7512), like pkcs11:token=agency;object=root") }
         // libp11 reads `&` in the path as a separator too: a PIN must not get in by any spelling.
-        guard !text.lowercased().contains("pin-value") else {
+        guard !text.lowercased().contains("pin-value"), !(text.removingPercentEncoding ?? text).lowercased().contains("pin-value") else {
             throw RosterError(.badKey, "the PKCS#11 URI carries its PIN (pin-value), which every user of this machine can read: give pin-source=file:PATH or set ROSTER_PKCS11_PIN")
         }
         let body = text.dropFirst("pkcs11:".count)
@@ -39,6 +39,9 @@ public struct PKCS11URI: Sendable {
         }
         attributes = Dictionary(path.map { ($0.name, $0.raw.removingPercentEncoding ?? $0.raw) }) { first, _ in first }
         query = Dictionary((parts.count > 1 ? try pairs(parts[1], "&") : []).map { ($0.name, $0.raw.removingPercentEncoding ?? $0.raw) }) { first, _ in first }
+        if let unknown = query.keys.sorted().first(where: { !["module-path", "pin-source"].contains($0) }) {
+            throw RosterError(.badKey, "the PKCS#11 URI's query has an attribute this node does not read: \(Text.printable(unknown, limit: 40)); use module-path and pin-source")
+        }
         if let unknown = attributes.keys.sorted().first(where: { !Self.keyAttributes.contains($0) && $0 != "pin-source" }) {
             throw RosterError(.badKey, "the PKCS#11 URI has an attribute this node does not pass on: \(Text.printable(unknown, limit: 40)); use \(Self.keyAttributes.sorted().joined(separator: ", "))")
         }

@@ -25,7 +25,14 @@ public final class SuiteKey: @unchecked Sendable, CustomStringConvertible {
             return PEM_read_bio_PrivateKey(bio, nil, { _, _, _, _ in 0 }, nil)
         }
         guard let read else {
-            throw OpenSSL.error(.badKey, "not an unencrypted PKCS#8 private key in PEM (openssl genpkey writes one; a GOST key needs libengine-gost-openssl)")
+            if pem.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+                throw RosterError(.badKey, "the key file is empty: give a PKCS#8 PEM key, as openssl genpkey writes it")
+            }
+            if Engine.gost == nil, Self.namesGOST(pem) {
+                ERR_clear_error()
+                throw RosterError(.suiteUnavailable, "the key is a GOST key, and this machine lacks the OpenSSL GOST engine: install libengine-gost-openssl")
+            }
+            throw OpenSSL.error(.badKey, "not an unencrypted PKCS#8 private key in PEM (openssl genpkey writes one)")
         }
         try self.init(taking: read, expecting: expecting)
     }
@@ -50,6 +57,13 @@ public final class SuiteKey: @unchecked Sendable, CustomStringConvertible {
                 + "check the token is present, its label and the key's, and the PIN (OpenSSL: \(reason))")
         }
         try self.init(taking: key, expecting: expecting)
+    }
+
+    /// Whether a PEM's DER names a GOST R 34.10-2012 key (OID 1.2.643.7.1.1.1).
+    static func namesGOST(_ pem: [UInt8]) -> Bool {
+        let text = String(decoding: pem, as: UTF8.self).split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
+        guard let der = Base64.decode(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return false }
+        return der.firstRange(of: [0x2A, 0x85, 0x03, 0x07, 0x01, 0x01, 0x01] as [UInt8]) != nil
     }
 
     /// Past this, a file is no PEM key (an RSA key of 16,384 bits is 13 KB).

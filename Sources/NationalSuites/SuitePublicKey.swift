@@ -26,6 +26,7 @@ public final class SuitePublicKey: Hashable, @unchecked Sendable {
         }
         do {
             suite = try KeyAlgorithm.suite(of: parsed)
+            try Self.checkPublic(parsed, suite: suite)
         } catch {
             EVP_PKEY_free(parsed)
             throw error
@@ -37,6 +38,18 @@ public final class SuitePublicKey: Hashable, @unchecked Sendable {
         } catch {
             EVP_PKEY_free(parsed)
             throw error
+        }
+    }
+
+    /// OpenSSL's own check of a public key (a point on its curve, an RSA modulus and
+    /// exponent a key may have); a suite whose provider has no such check passes.
+    static func checkPublic(_ key: OpaquePointer, suite: Suite) throws {
+        guard let context = EVP_PKEY_CTX_new(key, nil) else { throw OpenSSL.error(.badKey, "no memory") }
+        defer { EVP_PKEY_CTX_free(context) }
+        let checked = EVP_PKEY_public_check(context)
+        ERR_clear_error()
+        guard checked == 1 || checked == -2 else {
+            throw RosterError(.badKey, "the \(suite.rawValue) public key fails OpenSSL's check of a public key: it is no key a signer could hold")
         }
     }
 

@@ -20,7 +20,13 @@ public struct AgencyKeys: Hashable, Sendable {
 
     public init(_ keys: [PublicKey], threshold: Int = 1, chains: [PublicKey: [[UInt8]]] = [:]) throws {
         let unique = Array(Set(keys)).sorted { $0.raw.lexicographicallyPrecedes($1.raw) }
-        guard unique.count == keys.count else { throw RosterError(.invalidField, "agency keys must not repeat") }
+        // One key written two ways (an RSA key as rsaEncryption and as RSASSA-PSS) is one holder.
+        guard unique.count == keys.count, Set(keys.map(\.material)).count == keys.count else {
+            throw RosterError(.invalidField, "agency keys must not repeat")
+        }
+        if let weak = unique.first(where: \.hasSmallOrder) {
+            throw RosterError(.badKey, "key \(weak.fingerprint) is an Ed25519 key of small order, for which anyone can make signatures: it cannot be an agency key")
+        }
         guard (1...Self.maximumKeys).contains(unique.count) else {
             throw RosterError(.invalidField, "an agency has 1 to \(Self.maximumKeys) keys, not \(keys.count)")
         }
@@ -97,7 +103,7 @@ public struct Endorsement: Hashable, Sendable {
 
     init(json: JSON) throws {
         guard let key = json["key"]?.string, let text = json["sig"]?.string, text.utf8.count <= Base64.length(of: Suite.maximumSignatureSize),
-              let signature = Base64.decode(text), !signature.isEmpty, json.object?.count == 2
+              let signature = Base64.decode(text), (1...Suite.maximumSignatureSize).contains(signature.count), json.object?.count == 2
         else { throw RosterError(.malformedOperation, "each of sigs is {\"key\": base64 key, \"sig\": base64 signature of at most \(Suite.maximumSignatureSize) bytes}") }
         self.init(key: try PublicKey(base64: key), signature: signature)
     }

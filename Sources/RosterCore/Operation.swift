@@ -222,6 +222,9 @@ public struct Operation: Hashable, Sendable {
             if replicaKey.suite != .ed25519, logKey == nil {
                 throw RosterError(.malformedOperation, "an enrol of a \(replicaKey.suite.rawValue) replica key names the Ed25519 key that signs its checkpoints (log_key)")
             }
+            if let weak = [replicaKey, logKey].compactMap({ $0 }).first(where: \.hasSmallOrder) {
+                throw RosterError(.badKey, "enrol names key \(weak.fingerprint), an Ed25519 key of small order, for which anyone can make signatures")
+            }
             payload = .enrol(replica: try Self.replica(members, agency: agency), key: replicaKey, logKey: logKey)
         case "retire":
             guard let after = members[.after]?.integer, after >= 0 else {

@@ -106,7 +106,7 @@ public struct SignedOperation: Hashable, Sendable {
         }
         guard json["sigs"] == nil else { throw RosterError(.malformedOperation, "sigs signs key events only: a replica's operation has sig") }
         guard let sig = json["sig"]?.string, sig.utf8.count <= Base64.length(of: Suite.maximumSignatureSize),
-              let signature = Base64.decode(sig), !signature.isEmpty else {
+              let signature = Base64.decode(sig), (1...Suite.maximumSignatureSize).contains(signature.count) else {
             throw RosterError(.malformedOperation, "sig must be standard base64 of a signature of at most \(Suite.maximumSignatureSize) bytes")
         }
         let operation = try Operation(json: json, checkingNormalForm: false)
@@ -146,6 +146,19 @@ public struct SignedOperation: Hashable, Sendable {
     /// Its `alg` must be the suite of the agency's keys after it: a rotation's new
     /// keys', or else the current keys'.
     public func verify(endorsedBy current: AgencyKeys?) throws {
+        try checkEndorsers(current: current)
+        let message = operation.canonicalBytes()
+        for endorsement in endorsements {
+            guard try endorsement.key.isValidSignature(endorsement.signature, for: message) else {
+                throw RosterError(.badSignature, "key event \(dot) carries a signature by \(endorsement.key.fingerprint) that does not verify")
+            }
+        }
+    }
+
+    /// What `verify(endorsedBy:)` checks but the signatures themselves: the suite
+    /// named, who signed, how many. A node that cannot verify the suite still
+    /// refuses a key event that fails these.
+    public func checkEndorsers(current: AgencyKeys?) throws {
         var new: [PublicKey] = []
         var suite = current?.suite
         if case .rotate(let keys) = operation.payload {
@@ -156,13 +169,12 @@ public struct SignedOperation: Hashable, Sendable {
             throw RosterError(.badSignature, "key event \(dot) says alg \(Text.printable(operation.alg, limit: 40)), and the agency's keys are \(suite.rawValue): forged")
         }
         let allowed = Set((current?.keys ?? []) + new)
-        let message = operation.canonicalBytes()
         for endorsement in endorsements {
             guard allowed.contains(endorsement.key) else {
                 throw RosterError(.badSignature, "key event \(dot) carries a signature by \(endorsement.key.fingerprint), which is not one of the agency's keys")
             }
-            guard try endorsement.key.isValidSignature(endorsement.signature, for: message) else {
-                throw RosterError(.badSignature, "key event \(dot) carries a signature by \(endorsement.key.fingerprint) that does not verify")
+            guard endorsement.key.suite.signatureSizes.contains(endorsement.signature.count) else {
+                throw RosterError(.badSignature, "key event \(dot) carries a signature of \(endorsement.signature.count) bytes by a \(endorsement.key.suite.rawValue) key, which signs \(endorsement.key.suite.signatureSizes) bytes")
             }
         }
         let signed = Set(endorsements.map(\.key))

@@ -137,6 +137,39 @@ public struct Trust: Sendable, Equatable {
         }
     }
 
+    /// Why an operation whose suite this node cannot verify yet may not wait for it:
+    /// all but its signatures is checked (a trusted agency; an enrolled replica of the
+    /// suite its `alg` names; signers among the agency's keys, in number; signatures
+    /// of their suites' sizes). Nil when it may wait, unverified, never applied.
+    public func refusalToWaitUnverified(_ operation: SignedOperation) -> RosterError? {
+        let op = operation.operation
+        if let untrusted = untrusted(op) { return untrusted }
+        return Self.refusing {
+            if op.isKeyEvent {
+                let current = agencies[op.agency]?.keys
+                guard op.seq == 1 || current != nil else {
+                    return RosterError(.notYetVerifiable, "\(op.dot) follows key events of \(op.agency) this node does not hold yet")
+                }
+                do {
+                    try operation.checkEndorsers(current: op.seq == 1 ? nil : current)
+                } catch let error as RosterError {
+                    return RosterError(.notYetVerifiable, "\(error.reason); if it follows key events not held yet, a later sync brings it again")
+                }
+                return nil
+            }
+            guard let enrolment = replicas[op.origin] else {
+                return RosterError(.notYetVerifiable, "\(op.dot) is signed by \(op.origin), which no enrol of \(op.agency) held on this node endorses: "
+                    + "a later sync brings it again once its enrolment has arrived")
+            }
+            guard op.alg == enrolment.key.suite.rawValue, enrolment.key.suite.signatureSizes.contains(operation.signature.count) else {
+                return RosterError(.badSignature, "operation \(op.dot) says alg \(Text.printable(op.alg, limit: 40)) with a signature of \(operation.signature.count) bytes, "
+                    + "and \(op.origin)'s key is \(enrolment.key.suite.rawValue): forged")
+            }
+            if let after = lastValid(op.origin), op.seq > after { return retired(op, after: after) }
+            return nil
+        }
+    }
+
     /// What both checks ask of an enrolled replica's operation: not void, and signed
     /// with the enrolled key (unless it already verified with it).
     private func replicaRefusal(_ operation: SignedOperation, enrolment: Enrolment, checkedKey: PublicKey?) throws -> RosterError? {
@@ -203,16 +236,34 @@ public struct Trust: Sendable, Equatable {
         }
         try operation.verify(endorsedBy: current)
         switch op.payload {
-        case .rotate:
-            break
-        case .enrol(let replica, _, _):
+        case .rotate(let keys):
+            if let reason = sharedKey(keys.keys, agency: op.agency, current: nil) {
+                return RosterError(.invalidField, "\(op.dot) makes \(reason) an agency key: agency keys are apart from replicas' keys")
+            }
+        case .enrol(let replica, let key, let logKey):
             if replicas[replica] != nil {
                 return RosterError(.invalidField, "\(op.dot) enrols \(replica) again: a replica's key never changes; enrol a new replica name")
+            }
+            if let reason = sharedKey([key] + (logKey.map { [$0] } ?? []), agency: op.agency, current: current) {
+                return RosterError(.invalidField, "\(op.dot) enrols \(replica) with \(reason): each replica signs with a key of its own, apart from the agency's")
             }
         case .retire(let replica, _, _):
             if replicas[replica] == nil { return RosterError(.notEnrolled, "\(op.dot) retires \(replica), which \(op.agency) never enrolled") }
         case .add, .mirror, .amend, .revoke:
             break
+        }
+        return nil
+    }
+
+    /// Which of `keys` is already an agency key (of `current`) or an enrolled replica's
+    /// key of `agency`, compared by the key, not its spelling; nil when none is.
+    private func sharedKey(_ keys: [PublicKey], agency: String, current: AgencyKeys?) -> String? {
+        for key in keys {
+            if current?.keys.contains(where: { $0.material == key.material }) == true { return "key \(key.fingerprint), an agency key" }
+            if let (name, _) = replicas.first(where: { Origin.agency(of: $0.key) == agency
+                && ($0.value.key.material == key.material || $0.value.logKey.material == key.material) }) {
+                return "key \(key.fingerprint), the key of \(name)"
+            }
         }
         return nil
     }

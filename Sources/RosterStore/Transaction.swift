@@ -155,17 +155,31 @@ struct Transaction: DatabaseReading {
     private func keepUnverifiable(_ unverifiable: [CausalDelivery.Incoming], from source: String) throws -> [Dot: CausalDelivery.Outcome] {
         guard !unverifiable.isEmpty else { return [:] }
         var outcomes: [Dot: CausalDelivery.Outcome] = [:]
+        let trust = try trust()
         var usage = try PendingUsage(db, origins: Set(unverifiable.map(\.operation.operation.origin)), source: source)
         let applied = try db.cachedStatement(sql: "SELECT body FROM operation WHERE origin_id = (SELECT id FROM origin WHERE name = ?) AND seq = ?")
         let waiting = try db.cachedStatement(sql: "SELECT body FROM pending WHERE origin = ? AND seq = ?")
+        var kept = 0
         for item in unverifiable {
             let operation = item.operation
             let dot = operation.dot
             let suite = item.unverifiable?.rawValue ?? operation.operation.alg
-            let held = try String.fetchOne(applied, arguments: [dot.origin, Int64(dot.seq)]) ?? String.fetchOne(waiting, arguments: [dot.origin, Int64(dot.seq)])
-            if let held {
-                outcomes[dot] = held == operation.text ? .duplicate
+            // A key event is named by what it says (its hash leaves its signatures out);
+            // a copy of an operation of the same dot that waits unverified waits with it,
+            // as one of the two: the one kept is verified once the suite is here.
+            if let held = try String.fetchOne(applied, arguments: [dot.origin, Int64(dot.seq)]) {
+                let same = held == operation.text || (operation.operation.isKeyEvent
+                    && (try? SignedOperation(parsing: Array(held.utf8)))?.hash == operation.hash)
+                outcomes[dot] = same ? .duplicate
                     : .rejected(RosterError(.suiteUnavailable, "\(dot) is signed with \(suite), which this node cannot verify, and differs from the \(dot) it holds: not kept"))
+                continue
+            }
+            if try String.fetchOne(waiting, arguments: [dot.origin, Int64(dot.seq)]) != nil {
+                outcomes[dot] = .pending
+                continue
+            }
+            if let refusal = trust.refusalToWaitUnverified(operation) {
+                outcomes[dot] = .rejected(refusal)
                 continue
             }
             if let reason = usage.admit(operation, waitingFor: "the \(suite) suite", source: source) {
@@ -174,9 +188,10 @@ struct Transaction: DatabaseReading {
             }
             try PendingRecord(unverifiable: operation, suite: item.unverifiable ?? .ed25519, source: source).insert(db)
             outcomes[dot] = .pending
+            kept += 1
         }
-        if let first = unverifiable.first?.unverifiable {
-            logger.warning("\(outcomes.values.filter { $0 == .pending }.count) operations from \(source) are signed with \(first.rawValue), which this node cannot verify: kept unverified; install \(first.package ?? "its OpenSSL provider") and restart the node")
+        if let first = unverifiable.first?.unverifiable, kept > 0 {
+            logger.warning("\(kept) operations from \(source) are signed with \(first.rawValue), which this node cannot verify: kept unverified; install \(first.package ?? "its OpenSSL provider") and restart the node")
         }
         return outcomes
     }

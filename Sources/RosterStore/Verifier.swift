@@ -47,7 +47,9 @@ public enum Verifier {
         // A key only an unverified enrol in the batch names proves nothing when it fails:
         // the plan decides, once it knows which enrol holds.
         return zip(batch, verify(batch, keys: keys)).map { operation, result in
-            if case .failure = result, known[operation.operation.origin] == nil { return .success(CausalDelivery.Incoming(operation)) }
+            if case .failure = result, !operation.operation.isKeyEvent, known[operation.operation.origin] == nil {
+                return .success(CausalDelivery.Incoming(operation))
+            }
             return result
         }
     }
@@ -57,6 +59,13 @@ public enum Verifier {
     }
 
     static func check(_ operation: SignedOperation, keys: [String: PublicKey]) -> Result<CausalDelivery.Incoming, RosterError> {
+        // A key event binds only keys that can verify: OpenSSL checks each whole.
+        do {
+            for key in boundKeys(operation.operation) where NationalSuites.isAvailable(key.suite) { try key.checkUsable() }
+        } catch {
+            let reason = (error as? RosterError)?.reason ?? "\(error)"
+            return .failure(RosterError(.badKey, "key event \(operation.dot) names a key this node refuses: \(reason)"))
+        }
         if let suite = unverifiableSuite(of: operation) {
             // Of a replica whose key is held, an alg other than its key's suite is a
             // forgery, whether or not this machine verifies either suite.
@@ -80,6 +89,15 @@ public enum Verifier {
 }
 
 extension Verifier {
+    /// The keys a key event binds to the agency or a replica.
+    static func boundKeys(_ operation: Operation) -> [PublicKey] {
+        switch operation.payload {
+        case .rotate(let keys): return keys.keys
+        case .enrol(_, let key, let logKey): return [key] + (logKey.map { [$0] } ?? [])
+        case .add, .mirror, .amend, .revoke, .retire: return []
+        }
+    }
+
     /// A suite `operation` is signed with (its `alg`, or a key event's signers' keys)
     /// that this machine cannot verify now; nil when it can verify them all.
     static func unverifiableSuite(of operation: SignedOperation) -> Suite? {

@@ -167,13 +167,27 @@ struct AgencyCommand: ParsableCommand {
             guard certificate.isEmpty || certificate.count == newKey.count else {
                 throw ValidationError("give one --certificate per --new-key, in the same order, or none")
             }
-            let fresh = try newKey.map { try KeySource($0, orNew: suite, expecting: alg == nil ? nil : suite).key }
-            var chains: [PublicKey: [[UInt8]]] = [:]
-            for (key, file) in zip(fresh, certificate) {
-                chains[key.publicKey] = try AgencyKeys.chain(pem: InputFile.read(file, limit: 1 << 20), for: key.publicKey)
+            // Key files this command makes are removed if the rotation is not made.
+            var made: [URL] = []
+            let operation: SignedOperation
+            let set: AgencyKeys
+            do {
+                let fresh = try newKey.map { argument -> AgencyKey in
+                    let existed = argument.hasPrefix("pkcs11:") || FileManager.default.fileExists(atPath: argument)
+                    let key = try KeySource(argument, orNew: suite, expecting: alg == nil ? nil : suite).key
+                    if !existed { made.append(URL(fileURLWithPath: argument)) }
+                    return key
+                }
+                var chains: [PublicKey: [[UInt8]]] = [:]
+                for (key, file) in zip(fresh, certificate) {
+                    chains[key.publicKey] = try AgencyKeys.chain(pem: InputFile.read(file, limit: 1 << 20), for: key.publicKey)
+                }
+                set = try AgencyKeys(fresh.map(\.publicKey), threshold: threshold, chains: chains)
+                operation = try await opened.store.keyEvent(.rotate(keys: set), agency: opened.identity.agency, signedBy: signers + fresh)
+            } catch {
+                for file in made { try? FileManager.default.removeItem(at: file) }
+                throw error
             }
-            let set = try AgencyKeys(fresh.map(\.publicKey), threshold: threshold, chains: chains)
-            let operation = try await opened.store.keyEvent(.rotate(keys: set), agency: opened.identity.agency, signedBy: signers + fresh)
             Terminal.print("rotated the agency keys as \(operation.dot): now \(threshold) of \(set.keys.map(\.fingerprint).joined(separator: ", "))")
         }
     }

@@ -28,7 +28,7 @@ struct Init: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The agency key's certificate chain from its national CA, PEM: its certificate first, then any intermediates. Key events carry it.",
                                valueName: "file"))
     var certificate: String?
-    @Option(help: ArgumentHelp("The suite of the keys made here, and of those given, which are refused if of another: \(Suite.names) (default: ed25519).",
+    @Option(help: ArgumentHelp("The suite of the keys made here (default: ed25519); when given, keys given of another suite are refused: \(Suite.names).",
                                valueName: "suite"))
     var alg: String?
     @Option(help: ArgumentHelp("Join an agency that exists: the SHA-256 of its root key. The replica signs once the agency enrols it.",
@@ -89,6 +89,9 @@ struct Init: AsyncParsableCommand {
             if !existed { madeKeyFile = URL(fileURLWithPath: named) }
             keyFile = named
             do {
+                guard key.key.publicKey.material != replica.key.publicKey.material else {
+                    throw RosterError(.badKey, "the replica key is the agency key: a replica signs with a key of its own (leave out --replica-key, or give another key)")
+                }
                 let chain = try certificate.map { try AgencyKeys.chain(pem: InputFile.read($0, limit: 1 << 20), for: key.key.publicKey) } ?? []
                 setup = .found(key: key.key, chain: chain)
             } catch {

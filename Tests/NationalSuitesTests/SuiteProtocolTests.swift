@@ -139,3 +139,61 @@ struct SuiteProtocolTests {
         #expect(try PublicKey(spki: try spki(["-algorithm", "ED25519"])).raw.count == 32)
     }
 }
+
+/// Keys that read as a suite's but could not sign, or would let anyone sign, found by
+/// attacking a node: each refused where it enters.
+@Suite("Keys no signer could hold, or anyone could use, are refused where they enter")
+struct WeakKeyTests {
+    /// DER of a tag and its content.
+    static func der(_ tag: UInt8, _ content: [UInt8]) -> [UInt8] {
+        let count = content.count
+        let length: [UInt8] = count < 0x80 ? [UInt8(count)] : count < 0x100 ? [0x81, UInt8(count)] : [0x82, UInt8(count >> 8), UInt8(count & 0xFF)]
+        return [tag] + length + content
+    }
+
+    /// An RSA SubjectPublicKeyInfo of modulus `n` and exponent `e`, as rsaEncryption or RSASSA-PSS.
+    static func rsa(n: [UInt8], e: [UInt8], pss: Bool = false) -> [UInt8] {
+        let algorithm = pss ? der(0x30, [0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x0A])
+            : der(0x30, [0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01, 0x05, 0x00])
+        let numbers = der(0x30, der(0x02, [0] + n) + der(0x02, e))
+        return der(0x30, algorithm + der(0x03, [0] + numbers))
+    }
+
+    static let modulus: [UInt8] = [0xC1] + (0..<382).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) } + [0x35]
+
+    @Test("RSA keys whose exponent is 1, even or small, or whose modulus is even, are refused; one key in two spellings is one agency key")
+    func rsaKeys() throws {
+        #expect(try PublicKey(raw: Self.rsa(n: Self.modulus, e: [0x01, 0x00, 0x01])).suite == .rsaPSS)
+        for (name, e, n) in [("e = 1", [UInt8(1)], Self.modulus), ("e = 3", [3], Self.modulus), ("e = 65536", [0x01, 0x00, 0x00], Self.modulus),
+                             ("an even modulus", [0x01, 0x00, 0x01], Array(Self.modulus.dropLast()) + [0x34])] {
+            #expect(throws: RosterError(.badKey, ""), "\(name)") { try PublicKey(raw: Self.rsa(n: n, e: e)) }
+        }
+        let plain = try PublicKey(raw: Self.rsa(n: Self.modulus, e: [0x01, 0x00, 0x01]))
+        let pss = try PublicKey(raw: Self.rsa(n: Self.modulus, e: [0x01, 0x00, 0x01], pss: true))
+        #expect(plain != pss && plain.material == pss.material)
+        #expect(throws: RosterError(.invalidField, "")) { try AgencyKeys([plain, pss], threshold: 2) }
+    }
+
+    @Test("A P-256 point off the curve, a GOST key on a curve of no standard, an Ed25519 key of small order: refused")
+    func points() throws {
+        let folder = try Folder()
+        let made = try OpenSSLCommand.run(.gost256, ["genpkey", "-algorithm", "gost2012_256", "-pkeyopt", "paramset:A", "-out", folder.path("g.pem").path])
+        #expect(made.status == 0, "\(made.output)")
+        let gost = Array(try SuiteKey(pem: Array(try Data(contentsOf: folder.path("g.pem")))).publicKey.spki)
+        #expect(try PublicKey(raw: gost).suite == .gost256)
+        var strange = gost
+        // The curve's OID ends the parameter set's first OID (…35.1): name a curve no standard has.
+        if let index = strange.firstRange(of: [0x2A, 0x85, 0x03, 0x02, 0x02, 0x23] as [UInt8])?.upperBound { strange[index] = 0x09 }
+        #expect(throws: RosterError(.badKey, "")) { try PublicKey(raw: strange) }
+        var p256 = Array(try SuiteKey.generate(.ecdsaP256).publicKey.spki)
+        p256[p256.count - 1] ^= 0x01
+        #expect(throws: RosterError(.badKey, "")) { try PublicKey(raw: p256) }
+        let zero = try PublicKey(raw: [UInt8](repeating: 0, count: 32))
+        #expect(zero.hasSmallOrder)
+        #expect(throws: RosterError(.badKey, "")) { try AgencyKeys([zero]) }
+        let enrol: JSON = ["v": 2, "type": "enrol", "origin": "kz-mvd/agency", "seq": 2, "prev": .string(String(repeating: "0", count: 64)),
+                           "clock": ["kz-mvd/agency": 1], "time": "2026-03-02T00:00:00Z", "alg": "ed25519", "replica": "kz-mvd/r",
+                           "key": .string(zero.base64)]
+        #expect(throws: RosterError(.badKey, "")) { try Operation(json: enrol) }
+    }
+}

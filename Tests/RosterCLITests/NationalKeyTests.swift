@@ -48,6 +48,10 @@ struct NationalKeyTests {
         #expect(!FileManager.default.fileExists(atPath: folder.path("ru/agency.key").path))
         #expect(try node.run(["add", "domain", "shop.example"] + Self.basis).status == 0)
         #expect(try node.run(["amend", "ru-mvd/main:1", "--note", "mirror of a shop blocked in 2025"]).status == 0)
+        // A key is one signer's: the replica's key enrolled again for another replica is refused.
+        let copy = try node.run(["agency", "enrol", "ru-mvd/copy", "--key", try node.run(["keys", "show"]).stdout,
+                                 "--log-key", ReplicaKeyFixture.ed25519Base64, "--agency-key", folder.path("agency-gost512.pem").path])
+        #expect(copy.status != 0 && copy.stderr.contains("the key of ru-mvd/main"), "\(copy.stderr)")
         let rotated = try node.run(["agency", "rotate", "--agency-key", folder.path("agency-gost512.pem").path,
                                     "--new-key", folder.path("new-p256.pem").path])
         #expect(rotated.status == 0, "\(rotated.stderr)")
@@ -151,6 +155,27 @@ struct NationalKeyTests {
         let pending = try kz.roster.run(["pending"], environment: noEngine).stdout
         #expect(pending.contains("ru-mvd/main: 3 pending") && pending.contains("cannot verify"), "\(pending)")
         #expect(try kz.roster.run(["check", "shop-1.ru-example.org"], environment: noEngine).stdout.contains("not listed"))
+        // What waits unverified is checked for all but its signature: a replica never enrolled, an agency not
+        // trusted, a signature of another size than the suite's are refused, not kept.
+        let script = """
+            import json, sys
+            ops = [json.loads(line) for line in open(sys.argv[1]) if '"sigs"' not in line]
+            forged = []
+            for origin in ('ru-mvd/fake', 'zz-mvd/main'):
+                op = dict(ops[0]); op['origin'] = origin; op['clock'] = {origin.split('/')[0] + '/agency': 2}; forged.append(op)
+            op = dict(ops[0]); op['seq'] = 9; op['prev'] = '0' * 64; op['sig'] = 'AAAA'
+            op['clock'] = dict(op['clock'], **{'ru-mvd/main': 8}); forged.append(op)
+            for index, op in enumerate(forged):
+                open(f'{sys.argv[2]}-{index}.ops', 'w').write(json.dumps(op, sort_keys=True, separators=(',', ':'), ensure_ascii=False) + '\\n')
+            """
+        try ru.roster.run(["export", "--format", "ops"]).stdout.write(to: folder.path("ru.ops"), atomically: true, encoding: .utf8)
+        let crafted = try RosterProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", script, folder.path("ru.ops").path, folder.path("forged").path])
+        #expect(crafted.status == 0, "\(crafted.stderr)")
+        for (index, reason) in ["no enrol", "does not trust", "forged"].enumerated() {
+            let refused = try kz.roster.run(["import", "--format", "ops", folder.path("forged-\(index).ops").path], environment: noEngine)
+            #expect(refused.status != 0 && refused.stderr.contains(reason), "\(index): \(refused.stderr)")
+        }
+        #expect(try kz.roster.run(["pending"], environment: noEngine).stdout.contains("ru-mvd/main: 3 pending"))
         let unverifiedAudit = try kz.roster.run(["audit"], environment: noEngine)
         #expect(unverifiedAudit.stdout.contains("no findings") && unverifiedAudit.stdout.contains("not verified here: 2 operations signed with gost2012-256"),
                 "\(unverifiedAudit.stdout)\(unverifiedAudit.stderr)")
@@ -246,4 +271,9 @@ struct CertifiedAgencyTests {
         try events.write(to: folder.path("kz.ops"), atomically: true, encoding: .utf8)
         #expect(try RosterProcess.validate(folder.path("kz.ops"), schema: "operation.schema.json", lines: true).status == 0)
     }
+}
+
+/// An Ed25519 public key no test holds the secret of, for commands that need one.
+enum ReplicaKeyFixture {
+    static let ed25519Base64 = "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
 }
