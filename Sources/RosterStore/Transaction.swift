@@ -200,22 +200,21 @@ struct Transaction: DatabaseReading {
     /// machine verifies now: taken out of `pending`, to be planned as they arrive.
     /// An operation that verifies takes the place of one kept unverified at its dot,
     /// which proves nothing (a forger may have sent it to be taken for a fork).
+    /// Reads only what it moves: a batch costs nothing more while the suite is missing.
     private func verifiableAgain(replacedBy valid: [CausalDelivery.Incoming]) throws -> [CausalDelivery.Incoming] {
-        let rows = try Row.fetchAll(db, sql: "SELECT origin, seq, waits_origin, body FROM pending WHERE waits_origin >= 'suite:' AND waits_origin < 'suite;'")
-        guard !rows.isEmpty else { return [] }
-        let arriving = Set(valid.map(\.operation.dot))
+        let waiting = "waits_origin >= 'suite:' AND waits_origin < 'suite;'"
+        guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM pending WHERE \(waiting))") == true else { return [] }
+        let replace = try db.cachedStatement(sql: "DELETE FROM pending WHERE origin = ? AND seq = ? AND \(waiting)")
+        for item in valid { try replace.execute(arguments: [item.operation.operation.origin, Int64(item.operation.operation.seq)]) }
         var again: [CausalDelivery.Incoming] = []
         let remove = try db.cachedStatement(sql: "DELETE FROM pending WHERE origin = ? AND seq = ?")
-        for row in rows {
-            guard let origin = row.text("origin"), let seq = row.seq("seq") else { continue }
-            if arriving.contains(Dot(origin: origin, seq: seq)) {
-                try remove.execute(arguments: [origin, Int64(seq)])
-                continue
+        for suite in Suite.allCases where NationalSuites.isAvailable(suite) {
+            for row in try Row.fetchAll(db, sql: "SELECT origin, seq, body FROM pending WHERE waits_origin = ?", arguments: [PendingRecord.marker(of: suite)]) {
+                // A row edited into garbage waits on; audit names it.
+                guard let body = row.text("body"), let operation = try? SignedOperation(parsing: Array(body.utf8)) else { continue }
+                try remove.execute(arguments: [row.text("origin"), row.integer("seq")])
+                again.append(CausalDelivery.Incoming(operation))
             }
-            guard let suite = PendingRecord.suite(ofMarker: row.text("waits_origin")), NationalSuites.isAvailable(suite),
-                  let body = row.text("body"), let operation = try? SignedOperation(parsing: Array(body.utf8)) else { continue }
-            try remove.execute(arguments: [origin, Int64(seq)])
-            again.append(CausalDelivery.Incoming(operation))
         }
         return again
     }
