@@ -43,7 +43,7 @@ public struct SignedOperation: Hashable, Sendable {
 
     /// Signs a key event of the agency origin with every key given: the keys that
     /// must agree (the threshold, and for a rotation the new keys too) sign together.
-    /// Its `alg` is the suite of the agency's keys after it (`keySuite`).
+    /// Its `alg` is the suite of the agency's keys after it: a rotation's new keys'.
     public static func sign(_ operation: Operation, with keys: [AgencyKey]) throws -> SignedOperation {
         var operation = operation
         if case .rotate(let set) = operation.payload {

@@ -147,6 +147,10 @@ public struct Trust: Sendable, Equatable {
         return Self.refusing {
             if op.isKeyEvent {
                 let current = agencies[op.agency]?.keys
+                if op.seq == 1, case .rotate(let keys) = op.payload, let root = agencies[op.agency]?.root, !root.isEmpty,
+                   !keys.contains(fingerprint: root) {
+                    return RosterError(.untrustedAgency, "the root keys of \(op.agency) in \(op.dot) do not include the key this node pinned (sha256 \(root)): this is not the agency it trusts")
+                }
                 guard op.seq == 1 || current != nil else {
                     return RosterError(.notYetVerifiable, "\(op.dot) follows key events of \(op.agency) this node does not hold yet")
                 }
