@@ -135,7 +135,10 @@ public final class SuiteKey: @unchecked Sendable, CustomStringConvertible {
         guard EVP_DigestSign(context, nil, &length, message, message.count) == 1 else { throw OpenSSL.error(.badKey, "cannot sign") }
         var signature = [UInt8](repeating: 0, count: length)
         guard EVP_DigestSign(context, &signature, &length, message, message.count) == 1 else { throw OpenSSL.error(.badKey, "cannot sign") }
-        return Array(signature.prefix(length))
+        let made = Array(signature.prefix(length))
+        guard suite == .ecdsaP256 else { return made }
+        guard let low = LowS.normalized(made) else { throw RosterError(.badKey, "the P-256 key made a signature that is not one") }
+        return low
     }
 
     /// PKCS#8 PEM, unencrypted, for a key file of mode 0600.

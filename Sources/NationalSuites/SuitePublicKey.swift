@@ -46,6 +46,9 @@ public final class SuitePublicKey: Hashable, @unchecked Sendable {
     static func checkPublic(_ key: OpaquePointer, suite: Suite) throws {
         guard let context = EVP_PKEY_CTX_new(key, nil) else { throw OpenSSL.error(.badKey, "no memory") }
         defer { EVP_PKEY_CTX_free(context) }
+        // RSA's check tests the modulus for primality, up to 128 exponentiations of 8192
+        // bits that a stranger's key event could ask for: Core has checked its form.
+        guard suite != .rsaPSS else { return }
         let checked = EVP_PKEY_public_check(context)
         ERR_clear_error()
         guard checked == 1 || checked == -2 else {
@@ -65,7 +68,11 @@ public final class SuitePublicKey: Hashable, @unchecked Sendable {
     deinit { EVP_PKEY_free(key) }
 
     /// Whether `signature` is this key's over `message`, by its suite's rules.
+    /// An ECDSA signature must have the low s, an RSA one the modulus's length: one
+    /// operation has one signature a relay cannot rewrite into another that verifies.
     public func isValidSignature(_ signature: [UInt8], for message: [UInt8]) -> Bool {
+        if suite == .ecdsaP256, !LowS.isLow(signature) { return false }
+        if suite == .rsaPSS, signature.count != Int(EVP_PKEY_get_size(key)) { return false }
         guard let context = template.copy() else { return false }
         defer {
             EVP_MD_CTX_free(context)

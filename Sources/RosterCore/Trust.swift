@@ -264,7 +264,9 @@ public struct Trust: Sendable, Equatable {
     private func sharedKey(_ keys: [PublicKey], agency: String, current: AgencyKeys?) -> String? {
         for key in keys {
             if current?.keys.contains(where: { $0.material == key.material }) == true { return "key \(key.fingerprint), an agency key" }
-            if let (name, _) = replicas.first(where: { Origin.agency(of: $0.key) == agency
+            // Enrolments of the agency's key events only: a row kept void from a lost fork is
+            // no part of the causal past, and every node must answer alike.
+            if let (name, _) = replicas.first(where: { Origin.agency(of: $0.key) == agency && $0.value.enrolledAt > 0
                 && ($0.value.key.material == key.material || $0.value.logKey.material == key.material) }) {
                 return "key \(key.fingerprint), the key of \(name)"
             }

@@ -21,12 +21,12 @@ struct Transaction: DatabaseReading {
     func receive(_ verified: [Result<CausalDelivery.Incoming, RosterError>], from source: String,
                  jurisdictions: [String: String] = [:]) throws -> [CausalDelivery.Outcome] {
         let incoming = verified.compactMap { try? $0.get() }
-        // Key events that do not certify their keys where this node requires it.
-        let uncertified = try uncertifiedKeyEvents(incoming.filter { $0.unverifiable == nil }, jurisdictions: jurisdictions)
         // What this machine cannot verify yet waits apart, unverified; what waited so
         // and now can be verified is planned as if it had just arrived.
-        var valid = incoming.filter { $0.unverifiable == nil && uncertified[$0.operation.dot] == nil }
-        valid += try verifiableAgain(replacedBy: valid)
+        let arriving = incoming.filter { $0.unverifiable == nil } + (try verifiableAgain())
+        // Key events that do not certify their keys where this node requires it.
+        let uncertified = try uncertifiedKeyEvents(arriving, jurisdictions: jurisdictions)
+        let valid = arriving.filter { uncertified[$0.operation.dot] == nil }
         // An agency's fork is quarantined, or resolved, by what this batch brings: then
         // the trust and the view are derived again, from its key events (`KeyEventForks`).
         let disputed = try unresolvedKeyEventForks()
@@ -40,7 +40,8 @@ struct Transaction: DatabaseReading {
             SELECT body, target IS NULL AS untargeted, instr(body, '"mirror_of":') > 0 AS mirror FROM operation
             WHERE origin_id = (SELECT id FROM origin WHERE name = ?) AND seq = ?
             """)
-        let pendingByDot = try db.cachedStatement(sql: "SELECT body FROM pending WHERE origin = ? AND seq = ?")
+        // A copy kept unverified is no operation the plan may compare another with.
+        let pendingByDot = try db.cachedStatement(sql: "SELECT body FROM pending WHERE origin = ? AND seq = ? AND NOT coalesce(\(Self.unverified), 0)")
         let pendingByWait = try db.cachedStatement(sql: "SELECT body FROM pending WHERE waits_origin = ? AND waits_seq = ?")
         func parsed(_ rows: [Row], waitingFor what: String) -> [SignedOperation] {
             rows.compactMap { row in
@@ -90,6 +91,8 @@ struct Transaction: DatabaseReading {
             },
             due: due,
             isEarly: { CausalDelivery.isEarly($0, now: now) })
+        // What verified takes the place of a copy kept unverified at its dot, which proves nothing.
+        try replaceUnverified(plan.apply + plan.waiting.map(\.operation) + plan.early)
         // Proofs first: a quarantine they prove is in the database while what follows is applied.
         for operation in plan.equivocations { try keepProof(operation) }
         for operation in plan.apply { try apply(operation) }
@@ -196,16 +199,15 @@ struct Transaction: DatabaseReading {
         return outcomes
     }
 
+    /// Rows of `pending` filed under a suite, kept unverified.
+    static let unverified = "waits_origin >= 'suite:' AND waits_origin < 'suite;'"
+
     /// Operations kept because their suite could not be verified, whose suite this
-    /// machine verifies now: taken out of `pending`, to be planned as they arrive.
-    /// An operation that verifies takes the place of one kept unverified at its dot,
-    /// which proves nothing (a forger may have sent it to be taken for a fork).
+    /// machine verifies now: taken out of `pending`, to be planned as they arrive,
+    /// and checked as the Verifier checks what arrives (the keys a key event binds).
     /// Reads only what it moves: a batch costs nothing more while the suite is missing.
-    private func verifiableAgain(replacedBy valid: [CausalDelivery.Incoming]) throws -> [CausalDelivery.Incoming] {
-        let waiting = "waits_origin >= 'suite:' AND waits_origin < 'suite;'"
-        guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM pending WHERE \(waiting))") == true else { return [] }
-        let replace = try db.cachedStatement(sql: "DELETE FROM pending WHERE origin = ? AND seq = ? AND \(waiting)")
-        for item in valid { try replace.execute(arguments: [item.operation.operation.origin, Int64(item.operation.operation.seq)]) }
+    private func verifiableAgain() throws -> [CausalDelivery.Incoming] {
+        guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM pending WHERE \(Self.unverified))") == true else { return [] }
         var again: [CausalDelivery.Incoming] = []
         let remove = try db.cachedStatement(sql: "DELETE FROM pending WHERE origin = ? AND seq = ?")
         for suite in Suite.allCases where NationalSuites.isAvailable(suite) {
@@ -213,10 +215,19 @@ struct Transaction: DatabaseReading {
                 // A row edited into garbage waits on; audit names it.
                 guard let body = row.text("body"), let operation = try? SignedOperation(parsing: Array(body.utf8)) else { continue }
                 try remove.execute(arguments: [row.text("origin"), row.integer("seq")])
+                guard case .success = Verifier.check(operation, keys: [:]) else { continue }
                 again.append(CausalDelivery.Incoming(operation))
             }
         }
         return again
+    }
+
+    /// Drops the copies kept unverified at the dots of operations the plan verified
+    /// (applied, or kept to wait): only a verified operation takes such a place.
+    private func replaceUnverified(_ verified: [SignedOperation]) throws {
+        guard !verified.isEmpty, try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM pending WHERE \(Self.unverified))") == true else { return }
+        let replace = try db.cachedStatement(sql: "DELETE FROM pending WHERE origin = ? AND seq = ? AND \(Self.unverified)")
+        for operation in verified { try replace.execute(arguments: [operation.operation.origin, Int64(operation.operation.seq)]) }
     }
 
     /// A replica whose seq has reached the largest a column holds signs no more.

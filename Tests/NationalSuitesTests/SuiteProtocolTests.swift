@@ -197,3 +197,48 @@ struct WeakKeyTests {
         #expect(throws: RosterError(.badKey, "")) { try Operation(json: enrol) }
     }
 }
+
+/// One operation, one signature: a relay cannot rewrite a signature into another that
+/// verifies, which a node would take for a second history of the replica.
+@Suite("Signatures in one form: ECDSA's low s, RSA's full length")
+struct SignatureFormTests {
+    @Test("P-256 signatures are made with the low s; the same signature with n − s, which OpenSSL alone accepts, is refused")
+    func lowS() throws {
+        let folder = try Folder()
+        let key = try SuiteKey.generate(.ecdsaP256)
+        let message = Array("{\"seq\":1}".utf8)
+        try key.publicKey.pem.write(to: folder.path("public.pem"), atomically: true, encoding: .utf8)
+        for index in 0..<8 {
+            let signature = try key.sign(message)
+            #expect(key.publicKey.isValidSignature(signature, for: message), "signature \(index)")
+            try Data(signature).write(to: folder.path("low"))
+            let script = """
+                import sys
+                from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+                n = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+                r, s = decode_dss_signature(open(sys.argv[1], 'rb').read())
+                assert s <= n // 2, 'high s'
+                open(sys.argv[2], 'wb').write(encode_dss_signature(r, n - s))
+                """
+            let flipped = try Command.run("/usr/bin/env", ["python3", "-c", script, folder.path("low").path, folder.path("high").path])
+            #expect(flipped.status == 0, "\(flipped.output)")
+            let high = Array(try Data(contentsOf: folder.path("high")))
+            // OpenSSL takes both; the node takes one.
+            try Data(message).write(to: folder.path("message"))
+            let openssl = try Command.run("/usr/bin/env", ["openssl", "dgst", "-sha256", "-verify", folder.path("public.pem").path,
+                                                          "-signature", folder.path("high").path, folder.path("message").path])
+            #expect(openssl.output.contains("Verified OK"), "\(openssl.output)")
+            #expect(!key.publicKey.isValidSignature(high, for: message))
+        }
+    }
+
+    @Test("An RSA-PSS signature shorter than its modulus (a leading zero dropped) is refused")
+    func rsaLength() throws {
+        let key = try SuiteKey.generate(.rsaPSS)
+        let message = Array("{\"seq\":1}".utf8)
+        let signature = try key.sign(message)
+        #expect(signature.count == 384 && key.publicKey.isValidSignature(signature, for: message))
+        #expect(!key.publicKey.isValidSignature([0] + signature, for: message))
+        #expect(!key.publicKey.isValidSignature(Array(signature.dropFirst()), for: message))
+    }
+}
