@@ -11,21 +11,26 @@ public struct PublicKey: Hashable, @unchecked Sendable {
     public let suite: Suite
     /// The bytes the wire carries in base64, the store keeps and a fingerprint hashes.
     public let raw: [UInt8]
+    /// What makes the key this key however its bytes are spelled (an RSA key is one
+    /// key as rsaEncryption and as RSASSA-PSS): keys that must differ are compared by it.
+    public let material: [UInt8]
     private let ed25519: Curve25519.Signing.PublicKey?
     private let national: NationalVerifier?
 
     /// The largest key the wire carries: an RSA key of `Suite.maximumRSABits`.
     public static let maximumSize = 1_100
 
-    private init(suite: Suite, raw: [UInt8], ed25519: Curve25519.Signing.PublicKey?, national: NationalVerifier?) {
+    private init(suite: Suite, raw: [UInt8], material: [UInt8], ed25519: Curve25519.Signing.PublicKey?, national: NationalVerifier?) {
         self.suite = suite
         self.raw = raw
+        self.material = material
         self.ed25519 = ed25519
         self.national = national
     }
 
     init(_ key: Curve25519.Signing.PublicKey) {
-        self.init(suite: .ed25519, raw: Array(key.rawRepresentation), ed25519: key, national: nil)
+        let raw = Array(key.rawRepresentation)
+        self.init(suite: .ed25519, raw: raw, material: raw, ed25519: key, national: nil)
     }
 
     /// The wire's bytes: 32 of an Ed25519 key, or another suite's SubjectPublicKeyInfo.
@@ -44,7 +49,7 @@ public struct PublicKey: Hashable, @unchecked Sendable {
         guard info.suite != .ed25519 else {
             throw RosterError(.badKey, "an Ed25519 key is written as its 32 raw bytes, not as a SubjectPublicKeyInfo")
         }
-        self.init(suite: info.suite, raw: raw, ed25519: nil, national: NationalVerifier())
+        self.init(suite: info.suite, raw: raw, material: info.material, ed25519: nil, national: NationalVerifier())
     }
 
     /// A SubjectPublicKeyInfo (DER) of any suite, as `openssl pkey -pubout` writes
@@ -87,11 +92,6 @@ public struct PublicKey: Hashable, @unchecked Sendable {
         [0xEE] + [UInt8](repeating: 0xFF, count: 30) + [0x7F],
     ]
 
-    /// What makes the key this key however its bytes are spelled (an RSA key is one
-    /// key as rsaEncryption and as RSASSA-PSS): keys that must differ are compared by it.
-    public var material: [UInt8] {
-        suite == .ed25519 ? raw : ((try? SubjectPublicKeyInfo(der: raw))?.material ?? raw)
-    }
 
     /// The SubjectPublicKeyInfo (DER), which OpenSSL and X.509 certificates read.
     public var spki: [UInt8] { suite == .ed25519 ? SubjectPublicKeyInfo.ed25519(raw: raw) : raw }

@@ -38,10 +38,15 @@ public struct KeySource: Sendable {
         }
     }
 
+    /// Whether `argument` names a key that exists: a token's URI, or a file.
+    public static func exists(_ argument: String) -> Bool {
+        argument.hasPrefix("pkcs11:") || FileManager.default.fileExists(atPath: argument)
+    }
+
     /// The key `argument` names if it exists (of the suite `expecting`, if given),
     /// else a new key of `suite` written there (mode 0600). A URI names a key that exists.
     public init(_ argument: String, orNew suite: Suite, expecting: Suite? = nil) throws {
-        if argument.hasPrefix("pkcs11:") || FileManager.default.fileExists(atPath: argument) {
+        if Self.exists(argument) {
             try self.init(argument, expecting: expecting)
         } else {
             try self.init(generating: suite)

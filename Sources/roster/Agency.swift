@@ -173,7 +173,7 @@ struct AgencyCommand: ParsableCommand {
             let set: AgencyKeys
             do {
                 let fresh = try newKey.map { argument -> AgencyKey in
-                    let existed = argument.hasPrefix("pkcs11:") || FileManager.default.fileExists(atPath: argument)
+                    let existed = KeySource.exists(argument)
                     let key = try KeySource(argument, orNew: suite, expecting: alg == nil ? nil : suite).key
                     if !existed { made.append(URL(fileURLWithPath: argument)) }
                     return key
@@ -202,7 +202,7 @@ struct AgencyKeyOptions: ParsableArguments {
     func load(folder: URL) throws -> [AgencyKey] {
         let files = agencyKey.isEmpty ? [folder.appendingPathComponent(Node.agencyKeyFile).path] : agencyKey
         return try files.map { path in
-            guard path.hasPrefix("pkcs11:") || FileManager.default.fileExists(atPath: path) else {
+            guard KeySource.exists(path) else {
                 throw RosterError(.badKey, "no agency key at \(Text.printable(path, limit: 200)): bring it with --agency-key FILE or a pkcs11: URI")
             }
             return try KeySource(path).key

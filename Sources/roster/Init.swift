@@ -81,7 +81,7 @@ struct Init: AsyncParsableCommand {
             setup = .join(root: trust)
         } else {
             let named = agencyKey ?? node.folder.appendingPathComponent(Node.agencyKeyFile).path
-            let existed = named.hasPrefix("pkcs11:") || FileManager.default.fileExists(atPath: named)
+            let existed = KeySource.exists(named)
             if !existed && named.hasPrefix(node.folder.path) {
                 try FileManager.default.createDirectory(at: node.folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             }
